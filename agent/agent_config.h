@@ -1,0 +1,75 @@
+/*
+ * The agent's configuration (/etc/meterbox/agent.conf), parsed and validated.
+ *
+ * Validation collects every problem with its file and line instead of stopping
+ * at the first, so `meterbox-agent -t` shows an operator the whole list.
+ * Plugin-specific `options` groups are validated later by the plugins
+ * themselves (agent_host.c), once they are loaded.
+ */
+#ifndef AGENT_CONFIG_H
+#define AGENT_CONFIG_H
+
+#include <libconfig.h>
+#include <stdint.h>
+
+#include "mb_conf.h"
+
+struct agent_bus_cfg {
+        const char *name;
+        const char *type; /* "none", "serial", "tcp" */
+        const char *device;
+        int baud, data_bits, stop_bits;
+        char parity;
+        const char *host;
+        int port;
+        int timeout_ms, pause_ms;
+        const config_setting_t *options; /* may be NULL */
+        const config_setting_t *where;   /* for messages */
+};
+
+struct agent_meter_cfg {
+        const char *name;
+        const char *plugin;
+        const char *bus;      /* bus name */
+        int bus_index;        /* index into buses[] */
+        const char *address;  /* may be NULL */
+        const char *account;  /* account number (户号), may be NULL for relay-only devices */
+        int poll_interval_ms; /* 0: not polled (relay-only device) */
+        int timeout_ms;       /* defaults to the bus's */
+        const char *relay;    /* "self", "none" or the name of another meter entry */
+        const config_setting_t *options;
+        const config_setting_t *where;
+};
+
+struct agent_config {
+        config_t lc; /* keeps every string above alive */
+        char *path;
+        const char *gateway_id;
+        const char *region;
+        int upload_slot; /* -1: derived from the gateway id */
+        const char *timezone;
+        const char *plugin_dir;    /* NULL: compiled-in default */
+        const char **plugin_files; /* explicit plugins to load, NULL-terminated */
+        const char *store_path;
+        int commit_every;       /* readings per transaction */
+        int commit_interval_ms; /* longest a reading waits for its commit */
+        int sync_full;          /* synchronous=FULL (safe on power loss) */
+        const char *log_level;
+        int log_syslog;
+        struct agent_bus_cfg *buses;
+        int n_buses;
+        struct agent_meter_cfg *meters;
+        int n_meters;
+};
+
+/* Parse and validate path.  Returns a new config (free with
+ * agent_config_free) when d received no message, else NULL with every problem
+ * in d.  d is the caller's. */
+struct agent_config *agent_config_load(const char *path, mb_diag *d);
+void agent_config_free(struct agent_config *cfg);
+
+/* Index of the meter or bus with this name, or -1. */
+int agent_config_meter_index(const struct agent_config *cfg, const char *name);
+int agent_config_bus_index(const struct agent_config *cfg, const char *name);
+
+#endif

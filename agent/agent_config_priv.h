@@ -1,0 +1,17 @@
+/* Shared between the files that parse agent.conf; not for other modules. */
+#ifndef AGENT_CONFIG_PRIV_H
+#define AGENT_CONFIG_PRIV_H
+
+#include "agent_config.h"
+
+/* Integer key with range check; def when absent or wrong (the error is in d). */
+int agent_conf_int(const config_setting_t *g, const char *key, int64_t min, int64_t max, int def,
+                   mb_diag *d);
+/* The list `key` of root, with its length in *n; NULL when absent or not a list. */
+const config_setting_t *agent_conf_list(const config_setting_t *root, const char *key, int *n,
+                                        mb_diag *d);
+/* Parse and check the `buses` and `meters` lists (agent_config_devices.c). */
+void parse_buses(struct agent_config *c, const config_setting_t *root, mb_diag *d);
+void parse_meters(struct agent_config *c, const config_setting_t *root, mb_diag *d);
+
+#endif

@@ -1,0 +1,62 @@
+/*
+ * The configured buses and meters brought to life: plugin links and meter
+ * instances, created from a validated config.  Creation does no I/O, so
+ * `meterbox-agent -t` uses it to let every plugin check its options.
+ */
+#ifndef AGENT_DEVICES_H
+#define AGENT_DEVICES_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include <meterbox/plugin.h>
+
+#include "agent_config.h"
+#include "agent_host.h"
+#include "agent_plugin.h"
+
+struct agent_link {
+        const agent_plugin *plugin;
+        void *handle; /* plugin-owned; NULL without link_open */
+        mb_ctx ctx;
+        mb_link_params params;
+        int bus_index;
+};
+
+struct agent_meter {
+        const struct agent_meter_cfg *cfg;
+        const agent_plugin *plugin;
+        struct agent_link *link;
+        void *inst; /* plugin-owned */
+        mb_ctx ctx;
+        mb_meter_params params;
+        struct agent_meter *relay_dev; /* switches this meter's supply; NULL: none */
+        int64_t store_id;              /* meters.id in agent.db, 0 until known */
+        /* Scheduling, owned by the meter's bus thread. */
+        int64_t next_due_ms;
+        int failures; /* consecutive failed polls */
+        int polled;   /* polled at least once */
+        int64_t last_import_wh;
+        int have_last;
+};
+
+struct agent_devices {
+        struct agent_link *links;
+        int n_links;
+        struct agent_meter *meters;
+        int n_meters;
+};
+
+/* Create links and meters for cfg, loading plugins through reg.  Returns the
+ * set (free with agent_devices_free), or NULL with every problem in d. */
+struct agent_devices *agent_devices_create(const struct agent_config *cfg, agent_plugins *reg,
+                                           mb_diag *d);
+/* Free every meter and link through its plugin. */
+void agent_devices_free(struct agent_devices *devs);
+
+/* Check what a plugin returned in r; NULL when it is sane, else a static
+ * description of the first problem (unknown field bits, a negative register,
+ * an unterminated address, ...). */
+const char *agent_reading_check(const mb_reading *r);
+
+#endif

@@ -1,0 +1,186 @@
+/* meterbox-agent: command line, signals and the main loop. */
+#define MB_LOG_MODULE "agent"
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "mb_build_config.h"
+#include "mb_log.h"
+#include "mb_time.h"
+
+static volatile sig_atomic_t got_stop, got_reload;
+
+static void on_signal(int sig)
+{
+        if (sig == SIGHUP)
+                got_reload = 1;
+        else
+                got_stop = 1;
+}
+
+static void usage(FILE *f)
+{
+        fprintf(
+            f,
+            "Usage: meterbox-agent [OPTION]...\n"
+            "Read the meters of one meter box, keep readings and balances, switch relays.\n\n"
+            "  -c, --config FILE   configuration file (default %s/agent.conf)\n"
+            "  -t, --test          check the configuration and plugins, then exit\n"
+            "      --once          poll every meter once, print one JSON reading per line\n"
+            "  -f, --foreground    do not detach (for systemd and procd)\n"
+            "  -P, --plugin-dir D  plugin directories, colon-separated (default %s)\n"
+            "  -v, --verbose       debug logging, including frames on the wire\n"
+            "      --version       print the version\n"
+            "  -h, --help          this text\n\n"
+            "Exit status: 0 ok, 1 a meter failed (--once) or the config is bad (-t), 2 error.\n",
+            MB_SYSCONF_DIR, MB_PLUGIN_DIR);
+}
+
+struct options {
+        const char *config;
+        const char *plugin_dir;
+        int test, once, foreground, verbose;
+};
+
+static int parse_args(int argc, char **argv, struct options *o)
+{
+        static const struct option longopts[] = {{"config", required_argument, NULL, 'c'},
+                                                 {"test", no_argument, NULL, 't'},
+                                                 {"once", no_argument, NULL, 'O'},
+                                                 {"foreground", no_argument, NULL, 'f'},
+                                                 {"plugin-dir", required_argument, NULL, 'P'},
+                                                 {"verbose", no_argument, NULL, 'v'},
+                                                 {"version", no_argument, NULL, 'V'},
+                                                 {"help", no_argument, NULL, 'h'},
+                                                 {NULL, 0, NULL, 0}};
+        int c;
+
+        while ((c = getopt_long(argc, argv, "c:tfP:vh", longopts, NULL)) != -1) {
+                switch (c) {
+                case 'c':
+                        o->config = optarg;
+                        break;
+                case 't':
+                        o->test = 1;
+                        break;
+                case 'O':
+                        o->once = 1;
+                        break;
+                case 'f':
+                        o->foreground = 1;
+                        break;
+                case 'P':
+                        o->plugin_dir = optarg;
+                        break;
+                case 'v':
+                        o->verbose = 1;
+                        break;
+                case 'V':
+                        printf("meterbox-agent %s\n", MB_VERSION);
+                        exit(0);
+                case 'h':
+                        usage(stdout);
+                        exit(0);
+                default:
+                        usage(stderr);
+                        return -1;
+                }
+        }
+        if (optind < argc) {
+                fprintf(stderr, "meterbox-agent: unexpected argument '%s'\n", argv[optind]);
+                return -1;
+        }
+        return 0;
+}
+
+static void setup_signals(void)
+{
+        struct sigaction sa;
+
+        memset(&sa, 0, sizeof(sa));
+        sa.sa_handler = on_signal;
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGTERM, &sa, NULL);
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGHUP, &sa, NULL);
+        signal(SIGPIPE, SIG_IGN);
+}
+
+/* Bus threads inherit this mask, so only the main thread takes signals. */
+static void block_signals(int block)
+{
+        sigset_t set;
+
+        sigemptyset(&set);
+        sigaddset(&set, SIGTERM);
+        sigaddset(&set, SIGINT);
+        sigaddset(&set, SIGHUP);
+        pthread_sigmask(block ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL);
+}
+
+static void apply_logging(const struct agent_config *cfg, int verbose)
+{
+        mb_log_set_level(verbose ? MB_LOG_DEBUG : mb_log_level_parse(cfg->log_level));
+        if (cfg->log_syslog)
+                mb_log_open("meterbox-agent");
+}
+
+static void apply_timezone(const struct agent_config *cfg)
+{
+        if (cfg->timezone)
+                setenv("TZ", cfg->timezone, 1);
+        tzset();
+}
+
+static int run(const struct options *o)
+{
+        struct agent a;
+        int rc;
+
+        if (agent_prepare(&a, o->config, o->plugin_dir) < 0)
+                return 2;
+        apply_logging(a.cfg, o->verbose);
+        apply_timezone(a.cfg);
+        if (!o->foreground && daemon(0, 0) < 0) {
+                mb_err_log("cannot detach: %m");
+                agent_stop(&a);
+                return 2;
+        }
+        setup_signals();
+        block_signals(1);
+        rc = agent_start(&a);
+        block_signals(0);
+        while (rc == 0 && !got_stop) {
+                mb_sleep_ms(200);
+                if (got_reload) {
+                        got_reload = 0;
+                        block_signals(1);
+                        agent_reload(&a, o->config, o->plugin_dir);
+                        block_signals(0);
+                }
+                agent_tick(&a);
+        }
+        mb_notice("stopping");
+        agent_stop(&a);
+        return rc == 0 ? 0 : 2;
+}
+
+int main(int argc, char **argv)
+{
+        struct options o = {.config = MB_SYSCONF_DIR "/agent.conf"};
+
+        if (parse_args(argc, argv, &o) < 0)
+                return 2;
+        if (o.verbose)
+                mb_log_set_level(MB_LOG_DEBUG);
+        if (o.test)
+                return agent_check(o.config, o.plugin_dir);
+        if (o.once)
+                return agent_once(o.config, o.plugin_dir);
+        return run(&o);
+}

@@ -1,0 +1,49 @@
+/* One call into a plugin for one meter, with the host's checks around it. */
+#include <string.h>
+
+#include "agent_bus.h"
+
+int agent_meter_read(struct agent_meter *m, mb_reading *r, mb_err *err)
+{
+        const char *bad;
+        int rc;
+
+        memset(r, 0, sizeof(*r));
+        r->size = sizeof(*r);
+        memset(err, 0, sizeof(*err));
+        if (!(m->plugin->desc->caps & MB_CAP_READ))
+                return mb_err_set(err, MB_ENOTSUP, "plugin %s cannot read", m->plugin->desc->name);
+        rc = m->plugin->desc->meter_read(m->inst, r, err);
+        if (rc > 0)
+                return mb_err_set(err, MB_EPROTO, "plugin returned unknown code %d", rc);
+        if (rc < 0) {
+                if (!err->msg[0])
+                        mb_err_set(err, rc, "%s", mb_strerror(rc));
+                err->code = rc;
+                return rc;
+        }
+        if ((bad = agent_reading_check(r)))
+                return mb_err_set(err, MB_EPROTO, "plugin %s returned an invalid reading: %s",
+                                  m->plugin->desc->name, bad);
+        if (r->phases == 0)
+                r->phases = 1;
+        return MB_OK;
+}
+
+int agent_meter_control(struct agent_meter *m, int op, int *state, mb_err *err)
+{
+        struct agent_meter *dev = m->relay_dev ? m->relay_dev : m;
+        int rc;
+
+        memset(err, 0, sizeof(*err));
+        *state = MB_RELAY_UNKNOWN;
+        if (!dev->plugin->desc->meter_control)
+                return mb_err_set(err, MB_ENOTSUP, "meter %s has no relay or display",
+                                  m->cfg->name);
+        rc = dev->plugin->desc->meter_control(dev->inst, op, state, err);
+        if (rc != MB_OK && !err->msg[0])
+                mb_err_set(err, rc, "%s", mb_strerror(rc));
+        if (rc == MB_OK && (*state < MB_RELAY_UNKNOWN || *state > MB_RELAY_ARMED))
+                return mb_err_set(err, MB_EPROTO, "plugin returned unknown relay state %d", *state);
+        return rc;
+}

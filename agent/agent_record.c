@@ -1,0 +1,112 @@
+/* The bus sink of the running agent: every reading is committed to agent.db
+ * before anything else uses it; faults and control results become events. */
+#define MB_LOG_MODULE "record"
+#include <stdint.h>
+#include <stdio.h>
+
+#include "agent.h"
+#include "mb_log.h"
+#include "mb_time.h"
+#include "mb_wire.h"
+
+int agent_record_meters(struct agent *a)
+{
+        for (int i = 0; i < a->devs->n_meters; i++) {
+                struct agent_meter *m = &a->devs->meters[i];
+                mb_reading last;
+                int64_t seq;
+
+                if (agent_store_meter(a->store, m->cfg->name, m->cfg->address, m->cfg->account,
+                                      &m->store_id) != MB_OK)
+                        return -1;
+                if (agent_store_last_reading(a->store, m->store_id, &last, &seq) == MB_OK &&
+                    (last.fields & MB_F_IMPORT)) {
+                        m->have_last = 1;
+                        m->last_import_wh = last.import_wh;
+                }
+        }
+        return 0;
+}
+
+/* A register lower than the last one is an event, never negative use. */
+static void check_register(struct agent *a, struct agent_meter *m, const mb_reading *r, int64_t ts)
+{
+        char data[128];
+
+        if (!(r->fields & MB_F_IMPORT))
+                return;
+        if (m->have_last && r->import_wh < m->last_import_wh) {
+                snprintf(data, sizeof(data), "{\"from_wh\":%lld,\"to_wh\":%lld}",
+                         (long long)m->last_import_wh, (long long)r->import_wh);
+                agent_store_add_event(a->store, m->store_id, ts,
+                                      (r->quality & MB_Q_REGISTER_RESET) ? "register_reset"
+                                                                         : "register_backwards",
+                                      "import register went down", INT64_MIN, data);
+                mb_warn("meter %s: import register went down from %lld to %lld Wh", m->cfg->name,
+                        (long long)m->last_import_wh, (long long)r->import_wh);
+        }
+}
+
+static void on_reading(void *arg, struct agent_meter *m, const mb_reading *r, int64_t ts)
+{
+        struct agent *a = arg;
+        int64_t seq;
+
+        if (agent_store_begin(a->store) != MB_OK)
+                return;
+        if (agent_store_add_reading(a->store, m->store_id, ts, AGENT_READING_ROUTINE, r, &seq) !=
+            MB_OK) {
+                agent_store_abort(a->store);
+                return;
+        }
+        check_register(a, m, r, ts);
+        if (agent_store_end(a->store) != MB_OK)
+                return;
+        if (r->fields & MB_F_IMPORT) {
+                m->last_import_wh = r->import_wh;
+                m->have_last = 1;
+        }
+        mb_debug("meter %s: seq %lld committed: import %lld Wh, power %lld W, relay %s",
+                 m->cfg->name, (long long)seq, (long long)r->import_wh,
+                 (long long)(r->power_mw / 1000), mb_wire_relay_name(r->relay));
+}
+
+static void on_failure(void *arg, struct agent_meter *m, const mb_err *err, int64_t ts)
+{
+        struct agent *a = arg;
+
+        mb_warn("meter %s: read failed (%d in a row): %s", m->cfg->name, m->failures, err->msg);
+        /* One event when a meter turns faulty, not one per retry. */
+        if (m->failures != 1 || agent_store_begin(a->store) != MB_OK)
+                return;
+        agent_store_add_event(a->store, m->store_id, ts, "meter_fault", err->msg, INT64_MIN, NULL);
+        agent_store_end(a->store);
+}
+
+static void on_control(void *arg, struct agent_meter *m, int op, int rc, int state, const char *why,
+                       const mb_err *err)
+{
+        struct agent *a = arg;
+        char data[160];
+        int64_t ts = mb_realtime_s();
+
+        snprintf(data, sizeof(data), "{\"op\":%d,\"rc\":%d,\"relay\":\"%s\"}", op, rc,
+                 mb_wire_relay_name(state));
+        if (agent_store_begin(a->store) != MB_OK)
+                return;
+        agent_store_add_event(a->store, m->store_id, ts,
+                              rc == MB_OK ? "control_done" : "control_failed",
+                              rc == MB_OK ? why : err->msg, INT64_MIN, data);
+        agent_store_end(a->store);
+}
+
+struct agent_bus_sink agent_record_sink(struct agent *a)
+{
+        struct agent_bus_sink s = {
+            .reading = on_reading,
+            .failure = on_failure,
+            .control_done = on_control,
+            .arg = a,
+        };
+        return s;
+}

@@ -1,0 +1,221 @@
+/* agent.db: connection, transactions (with batching), meters. */
+#define MB_LOG_MODULE "store"
+#include <stdlib.h>
+#include <string.h>
+
+#include <meterbox/errors.h>
+
+#include "agent_store_priv.h"
+#include "mb_log.h"
+#include "mb_time.h"
+
+int agent_store_rc(agent_store *st, int rc, const char *what)
+{
+        mb_err_log("%s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
+        return rc == SQLITE_FULL ? MB_ENOSPC : MB_ESTORE;
+}
+
+static int setup(agent_store *st, char *err, size_t errlen)
+{
+        char sql[160];
+
+        snprintf(sql, sizeof(sql),
+                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s; PRAGMA foreign_keys=ON;",
+                 st->opts.sync_full ? "FULL" : "NORMAL");
+        sqlite3_busy_timeout(st->db, 5000);
+        if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+                snprintf(err, errlen, "%s: %s", st->path, sqlite3_errmsg(st->db));
+                return -1;
+        }
+        if (agent_store_migrate(st->db, st->path, err, errlen) < 0)
+                return -1;
+        return 0;
+}
+
+int agent_store_open(const struct agent_store_opts *opts, agent_store **out, char *err,
+                     size_t errlen)
+{
+        agent_store *st = calloc(1, sizeof(*st));
+
+        if (!st || !(st->path = strdup(opts->path))) {
+                free(st);
+                snprintf(err, errlen, "out of memory");
+                return MB_ENOMEM;
+        }
+        st->opts = *opts;
+        st->opts.path = st->path;
+        if (st->opts.commit_every < 1)
+                st->opts.commit_every = 1;
+        pthread_mutex_init(&st->lock, NULL);
+        if (sqlite3_open_v2(st->path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+            SQLITE_OK) {
+                snprintf(err, errlen, "%s: cannot open: %s", st->path,
+                         st->db ? sqlite3_errmsg(st->db) : "out of memory");
+                agent_store_close(st);
+                return MB_ESTORE;
+        }
+        if (setup(st, err, errlen) < 0) {
+                agent_store_close(st);
+                return MB_ESTORE;
+        }
+        *out = st;
+        return MB_OK;
+}
+
+static int commit(agent_store *st)
+{
+        int rc;
+
+        if (!st->in_txn)
+                return MB_OK;
+        rc = sqlite3_exec(st->db, st->failed ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL);
+        if (rc != SQLITE_OK) {
+                int code = agent_store_rc(st, rc, "commit");
+                sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+                st->failed = 1;
+                rc = code;
+        } else {
+                rc = st->failed ? MB_ESTORE : MB_OK;
+        }
+        if (st->failed)
+                agent_store_forget_seqs(st);
+        st->in_txn = 0;
+        st->groups = 0;
+        st->failed = 0;
+        return rc;
+}
+
+void agent_store_close(agent_store *st)
+{
+        if (!st)
+                return;
+        if (st->db) {
+                pthread_mutex_lock(&st->lock);
+                commit(st);
+                pthread_mutex_unlock(&st->lock);
+                sqlite3_finalize(st->ins_reading);
+                sqlite3_finalize(st->ins_event);
+                sqlite3_close(st->db);
+        }
+        pthread_mutex_destroy(&st->lock);
+        free(st->seqs);
+        free(st->path);
+        free(st);
+}
+
+int agent_store_schema_version(agent_store *st)
+{
+        sqlite3_stmt *s;
+        int v = -1;
+
+        pthread_mutex_lock(&st->lock);
+        if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) == SQLITE_OK) {
+                if (sqlite3_step(s) == SQLITE_ROW)
+                        v = sqlite3_column_int(s, 0);
+                sqlite3_finalize(s);
+        }
+        pthread_mutex_unlock(&st->lock);
+        return v;
+}
+
+int agent_store_begin(agent_store *st)
+{
+        int rc;
+
+        pthread_mutex_lock(&st->lock);
+        if (st->in_txn)
+                return MB_OK;
+        rc = sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+        if (rc != SQLITE_OK) {
+                rc = agent_store_rc(st, rc, "begin");
+                pthread_mutex_unlock(&st->lock);
+                return rc;
+        }
+        st->in_txn = 1;
+        st->batch_start = mb_monotonic_ms();
+        return MB_OK;
+}
+
+static int batch_due(const agent_store *st)
+{
+        return st->failed || st->groups >= st->opts.commit_every ||
+               (st->opts.commit_interval_ms > 0 &&
+                mb_monotonic_ms() - st->batch_start >= st->opts.commit_interval_ms);
+}
+
+int agent_store_end(agent_store *st)
+{
+        int rc = MB_OK;
+
+        st->groups++;
+        if (batch_due(st))
+                rc = commit(st);
+        pthread_mutex_unlock(&st->lock);
+        return rc;
+}
+
+void agent_store_abort(agent_store *st)
+{
+        st->failed = 1;
+        commit(st);
+        pthread_mutex_unlock(&st->lock);
+}
+
+int agent_store_tick(agent_store *st)
+{
+        int rc = MB_OK;
+
+        pthread_mutex_lock(&st->lock);
+        if (st->in_txn && st->groups > 0 && batch_due(st))
+                rc = commit(st);
+        pthread_mutex_unlock(&st->lock);
+        return rc;
+}
+
+static int meter_upsert(agent_store *st, const char *name, const char *address, const char *account)
+{
+        static const char sql[] = "INSERT INTO meters(name, address, account) VALUES (?1, ?2, ?3) "
+                                  "ON CONFLICT(name) DO UPDATE SET address = ?2, account = ?3 "
+                                  "WHERE address IS NOT ?2 OR account IS NOT ?3";
+        sqlite3_stmt *s;
+        int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
+
+        if (rc != SQLITE_OK)
+                return rc;
+        sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 2, address, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 3, account, -1, SQLITE_STATIC);
+        rc = sqlite3_step(s);
+        sqlite3_finalize(s);
+        return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+static int meter_id(agent_store *st, const char *name, int64_t *id)
+{
+        sqlite3_stmt *s;
+        int rc = sqlite3_prepare_v2(st->db, "SELECT id FROM meters WHERE name = ?", -1, &s, NULL);
+
+        if (rc != SQLITE_OK)
+                return rc;
+        sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+        rc = sqlite3_step(s);
+        if (rc == SQLITE_ROW)
+                *id = sqlite3_column_int64(s, 0);
+        sqlite3_finalize(s);
+        return rc == SQLITE_ROW ? SQLITE_OK : SQLITE_NOTFOUND;
+}
+
+int agent_store_meter(agent_store *st, const char *name, const char *address, const char *account,
+                      int64_t *id)
+{
+        int rc;
+
+        pthread_mutex_lock(&st->lock);
+        rc = meter_upsert(st, name, address, account);
+        if (rc == SQLITE_OK)
+                rc = meter_id(st, name, id);
+        if (rc != SQLITE_OK)
+                rc = agent_store_rc(st, rc, "meter");
+        pthread_mutex_unlock(&st->lock);
+        return rc;
+}

@@ -1,0 +1,75 @@
+/*
+ * The agent's local store, agent.db (SQLite, WAL): readings with a per-meter
+ * sequence number, events, and the schema version with its migrations.
+ *
+ * A reading is committed before anything else uses it.  Writes happen inside
+ * agent_store_begin()/agent_store_end(): everything added between them (a
+ * reading and the events it caused) commits together.  With commit_every > 1
+ * several such groups share one transaction to spare a flash device; the
+ * group that closes a batch commits it, and agent_store_tick() commits a
+ * batch that waited commit_interval_ms.  Sequence numbers come from the
+ * database, so they continue after a crash without gaps or repeats.
+ *
+ * Thread-safe: one connection behind one mutex; begin() takes it, end()
+ * releases it.
+ */
+#ifndef AGENT_STORE_H
+#define AGENT_STORE_H
+
+#include <stdint.h>
+
+#include <meterbox/reading.h>
+
+typedef struct agent_store agent_store;
+
+struct agent_store_opts {
+        const char *path;
+        int commit_every;       /* groups per transaction, >= 1 */
+        int commit_interval_ms; /* longest a group waits for its commit (0: no limit) */
+        int sync_full;          /* PRAGMA synchronous=FULL (else NORMAL) */
+};
+
+enum agent_reading_kind {
+        AGENT_READING_ROUTINE = 0,
+        AGENT_READING_BOUNDARY = 1, /* month-boundary reading, billing-critical */
+};
+
+/* Open (creating and migrating) the database.  Returns MB_OK and *out, or an
+ * error code with a message naming the file in err.  Close with
+ * agent_store_close. */
+int agent_store_open(const struct agent_store_opts *opts, agent_store **out, char *err,
+                     size_t errlen);
+/* Commit anything pending and close.  NULL is fine. */
+void agent_store_close(agent_store *st);
+/* The schema version the file is at. */
+int agent_store_schema_version(agent_store *st);
+
+/* The id of meter name, created on first use; address and account are
+ * updated when they changed.  Returns MB_OK or MB_ESTORE. */
+int agent_store_meter(agent_store *st, const char *name, const char *address, const char *account,
+                      int64_t *meter_id);
+
+/* Take the store for one group of writes; opens a transaction if none is. */
+int agent_store_begin(agent_store *st);
+/* Close the group: commit when the batch is full or old; release the store.
+ * Returns MB_OK or the commit's error (the batch is then rolled back). */
+int agent_store_end(agent_store *st);
+/* Roll back the open batch (every group in it) and release the store. */
+void agent_store_abort(agent_store *st);
+/* Commit a batch older than commit_interval_ms.  Call about once a second. */
+int agent_store_tick(agent_store *st);
+
+/* Add a reading of meter_id taken at ts (UTC s).  Inside begin/end only.
+ * *seq receives its sequence number.  Returns MB_OK, MB_ENOSPC or MB_ESTORE. */
+int agent_store_add_reading(agent_store *st, int64_t meter_id, int64_t ts, int kind,
+                            const mb_reading *r, int64_t *seq);
+/* Add an event.  meter_id 0: gateway-wide.  balance_fen INT64_MIN: none.
+ * reason and data (JSON text) may be NULL.  Inside begin/end only. */
+int agent_store_add_event(agent_store *st, int64_t meter_id, int64_t ts, const char *type,
+                          const char *reason, int64_t balance_fen, const char *data);
+
+/* The newest stored reading of meter_id into *r (fields as stored) with its
+ * seq; MB_ENOENT when there is none. */
+int agent_store_last_reading(agent_store *st, int64_t meter_id, mb_reading *r, int64_t *seq);
+
+#endif

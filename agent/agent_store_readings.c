@@ -1,0 +1,224 @@
+/* agent.db: readings with their sequence numbers, and events. */
+#define MB_LOG_MODULE "store"
+#include <stdlib.h>
+#include <string.h>
+
+#include <meterbox/errors.h>
+
+#include "agent_store_priv.h"
+#include "mb_log.h"
+
+#define READING_COLS                                                                               \
+        "meter_id, seq, ts, kind, fields, quality, import_wh, export_wh, rate1_wh, rate2_wh,"      \
+        " rate3_wh, rate4_wh, power_mw, phases, voltage1_mv, voltage2_mv, voltage3_mv,"            \
+        " current1_ma, current2_ma, current3_ma, pf_milli, freq_mhz, relay, address, meter_time,"  \
+        " frozen_import_wh, frozen_time, remain_fen, overdraft_fen"
+#define N_READING_COLS 29
+
+void agent_store_forget_seqs(agent_store *st)
+{
+        st->n_seqs = 0;
+}
+
+static int load_last_seq(agent_store *st, int64_t meter_id, int64_t *last)
+{
+        sqlite3_stmt *s;
+        int rc = sqlite3_prepare_v2(st->db, "SELECT max(seq) FROM readings WHERE meter_id = ?", -1,
+                                    &s, NULL);
+
+        if (rc != SQLITE_OK)
+                return rc;
+        sqlite3_bind_int64(s, 1, meter_id);
+        rc = sqlite3_step(s);
+        *last = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+        sqlite3_finalize(s);
+        return rc == SQLITE_ROW ? SQLITE_OK : rc;
+}
+
+/* The cache entry of meter_id, loaded from the database on first use. */
+static struct seq_cache *seq_entry(agent_store *st, int64_t meter_id)
+{
+        struct seq_cache *e;
+        int64_t last;
+
+        for (int i = 0; i < st->n_seqs; i++)
+                if (st->seqs[i].meter_id == meter_id)
+                        return &st->seqs[i];
+        if (load_last_seq(st, meter_id, &last) != SQLITE_OK)
+                return NULL;
+        if (st->n_seqs == st->cap_seqs) {
+                int cap = st->cap_seqs ? 2 * st->cap_seqs : 16;
+                struct seq_cache *n = realloc(st->seqs, (size_t)cap * sizeof(*n));
+                if (!n)
+                        return NULL;
+                st->seqs = n;
+                st->cap_seqs = cap;
+        }
+        e = &st->seqs[st->n_seqs++];
+        e->meter_id = meter_id;
+        e->last_seq = last;
+        return e;
+}
+
+static void bind_opt(sqlite3_stmt *s, int col, int have, int64_t v)
+{
+        if (have)
+                sqlite3_bind_int64(s, col, v);
+        else
+                sqlite3_bind_null(s, col);
+}
+
+static void bind_phases(sqlite3_stmt *s, const mb_reading *r)
+{
+        int n = r->phases == 3 ? 3 : 1;
+
+        for (int p = 0; p < 3; p++) {
+                bind_opt(s, 15 + p, (r->fields & MB_F_VOLTAGE) && p < n, r->voltage_mv[p]);
+                bind_opt(s, 18 + p, (r->fields & MB_F_CURRENT) && p < n, r->current_ma[p]);
+        }
+}
+
+static void bind_reading(sqlite3_stmt *s, const mb_reading *r)
+{
+        uint32_t f = r->fields;
+
+        sqlite3_bind_int64(s, 5, f);
+        sqlite3_bind_int64(s, 6, r->quality);
+        bind_opt(s, 7, f & MB_F_IMPORT, r->import_wh);
+        bind_opt(s, 8, f & MB_F_EXPORT, r->export_wh);
+        for (int i = 0; i < MB_RATES; i++)
+                bind_opt(s, 9 + i, f & MB_F_RATES, r->rate_wh[i]);
+        bind_opt(s, 13, f & MB_F_POWER, r->power_mw);
+        sqlite3_bind_int(s, 14, r->phases == 3 ? 3 : 1);
+        bind_phases(s, r);
+        bind_opt(s, 21, f & MB_F_PF, r->pf_milli);
+        bind_opt(s, 22, f & MB_F_FREQ, r->freq_mhz);
+        bind_opt(s, 23, f & MB_F_RELAY, r->relay);
+        if (f & MB_F_ADDRESS)
+                sqlite3_bind_text(s, 24, r->address, -1, SQLITE_TRANSIENT);
+        else
+                sqlite3_bind_null(s, 24);
+        bind_opt(s, 25, f & MB_F_METER_TIME, r->meter_time);
+        bind_opt(s, 26, f & MB_F_FROZEN, r->frozen_import_wh);
+        bind_opt(s, 27, f & MB_F_FROZEN, r->frozen_time);
+        bind_opt(s, 28, f & MB_F_PREPAID, r->remain_fen);
+        bind_opt(s, 29, f & MB_F_PREPAID, r->overdraft_fen);
+}
+
+static int prepare(agent_store *st, sqlite3_stmt **s, const char *sql)
+{
+        if (*s)
+                return SQLITE_OK;
+        return sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, s, NULL);
+}
+
+int agent_store_add_reading(agent_store *st, int64_t meter_id, int64_t ts, int kind,
+                            const mb_reading *r, int64_t *seq)
+{
+        struct seq_cache *e = seq_entry(st, meter_id);
+        sqlite3_stmt *s;
+        int rc;
+
+        if (!e) {
+                st->failed = 1;
+                return agent_store_rc(st, sqlite3_errcode(st->db), "sequence of meter");
+        }
+        rc = prepare(st, &st->ins_reading,
+                     "INSERT INTO readings(" READING_COLS ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
+                     "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+        if (rc != SQLITE_OK)
+                return agent_store_rc(st, rc, "prepare reading insert");
+        s = st->ins_reading;
+        sqlite3_bind_int64(s, 1, meter_id);
+        sqlite3_bind_int64(s, 2, e->last_seq + 1);
+        sqlite3_bind_int64(s, 3, ts);
+        sqlite3_bind_int(s, 4, kind);
+        bind_reading(s, r);
+        rc = sqlite3_step(s);
+        sqlite3_reset(s);
+        sqlite3_clear_bindings(s);
+        if (rc != SQLITE_DONE) {
+                st->failed = 1;
+                return agent_store_rc(st, rc, "insert reading");
+        }
+        *seq = ++e->last_seq;
+        return MB_OK;
+}
+
+int agent_store_add_event(agent_store *st, int64_t meter_id, int64_t ts, const char *type,
+                          const char *reason, int64_t balance_fen, const char *data)
+{
+        sqlite3_stmt *s;
+        int rc = prepare(st, &st->ins_event,
+                         "INSERT INTO events(meter_id, ts, type, reason, balance_fen, data) "
+                         "VALUES (?,?,?,?,?,?)");
+
+        if (rc != SQLITE_OK)
+                return agent_store_rc(st, rc, "prepare event insert");
+        s = st->ins_event;
+        sqlite3_bind_int64(s, 1, meter_id);
+        sqlite3_bind_int64(s, 2, ts);
+        sqlite3_bind_text(s, 3, type, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(s, 4, reason, -1, SQLITE_TRANSIENT);
+        bind_opt(s, 5, balance_fen != INT64_MIN, balance_fen);
+        sqlite3_bind_text(s, 6, data, -1, SQLITE_TRANSIENT);
+        rc = sqlite3_step(s);
+        sqlite3_reset(s);
+        sqlite3_clear_bindings(s);
+        if (rc != SQLITE_DONE) {
+                st->failed = 1;
+                return agent_store_rc(st, rc, "insert event");
+        }
+        return MB_OK;
+}
+
+static void column_opt(sqlite3_stmt *s, int col, uint32_t bit, mb_reading *r, int64_t *dst)
+{
+        if (sqlite3_column_type(s, col) != SQLITE_NULL) {
+                *dst = sqlite3_column_int64(s, col);
+                r->fields |= bit;
+        }
+}
+
+static void read_row(sqlite3_stmt *s, mb_reading *r)
+{
+        int64_t v = 0;
+
+        memset(r, 0, sizeof(*r));
+        r->size = sizeof(*r);
+        r->quality = (uint32_t)sqlite3_column_int64(s, 1);
+        r->phases = sqlite3_column_int(s, 4);
+        column_opt(s, 2, MB_F_IMPORT, r, &r->import_wh);
+        column_opt(s, 3, MB_F_EXPORT, r, &r->export_wh);
+        for (int i = 0; i < MB_RATES; i++)
+                column_opt(s, 5 + i, MB_F_RATES, r, &r->rate_wh[i]);
+        column_opt(s, 9, MB_F_RELAY, r, &v);
+        r->relay = (int32_t)v;
+}
+
+int agent_store_last_reading(agent_store *st, int64_t meter_id, mb_reading *r, int64_t *seq)
+{
+        static const char sql[] = "SELECT seq, quality, import_wh, export_wh, phases, rate1_wh,"
+                                  " rate2_wh, rate3_wh, rate4_wh, relay FROM readings"
+                                  " WHERE meter_id = ? ORDER BY seq DESC LIMIT 1";
+        sqlite3_stmt *s;
+        int rc;
+
+        pthread_mutex_lock(&st->lock);
+        rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
+        if (rc == SQLITE_OK) {
+                sqlite3_bind_int64(s, 1, meter_id);
+                rc = sqlite3_step(s);
+                if (rc == SQLITE_ROW) {
+                        *seq = sqlite3_column_int64(s, 0);
+                        read_row(s, r);
+                }
+                sqlite3_finalize(s);
+        }
+        pthread_mutex_unlock(&st->lock);
+        if (rc == SQLITE_ROW)
+                return MB_OK;
+        if (rc == SQLITE_DONE)
+                return MB_ENOENT;
+        return MB_ESTORE;
+}

@@ -1,0 +1,98 @@
+/* agent.db schema and its migrations, applied in order by PRAGMA user_version. */
+#include <stdio.h>
+
+#include "agent_store_priv.h"
+
+/* Each entry moves the schema from version i to i + 1.  Never edit a shipped
+ * entry: add a new one. */
+static const char *const migrations[] = {
+    /* 0 -> 1 */
+    "CREATE TABLE meters ("
+    " id INTEGER PRIMARY KEY,"
+    " name TEXT NOT NULL UNIQUE,"
+    " address TEXT,"
+    " account TEXT);"
+    "CREATE TABLE readings ("
+    " meter_id INTEGER NOT NULL REFERENCES meters(id),"
+    " seq INTEGER NOT NULL,"
+    " ts INTEGER NOT NULL,"
+    " kind INTEGER NOT NULL DEFAULT 0,"
+    " fields INTEGER NOT NULL,"
+    " quality INTEGER NOT NULL DEFAULT 0,"
+    " import_wh INTEGER, export_wh INTEGER,"
+    " rate1_wh INTEGER, rate2_wh INTEGER, rate3_wh INTEGER, rate4_wh INTEGER,"
+    " power_mw INTEGER, phases INTEGER,"
+    " voltage1_mv INTEGER, voltage2_mv INTEGER, voltage3_mv INTEGER,"
+    " current1_ma INTEGER, current2_ma INTEGER, current3_ma INTEGER,"
+    " pf_milli INTEGER, freq_mhz INTEGER, relay INTEGER, address TEXT,"
+    " meter_time INTEGER, frozen_import_wh INTEGER, frozen_time INTEGER,"
+    " remain_fen INTEGER, overdraft_fen INTEGER,"
+    " acked INTEGER NOT NULL DEFAULT 0,"
+    " PRIMARY KEY (meter_id, seq)) WITHOUT ROWID;"
+    "CREATE INDEX readings_unacked ON readings(meter_id, seq) WHERE acked = 0;"
+    "CREATE TABLE events ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " meter_id INTEGER NOT NULL DEFAULT 0,"
+    " ts INTEGER NOT NULL,"
+    " type TEXT NOT NULL,"
+    " reason TEXT,"
+    " balance_fen INTEGER,"
+    " data TEXT,"
+    " acked INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX events_unacked ON events(id) WHERE acked = 0;",
+};
+
+#define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+static int user_version(sqlite3 *db)
+{
+        sqlite3_stmt *st;
+        int v = -1;
+
+        if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+                return -1;
+        if (sqlite3_step(st) == SQLITE_ROW)
+                v = sqlite3_column_int(st, 0);
+        sqlite3_finalize(st);
+        return v;
+}
+
+static int apply(sqlite3 *db, int from, const char *path, char *err, size_t errlen)
+{
+        char sql[64];
+        char *msg = NULL;
+
+        snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", from + 1);
+        if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &msg) == SQLITE_OK &&
+            sqlite3_exec(db, migrations[from], NULL, NULL, &msg) == SQLITE_OK &&
+            sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK &&
+            sqlite3_exec(db, "COMMIT", NULL, NULL, &msg) == SQLITE_OK)
+                return 0;
+        snprintf(err, errlen, "%s: migrating schema %d -> %d: %s", path, from, from + 1,
+                 msg ? msg : sqlite3_errmsg(db));
+        sqlite3_free(msg);
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        return -1;
+}
+
+int agent_store_migrate(sqlite3 *db, const char *path, char *err, size_t errlen)
+{
+        int v = user_version(db);
+
+        if (v < 0) {
+                snprintf(err, errlen, "%s: cannot read schema version: %s", path,
+                         sqlite3_errmsg(db));
+                return -1;
+        }
+        if (v > N_MIGRATIONS) {
+                snprintf(err, errlen,
+                         "%s: schema version %d is newer than this agent (%d): "
+                         "refusing to touch it",
+                         path, v, N_MIGRATIONS);
+                return -1;
+        }
+        for (; v < N_MIGRATIONS; v++)
+                if (apply(db, v, path, err, errlen) < 0)
+                        return -1;
+        return 0;
+}

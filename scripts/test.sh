@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The whole test suite: install what is missing, build with -Werror, run every
+# test, then build and run it all again under AddressSanitizer + UBSan.
+# This is the README's test command; .ci/run calls exactly this.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+"$top/scripts/setup.sh"
+jobs=$(nproc)
+
+echo "== plain build (-Werror)"
+"$top/scripts/build.sh" plain -DMB_WERROR=ON
+ctest --test-dir "$top/build" --output-on-failure -j "$jobs"
+
+echo "== ASan + UBSan build"
+"$top/scripts/build.sh" asan -DMB_WERROR=ON
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --test-dir "$top/build-asan" --output-on-failure -j "$jobs"

@@ -1,0 +1,16 @@
+# Integration tests: real processes on this machine, driven by shell scripts.
+set(_mb_it_env
+  MB_AGENT=$<TARGET_FILE:meterbox-agent>
+  MB_PLUGIN_DIR=${MB_BUILD_PLUGIN_DIR}
+  MB_TEST_PLUGIN_DIR=${MB_TEST_PLUGIN_DIR}
+  MB_SRC=${CMAKE_SOURCE_DIR})
+
+function(mb_add_script_test name script)
+  add_test(NAME ${name} COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/${script})
+  set_tests_properties(${name} PROPERTIES ENVIRONMENT "${_mb_it_env}" TIMEOUT 300 ${ARGN})
+endfunction()
+
+mb_add_script_test(agent_check_configs check_configs.sh)
+mb_add_script_test(agent_once once.sh)
+mb_add_script_test(agent_survives_bad_plugins survive.sh)
+mb_add_script_test(agent_kill9 kill9.sh)

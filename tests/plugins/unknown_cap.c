@@ -1,0 +1,20 @@
+/* A plugin promising a capability this agent does not know. */
+#include <meterbox/plugin.h>
+
+static int meter_new(const mb_host *h, mb_ctx *c, void *l, const mb_meter_params *p, void **m,
+                     mb_err *e)
+{
+        return MB_ENOTSUP;
+}
+
+static void meter_free(void *m) {}
+
+MB_PLUGIN_EXPORT const mb_plugin meterbox_plugin = {
+    .abi_version = MB_PLUGIN_ABI_VERSION,
+    .size = sizeof(mb_plugin),
+    .name = "unknown_cap",
+    .version = "0",
+    .caps = MB_CAP_READ | (1u << 30),
+    .meter_new = meter_new,
+    .meter_free = meter_free,
+};

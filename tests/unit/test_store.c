@@ -1,0 +1,197 @@
+/* agent.db: sequence numbers, batching, events, schema versions. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <meterbox/errors.h>
+#include <sqlite3.h>
+
+#include "agent_store.h"
+
+static char dbpath[256];
+
+static int setup(void **state)
+{
+        snprintf(dbpath, sizeof(dbpath), "/tmp/mb-test-store-%d.db", (int)getpid());
+        unlink(dbpath);
+        return 0;
+}
+
+static int teardown(void **state)
+{
+        char p[300];
+
+        unlink(dbpath);
+        snprintf(p, sizeof(p), "%s-wal", dbpath);
+        unlink(p);
+        snprintf(p, sizeof(p), "%s-shm", dbpath);
+        unlink(p);
+        return 0;
+}
+
+static agent_store *open_store(int commit_every)
+{
+        struct agent_store_opts o = {.path = dbpath, .commit_every = commit_every, .sync_full = 1};
+        agent_store *st = NULL;
+        char err[256];
+
+        assert_int_equal(agent_store_open(&o, &st, err, sizeof(err)), MB_OK);
+        return st;
+}
+
+static int64_t add(agent_store *st, int64_t meter, int64_t wh)
+{
+        mb_reading r = {.size = sizeof(r), .fields = MB_F_IMPORT, .phases = 1, .import_wh = wh};
+        int64_t seq = -1;
+
+        assert_int_equal(agent_store_begin(st), MB_OK);
+        assert_int_equal(agent_store_add_reading(st, meter, 1700000000 + wh, 0, &r, &seq), MB_OK);
+        assert_int_equal(agent_store_end(st), MB_OK);
+        return seq;
+}
+
+/* Rows committed to the file, seen through a second connection. */
+static int committed_rows(void)
+{
+        sqlite3 *db;
+        sqlite3_stmt *s;
+        int n = -1;
+
+        assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
+        assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM readings", -1, &s, NULL),
+                         SQLITE_OK);
+        if (sqlite3_step(s) == SQLITE_ROW)
+                n = sqlite3_column_int(s, 0);
+        sqlite3_finalize(s);
+        sqlite3_close(db);
+        return n;
+}
+
+static void sequences_continue_across_reopen(void **state)
+{
+        agent_store *st = open_store(1);
+        int64_t a, b, seq;
+        mb_reading last;
+
+        assert_int_equal(agent_store_meter(st, "m1", "01", "1100", &a), MB_OK);
+        assert_int_equal(agent_store_meter(st, "m2", "02", "1101", &b), MB_OK);
+        assert_int_not_equal(a, b);
+        assert_int_equal(add(st, a, 10), 1);
+        assert_int_equal(add(st, a, 20), 2);
+        assert_int_equal(add(st, b, 5), 1);
+        agent_store_close(st);
+
+        st = open_store(1);
+        assert_int_equal(agent_store_meter(st, "m1", "01", "1100", &seq), MB_OK);
+        assert_int_equal(seq, a);
+        assert_int_equal(add(st, a, 30), 3);
+        assert_int_equal(add(st, b, 6), 2);
+        assert_int_equal(agent_store_last_reading(st, a, &last, &seq), MB_OK);
+        assert_int_equal(seq, 3);
+        assert_int_equal(last.import_wh, 30);
+        assert_int_equal(agent_store_schema_version(st), 1);
+        agent_store_close(st);
+}
+
+static void batch_commits_when_full(void **state)
+{
+        agent_store *st = open_store(3);
+        int64_t m;
+
+        assert_int_equal(agent_store_meter(st, "m1", NULL, NULL, &m), MB_OK);
+        add(st, m, 1);
+        add(st, m, 2);
+        assert_int_equal(committed_rows(), 0);
+        add(st, m, 3);
+        assert_int_equal(committed_rows(), 3);
+        add(st, m, 4);
+        agent_store_close(st); /* close commits what is pending */
+        assert_int_equal(committed_rows(), 4);
+}
+
+static void rolled_back_batch_reuses_no_sequence(void **state)
+{
+        agent_store *st = open_store(10);
+        int64_t m;
+
+        assert_int_equal(agent_store_meter(st, "m1", NULL, NULL, &m), MB_OK);
+        add(st, m, 1);
+        add(st, m, 2);
+        assert_int_equal(agent_store_begin(st), MB_OK);
+        agent_store_abort(st);
+        /* The aborted batch took seqs 1 and 2 with it: numbering restarts at 1. */
+        assert_int_equal(add(st, m, 3), 1);
+        agent_store_close(st);
+}
+
+static void events_are_stored(void **state)
+{
+        agent_store *st = open_store(1);
+        sqlite3 *db;
+        sqlite3_stmt *s;
+        int64_t m;
+
+        assert_int_equal(agent_store_meter(st, "m1", NULL, NULL, &m), MB_OK);
+        assert_int_equal(agent_store_begin(st), MB_OK);
+        assert_int_equal(agent_store_add_event(st, m, 5, "trip", "credit limit", -120, "{}"),
+                         MB_OK);
+        assert_int_equal(agent_store_add_event(st, 0, 6, "boot", NULL, INT64_MIN, NULL), MB_OK);
+        assert_int_equal(agent_store_end(st), MB_OK);
+        agent_store_close(st);
+        assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
+        assert_int_equal(sqlite3_prepare_v2(db, "SELECT type, balance_fen FROM events ORDER BY id",
+                                            -1, &s, NULL),
+                         SQLITE_OK);
+        assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+        assert_string_equal((const char *)sqlite3_column_text(s, 0), "trip");
+        assert_int_equal(sqlite3_column_int64(s, 1), -120);
+        assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+        assert_int_equal(sqlite3_column_type(s, 1), SQLITE_NULL);
+        sqlite3_finalize(s);
+        sqlite3_close(db);
+}
+
+static void refuses_newer_schema(void **state)
+{
+        struct agent_store_opts o = {.path = dbpath, .commit_every = 1};
+        agent_store *st = NULL;
+        sqlite3 *db;
+        char err[256];
+
+        assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
+        assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL), SQLITE_OK);
+        sqlite3_close(db);
+        assert_int_equal(agent_store_open(&o, &st, err, sizeof(err)), MB_ESTORE);
+        assert_null(st);
+        assert_non_null(strstr(err, "newer than this agent"));
+        assert_non_null(strstr(err, dbpath));
+}
+
+static void reports_unwritable_path(void **state)
+{
+        struct agent_store_opts o = {.path = "/nonexistent/dir/agent.db", .commit_every = 1};
+        agent_store *st = NULL;
+        char err[256];
+
+        assert_int_equal(agent_store_open(&o, &st, err, sizeof(err)), MB_ESTORE);
+        assert_non_null(strstr(err, "/nonexistent/dir/agent.db"));
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test_setup_teardown(sequences_continue_across_reopen, setup, teardown),
+            cmocka_unit_test_setup_teardown(batch_commits_when_full, setup, teardown),
+            cmocka_unit_test_setup_teardown(rolled_back_batch_reuses_no_sequence, setup, teardown),
+            cmocka_unit_test_setup_teardown(events_are_stored, setup, teardown),
+            cmocka_unit_test_setup_teardown(refuses_newer_schema, setup, teardown),
+            cmocka_unit_test_setup_teardown(reports_unwritable_path, setup, teardown),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
