@@ -5,11 +5,14 @@
 #ifndef AGENT_H
 #define AGENT_H
 
+#include <pthread.h>
+
 #include "agent_bus.h"
 #include "agent_config.h"
 #include "agent_devices.h"
 #include "agent_plugin.h"
 #include "agent_store.h"
+#include <json-c/json.h>
 
 struct agent {
         struct agent_config *cfg;
@@ -18,6 +21,8 @@ struct agent {
         agent_store *store;
         agent_bus **buses;
         int n_buses;
+        pthread_mutex_t policy_lock; /* the money fields of every meter */
+        int64_t data_version;        /* of agent.db, to notice --apply */
 };
 
 /* Load config_path, load plugins, create devices.  Returns 0, or -1 after
@@ -38,6 +43,28 @@ void agent_tick(struct agent *a);
 struct agent_bus_sink agent_record_sink(struct agent *a);
 /* Make sure every meter has its row in agent.db.  0 or -1 (logged). */
 int agent_record_meters(struct agent *a);
+
+/* Policy (agent_policy_run.c).  On a bus thread, holding the policy lock,
+ * inside the reading's store transaction: update the meter's local balance from reading r (seq) and
+ * record the decisions; the relay operations are queued by
+ * agent_policy_after_commit once the transaction is closed. */
+void agent_policy_on_reading(struct agent *a, struct agent_meter *m, const mb_reading *r,
+                             int64_t ts, int64_t seq, int *controls, int *n_controls);
+void agent_policy_after_commit(struct agent *a, struct agent_meter *m, const int *controls,
+                               int n_controls);
+/* A queued relay or display operation finished (bus thread). */
+void agent_policy_control_done(struct agent *a, struct agent_meter *m, int op, int64_t tag, int rc,
+                               int state, const char *why, const mb_err *err);
+/* Load what the store holds of snapshots, tariffs, commands and policy state
+ * into the meters, deciding again for every meter whose snapshot changed
+ * and queueing new commands.  Main thread. */
+void agent_policy_reload(struct agent *a);
+
+/* Apply a server answer (docs/wire.md) to the store: snapshots, tariff texts,
+ * commands.  Returns the number of meters it applied to, or -1 with err. */
+int agent_apply_response(agent_store *st, json_object *resp, int64_t now, char *err, size_t len);
+/* `meterbox-agent --apply FILE`: the same, from a file ("-": stdin). */
+int agent_apply_file(const char *config_path, const char *file);
 
 /* Modes of the command line. */
 int agent_check(const char *config_path, const char *plugin_dir);

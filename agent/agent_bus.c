@@ -16,7 +16,8 @@ struct control_req {
         struct control_req *next;
         struct agent_meter *meter;
         int op;
-        char why[128];
+        int64_t tag;
+        char why[320];
 };
 
 struct agent_bus {
@@ -86,7 +87,8 @@ static void run_control(agent_bus *b, struct control_req *req)
         rc = agent_meter_control(req->meter, req->op, &state, &err);
         set_busy(b, NULL);
         if (b->sink.control_done)
-                b->sink.control_done(b->sink.arg, req->meter, req->op, rc, state, req->why, &err);
+                b->sink.control_done(b->sink.arg, req->meter, req->op, req->tag, rc, state,
+                                     req->why, &err);
         free(req);
 }
 
@@ -233,7 +235,7 @@ int agent_bus_done(agent_bus *b)
         return done;
 }
 
-int agent_bus_control(agent_bus *b, struct agent_meter *m, int op, const char *why)
+int agent_bus_control(agent_bus *b, struct agent_meter *m, int op, const char *why, int64_t tag)
 {
         struct control_req *req = calloc(1, sizeof(*req));
 
@@ -241,6 +243,7 @@ int agent_bus_control(agent_bus *b, struct agent_meter *m, int op, const char *w
                 return MB_ENOMEM;
         req->meter = m;
         req->op = op;
+        req->tag = tag;
         snprintf(req->why, sizeof(req->why), "%s", why ? why : "");
         pthread_mutex_lock(&b->lock);
         if (b->queue_tail)

@@ -17,8 +17,8 @@
 struct agent_bus_sink {
         void (*reading)(void *arg, struct agent_meter *m, const mb_reading *r, int64_t ts);
         void (*failure)(void *arg, struct agent_meter *m, const mb_err *err, int64_t ts);
-        void (*control_done)(void *arg, struct agent_meter *m, int op, int rc, int state,
-                             const char *why, const mb_err *err);
+        void (*control_done)(void *arg, struct agent_meter *m, int op, int64_t tag, int rc,
+                             int state, const char *why, const mb_err *err);
         void *arg;
 };
 
@@ -32,9 +32,11 @@ agent_bus *agent_bus_start(struct agent_devices *devs, int bus_index, const char
 void agent_bus_stop(agent_bus *bus);
 /* True when a once-bus has polled all its meters. */
 int agent_bus_done(agent_bus *bus);
-/* Queue op for meter m (on this bus) ahead of pending polls.  why is copied.
+/* Queue op for meter m ahead of pending polls; bus must be the bus of the
+ * device that carries out op (agent_meter_target).  why is copied; tag comes
+ * back in control_done (0 for the policy, the command id for commands).
  * Returns MB_OK or MB_ENOMEM. */
-int agent_bus_control(agent_bus *bus, struct agent_meter *m, int op, const char *why);
+int agent_bus_control(agent_bus *bus, struct agent_meter *m, int op, const char *why, int64_t tag);
 /* When a plugin call has run longer than its timeout plus a grace period,
  * the meter it is stuck in (else NULL) and the milliseconds it has run. */
 struct agent_meter *agent_bus_stuck(agent_bus *bus, int64_t now_ms, int64_t *running_ms);
@@ -42,7 +44,12 @@ struct agent_meter *agent_bus_stuck(agent_bus *bus, int64_t now_ms, int64_t *run
 /* Read meter m once through its plugin and check what came back.  Returns
  * MB_OK with *r filled, or an error code with err filled. */
 int agent_meter_read(struct agent_meter *m, mb_reading *r, mb_err *err);
-/* Run op on the meter's relay device.  Returns MB_OK with *state, or an error. */
+/* The device that carries out op for meter m: its relay device for relay
+ * operations, itself (or its relay device) for display ones when able; NULL
+ * when nothing can. */
+struct agent_meter *agent_meter_target(struct agent_meter *m, int op);
+/* Run op for meter m on its target device.  Returns MB_OK with *state, or an
+ * error (MB_ENOTSUP when no device can). */
 int agent_meter_control(struct agent_meter *m, int op, int *state, mb_err *err);
 
 #endif

@@ -7,7 +7,7 @@
 #include <string.h>
 
 static const char *const top_keys[] = {"gateway", "timezone", "plugin_dir", "plugins", "store",
-                                       "log",     "buses",    "meters",     NULL};
+                                       "log",     "policy",   "buses",      "meters",  NULL};
 static const char *const gateway_keys[] = {"id", "region", "upload_slot", NULL};
 static const char *const store_keys[] = {"path", "commit_every", "commit_interval_ms",
                                          "synchronous", NULL};
@@ -153,6 +153,7 @@ struct agent_config *agent_config_load(const char *path, mb_diag *d)
         parse_plugin_files(c, root, d);
         parse_store(c, root, d);
         parse_log(c, root, d);
+        agent_parse_policy(&c->policy, config_setting_get_member(root, "policy"), d);
         parse_buses(c, root, d);
         parse_meters(c, root, d);
         if (mb_diag_count(d) > before) {

@@ -12,6 +12,7 @@
 #include <libconfig.h>
 #include <stdint.h>
 
+#include "agent_policy.h"
 #include "mb_conf.h"
 
 struct agent_bus_cfg {
@@ -56,6 +57,7 @@ struct agent_config {
         int sync_full;          /* synchronous=FULL (safe on power loss) */
         const char *log_level;
         int log_syslog;
+        struct agent_policy_cfg policy;
         struct agent_bus_cfg *buses;
         int n_buses;
         struct agent_meter_cfg *meters;

@@ -140,6 +140,9 @@ void agent_devices_free(struct agent_devices *devs)
                 struct agent_meter *m = &devs->meters[i];
                 if (m->inst)
                         m->plugin->desc->meter_free(m->inst);
+                free(m->snap_json);
+                agent_snapshot_clear(&m->snap);
+                mb_tariff_free(m->tariff);
                 if (m->plugin)
                         agent_ctx_release(&m->ctx);
         }

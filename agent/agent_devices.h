@@ -14,6 +14,8 @@
 #include "agent_config.h"
 #include "agent_host.h"
 #include "agent_plugin.h"
+#include "agent_policy.h"
+#include "agent_snapshot.h"
 
 struct agent_link {
         const agent_plugin *plugin;
@@ -38,6 +40,18 @@ struct agent_meter {
         int polled;   /* polled at least once */
         int64_t last_import_wh;
         int have_last;
+        /* Money and policy, guarded by the agent's policy lock. */
+        char *snap_json;            /* the snapshot in force, as stored */
+        struct agent_snapshot snap; /* parsed; valid when snap_json */
+        mb_tariff *tariff;          /* parsed tariff of snap, NULL until known */
+        char tariff_hash[72];
+        struct agent_policy_state pst;
+        mb_tariff_reading last_tr; /* the last stored reading, for charging */
+        int have_last_tr;
+        int64_t balance_fen; /* local balance */
+        int have_balance;
+        int relay_attempts; /* tries of the relay operation under way */
+        int64_t last_seq;   /* of the last stored reading */
 };
 
 struct agent_devices {

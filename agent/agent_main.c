@@ -32,6 +32,8 @@ static void usage(FILE *f)
             "  -c, --config FILE   configuration file (default %s/agent.conf)\n"
             "  -t, --test          check the configuration and plugins, then exit\n"
             "      --once          poll every meter once, print one JSON reading per line\n"
+            "      --apply FILE    store a server answer (snapshots, tariffs, commands) from\n"
+            "                      FILE (- for stdin) in agent.db; a running agent acts on it\n"
             "  -f, --foreground    do not detach (for systemd and procd)\n"
             "  -P, --plugin-dir D  plugin directories, colon-separated (default %s)\n"
             "  -v, --verbose       debug logging, including frames on the wire\n"
@@ -44,20 +46,18 @@ static void usage(FILE *f)
 struct options {
         const char *config;
         const char *plugin_dir;
+        const char *apply;
         int test, once, foreground, verbose;
 };
 
 static int parse_args(int argc, char **argv, struct options *o)
 {
-        static const struct option longopts[] = {{"config", required_argument, NULL, 'c'},
-                                                 {"test", no_argument, NULL, 't'},
-                                                 {"once", no_argument, NULL, 'O'},
-                                                 {"foreground", no_argument, NULL, 'f'},
-                                                 {"plugin-dir", required_argument, NULL, 'P'},
-                                                 {"verbose", no_argument, NULL, 'v'},
-                                                 {"version", no_argument, NULL, 'V'},
-                                                 {"help", no_argument, NULL, 'h'},
-                                                 {NULL, 0, NULL, 0}};
+        static const struct option longopts[] = {
+            {"config", required_argument, NULL, 'c'}, {"test", no_argument, NULL, 't'},
+            {"once", no_argument, NULL, 'O'},         {"apply", required_argument, NULL, 'A'},
+            {"foreground", no_argument, NULL, 'f'},   {"plugin-dir", required_argument, NULL, 'P'},
+            {"verbose", no_argument, NULL, 'v'},      {"version", no_argument, NULL, 'V'},
+            {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
         int c;
 
         while ((c = getopt_long(argc, argv, "c:tfP:vh", longopts, NULL)) != -1) {
@@ -67,6 +67,9 @@ static int parse_args(int argc, char **argv, struct options *o)
                         break;
                 case 't':
                         o->test = 1;
+                        break;
+                case 'A':
+                        o->apply = optarg;
                         break;
                 case 'O':
                         o->once = 1;
@@ -130,13 +133,6 @@ static void apply_logging(const struct agent_config *cfg, int verbose)
                 mb_log_open("meterbox-agent");
 }
 
-static void apply_timezone(const struct agent_config *cfg)
-{
-        if (cfg->timezone)
-                setenv("TZ", cfg->timezone, 1);
-        tzset();
-}
-
 static int run(const struct options *o)
 {
         struct agent a;
@@ -145,7 +141,6 @@ static int run(const struct options *o)
         if (agent_prepare(&a, o->config, o->plugin_dir) < 0)
                 return 2;
         apply_logging(a.cfg, o->verbose);
-        apply_timezone(a.cfg);
         if (!o->foreground && daemon(0, 0) < 0) {
                 mb_err_log("cannot detach: %m");
                 agent_stop(&a);
@@ -182,5 +177,7 @@ int main(int argc, char **argv)
                 return agent_check(o.config, o.plugin_dir);
         if (o.once)
                 return agent_once(o.config, o.plugin_dir);
+        if (o.apply)
+                return agent_apply_file(o.config, o.apply);
         return run(&o);
 }

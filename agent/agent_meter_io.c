@@ -30,15 +30,30 @@ int agent_meter_read(struct agent_meter *m, mb_reading *r, mb_err *err)
         return MB_OK;
 }
 
+static int can(const struct agent_meter *dev, uint32_t cap)
+{
+        return dev && (dev->plugin->desc->caps & cap);
+}
+
+struct agent_meter *agent_meter_target(struct agent_meter *m, int op)
+{
+        if (op == MB_CTL_ALARM || op == MB_CTL_ALARM_CLEAR) {
+                if (can(m, MB_CAP_DISPLAY))
+                        return m;
+                return can(m->relay_dev, MB_CAP_DISPLAY) ? m->relay_dev : NULL;
+        }
+        return can(m->relay_dev, MB_CAP_RELAY) ? m->relay_dev : NULL;
+}
+
 int agent_meter_control(struct agent_meter *m, int op, int *state, mb_err *err)
 {
-        struct agent_meter *dev = m->relay_dev ? m->relay_dev : m;
+        struct agent_meter *dev = agent_meter_target(m, op);
         int rc;
 
         memset(err, 0, sizeof(*err));
         *state = MB_RELAY_UNKNOWN;
-        if (!dev->plugin->desc->meter_control)
-                return mb_err_set(err, MB_ENOTSUP, "meter %s has no relay or display",
+        if (!dev)
+                return mb_err_set(err, MB_ENOTSUP, "meter %s has no device for this operation",
                                   m->cfg->name);
         rc = dev->plugin->desc->meter_control(dev->inst, op, state, err);
         if (rc != MB_OK && !err->msg[0])

@@ -3,6 +3,7 @@
 #define MB_LOG_MODULE "record"
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "agent.h"
 #include "mb_log.h"
@@ -14,16 +15,22 @@ int agent_record_meters(struct agent *a)
         for (int i = 0; i < a->devs->n_meters; i++) {
                 struct agent_meter *m = &a->devs->meters[i];
                 mb_reading last;
-                int64_t seq;
+                int64_t seq, ts;
 
                 if (agent_store_meter(a->store, m->cfg->name, m->cfg->address, m->cfg->account,
                                       &m->store_id) != MB_OK)
                         return -1;
-                if (agent_store_last_reading(a->store, m->store_id, &last, &seq) == MB_OK &&
+                if (agent_store_last_reading(a->store, m->store_id, &last, &seq, &ts) == MB_OK &&
                     (last.fields & MB_F_IMPORT)) {
                         m->have_last = 1;
                         m->last_import_wh = last.import_wh;
+                        m->last_tr.t = ts;
+                        m->last_tr.import_wh = last.import_wh;
+                        m->last_tr.has_rates = (last.fields & MB_F_RATES) != 0;
+                        memcpy(m->last_tr.rate_wh, last.rate_wh, sizeof(last.rate_wh));
+                        m->have_last_tr = 1;
                 }
+                agent_store_get_policy(a->store, m->store_id, &m->pst);
         }
         return 0;
 }
@@ -50,17 +57,29 @@ static void check_register(struct agent *a, struct agent_meter *m, const mb_read
 static void on_reading(void *arg, struct agent_meter *m, const mb_reading *r, int64_t ts)
 {
         struct agent *a = arg;
-        int64_t seq;
+        int controls[AGENT_POLICY_MAX_DECISIONS], n_controls = 0;
+        int64_t seq = 0;
+        int stored = 0;
 
-        if (agent_store_begin(a->store) != MB_OK)
-                return;
-        if (agent_store_add_reading(a->store, m->store_id, ts, AGENT_READING_ROUTINE, r, &seq) !=
-            MB_OK) {
-                agent_store_abort(a->store);
-                return;
+        /* Lock order everywhere: policy, then store. */
+        pthread_mutex_lock(&a->policy_lock);
+        if (agent_store_begin(a->store) == MB_OK) {
+                if (agent_store_add_reading(a->store, m->store_id, ts, AGENT_READING_ROUTINE, r,
+                                            &seq) != MB_OK) {
+                        agent_store_abort(a->store);
+                } else {
+                        check_register(a, m, r, ts);
+                        /* Decisions commit with the reading that caused them. */
+                        agent_policy_on_reading(a, m, r, ts, seq, controls, &n_controls);
+                        stored = agent_store_end(a->store) == MB_OK;
+                }
         }
-        check_register(a, m, r, ts);
-        if (agent_store_end(a->store) != MB_OK)
+        if (stored) {
+                m->last_seq = seq;
+                agent_policy_after_commit(a, m, controls, n_controls);
+        }
+        pthread_mutex_unlock(&a->policy_lock);
+        if (!stored)
                 return;
         if (r->fields & MB_F_IMPORT) {
                 m->last_import_wh = r->import_wh;
@@ -83,21 +102,10 @@ static void on_failure(void *arg, struct agent_meter *m, const mb_err *err, int6
         agent_store_end(a->store);
 }
 
-static void on_control(void *arg, struct agent_meter *m, int op, int rc, int state, const char *why,
-                       const mb_err *err)
+static void on_control(void *arg, struct agent_meter *m, int op, int64_t tag, int rc, int state,
+                       const char *why, const mb_err *err)
 {
-        struct agent *a = arg;
-        char data[160];
-        int64_t ts = mb_realtime_s();
-
-        snprintf(data, sizeof(data), "{\"op\":%d,\"rc\":%d,\"relay\":\"%s\"}", op, rc,
-                 mb_wire_relay_name(state));
-        if (agent_store_begin(a->store) != MB_OK)
-                return;
-        agent_store_add_event(a->store, m->store_id, ts,
-                              rc == MB_OK ? "control_done" : "control_failed",
-                              rc == MB_OK ? why : err->msg, INT64_MIN, data);
-        agent_store_end(a->store);
+        agent_policy_control_done(arg, m, op, tag, rc, state, why, err);
 }
 
 struct agent_bus_sink agent_record_sink(struct agent *a)

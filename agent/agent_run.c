@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "mb_log.h"
 #include "mb_time.h"
@@ -29,8 +30,14 @@ int agent_prepare(struct agent *a, const char *config_path, const char *plugin_d
         if (!d)
                 return -1;
         a->cfg = agent_config_load(config_path, d);
-        if (a->cfg)
+        if (a->cfg) {
+                /* Before any plugin starts: plugins read local time from the
+                 * process zone. */
+                if (a->cfg->timezone)
+                        setenv("TZ", a->cfg->timezone, 1);
+                tzset();
                 rc = prepare_devices(a, plugin_dir, d);
+        }
         mb_diag_print(d, stderr);
         mb_diag_free(d);
         if (rc < 0)
@@ -55,6 +62,8 @@ int agent_start(struct agent *a)
         }
         if (agent_record_meters(a) < 0)
                 return -1;
+        pthread_mutex_init(&a->policy_lock, NULL);
+        a->data_version = agent_store_data_version(a->store);
         sink = agent_record_sink(a);
         a->buses = calloc((size_t)a->cfg->n_buses + 1, sizeof(*a->buses));
         for (int i = 0; a->buses && i < a->cfg->n_buses; i++) {
@@ -65,6 +74,7 @@ int agent_start(struct agent *a)
                 }
                 a->n_buses++;
         }
+        agent_policy_reload(a);
         mb_notice("gateway %s: %d meters on %d buses, store %s", a->cfg->gateway_id,
                   a->cfg->n_meters, a->cfg->n_buses, a->cfg->store_path);
         return a->buses ? 0 : -1;
@@ -139,8 +149,15 @@ void agent_tick(struct agent *a)
 {
         int64_t now = mb_monotonic_ms(), ran;
 
-        if (a->store)
+        if (a->store) {
+                int64_t v = agent_store_data_version(a->store);
                 agent_store_tick(a->store);
+                /* Another process (meterbox-agent --apply) wrote to agent.db. */
+                if (v != a->data_version) {
+                        a->data_version = v;
+                        agent_policy_reload(a);
+                }
+        }
         for (int i = 0; i < a->n_buses; i++) {
                 struct agent_meter *m = agent_bus_stuck(a->buses[i], now, &ran);
                 if (m)

@@ -46,7 +46,15 @@ int agent_store_open(const struct agent_store_opts *opts, agent_store **out, cha
         st->opts.path = st->path;
         if (st->opts.commit_every < 1)
                 st->opts.commit_every = 1;
-        pthread_mutex_init(&st->lock, NULL);
+        {
+                /* Recursive: readers such as agent_store_meter_by_address are
+                 * also called inside a begin/end group. */
+                pthread_mutexattr_t attr;
+                pthread_mutexattr_init(&attr);
+                pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
+                pthread_mutex_init(&st->lock, &attr);
+                pthread_mutexattr_destroy(&attr);
+        }
         if (sqlite3_open_v2(st->path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
             SQLITE_OK) {
                 snprintf(err, errlen, "%s: cannot open: %s", st->path,

@@ -68,8 +68,52 @@ int agent_store_add_reading(agent_store *st, int64_t meter_id, int64_t ts, int k
 int agent_store_add_event(agent_store *st, int64_t meter_id, int64_t ts, const char *type,
                           const char *reason, int64_t balance_fen, const char *data);
 
-/* The newest stored reading of meter_id into *r (fields as stored) with its
- * seq; MB_ENOENT when there is none. */
-int agent_store_last_reading(agent_store *st, int64_t meter_id, mb_reading *r, int64_t *seq);
+/* The newest stored reading of meter_id into *r (energy fields as stored)
+ * with its seq and time; MB_ENOENT when there is none. */
+int agent_store_last_reading(agent_store *st, int64_t meter_id, mb_reading *r, int64_t *seq,
+                             int64_t *ts);
 
 #endif
+
+/* ---- what the server sends, and the policy's state (agent_store_sync.c) ---- */
+
+struct agent_policy_state;
+
+/* A command from the server as stored. */
+struct agent_command {
+        int64_t id;
+        int64_t meter_id;
+        char op[16];
+        char reason[160];
+        char by[64];
+        int64_t issued_at, expires_at;
+};
+
+/* Inside begin/end: store the snapshot JSON of a meter (replacing the last),
+ * a tariff's canonical text, or a command (a known id is ignored: each
+ * command runs at most once).  MB_OK or MB_ESTORE/MB_ENOSPC. */
+int agent_store_put_snapshot(agent_store *st, int64_t meter_id, const char *json, int64_t now);
+int agent_store_put_tariff(agent_store *st, const char *hash, const char *id, const char *text);
+int agent_store_put_command(agent_store *st, const struct agent_command *c, int64_t now);
+/* Inside begin/end: set a command's state ("running", "done", "failed",
+ * "expired"). */
+int agent_store_command_state(agent_store *st, int64_t id, const char *state, int64_t now);
+/* Inside begin/end: save a meter's policy state. */
+int agent_store_put_policy(agent_store *st, int64_t meter_id, const struct agent_policy_state *ps);
+
+/* The last snapshot JSON of meter_id in *json (malloc'd, caller frees), or
+ * MB_ENOENT. */
+int agent_store_get_snapshot(agent_store *st, int64_t meter_id, char **json);
+/* The text of tariff hash in *text (malloc'd, caller frees), or MB_ENOENT. */
+int agent_store_get_tariff(agent_store *st, const char *hash, char **text);
+/* The policy state of meter_id, or MB_ENOENT (then *ps is zeroed). */
+int agent_store_get_policy(agent_store *st, int64_t meter_id, struct agent_policy_state *ps);
+/* Commands in state "new", oldest first: up to max into out; returns how
+ * many, or a negative MB_ code. */
+int agent_store_new_commands(agent_store *st, struct agent_command *out, int max);
+/* SQLite's data_version: changes when another connection (meterbox-agent
+ * --apply) committed to the file. */
+int64_t agent_store_data_version(agent_store *st);
+/* The id of the meter whose address (or, when it has none, name) is addr;
+ * MB_ENOENT when the agent has no such meter. */
+int agent_store_meter_by_address(agent_store *st, const char *addr, int64_t *meter_id);

@@ -196,10 +196,11 @@ static void read_row(sqlite3_stmt *s, mb_reading *r)
         r->relay = (int32_t)v;
 }
 
-int agent_store_last_reading(agent_store *st, int64_t meter_id, mb_reading *r, int64_t *seq)
+int agent_store_last_reading(agent_store *st, int64_t meter_id, mb_reading *r, int64_t *seq,
+                             int64_t *ts)
 {
         static const char sql[] = "SELECT seq, quality, import_wh, export_wh, phases, rate1_wh,"
-                                  " rate2_wh, rate3_wh, rate4_wh, relay FROM readings"
+                                  " rate2_wh, rate3_wh, rate4_wh, relay, ts FROM readings"
                                   " WHERE meter_id = ? ORDER BY seq DESC LIMIT 1";
         sqlite3_stmt *s;
         int rc;
@@ -211,6 +212,7 @@ int agent_store_last_reading(agent_store *st, int64_t meter_id, mb_reading *r, i
                 rc = sqlite3_step(s);
                 if (rc == SQLITE_ROW) {
                         *seq = sqlite3_column_int64(s, 0);
+                        *ts = sqlite3_column_int64(s, 10);
                         read_row(s, r);
                 }
                 sqlite3_finalize(s);

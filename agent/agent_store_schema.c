@@ -40,6 +40,33 @@ static const char *const migrations[] = {
     " data TEXT,"
     " acked INTEGER NOT NULL DEFAULT 0);"
     "CREATE INDEX events_unacked ON events(id) WHERE acked = 0;",
+    /* 1 -> 2: what the server sends, and the policy's state */
+    "CREATE TABLE snapshots ("
+    " meter_id INTEGER PRIMARY KEY REFERENCES meters(id),"
+    " json TEXT NOT NULL,"
+    " received_at INTEGER NOT NULL);"
+    "CREATE TABLE tariffs ("
+    " hash TEXT PRIMARY KEY,"
+    " id TEXT NOT NULL,"
+    " text TEXT NOT NULL);"
+    "CREATE TABLE commands ("
+    " id INTEGER PRIMARY KEY,"
+    " meter_id INTEGER NOT NULL REFERENCES meters(id),"
+    " op TEXT NOT NULL,"
+    " reason TEXT,"
+    " issued_by TEXT,"
+    " issued_at INTEGER,"
+    " expires_at INTEGER,"
+    " state TEXT NOT NULL DEFAULT 'new',"
+    " received_at INTEGER NOT NULL,"
+    " done_at INTEGER);"
+    "CREATE TABLE policy_state ("
+    " meter_id INTEGER PRIMARY KEY REFERENCES meters(id),"
+    " level INTEGER NOT NULL,"
+    " alarm2_at INTEGER NOT NULL,"
+    " trip_deferred INTEGER NOT NULL,"
+    " cut_import_wh INTEGER NOT NULL,"
+    " tamper_reported INTEGER NOT NULL);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

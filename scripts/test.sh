@@ -15,3 +15,7 @@ echo "== ASan + UBSan build"
 "$top/scripts/build.sh" asan -DMB_WERROR=ON
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir "$top/build-asan" --output-on-failure -j "$jobs"
+
+echo "== libFuzzer targets (clang, short runs over the committed corpora)"
+"$top/scripts/build.sh" fuzz -DMB_WERROR=ON
+ctest --test-dir "$top/build-fuzz" --output-on-failure -L fuzz -j "$jobs"

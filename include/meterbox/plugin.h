@@ -39,6 +39,10 @@
  *   host's cfg_* getters is reported by the host as an unknown key, with its
  *   file and line, so a typo never passes silently.
  *
+ * Local time
+ *   The host sets the process time zone (TZ) from its configuration before
+ *   it loads any plugin, so localtime_r() gives the gateway's local time.
+ *
  * Logging
  *   Through host->log only; a plugin never writes to stdout or stderr and
  *   never calls exit().
@@ -132,8 +136,7 @@ typedef struct mb_host {
          * (out untouched) when it is absent, MB_ECONFIG when it has the wrong
          * type or range; the host then records a message with file and line,
          * and the plugin should fail its *_new with MB_ECONFIG.  Strings stay
-         * owned by the host and valid as long as ctx.  cfg_list_* read element
-         * i of a list or array; *count receives its length when i is 0. */
+         * owned by the host and valid as long as ctx. */
         int (*cfg_int)(mb_ctx *ctx, const char *key, int64_t *out);
         int (*cfg_bool)(mb_ctx *ctx, const char *key, int *out);
         int (*cfg_string)(mb_ctx *ctx, const char *key, const char **out);

@@ -17,7 +17,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 pass() { echo "ok - $*"; }
 
 # sql DB QUERY: one value per line.
-sql() { sqlite3 -batch -noheader "$1" "$2"; }
+sql() { sqlite3 -batch -noheader -cmd ".timeout 10000" "$1" "$2"; }
 
 # wait_for SECONDS CMD...: poll CMD until it succeeds.
 wait_for() {

@@ -4,3 +4,4 @@ target_compile_definitions(test_loader PRIVATE MB_TEST_PLUGIN_DIR="${MB_TEST_PLU
 add_dependencies(test_loader tp_bad_abi tp_truncated tp_small_size tp_nodesc tp_unknown_cap
                  tp_testmeter tp_dup)
 mb_add_unit_test(test_store unit/test_store.c LIBS agent_core)
+mb_add_unit_test(test_policy unit/test_policy.c LIBS agent_core)

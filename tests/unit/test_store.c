@@ -76,7 +76,7 @@ static int committed_rows(void)
 static void sequences_continue_across_reopen(void **state)
 {
         agent_store *st = open_store(1);
-        int64_t a, b, seq;
+        int64_t a, b, seq, ts;
         mb_reading last;
 
         assert_int_equal(agent_store_meter(st, "m1", "01", "1100", &a), MB_OK);
@@ -92,10 +92,11 @@ static void sequences_continue_across_reopen(void **state)
         assert_int_equal(seq, a);
         assert_int_equal(add(st, a, 30), 3);
         assert_int_equal(add(st, b, 6), 2);
-        assert_int_equal(agent_store_last_reading(st, a, &last, &seq), MB_OK);
+        assert_int_equal(agent_store_last_reading(st, a, &last, &seq, &ts), MB_OK);
+        assert_int_equal(ts, 1700000030);
         assert_int_equal(seq, 3);
         assert_int_equal(last.import_wh, 30);
-        assert_int_equal(agent_store_schema_version(st), 1);
+        assert_int_equal(agent_store_schema_version(st), 2);
         agent_store_close(st);
 }
 

@@ -1,0 +1,135 @@
+/* A server answer (docs/wire.md) into agent.db: snapshots, tariff texts and
+ * commands, in one transaction.  The uploader calls it with each answer;
+ * `meterbox-agent --apply FILE` with a file, for a gateway without a network
+ * or a test. */
+#define MB_LOG_MODULE "apply"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent.h"
+#include "mb_log.h"
+#include "mb_time.h"
+
+static const char *str_of(json_object *o, const char *key)
+{
+        json_object *v;
+
+        return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
+                   ? json_object_get_string(v)
+                   : NULL;
+}
+
+static int64_t int_of(json_object *o, const char *key)
+{
+        json_object *v;
+
+        return json_object_object_get_ex(o, key, &v) ? json_object_get_int64(v) : 0;
+}
+
+static int put_commands(agent_store *st, int64_t meter_id, json_object *cmds, int64_t now)
+{
+        size_t n = json_object_is_type(cmds, json_type_array) ? json_object_array_length(cmds) : 0;
+
+        for (size_t i = 0; i < n; i++) {
+                json_object *o = json_object_array_get_idx(cmds, i);
+                struct agent_command c = {.meter_id = meter_id};
+                const char *op = str_of(o, "op");
+                c.id = int_of(o, "id");
+                if (!op || c.id <= 0)
+                        return -1;
+                snprintf(c.op, sizeof(c.op), "%s", op);
+                snprintf(c.reason, sizeof(c.reason), "%s",
+                         str_of(o, "reason") ? str_of(o, "reason") : "");
+                snprintf(c.by, sizeof(c.by), "%s", str_of(o, "by") ? str_of(o, "by") : "");
+                c.issued_at = int_of(o, "issued_at");
+                c.expires_at = int_of(o, "expires_at");
+                if (agent_store_put_command(st, &c, now) != MB_OK)
+                        return -1;
+        }
+        return 0;
+}
+
+/* One entry of "meters".  Returns 1 applied, 0 skipped, -1 store error. */
+static int apply_meter(agent_store *st, json_object *e, size_t i, int64_t now)
+{
+        const char *addr = str_of(e, "meter");
+        json_object *tariff, *cmds;
+        int64_t id;
+
+        if (!addr || agent_store_meter_by_address(st, addr, &id) != MB_OK) {
+                mb_warn("meters[%zu]: meter %s is not configured on this gateway", i,
+                        addr ? addr : "(missing)");
+                return 0;
+        }
+        if (json_object_object_get_ex(e, "tariff", &tariff) && str_of(tariff, "text") &&
+            str_of(tariff, "hash") && str_of(tariff, "id") &&
+            agent_store_put_tariff(st, str_of(tariff, "hash"), str_of(tariff, "id"),
+                                   str_of(tariff, "text")) != MB_OK)
+                return -1;
+        if (str_of(e, "account") &&
+            agent_store_put_snapshot(
+                st, id, json_object_to_json_string_ext(e, JSON_C_TO_STRING_PLAIN), now) != MB_OK)
+                return -1;
+        if (json_object_object_get_ex(e, "commands", &cmds) && put_commands(st, id, cmds, now) < 0)
+                return -1;
+        return 1;
+}
+
+int agent_apply_response(agent_store *st, json_object *resp, int64_t now, char *err, size_t len)
+{
+        json_object *meters;
+        int applied = 0, rc = 0;
+
+        if (!json_object_object_get_ex(resp, "meters", &meters) ||
+            !json_object_is_type(meters, json_type_array)) {
+                snprintf(err, len, "meters: missing or not an array");
+                return -1;
+        }
+        if (agent_store_begin(st) != MB_OK) {
+                snprintf(err, len, "store unavailable");
+                return -1;
+        }
+        for (size_t i = 0; i < json_object_array_length(meters) && rc >= 0; i++) {
+                rc = apply_meter(st, json_object_array_get_idx(meters, i), i, now);
+                applied += rc > 0;
+        }
+        if (rc < 0) {
+                agent_store_abort(st);
+                snprintf(err, len, "store error while applying");
+                return -1;
+        }
+        return agent_store_end(st) == MB_OK ? applied : -1;
+}
+
+int agent_apply_file(const char *config_path, const char *file)
+{
+        mb_diag *d = mb_diag_new();
+        struct agent_config *cfg = d ? agent_config_load(config_path, d) : NULL;
+        struct agent_store_opts so = {0};
+        agent_store *st = NULL;
+        json_object *resp = NULL;
+        char err[512];
+        int n = -1;
+
+        mb_diag_print(d, stderr);
+        mb_diag_free(d);
+        if (!cfg)
+                return 2;
+        so.path = cfg->store_path;
+        so.commit_every = 1;
+        so.sync_full = 1;
+        resp = strcmp(file, "-") == 0 ? json_object_from_fd(0) : json_object_from_file(file);
+        if (!resp)
+                fprintf(stderr, "%s: not JSON: %s\n", file, json_util_get_last_err());
+        else if (agent_store_open(&so, &st, err, sizeof(err)) != MB_OK)
+                fprintf(stderr, "%s\n", err);
+        else if ((n = agent_apply_response(st, resp, mb_realtime_s(), err, sizeof(err))) < 0)
+                fprintf(stderr, "%s: %s\n", file, err);
+        else
+                printf("%s: applied to %d meters\n", file, n);
+        agent_store_close(st);
+        json_object_put(resp);
+        agent_config_free(cfg);
+        return n < 0 ? 1 : 0;
+}

@@ -1,0 +1,174 @@
+#include "agent_snapshot.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "agent_policy.h"
+#include "mb_tariff_wire.h"
+
+int agent_local_month(int64_t t)
+{
+        time_t tt = (time_t)t;
+        struct tm tm;
+
+        localtime_r(&tt, &tm);
+        return (tm.tm_year + 1900) * 100 + tm.tm_mon + 1;
+}
+
+void agent_snapshot_clear(struct agent_snapshot *s)
+{
+        mb_tariff_acc_free(s->acc);
+        memset(s, 0, sizeof(*s));
+}
+
+static int bad(char *err, size_t len, const char *field)
+{
+        snprintf(err, len, "%s: missing or invalid", field);
+        return MB_EPROTO;
+}
+
+static int get_i64(json_object *o, const char *k, int64_t *out)
+{
+        json_object *v;
+
+        if (!json_object_object_get_ex(o, k, &v) || !json_object_is_type(v, json_type_int))
+                return -1;
+        *out = json_object_get_int64(v);
+        return 0;
+}
+
+static int get_str(json_object *o, const char *k, char *out, size_t len)
+{
+        json_object *v;
+
+        if (!json_object_object_get_ex(o, k, &v) || !json_object_is_type(v, json_type_string) ||
+            (size_t)json_object_get_string_len(v) >= len)
+                return -1;
+        memcpy(out, json_object_get_string(v), (size_t)json_object_get_string_len(v) + 1);
+        return 0;
+}
+
+static int get_bool(json_object *o, const char *k, int *out)
+{
+        json_object *v;
+
+        if (!json_object_object_get_ex(o, k, &v))
+                return (*out = 0), 0;
+        if (!json_object_is_type(v, json_type_boolean))
+                return -1;
+        *out = json_object_get_boolean(v);
+        return 0;
+}
+
+static int parse_ref(json_object *o, struct agent_snapshot *s, char *err, size_t len)
+{
+        json_object *ref, *rates;
+
+        if (!json_object_object_get_ex(o, "ref", &ref) || get_i64(ref, "seq", &s->ref_seq) < 0 ||
+            get_i64(ref, "t", &s->ref.t) < 0 || get_i64(ref, "import_wh", &s->ref.import_wh) < 0)
+                return bad(err, len, "ref");
+        if (json_object_object_get_ex(ref, "rate_wh", &rates)) {
+                if (!json_object_is_type(rates, json_type_array) ||
+                    json_object_array_length(rates) != MB_RATES)
+                        return bad(err, len, "ref.rate_wh");
+                for (int i = 0; i < MB_RATES; i++)
+                        s->ref.rate_wh[i] =
+                            json_object_get_int64(json_object_array_get_idx(rates, i));
+                s->ref.has_rates = 1;
+        }
+        return MB_OK;
+}
+
+static int parse_money(json_object *o, struct agent_snapshot *s, char *err, size_t len)
+{
+        json_object *th, *tier, *tariff;
+
+        if (get_i64(o, "balance_fen", &s->balance_fen) < 0)
+                return bad(err, len, "balance_fen");
+        if (!json_object_object_get_ex(o, "thresholds", &th) ||
+            get_i64(th, "alarm1_fen", &s->alarm1_fen) < 0 ||
+            get_i64(th, "alarm2_fen", &s->alarm2_fen) < 0 ||
+            get_i64(th, "credit_limit_fen", &s->credit_limit_fen) < 0 ||
+            get_i64(th, "reconnect_fen", &s->reconnect_fen) < 0)
+                return bad(err, len, "thresholds");
+        if (!json_object_object_get_ex(o, "tier", &tier) ||
+            get_i64(tier, "period_start", &s->tier.period_start) < 0 ||
+            get_i64(tier, "used_wh", &s->tier.used_wh) < 0)
+                return bad(err, len, "tier");
+        if (!json_object_object_get_ex(o, "tariff", &tariff) ||
+            get_str(tariff, "id", s->tariff_id, sizeof(s->tariff_id)) < 0 ||
+            get_str(tariff, "hash", s->tariff_hash, sizeof(s->tariff_hash)) < 0)
+                return bad(err, len, "tariff");
+        return parse_ref(o, s, err, len);
+}
+
+static int parse_acc(json_object *o, struct agent_snapshot *s, char *err, size_t len)
+{
+        json_object *acc;
+        char month[8], why[160];
+        int y, m;
+
+        if (!(s->acc = mb_tariff_acc_new()))
+                return MB_ENOMEM;
+        if (!json_object_object_get_ex(o, "acc", &acc))
+                return bad(err, len, "acc");
+        if (mb_tariff_wire_acc_parse(acc, s->acc, month, why, sizeof(why)) != MB_OK) {
+                snprintf(err, len, "acc: %s", why);
+                return MB_EPROTO;
+        }
+        if (sscanf(month, "%4d-%2d", &y, &m) != 2)
+                return bad(err, len, "acc.month");
+        s->acc_month = y * 100 + m;
+        return MB_OK;
+}
+
+int agent_snapshot_parse(json_object *o, struct agent_snapshot *s, char *err, size_t len)
+{
+        char mode[16] = "";
+        int rc;
+
+        memset(s, 0, sizeof(*s));
+        if (!json_object_is_type(o, json_type_object))
+                return bad(err, len, "meter entry");
+        if (get_str(o, "account", s->account, sizeof(s->account)) < 0)
+                return MB_ENOENT;
+        if (get_str(o, "mode", mode, sizeof(mode)) < 0 ||
+            (strcmp(mode, "prepaid") != 0 && strcmp(mode, "monthly") != 0))
+                return bad(err, len, "mode");
+        s->mode = strcmp(mode, "prepaid") == 0 ? AGENT_MODE_PREPAID : AGENT_MODE_MONTHLY;
+        if (get_bool(o, "protected", &s->protected_flag) < 0)
+                return bad(err, len, "protected");
+        if (get_bool(o, "hold", &s->hold) < 0)
+                return bad(err, len, "hold");
+        rc = parse_money(o, s, err, len);
+        if (rc == MB_OK)
+                rc = parse_acc(o, s, err, len);
+        if (rc != MB_OK)
+                agent_snapshot_clear(s);
+        return rc;
+}
+
+int agent_snapshot_balance(const struct agent_snapshot *s, const mb_tariff *t,
+                           const mb_tariff_reading *cur, int64_t *balance, char *err, size_t len)
+{
+        mb_tariff_acc *acc = mb_tariff_acc_new();
+        mb_tier_pos pos = s->tier;
+        int64_t before = 0, after = 0;
+        int rc = acc ? MB_OK : MB_ENOMEM;
+
+        /* An interval belongs to the month of its end reading (docs/wire.md). */
+        if (rc == MB_OK && agent_local_month(cur->t) == s->acc_month) {
+                rc = mb_tariff_acc_merge(acc, s->acc);
+                if (rc == MB_OK)
+                        rc = mb_tariff_acc_total(s->acc, &before);
+        }
+        if (rc == MB_OK && cur->import_wh > s->ref.import_wh && cur->t >= s->ref.t)
+                rc = mb_tariff_charge(t, &s->ref, cur, &pos, acc, err, len);
+        if (rc == MB_OK)
+                rc = mb_tariff_acc_total(acc, &after);
+        if (rc == MB_OK)
+                *balance = s->balance_fen - (after - before);
+        mb_tariff_acc_free(acc);
+        return rc;
+}

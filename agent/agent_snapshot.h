@@ -1,0 +1,46 @@
+/*
+ * A meter's balance snapshot from the server (docs/wire.md) and the local
+ * balance computed from it with the shared tariff engine.
+ */
+#ifndef AGENT_SNAPSHOT_H
+#define AGENT_SNAPSHOT_H
+
+#include <json-c/json.h>
+#include <stdint.h>
+
+#include "mb_tariff.h"
+
+struct agent_snapshot {
+        char account[40];
+        int mode; /* enum agent_mode */
+        int protected_flag;
+        int hold; /* an operator's trip holds the supply off */
+        int64_t balance_fen;
+        int64_t ref_seq;
+        mb_tariff_reading ref;
+        mb_tier_pos tier;
+        int acc_month;      /* YYYYMM of acc */
+        mb_tariff_acc *acc; /* owned */
+        char tariff_id[64];
+        char tariff_hash[72];
+        int64_t alarm1_fen, alarm2_fen, credit_limit_fen, reconnect_fen;
+};
+
+/* Parse one entry of the response's "meters" array into s (cleared first).
+ * Returns MB_OK, or MB_EPROTO with err naming the field; MB_ENOENT when the
+ * entry has no account (nothing to enforce).  Free with agent_snapshot_clear. */
+int agent_snapshot_parse(json_object *o, struct agent_snapshot *s, char *err, size_t len);
+/* Release what s owns and zero it. */
+void agent_snapshot_clear(struct agent_snapshot *s);
+
+/* The local balance after reading cur: balance_fen - (round(acc + charge(ref ->
+ * cur)) - round(acc)), the accumulator starting empty when cur falls in a
+ * later month (docs/wire.md).  Returns MB_OK, or a tariff engine error with
+ * err filled (the caller then keeps the previous balance). */
+int agent_snapshot_balance(const struct agent_snapshot *s, const mb_tariff *t,
+                           const mb_tariff_reading *cur, int64_t *balance, char *err, size_t len);
+
+/* YYYYMM of the local month containing t. */
+int agent_local_month(int64_t t);
+
+#endif

@@ -1,0 +1,209 @@
+/* agent.db: snapshots, tariffs and commands from the server; policy state. */
+#define MB_LOG_MODULE "store"
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <meterbox/errors.h>
+
+#include "agent_policy.h"
+#include "agent_store_priv.h"
+
+/* Run sql with text/int64 arguments described by fmt ('t' text, 'i' int64). */
+static int exec_args(agent_store *st, const char *sql, const char *fmt, ...)
+{
+        sqlite3_stmt *s;
+        va_list ap;
+        int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
+
+        if (rc != SQLITE_OK)
+                return agent_store_rc(st, rc, sql);
+        va_start(ap, fmt);
+        for (int i = 0; fmt[i]; i++) {
+                if (fmt[i] == 't')
+                        sqlite3_bind_text(s, i + 1, va_arg(ap, const char *), -1, SQLITE_TRANSIENT);
+                else
+                        sqlite3_bind_int64(s, i + 1, va_arg(ap, int64_t));
+        }
+        va_end(ap);
+        rc = sqlite3_step(s);
+        sqlite3_finalize(s);
+        if (rc != SQLITE_DONE) {
+                st->failed = 1;
+                return agent_store_rc(st, rc, sql);
+        }
+        return MB_OK;
+}
+
+int agent_store_put_snapshot(agent_store *st, int64_t meter_id, const char *json, int64_t now)
+{
+        return exec_args(st,
+                         "INSERT INTO snapshots(meter_id, json, received_at) VALUES (?, ?, ?) "
+                         "ON CONFLICT(meter_id) DO UPDATE SET json = excluded.json, "
+                         "received_at = excluded.received_at",
+                         "iti", meter_id, json, now);
+}
+
+int agent_store_put_tariff(agent_store *st, const char *hash, const char *id, const char *text)
+{
+        return exec_args(st, "INSERT OR IGNORE INTO tariffs(hash, id, text) VALUES (?, ?, ?)",
+                         "ttt", hash, id, text);
+}
+
+int agent_store_put_command(agent_store *st, const struct agent_command *c, int64_t now)
+{
+        return exec_args(st,
+                         "INSERT OR IGNORE INTO commands(id, meter_id, op, reason, issued_by,"
+                         " issued_at, expires_at, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                         "iitttiii", c->id, c->meter_id, c->op, c->reason, c->by, c->issued_at,
+                         c->expires_at, now);
+}
+
+int agent_store_command_state(agent_store *st, int64_t id, const char *state, int64_t now)
+{
+        return exec_args(st, "UPDATE commands SET state = ?, done_at = ? WHERE id = ?", "tii",
+                         state, now, id);
+}
+
+int agent_store_put_policy(agent_store *st, int64_t meter_id, const struct agent_policy_state *ps)
+{
+        return exec_args(st,
+                         "INSERT OR REPLACE INTO policy_state(meter_id, level, alarm2_at,"
+                         " trip_deferred, cut_import_wh, tamper_reported) VALUES (?,?,?,?,?,?)",
+                         "iiiiii", meter_id, (int64_t)ps->level, ps->alarm2_at,
+                         (int64_t)ps->trip_deferred, ps->cut_import_wh,
+                         (int64_t)ps->tamper_reported);
+}
+
+/* One text column of one row, malloc'd. */
+static int get_text(agent_store *st, const char *sql, const char *key, int64_t ikey, char **out)
+{
+        sqlite3_stmt *s;
+        int rc;
+
+        pthread_mutex_lock(&st->lock);
+        rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
+        if (rc == SQLITE_OK) {
+                if (key)
+                        sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+                else
+                        sqlite3_bind_int64(s, 1, ikey);
+                rc = sqlite3_step(s);
+                if (rc == SQLITE_ROW)
+                        *out = strdup((const char *)sqlite3_column_text(s, 0));
+                sqlite3_finalize(s);
+        }
+        pthread_mutex_unlock(&st->lock);
+        if (rc == SQLITE_ROW)
+                return *out ? MB_OK : MB_ENOMEM;
+        return rc == SQLITE_DONE ? MB_ENOENT : MB_ESTORE;
+}
+
+int agent_store_get_snapshot(agent_store *st, int64_t meter_id, char **json)
+{
+        return get_text(st, "SELECT json FROM snapshots WHERE meter_id = ?", NULL, meter_id, json);
+}
+
+int agent_store_get_tariff(agent_store *st, const char *hash, char **text)
+{
+        return get_text(st, "SELECT text FROM tariffs WHERE hash = ?", hash, 0, text);
+}
+
+int agent_store_get_policy(agent_store *st, int64_t meter_id, struct agent_policy_state *ps)
+{
+        sqlite3_stmt *s;
+        int rc;
+
+        memset(ps, 0, sizeof(*ps));
+        pthread_mutex_lock(&st->lock);
+        rc = sqlite3_prepare_v2(st->db,
+                                "SELECT level, alarm2_at, trip_deferred, cut_import_wh,"
+                                " tamper_reported FROM policy_state WHERE meter_id = ?",
+                                -1, &s, NULL);
+        if (rc == SQLITE_OK) {
+                sqlite3_bind_int64(s, 1, meter_id);
+                rc = sqlite3_step(s);
+                if (rc == SQLITE_ROW) {
+                        ps->level = sqlite3_column_int(s, 0);
+                        ps->alarm2_at = sqlite3_column_int64(s, 1);
+                        ps->trip_deferred = sqlite3_column_int(s, 2);
+                        ps->cut_import_wh = sqlite3_column_int64(s, 3);
+                        ps->tamper_reported = sqlite3_column_int(s, 4);
+                }
+                sqlite3_finalize(s);
+        }
+        pthread_mutex_unlock(&st->lock);
+        return rc == SQLITE_ROW ? MB_OK : rc == SQLITE_DONE ? MB_ENOENT : MB_ESTORE;
+}
+
+static void copy_col(sqlite3_stmt *s, int col, char *dst, size_t len)
+{
+        const unsigned char *t = sqlite3_column_text(s, col);
+
+        snprintf(dst, len, "%s", t ? (const char *)t : "");
+}
+
+int agent_store_new_commands(agent_store *st, struct agent_command *out, int max)
+{
+        sqlite3_stmt *s;
+        int rc, n = 0;
+
+        pthread_mutex_lock(&st->lock);
+        rc = sqlite3_prepare_v2(st->db,
+                                "SELECT id, meter_id, op, reason, issued_by, issued_at, expires_at"
+                                " FROM commands WHERE state = 'new' ORDER BY id LIMIT ?",
+                                -1, &s, NULL);
+        if (rc == SQLITE_OK) {
+                sqlite3_bind_int(s, 1, max);
+                while (n < max && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+                        struct agent_command *c = &out[n++];
+                        c->id = sqlite3_column_int64(s, 0);
+                        c->meter_id = sqlite3_column_int64(s, 1);
+                        copy_col(s, 2, c->op, sizeof(c->op));
+                        copy_col(s, 3, c->reason, sizeof(c->reason));
+                        copy_col(s, 4, c->by, sizeof(c->by));
+                        c->issued_at = sqlite3_column_int64(s, 5);
+                        c->expires_at = sqlite3_column_int64(s, 6);
+                }
+                sqlite3_finalize(s);
+        }
+        pthread_mutex_unlock(&st->lock);
+        return rc == SQLITE_DONE || rc == SQLITE_ROW ? n : MB_ESTORE;
+}
+
+int64_t agent_store_data_version(agent_store *st)
+{
+        sqlite3_stmt *s;
+        int64_t v = -1;
+
+        pthread_mutex_lock(&st->lock);
+        if (sqlite3_prepare_v2(st->db, "PRAGMA data_version", -1, &s, NULL) == SQLITE_OK) {
+                if (sqlite3_step(s) == SQLITE_ROW)
+                        v = sqlite3_column_int64(s, 0);
+                sqlite3_finalize(s);
+        }
+        pthread_mutex_unlock(&st->lock);
+        return v;
+}
+
+int agent_store_meter_by_address(agent_store *st, const char *addr, int64_t *meter_id)
+{
+        sqlite3_stmt *s;
+        int rc;
+
+        pthread_mutex_lock(&st->lock);
+        rc = sqlite3_prepare_v2(st->db,
+                                "SELECT id FROM meters WHERE address = ?1 OR"
+                                " (address IS NULL AND name = ?1) ORDER BY id LIMIT 1",
+                                -1, &s, NULL);
+        if (rc == SQLITE_OK) {
+                sqlite3_bind_text(s, 1, addr, -1, SQLITE_STATIC);
+                rc = sqlite3_step(s);
+                if (rc == SQLITE_ROW)
+                        *meter_id = sqlite3_column_int64(s, 0);
+                sqlite3_finalize(s);
+        }
+        pthread_mutex_unlock(&st->lock);
+        return rc == SQLITE_ROW ? MB_OK : rc == SQLITE_DONE ? MB_ENOENT : MB_ESTORE;
+}

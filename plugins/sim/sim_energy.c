@@ -1,0 +1,124 @@
+/*
+ * sim: advancing the simulated meter to the host's clocks.
+ *
+ * Elapsed time comes from the host's monotonic clock; the host's UTC clock
+ * places that interval in local time (profile minute, TOU rate, month
+ * boundary).  Energy is integrated exactly, minute by minute, in mW·ms per
+ * TOU rate; whole watt-hours move into the rate register and the import
+ * register, the remainder stays.  So import_wh is always the sum of rate_wh
+ * and neither ever decreases (except for an injected reset).
+ *
+ * Deterministic: the same options and the same sequence of clock values give
+ * the same registers.
+ */
+#include <inttypes.h>
+#include <string.h>
+
+#include "sim.h"
+
+void sim_registers_init(struct sim_registers *r, int64_t start_wh)
+{
+        memset(r, 0, sizeof(*r));
+        r->import_wh = start_wh;
+        r->rate_wh[SIM_RATE_FLAT] = start_wh;
+}
+
+/* At a local month boundary, the register freezes as at that instant. */
+static void freeze_if_due(struct sim_meter *m, int64_t t)
+{
+        if (t < m->next_freeze_ms)
+                return;
+        m->reg.has_frozen = 1;
+        m->reg.frozen_wh = m->reg.import_wh;
+        m->reg.frozen_time = sim_floor_div(sim_month_start_ms(t, m->o.utc_offset_s), 1000);
+        m->next_freeze_ms = sim_next_month_ms(t, m->o.utc_offset_s);
+        SIM_LOG(m, MB_LOG_INFO, "month boundary: froze register at %" PRId64 " Wh",
+                m->reg.frozen_wh);
+}
+
+static void accrue(struct sim_meter *m, int64_t from, int64_t to)
+{
+        struct sim_registers *r = &m->reg;
+        int rate = sim_rate_at(from, m->o.utc_offset_s);
+        int64_t wh;
+
+        r->rate_acc[rate] += sim_power_mw(&m->o, from) * (to - from) * m->o.speed;
+        wh = r->rate_acc[rate] / SIM_MWMS_PER_WH;
+        if (wh > 0) {
+                r->rate_acc[rate] -= wh * SIM_MWMS_PER_WH;
+                r->rate_wh[rate] += wh;
+                r->import_wh += wh;
+        }
+}
+
+/* Walk the UTC interval [from, to) minute by minute, accruing energy when
+ * accrue is set and freezing at every month boundary passed. */
+void sim_walk(struct sim_meter *m, int64_t from, int64_t to, int accrue_energy)
+{
+        if (!accrue_energy) {
+                freeze_if_due(m, to);
+                return;
+        }
+        while (from < to) {
+                int64_t end = (sim_floor_div(from, SIM_MS_PER_MIN) + 1) * SIM_MS_PER_MIN;
+
+                if (end > to)
+                        end = to;
+                freeze_if_due(m, from);
+                accrue(m, from, end);
+                from = end;
+        }
+        freeze_if_due(m, to);
+}
+
+/* First advance: anchor the clocks.  With a restored state, the time the
+ * meter was not watched (since the state was saved) is integrated too, as a
+ * real meter keeps counting while the agent is down. */
+static void anchor(struct sim_meter *m, int64_t mono, int64_t wall)
+{
+        int64_t gap = 0, since = wall;
+
+        if (m->restored_wall_ms && wall > m->restored_wall_ms) {
+                gap = wall - m->restored_wall_ms;
+                if (gap > SIM_MAX_GAP_MS) {
+                        SIM_LOG(m, MB_LOG_WARNING,
+                                "state is %" PRId64 " days old: that time accrues nothing",
+                                gap / SIM_MS_PER_DAY);
+                        gap = 0;
+                } else {
+                        since = m->restored_wall_ms;
+                }
+        }
+        m->started = 1;
+        m->last_mono_ms = mono - gap;
+        m->last_wall_ms = wall - gap;
+        m->next_freeze_ms = sim_next_month_ms(since, m->o.utc_offset_s);
+        if (m->relay == MB_RELAY_ARMED)
+                m->armed_mono_ms = mono;
+}
+
+void sim_advance(struct sim_meter *m)
+{
+        int64_t mono = m->host->monotonic_ms();
+        int64_t wall = m->host->realtime_s() * 1000;
+        int64_t elapsed, from, closed_from;
+
+        if (!m->started)
+                anchor(m, mono, wall);
+        elapsed = mono - m->last_mono_ms;
+        if (elapsed < 0 || elapsed > SIM_MAX_GAP_MS) {
+                SIM_LOG(m, MB_LOG_WARNING, "monotonic clock moved by %" PRId64 " ms: ignored",
+                        elapsed);
+                elapsed = 0;
+        }
+        from = wall - elapsed;
+        if (from < m->last_wall_ms - SIM_MS_PER_MIN) /* the UTC clock was set back */
+                m->next_freeze_ms = sim_next_month_ms(from, m->o.utc_offset_s);
+        sim_relay_settle(m, mono, &closed_from);
+        if (closed_from < m->last_mono_ms)
+                closed_from = m->last_mono_ms;
+        sim_walk(m, from, wall - (mono - closed_from), 0);
+        sim_walk(m, wall - (mono - closed_from), wall, 1);
+        m->last_mono_ms = mono;
+        m->last_wall_ms = wall;
+}

@@ -1,0 +1,1 @@
+mb_add_fuzz_target(fuzz_agent_config fuzz/fuzz_agent_config.c LIBS agent_core)
