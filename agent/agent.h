@@ -14,6 +14,8 @@
 #include "agent_store.h"
 #include <json-c/json.h>
 
+struct agent_upload;
+
 struct agent {
         struct agent_config *cfg;
         agent_plugins *plugins;
@@ -21,6 +23,7 @@ struct agent {
         agent_store *store;
         agent_bus **buses;
         int n_buses;
+        struct agent_upload *upload; /* NULL: offline gateway */
         pthread_mutex_t policy_lock; /* the money fields of every meter */
         int64_t data_version;        /* of agent.db, to notice --apply */
 };

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent_store.h"
 #include "mb_log.h"
 #include "mb_time.h"
 
@@ -30,6 +31,7 @@ struct agent_bus {
         pthread_mutex_t lock;
         pthread_cond_t wake;
         int stop, done;
+        int month; /* local YYYYMM of the last check */
         struct control_req *queue, *queue_tail;
         /* The call in flight, for the stuck-call watchdog. */
         struct agent_meter *busy;
@@ -66,11 +68,13 @@ static void poll_one(agent_bus *b, struct agent_meter *m)
         set_busy(b, NULL);
         now = mb_monotonic_ms();
         if (rc == MB_OK) {
+                int kind = m->boundary_due ? AGENT_READING_BOUNDARY : AGENT_READING_ROUTINE;
                 m->failures = 0;
+                m->boundary_due = 0;
                 m->next_due_ms += m->cfg->poll_interval_ms;
                 if (m->next_due_ms < now)
                         m->next_due_ms = now + m->cfg->poll_interval_ms;
-                b->sink.reading(b->sink.arg, m, &r, mb_realtime_s());
+                b->sink.reading(b->sink.arg, m, &r, mb_realtime_s(), kind);
         } else {
                 m->failures++;
                 m->next_due_ms = now + backoff_ms(m);
@@ -92,6 +96,21 @@ static void run_control(agent_bus *b, struct control_req *req)
         free(req);
 }
 
+/* A new local month: every meter owes a boundary reading, now. */
+static void check_month(agent_bus *b)
+{
+        int month = agent_local_month(mb_realtime_s());
+
+        if (month == b->month)
+                return;
+        if (b->month)
+                for (int i = 0; i < b->n; i++) {
+                        b->meters[i]->boundary_due = 1;
+                        b->meters[i]->next_due_ms = mb_monotonic_ms();
+                }
+        b->month = month;
+}
+
 static struct agent_meter *next_meter(agent_bus *b)
 {
         struct agent_meter *best = NULL;
@@ -110,6 +129,9 @@ static struct agent_meter *next_meter(agent_bus *b)
 
 static void wait_until(agent_bus *b, int64_t due_ms)
 {
+        /* Wake at least every second to notice a new month. */
+        if (due_ms > mb_monotonic_ms() + 1000)
+                due_ms = mb_monotonic_ms() + 1000;
         struct timespec ts = {.tv_sec = due_ms / 1000, .tv_nsec = (due_ms % 1000) * 1000000};
 
         pthread_cond_timedwait(&b->wake, &b->lock, &ts);
@@ -131,6 +153,8 @@ static int step(agent_bus *b)
                 pthread_mutex_lock(&b->lock);
                 return 1;
         }
+        if (!b->once)
+                check_month(b);
         m = next_meter(b);
         if (!m)
                 return !b->once;

@@ -2,7 +2,9 @@
  * One scheduler thread per bus.  Meters on a bus are polled one at a time,
  * each on its own interval; a meter that fails is retried with backoff (1 s,
  * 2 s, 4 s ... up to its poll interval) and never delays another bus.  A
- * control request (trip, close, ...) jumps the queue of its bus.
+ * control request (trip, close, ...) jumps the queue of its bus.  When the
+ * local month changes, every meter is read at once as a boundary reading
+ * (enum agent_reading_kind), retried until it succeeds.
  */
 #ifndef AGENT_BUS_H
 #define AGENT_BUS_H
@@ -15,7 +17,8 @@
 
 /* What a bus thread does with results.  Called on the bus thread. */
 struct agent_bus_sink {
-        void (*reading)(void *arg, struct agent_meter *m, const mb_reading *r, int64_t ts);
+        void (*reading)(void *arg, struct agent_meter *m, const mb_reading *r, int64_t ts,
+                        int kind);
         void (*failure)(void *arg, struct agent_meter *m, const mb_err *err, int64_t ts);
         void (*control_done)(void *arg, struct agent_meter *m, int op, int64_t tag, int rc,
                              int state, const char *why, const mb_err *err);

@@ -6,11 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const top_keys[] = {"gateway", "timezone", "plugin_dir", "plugins", "store",
-                                       "log",     "policy",   "buses",      "meters",  NULL};
+static const char *const top_keys[] = {"gateway", "timezone", "plugin_dir", "plugins",
+                                       "store",   "log",      "policy",     "server",
+                                       "buses",   "meters",   NULL};
 static const char *const gateway_keys[] = {"id", "region", "upload_slot", NULL};
-static const char *const store_keys[] = {"path", "commit_every", "commit_interval_ms",
-                                         "synchronous", NULL};
+static const char *const store_keys[] = {"path",        "commit_every", "commit_interval_ms",
+                                         "synchronous", "max_bytes",    "keep_acked_days",
+                                         NULL};
 static const char *const log_keys[] = {"level", "syslog", NULL};
 
 int agent_conf_int(const config_setting_t *g, const char *key, int64_t min, int64_t max, int def,
@@ -57,12 +59,15 @@ static void parse_store(struct agent_config *c, const config_setting_t *root, mb
         c->store_path = MB_STATE_DIR "/agent.db";
         c->commit_every = 1;
         c->commit_interval_ms = 0;
+        c->keep_acked_days = 7;
         if (!g)
                 return;
         mb_conf_check_keys(g, store_keys, "store", d);
         mb_conf_string(g, "path", &c->store_path, d);
         c->commit_every = agent_conf_int(g, "commit_every", 1, 100000, 1, d);
         c->commit_interval_ms = agent_conf_int(g, "commit_interval_ms", 0, 3600000, 0, d);
+        mb_conf_int(g, "max_bytes", 0, INT64_MAX, &c->store_max_bytes, d);
+        c->keep_acked_days = agent_conf_int(g, "keep_acked_days", 0, 3650, 7, d);
         if (mb_conf_string(g, "synchronous", &sync, d) == 1 && strcmp(sync, "full") != 0 &&
             strcmp(sync, "normal") != 0)
                 mb_diag_at(d, config_setting_get_member(g, "synchronous"),
@@ -154,6 +159,7 @@ struct agent_config *agent_config_load(const char *path, mb_diag *d)
         parse_store(c, root, d);
         parse_log(c, root, d);
         agent_parse_policy(&c->policy, config_setting_get_member(root, "policy"), d);
+        agent_parse_server(&c->server, config_setting_get_member(root, "server"), d);
         parse_buses(c, root, d);
         parse_meters(c, root, d);
         if (mb_diag_count(d) > before) {

@@ -42,6 +42,20 @@ struct agent_meter_cfg {
         const config_setting_t *where;
 };
 
+/* The `server` group: where and how the uploader syncs.  url NULL: no server
+ * (an offline gateway; snapshots come by --apply). */
+struct agent_server_cfg {
+        const char *url;
+        const char *token;
+        const char *ca_file, *cert_file, *key_file;
+        int interval_s;     /* routine uploads */
+        int batch_readings; /* readings per request */
+        int batch_bytes;    /* about this much JSON per request */
+        int timeout_s;
+        int backoff_max_s;
+        int window_minutes; /* month-end upload window */
+};
+
 struct agent_config {
         config_t lc; /* keeps every string above alive */
         char *path;
@@ -58,6 +72,9 @@ struct agent_config {
         const char *log_level;
         int log_syslog;
         struct agent_policy_cfg policy;
+        struct agent_server_cfg server;
+        int64_t store_max_bytes; /* cap of agent.db; 0: none */
+        int keep_acked_days;     /* acknowledged data kept this long */
         struct agent_bus_cfg *buses;
         int n_buses;
         struct agent_meter_cfg *meters;

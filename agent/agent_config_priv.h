@@ -13,6 +13,8 @@ const config_setting_t *agent_conf_list(const config_setting_t *root, const char
 /* Parse and check the `buses` and `meters` lists (agent_config_devices.c). */
 void parse_buses(struct agent_config *c, const config_setting_t *root, mb_diag *d);
 void parse_meters(struct agent_config *c, const config_setting_t *root, mb_diag *d);
+/* Parse the `server` group (may be NULL: offline) (agent_config_server.c). */
+void agent_parse_server(struct agent_server_cfg *s, const config_setting_t *g, mb_diag *d);
 /* Parse the `policy` group (may be NULL: defaults) (agent_config_policy.c). */
 void agent_parse_policy(struct agent_policy_cfg *p, const config_setting_t *g, mb_diag *d);
 

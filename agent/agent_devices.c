@@ -142,6 +142,7 @@ void agent_devices_free(struct agent_devices *devs)
                         m->plugin->desc->meter_free(m->inst);
                 free(m->snap_json);
                 agent_snapshot_clear(&m->snap);
+                agent_charge_clear(&m->charge);
                 mb_tariff_free(m->tariff);
                 if (m->plugin)
                         agent_ctx_release(&m->ctx);

@@ -15,6 +15,7 @@
 #include "agent_host.h"
 #include "agent_plugin.h"
 #include "agent_policy.h"
+#include "agent_charge.h"
 #include "agent_snapshot.h"
 
 struct agent_link {
@@ -36,8 +37,9 @@ struct agent_meter {
         int64_t store_id;              /* meters.id in agent.db, 0 until known */
         /* Scheduling, owned by the meter's bus thread. */
         int64_t next_due_ms;
-        int failures; /* consecutive failed polls */
-        int polled;   /* polled at least once */
+        int failures;     /* consecutive failed polls */
+        int polled;       /* polled at least once */
+        int boundary_due; /* the next reading is the month's boundary reading */
         int64_t last_import_wh;
         int have_last;
         /* Money and policy, guarded by the agent's policy lock. */
@@ -46,9 +48,10 @@ struct agent_meter {
         mb_tariff *tariff;          /* parsed tariff of snap, NULL until known */
         char tariff_hash[72];
         struct agent_policy_state pst;
-        mb_tariff_reading last_tr; /* the last stored reading, for charging */
+        mb_tariff_reading last_tr; /* the last stored reading */
         int have_last_tr;
-        int64_t balance_fen; /* local balance */
+        struct agent_charge charge; /* charged from the snapshot, reading by reading */
+        int64_t balance_fen;        /* local balance */
         int have_balance;
         int relay_attempts; /* tries of the relay operation under way */
         int64_t last_seq;   /* of the last stored reading */

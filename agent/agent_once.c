@@ -17,7 +17,8 @@ struct once_state {
         int failed;
 };
 
-static void print_reading(void *arg, struct agent_meter *m, const mb_reading *r, int64_t ts)
+static void print_reading(void *arg, struct agent_meter *m, const mb_reading *r, int64_t ts,
+                          int kind)
 {
         struct once_state *st = arg;
         json_object *o = json_object_new_object(), *fields = mb_wire_reading(r);

@@ -5,8 +5,9 @@
 
 #include "agent.h"
 
-/* Recompute m's local balance from its snapshot and last reading. */
-void agent_policy_update_balance(struct agent_meter *m);
+/* Start m's local balance from its snapshot and charge every stored reading
+ * after the snapshot's reference. */
+void agent_policy_restart_charge(struct agent *a, struct agent_meter *m);
 /* Decide for m at now (snap: a new snapshot arrived; seq: the reading that
  * caused it, 0 for none) and record the decisions; a store transaction is
  * open.  The relay operations to queue are appended to controls. */

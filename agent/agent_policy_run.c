@@ -23,25 +23,38 @@ static void to_tariff_reading(const mb_reading *r, int64_t ts, mb_tariff_reading
                 tr->rate_wh[i] = r->rate_wh[i];
 }
 
-/* Recompute the local balance from the snapshot and the last reading. */
-void agent_policy_update_balance(struct agent_meter *m)
+/* Charge one more reading into m's local balance. */
+static void charge(struct agent_meter *m, const mb_tariff_reading *cur)
 {
         char err[200];
 
-        m->have_balance = 0;
-        if (!m->snap_json || !m->tariff)
+        if (!m->have_balance)
                 return;
-        if (!m->have_last_tr) {
-                m->balance_fen = m->snap.balance_fen;
-                m->have_balance = 1;
-                return;
-        }
-        if (agent_snapshot_balance(&m->snap, m->tariff, &m->last_tr, &m->balance_fen, err,
-                                   sizeof(err)) == MB_OK)
-                m->have_balance = 1;
-        else
+        if (agent_charge_add(&m->charge, m->tariff, cur, err, sizeof(err)) != MB_OK)
                 mb_err_log("meter %s: cannot charge under tariff %s: %s", m->cfg->name,
                            m->snap.tariff_id, err);
+        m->balance_fen = agent_charge_balance(&m->charge);
+}
+
+static void replay(void *arg, int64_t seq, int64_t ts, const mb_reading *r)
+{
+        mb_tariff_reading tr;
+
+        if (!(r->fields & MB_F_IMPORT))
+                return;
+        to_tariff_reading(r, ts, &tr);
+        charge(arg, &tr);
+}
+
+void agent_policy_restart_charge(struct agent *a, struct agent_meter *m)
+{
+        m->have_balance = 0;
+        if (!m->snap_json || !m->tariff || agent_charge_start(&m->charge, &m->snap) != MB_OK)
+                return;
+        m->have_balance = 1;
+        m->balance_fen = agent_charge_balance(&m->charge);
+        /* What the agent stored after the server's reference, in order. */
+        agent_store_readings_after(a->store, m->store_id, m->snap.ref_seq, replay, m);
 }
 
 static struct agent_policy_input input_of(const struct agent_meter *m, int64_t now, int snap)
@@ -94,7 +107,7 @@ void agent_policy_on_reading(struct agent *a, struct agent_meter *m, const mb_re
                 return;
         to_tariff_reading(r, ts, &m->last_tr);
         m->have_last_tr = 1;
-        agent_policy_update_balance(m);
+        charge(m, &m->last_tr);
         agent_policy_decide_now(a, m, ts, 0, seq, controls, n_controls);
 }
 

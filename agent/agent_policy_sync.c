@@ -70,7 +70,7 @@ static void decide_snapshot(struct agent *a, struct agent_meter *m)
         int controls[AGENT_POLICY_MAX_DECISIONS], n = 0;
 
         load_tariff(a, m);
-        agent_policy_update_balance(m);
+        agent_policy_restart_charge(a, m);
         if (agent_store_begin(a->store) != MB_OK)
                 return;
         agent_policy_decide_now(a, m, mb_realtime_s(), 1, 0, controls, &n);

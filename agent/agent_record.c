@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "agent.h"
+#include "agent_schedule.h"
 #include "mb_log.h"
 #include "mb_time.h"
 #include "mb_wire.h"
@@ -31,6 +32,9 @@ int agent_record_meters(struct agent *a)
                         m->have_last_tr = 1;
                 }
                 agent_store_get_policy(a->store, m->store_id, &m->pst);
+                /* Down across a month boundary: the month still needs one. */
+                m->boundary_due = agent_store_last_boundary(a->store, m->store_id) <
+                                  agent_month_start(mb_realtime_s());
         }
         return 0;
 }
@@ -54,7 +58,7 @@ static void check_register(struct agent *a, struct agent_meter *m, const mb_read
         }
 }
 
-static void on_reading(void *arg, struct agent_meter *m, const mb_reading *r, int64_t ts)
+static void on_reading(void *arg, struct agent_meter *m, const mb_reading *r, int64_t ts, int kind)
 {
         struct agent *a = arg;
         int controls[AGENT_POLICY_MAX_DECISIONS], n_controls = 0;
@@ -64,8 +68,7 @@ static void on_reading(void *arg, struct agent_meter *m, const mb_reading *r, in
         /* Lock order everywhere: policy, then store. */
         pthread_mutex_lock(&a->policy_lock);
         if (agent_store_begin(a->store) == MB_OK) {
-                if (agent_store_add_reading(a->store, m->store_id, ts, AGENT_READING_ROUTINE, r,
-                                            &seq) != MB_OK) {
+                if (agent_store_add_reading(a->store, m->store_id, ts, kind, r, &seq) != MB_OK) {
                         agent_store_abort(a->store);
                 } else {
                         check_register(a, m, r, ts);

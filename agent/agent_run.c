@@ -1,5 +1,6 @@
 #define MB_LOG_MODULE "agent"
 #include "agent.h"
+#include "agent_upload.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -75,6 +76,8 @@ int agent_start(struct agent *a)
                 a->n_buses++;
         }
         agent_policy_reload(a);
+        if (a->cfg->server.url && !(a->upload = agent_upload_start(a)))
+                mb_err_log("cannot start the uploader: readings stay in %s", a->cfg->store_path);
         mb_notice("gateway %s: %d meters on %d buses, store %s", a->cfg->gateway_id,
                   a->cfg->n_meters, a->cfg->n_buses, a->cfg->store_path);
         return a->buses ? 0 : -1;
@@ -90,6 +93,8 @@ static void free_devices(struct agent *a)
 
 static void stop_buses(struct agent *a)
 {
+        agent_upload_stop(a->upload);
+        a->upload = NULL;
         for (int i = 0; i < a->n_buses; i++)
                 agent_bus_stop(a->buses[i]);
         free(a->buses);

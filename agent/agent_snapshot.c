@@ -148,27 +148,3 @@ int agent_snapshot_parse(json_object *o, struct agent_snapshot *s, char *err, si
                 agent_snapshot_clear(s);
         return rc;
 }
-
-int agent_snapshot_balance(const struct agent_snapshot *s, const mb_tariff *t,
-                           const mb_tariff_reading *cur, int64_t *balance, char *err, size_t len)
-{
-        mb_tariff_acc *acc = mb_tariff_acc_new();
-        mb_tier_pos pos = s->tier;
-        int64_t before = 0, after = 0;
-        int rc = acc ? MB_OK : MB_ENOMEM;
-
-        /* An interval belongs to the month of its end reading (docs/wire.md). */
-        if (rc == MB_OK && agent_local_month(cur->t) == s->acc_month) {
-                rc = mb_tariff_acc_merge(acc, s->acc);
-                if (rc == MB_OK)
-                        rc = mb_tariff_acc_total(s->acc, &before);
-        }
-        if (rc == MB_OK && cur->import_wh > s->ref.import_wh && cur->t >= s->ref.t)
-                rc = mb_tariff_charge(t, &s->ref, cur, &pos, acc, err, len);
-        if (rc == MB_OK)
-                rc = mb_tariff_acc_total(acc, &after);
-        if (rc == MB_OK)
-                *balance = s->balance_fen - (after - before);
-        mb_tariff_acc_free(acc);
-        return rc;
-}

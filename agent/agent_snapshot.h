@@ -1,6 +1,6 @@
 /*
- * A meter's balance snapshot from the server (docs/wire.md) and the local
- * balance computed from it with the shared tariff engine.
+ * A meter's balance snapshot from the server (docs/wire.md); agent_charge.h
+ * turns it into the local balance.
  */
 #ifndef AGENT_SNAPSHOT_H
 #define AGENT_SNAPSHOT_H
@@ -32,13 +32,6 @@ struct agent_snapshot {
 int agent_snapshot_parse(json_object *o, struct agent_snapshot *s, char *err, size_t len);
 /* Release what s owns and zero it. */
 void agent_snapshot_clear(struct agent_snapshot *s);
-
-/* The local balance after reading cur: balance_fen - (round(acc + charge(ref ->
- * cur)) - round(acc)), the accumulator starting empty when cur falls in a
- * later month (docs/wire.md).  Returns MB_OK, or a tariff engine error with
- * err filled (the caller then keeps the previous balance). */
-int agent_snapshot_balance(const struct agent_snapshot *s, const mb_tariff *t,
-                           const mb_tariff_reading *cur, int64_t *balance, char *err, size_t len);
 
 /* YYYYMM of the local month containing t. */
 int agent_local_month(int64_t t);

@@ -18,6 +18,7 @@
 
 #include <stdint.h>
 
+#include <json-c/json.h>
 #include <meterbox/reading.h>
 
 typedef struct agent_store agent_store;
@@ -117,3 +118,35 @@ int64_t agent_store_data_version(agent_store *st);
 /* The id of the meter whose address (or, when it has none, name) is addr;
  * MB_ENOENT when the agent has no such meter. */
 int agent_store_meter_by_address(agent_store *st, const char *addr, int64_t *meter_id);
+
+/* ---- upload side (agent_store_upload.c) ---- */
+
+/* Append unacknowledged readings, oldest first, as JSON objects to array
+ * (each with meter address, seq, ts, kind and every stored field), at most
+ * max of them and about max_bytes of JSON.  Boundary readings are left out
+ * unless with_boundary.  Returns how many, or a negative MB_ code. */
+int agent_store_unacked_readings(agent_store *st, json_object *array, int max, size_t max_bytes,
+                                 int with_boundary);
+/* Unacknowledged events with id <= upto... : append up to max, oldest first;
+ * returns how many or a negative MB_ code. */
+int agent_store_unacked_events(agent_store *st, json_object *array, int max);
+/* Mark readings of the meter with address addr, seq in [from, to], and the
+ * events with id <= events_upto as acknowledged.  Inside begin/end. */
+int agent_store_ack_readings(agent_store *st, const char *addr, int64_t from, int64_t to);
+int agent_store_ack_events(agent_store *st, int64_t upto);
+/* Call fn for every stored reading of meter_id with seq > after, in order
+ * (fields as stored).  Returns how many, or a negative MB_ code. */
+int agent_store_readings_after(agent_store *st, int64_t meter_id, int64_t after,
+                               void (*fn)(void *arg, int64_t seq, int64_t ts, const mb_reading *r),
+                               void *arg);
+/* Time of meter_id's newest boundary reading, or INT64_MIN when none. */
+int64_t agent_store_last_boundary(agent_store *st, int64_t meter_id);
+/* Whether any unacknowledged boundary reading exists. */
+int agent_store_has_unacked_boundary(agent_store *st);
+/* Delete acknowledged readings and events older than before (UTC s), and
+ * keep the file under max_bytes (0: no cap) by thinning unacknowledged
+ * routine readings, oldest first, never boundary readings nor events.
+ * Thinning is recorded as a "thinned" event.  Returns rows deleted. */
+int64_t agent_store_prune(agent_store *st, int64_t before, int64_t max_bytes, int64_t now);
+/* The file's size in bytes (pages in use x page size). */
+int64_t agent_store_size(agent_store *st);

@@ -26,6 +26,16 @@ struct agent_store {
         sqlite3_stmt *ins_reading, *ins_event;
 };
 
+#define READING_COLS                                                                               \
+        "meter_id, seq, ts, kind, fields, quality, import_wh, export_wh, rate1_wh, rate2_wh,"      \
+        " rate3_wh, rate4_wh, power_mw, phases, voltage1_mv, voltage2_mv, voltage3_mv,"            \
+        " current1_ma, current2_ma, current3_ma, pf_milli, freq_mhz, relay, address, meter_time,"  \
+        " frozen_import_wh, frozen_time, remain_fen, overdraft_fen"
+
+/* Fill r from columns first.. of s in READING_COLS order after meter_id,
+ * seq, ts and kind (fields first). */
+void agent_store_column_reading(sqlite3_stmt *s, int first, mb_reading *r);
+
 /* Create or migrate the schema to the newest version.  0 or -1 with err. */
 int agent_store_migrate(sqlite3 *db, const char *path, char *err, size_t errlen);
 /* The sqlite error of the last call as an MB_ code (SQLITE_FULL -> MB_ENOSPC). */

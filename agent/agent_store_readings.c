@@ -1,19 +1,13 @@
 /* agent.db: readings with their sequence numbers, and events. */
 #define MB_LOG_MODULE "store"
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <meterbox/errors.h>
 
 #include "agent_store_priv.h"
 #include "mb_log.h"
-
-#define READING_COLS                                                                               \
-        "meter_id, seq, ts, kind, fields, quality, import_wh, export_wh, rate1_wh, rate2_wh,"      \
-        " rate3_wh, rate4_wh, power_mw, phases, voltage1_mv, voltage2_mv, voltage3_mv,"            \
-        " current1_ma, current2_ma, current3_ma, pf_milli, freq_mhz, relay, address, meter_time,"  \
-        " frozen_import_wh, frozen_time, remain_fen, overdraft_fen"
-#define N_READING_COLS 29
 
 void agent_store_forget_seqs(agent_store *st)
 {
@@ -172,35 +166,81 @@ int agent_store_add_event(agent_store *st, int64_t meter_id, int64_t ts, const c
         return MB_OK;
 }
 
-static void column_opt(sqlite3_stmt *s, int col, uint32_t bit, mb_reading *r, int64_t *dst)
+static void col_opt(sqlite3_stmt *s, int col, int have, int64_t *dst)
 {
-        if (sqlite3_column_type(s, col) != SQLITE_NULL) {
+        if (have && sqlite3_column_type(s, col) != SQLITE_NULL)
                 *dst = sqlite3_column_int64(s, col);
-                r->fields |= bit;
-        }
 }
 
-static void read_row(sqlite3_stmt *s, mb_reading *r)
+static void col_opt32(sqlite3_stmt *s, int col, int have, int32_t *dst)
 {
         int64_t v = 0;
 
+        col_opt(s, col, have, &v);
+        *dst = (int32_t)v;
+}
+
+void agent_store_column_reading(sqlite3_stmt *s, int c, mb_reading *r)
+{
+        const unsigned char *addr;
+        uint32_t f;
+
         memset(r, 0, sizeof(*r));
         r->size = sizeof(*r);
-        r->quality = (uint32_t)sqlite3_column_int64(s, 1);
-        r->phases = sqlite3_column_int(s, 4);
-        column_opt(s, 2, MB_F_IMPORT, r, &r->import_wh);
-        column_opt(s, 3, MB_F_EXPORT, r, &r->export_wh);
+        r->fields = f = (uint32_t)sqlite3_column_int64(s, c) & MB_F_KNOWN;
+        r->quality = (uint32_t)sqlite3_column_int64(s, c + 1);
+        col_opt(s, c + 2, f & MB_F_IMPORT, &r->import_wh);
+        col_opt(s, c + 3, f & MB_F_EXPORT, &r->export_wh);
         for (int i = 0; i < MB_RATES; i++)
-                column_opt(s, 5 + i, MB_F_RATES, r, &r->rate_wh[i]);
-        column_opt(s, 9, MB_F_RELAY, r, &v);
-        r->relay = (int32_t)v;
+                col_opt(s, c + 4 + i, f & MB_F_RATES, &r->rate_wh[i]);
+        col_opt(s, c + 8, f & MB_F_POWER, &r->power_mw);
+        r->phases = sqlite3_column_int(s, c + 9) == 3 ? 3 : 1;
+        for (int p = 0; p < r->phases; p++) {
+                col_opt32(s, c + 10 + p, f & MB_F_VOLTAGE, &r->voltage_mv[p]);
+                col_opt32(s, c + 13 + p, f & MB_F_CURRENT, &r->current_ma[p]);
+        }
+        col_opt32(s, c + 16, f & MB_F_PF, &r->pf_milli);
+        col_opt32(s, c + 17, f & MB_F_FREQ, &r->freq_mhz);
+        col_opt32(s, c + 18, f & MB_F_RELAY, &r->relay);
+        if ((f & MB_F_ADDRESS) && (addr = sqlite3_column_text(s, c + 19)))
+                snprintf(r->address, sizeof(r->address), "%s", (const char *)addr);
+        col_opt(s, c + 20, f & MB_F_METER_TIME, &r->meter_time);
+        col_opt(s, c + 21, f & MB_F_FROZEN, &r->frozen_import_wh);
+        col_opt(s, c + 22, f & MB_F_FROZEN, &r->frozen_time);
+        col_opt(s, c + 23, f & MB_F_PREPAID, &r->remain_fen);
+        col_opt(s, c + 24, f & MB_F_PREPAID, &r->overdraft_fen);
+}
+
+int agent_store_readings_after(agent_store *st, int64_t meter_id, int64_t after,
+                               void (*fn)(void *arg, int64_t seq, int64_t ts, const mb_reading *r),
+                               void *arg)
+{
+        static const char sql[] = "SELECT " READING_COLS " FROM readings"
+                                  " WHERE meter_id = ? AND seq > ? ORDER BY seq";
+        sqlite3_stmt *s;
+        mb_reading r;
+        int rc, n = 0;
+
+        pthread_mutex_lock(&st->lock);
+        rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
+        if (rc == SQLITE_OK) {
+                sqlite3_bind_int64(s, 1, meter_id);
+                sqlite3_bind_int64(s, 2, after);
+                while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+                        agent_store_column_reading(s, 4, &r);
+                        fn(arg, sqlite3_column_int64(s, 1), sqlite3_column_int64(s, 2), &r);
+                        n++;
+                }
+                sqlite3_finalize(s);
+        }
+        pthread_mutex_unlock(&st->lock);
+        return rc == SQLITE_DONE ? n : MB_ESTORE;
 }
 
 int agent_store_last_reading(agent_store *st, int64_t meter_id, mb_reading *r, int64_t *seq,
                              int64_t *ts)
 {
-        static const char sql[] = "SELECT seq, quality, import_wh, export_wh, phases, rate1_wh,"
-                                  " rate2_wh, rate3_wh, rate4_wh, relay, ts FROM readings"
+        static const char sql[] = "SELECT " READING_COLS " FROM readings"
                                   " WHERE meter_id = ? ORDER BY seq DESC LIMIT 1";
         sqlite3_stmt *s;
         int rc;
@@ -211,9 +251,9 @@ int agent_store_last_reading(agent_store *st, int64_t meter_id, mb_reading *r, i
                 sqlite3_bind_int64(s, 1, meter_id);
                 rc = sqlite3_step(s);
                 if (rc == SQLITE_ROW) {
-                        *seq = sqlite3_column_int64(s, 0);
-                        *ts = sqlite3_column_int64(s, 10);
-                        read_row(s, r);
+                        *seq = sqlite3_column_int64(s, 1);
+                        *ts = sqlite3_column_int64(s, 2);
+                        agent_store_column_reading(s, 4, r);
                 }
                 sqlite3_finalize(s);
         }

@@ -228,9 +228,8 @@ int mb_tariff_local_day(const char *date, int64_t *start, int64_t *end);
  * in force), MB_ESTATE (*pos belongs to a later tier period), MB_ENOMEM.
  * On failure *pos and acc are unchanged.
  */
-int mb_tariff_charge(const mb_tariff *t, const mb_tariff_reading *r0,
-                     const mb_tariff_reading *r1, mb_tier_pos *pos, mb_tariff_acc *acc,
-                     char *err, size_t errlen);
+int mb_tariff_charge(const mb_tariff *t, const mb_tariff_reading *r0, const mb_tariff_reading *r1,
+                     mb_tier_pos *pos, mb_tariff_acc *acc, char *err, size_t errlen);
 
 /*
  * Charge the n-1 intervals between consecutive readings r[0..n-1] (n >= 1)

@@ -34,7 +34,8 @@
 struct blk {
         int64_t a, b; /* [a, b) UTC */
         size_t v;     /* version index */
-        int64_t ps;   /* tier period start */
+        int64_t ps;   /* tier period [ps, pe) */
+        int64_t pe;
         int64_t secs[NR];
         int64_t e[NR]; /* energy per rate */
 };
@@ -49,7 +50,7 @@ struct job {
         size_t errlen;
 };
 
-static int push_block(struct job *j, int64_t a, int64_t b, size_t v, int64_t ps)
+static int push_block(struct job *j, int64_t a, int64_t b, size_t v, int64_t ps, int64_t pe)
 {
         struct blk *bk;
 
@@ -68,6 +69,7 @@ static int push_block(struct job *j, int64_t a, int64_t b, size_t v, int64_t ps)
         bk->b = b;
         bk->v = v;
         bk->ps = ps;
+        bk->pe = pe;
         return mbt_rate_secs(&j->t->v[v], a, b, bk->secs);
 }
 
@@ -97,7 +99,7 @@ static int build_blocks(struct job *j, int64_t a, int64_t b)
                 }
                 end = b < vend ? b : vend;
                 end = end < pe ? end : pe;
-                rc = push_block(j, a, end, vi, ps);
+                rc = push_block(j, a, end, vi, ps, pe);
                 if (rc < 0)
                         return rc;
                 a = end;
@@ -184,9 +186,8 @@ static int backwards(struct job *j, const char *what, int64_t from, int64_t to)
 }
 
 /* Interval energy; e[] per rate from registers when *use_rates stays set. */
-static int interval_energy(struct job *j, const mb_tariff_reading *r0,
-                           const mb_tariff_reading *r1, int64_t *energy, int64_t e[NR],
-                           int *use_rates)
+static int interval_energy(struct job *j, const mb_tariff_reading *r0, const mb_tariff_reading *r1,
+                           int64_t *energy, int64_t e[NR], int *use_rates)
 {
         int64_t d[NR] = {0}, sum = 0;
 
@@ -228,11 +229,15 @@ static void tier_amounts(const struct mbt_version *v, int64_t used, int64_t tota
         }
 }
 
-static int add_energy_line(struct job *j, mb_tariff_acc *acc, const struct mbt_version *v,
-                           int k, int r, int64_t wh)
+static int add_energy_line(struct job *j, mb_tariff_acc *acc, const struct mbt_version *v, int k,
+                           int r, int64_t wh)
 {
-        mb_tariff_line l = {.kind = MB_LINE_ENERGY, .version = v->from, .tier = k + 1,
-                            .rate = r, .qty = wh, .price = v->tiers[k].price[r]};
+        mb_tariff_line l = {.kind = MB_LINE_ENERGY,
+                            .version = v->from,
+                            .tier = k + 1,
+                            .rate = r,
+                            .qty = wh,
+                            .price = v->tiers[k].price[r]};
 
         if (l.price < 0) {
                 mbt_err(j->err, j->errlen, "tier %d has no price for rate %s", k + 1,
@@ -273,14 +278,17 @@ static int charge_tiers(struct job *j, const struct blk *bk, int64_t used, int64
         return rc;
 }
 
-static int charge_block(struct job *j, const struct blk *bk, mb_tier_pos *pos,
-                        mb_tariff_acc *acc)
+static int charge_block(struct job *j, const struct blk *bk, mb_tier_pos *pos, mb_tariff_acc *acc)
 {
         int64_t total = 0;
         int rc;
 
+        /* A new tier period starts from zero.  A position from a period that
+         * starts after this one ends means readings out of order.  (One that
+         * starts inside it comes from a version with another tier period, and
+         * restarts from zero too.) */
         if (pos->period_start != bk->ps) {
-                if (pos->period_start > bk->ps) {
+                if (pos->period_start >= bk->pe) {
                         mbt_err(j->err, j->errlen,
                                 "tier position belongs to a later tier period than the interval");
                         return MB_ESTATE;

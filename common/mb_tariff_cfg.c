@@ -17,8 +17,8 @@ int mbt_cfg_line(const config_setting_t *s)
 int mbt_cfg_error(struct mbt_pctx *c, const config_setting_t *s, const char *fmt, ...)
 {
         char msg[256];
-        const char *file = s && config_setting_source_file(s) ? config_setting_source_file(s)
-                                                               : c->name;
+        const char *file =
+            s && config_setting_source_file(s) ? config_setting_source_file(s) : c->name;
         va_list ap;
 
         va_start(ap, fmt);
@@ -31,15 +31,23 @@ int mbt_cfg_error(struct mbt_pctx *c, const config_setting_t *s, const char *fmt
 static const char *type_name(const config_setting_t *s)
 {
         switch (config_setting_type(s)) {
-        case CONFIG_TYPE_GROUP: return "a group";
+        case CONFIG_TYPE_GROUP:
+                return "a group";
         case CONFIG_TYPE_INT:
-        case CONFIG_TYPE_INT64: return "an integer";
-        case CONFIG_TYPE_FLOAT: return "a floating-point number";
-        case CONFIG_TYPE_STRING: return "a string";
-        case CONFIG_TYPE_BOOL: return "a boolean";
-        case CONFIG_TYPE_ARRAY: return "an array";
-        case CONFIG_TYPE_LIST: return "a list";
-        default: return "a setting";
+        case CONFIG_TYPE_INT64:
+                return "an integer";
+        case CONFIG_TYPE_FLOAT:
+                return "a floating-point number";
+        case CONFIG_TYPE_STRING:
+                return "a string";
+        case CONFIG_TYPE_BOOL:
+                return "a boolean";
+        case CONFIG_TYPE_ARRAY:
+                return "an array";
+        case CONFIG_TYPE_LIST:
+                return "a list";
+        default:
+                return "a setting";
         }
 }
 
@@ -84,14 +92,13 @@ int mbt_cfg_list(struct mbt_pctx *c, const config_setting_t *g, const char *key,
                                      type_name(s));
         n = config_setting_length(s);
         if (n < 1 || n > max)
-                return mbt_cfg_error(c, s, "'%s' must have 1 to %d elements, not %d", key, max,
-                                     n);
+                return mbt_cfg_error(c, s, "'%s' must have 1 to %d elements, not %d", key, max, n);
         *out = s;
         return MB_OK;
 }
 
-int mbt_cfg_string(struct mbt_pctx *c, const config_setting_t *g, const char *key,
-                   int required, const char **out)
+int mbt_cfg_string(struct mbt_pctx *c, const config_setting_t *g, const char *key, int required,
+                   const char **out)
 {
         const config_setting_t *s = config_setting_get_member(g, key);
 
@@ -106,8 +113,8 @@ int mbt_cfg_string(struct mbt_pctx *c, const config_setting_t *g, const char *ke
         return MB_OK;
 }
 
-int mbt_cfg_strdup(struct mbt_pctx *c, const config_setting_t *g, const char *key,
-                   const char *def, char **out)
+int mbt_cfg_strdup(struct mbt_pctx *c, const config_setting_t *g, const char *key, const char *def,
+                   char **out)
 {
         const char *s;
         int rc = mbt_cfg_string(c, g, key, 0, &s);
@@ -131,7 +138,8 @@ int mbt_cfg_int(struct mbt_pctx *c, const config_setting_t *g, const char *key, 
         *out = def;
         if (s == NULL)
                 return MB_OK;
-        if (config_setting_type(s) != CONFIG_TYPE_INT && config_setting_type(s) != CONFIG_TYPE_INT64)
+        if (config_setting_type(s) != CONFIG_TYPE_INT &&
+            config_setting_type(s) != CONFIG_TYPE_INT64)
                 return mbt_cfg_error(c, s, "'%s' must be an integer, not %s", key, type_name(s));
         v = config_setting_get_int64(s);
         if (v < lo || v > hi)
@@ -151,9 +159,10 @@ int mbt_cfg_decimal_of(struct mbt_pctx *c, const config_setting_t *s, const char
         case CONFIG_TYPE_STRING:
                 rc = mb_decimal_parse(config_setting_get_string(s), decimals, &v);
                 if (rc < 0)
-                        return mbt_cfg_error(c, s, "'%s' is not a decimal with at most %d "
-                                             "decimals: \"%s\"", what, decimals,
-                                             config_setting_get_string(s));
+                        return mbt_cfg_error(c, s,
+                                             "'%s' is not a decimal with at most %d "
+                                             "decimals: \"%s\"",
+                                             what, decimals, config_setting_get_string(s));
                 break;
         case CONFIG_TYPE_INT:
         case CONFIG_TYPE_INT64:
@@ -163,8 +172,10 @@ int mbt_cfg_decimal_of(struct mbt_pctx *c, const config_setting_t *s, const char
                         return mbt_cfg_error(c, s, "'%s' is too large", what);
                 break;
         case CONFIG_TYPE_FLOAT:
-                return mbt_cfg_error(c, s, "write '%s' as a string such as \"0.4883\": "
-                                     "floating point is not exact", what);
+                return mbt_cfg_error(c, s,
+                                     "write '%s' as a string such as \"0.4883\": "
+                                     "floating point is not exact",
+                                     what);
         default:
                 return mbt_cfg_error(c, s, "'%s' must be a decimal string, not %s", what,
                                      type_name(s));
@@ -175,8 +186,8 @@ int mbt_cfg_decimal_of(struct mbt_pctx *c, const config_setting_t *s, const char
         return MB_OK;
 }
 
-int mbt_cfg_decimal(struct mbt_pctx *c, const config_setting_t *g, const char *key,
-                    int decimals, int *present, int64_t *out)
+int mbt_cfg_decimal(struct mbt_pctx *c, const config_setting_t *g, const char *key, int decimals,
+                    int *present, int64_t *out)
 {
         const config_setting_t *s = config_setting_get_member(g, key);
 

@@ -20,7 +20,7 @@ struct mbt_pctx {
 /* Write "NAME:LINE: message" (line of s, or 1 for the root) and return
  * MB_ECONFIG. */
 int mbt_cfg_error(struct mbt_pctx *c, const config_setting_t *s, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Line of a setting, for messages that point at another one. */
 int mbt_cfg_line(const config_setting_t *s);
@@ -37,12 +37,12 @@ int mbt_cfg_list(struct mbt_pctx *c, const config_setting_t *g, const char *key,
 
 /* String member; *out is NULL when absent and optional.  Strings are not
  * empty. */
-int mbt_cfg_string(struct mbt_pctx *c, const config_setting_t *g, const char *key,
-                   int required, const char **out);
+int mbt_cfg_string(struct mbt_pctx *c, const config_setting_t *g, const char *key, int required,
+                   const char **out);
 
 /* A copy of a string member, or of `def` when absent (def may be NULL). */
-int mbt_cfg_strdup(struct mbt_pctx *c, const config_setting_t *g, const char *key,
-                   const char *def, char **out);
+int mbt_cfg_strdup(struct mbt_pctx *c, const config_setting_t *g, const char *key, const char *def,
+                   char **out);
 
 /* Integer member in [lo, hi]; *out = def when absent. */
 int mbt_cfg_int(struct mbt_pctx *c, const config_setting_t *g, const char *key, int64_t def,
@@ -55,8 +55,8 @@ int mbt_cfg_decimal_of(struct mbt_pctx *c, const config_setting_t *s, const char
 
 /* Decimal member as above; *present tells whether it was there (out then
  * untouched when absent). */
-int mbt_cfg_decimal(struct mbt_pctx *c, const config_setting_t *g, const char *key,
-                    int decimals, int *present, int64_t *out);
+int mbt_cfg_decimal(struct mbt_pctx *c, const config_setting_t *g, const char *key, int decimals,
+                    int *present, int64_t *out);
 
 /* The TOU section of a version (mb_tariff_parse_tou.c): fills v's schedules
  * and sets *used to the mask of rates the schedules use. */

@@ -9,8 +9,8 @@
 
 #include "mb_money.h"
 
-static int begin(const mb_tariff *t, const void *r, mb_tier_pos *pos, mb_tariff_acc *acc,
-                 char *err, size_t errlen)
+static int begin(const mb_tariff *t, const void *r, mb_tier_pos *pos, mb_tariff_acc *acc, char *err,
+                 size_t errlen)
 {
         if (err != NULL && errlen > 0)
                 err[0] = '\0';
@@ -36,9 +36,8 @@ static int finish(int rc, mb_tariff_acc *tmp, const mb_tier_pos *p, mb_tier_pos 
         return rc;
 }
 
-int mb_tariff_charge(const mb_tariff *t, const mb_tariff_reading *r0,
-                     const mb_tariff_reading *r1, mb_tier_pos *pos, mb_tariff_acc *acc,
-                     char *err, size_t errlen)
+int mb_tariff_charge(const mb_tariff *t, const mb_tariff_reading *r0, const mb_tariff_reading *r1,
+                     mb_tier_pos *pos, mb_tariff_acc *acc, char *err, size_t errlen)
 {
         mb_tariff_acc tmp;
         mb_tier_pos p;
@@ -85,13 +84,18 @@ static int month_lines(const mb_tariff *t, int64_t at, int64_t demand_w, mb_tari
                 return rc;
         v = &t->v[vi];
         if (v->fixed_e4 > 0) {
-                mb_tariff_line l = {.kind = MB_LINE_FIXED, .version = v->from, .qty = 1,
-                                    .price = v->fixed_e4, .exact = v->fixed_e4 * MB_E7_PER_E4};
+                mb_tariff_line l = {.kind = MB_LINE_FIXED,
+                                    .version = v->from,
+                                    .qty = 1,
+                                    .price = v->fixed_e4,
+                                    .exact = v->fixed_e4 * MB_E7_PER_E4};
 
                 rc = mbt_acc_add(acc, &l);
         }
         if (rc == MB_OK && v->demand_e4 > 0 && demand_w > 0) {
-                mb_tariff_line l = {.kind = MB_LINE_DEMAND, .version = v->from, .qty = demand_w,
+                mb_tariff_line l = {.kind = MB_LINE_DEMAND,
+                                    .version = v->from,
+                                    .qty = demand_w,
                                     .price = v->demand_e4};
 
                 if (__builtin_mul_overflow(demand_w, l.price, &l.exact)) {

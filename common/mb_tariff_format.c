@@ -42,8 +42,8 @@ static void put_sched(FILE *f, const struct mbt_sched *s, const char *indent)
                 int a = s->e[i].start_min, b = i + 1 < s->n ? s->e[i + 1].start_min : 1440;
 
                 fprintf(f, "%s  { from = \"%02d:%02d\"; to = \"%02d:%02d\"; rate = \"%s\"; }%s\n",
-                        indent, a / 60, a % 60, b / 60, b % 60,
-                        mb_tariff_rate_name(s->e[i].rate), i + 1 < s->n ? "," : "");
+                        indent, a / 60, a % 60, b / 60, b % 60, mb_tariff_rate_name(s->e[i].rate),
+                        i + 1 < s->n ? "," : "");
         }
         fprintf(f, "%s);\n", indent);
 }

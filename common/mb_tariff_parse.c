@@ -12,8 +12,8 @@
 
 static const char *const root_keys[] = {"id", "name", "currency", "versions", NULL};
 static const char *const version_keys[] = {
-        "from",  "label", "tier_period", "settlement_day", "settlement_month", "price",
-        "prices", "tiers", "tou", "fixed_monthly", "demand_price_kw", NULL};
+    "from",   "label", "tier_period", "settlement_day", "settlement_month", "price",
+    "prices", "tiers", "tou",         "fixed_monthly",  "demand_price_kw",  NULL};
 static const char *const tier_keys[] = {"upto_kwh", "price", "prices", NULL};
 static const char *const rate_keys[] = {"sharp", "peak", "flat", "valley", NULL};
 
@@ -42,12 +42,14 @@ static int parse_prices(struct mbt_pctx *c, const config_setting_t *g, struct mb
         if (one && by_rate)
                 return mbt_cfg_error(c, by_rate, "give either 'price' or 'prices', not both");
         if (one && has_tou)
-                return mbt_cfg_error(c, one, "the version has tou: give prices by rate, e.g. "
+                return mbt_cfg_error(c, one,
+                                     "the version has tou: give prices by rate, e.g. "
                                      "prices = { peak = \"0.568\"; valley = \"0.288\"; }");
         if (one)
                 return mbt_cfg_decimal_of(c, one, "price", 4, &tier->price[MB_RATE_NONE]);
         if (by_rate && !has_tou)
-                return mbt_cfg_error(c, by_rate, "'prices' by rate needs a 'tou' section in "
+                return mbt_cfg_error(c, by_rate,
+                                     "'prices' by rate needs a 'tou' section in "
                                      "the version; without tou write price = \"0.4883\"");
         if (by_rate)
                 return parse_rate_prices(c, by_rate, tier);
@@ -63,18 +65,22 @@ static int parse_upto(struct mbt_pctx *c, const config_setting_t *g, int k, int 
         *upto = MBT_NONE;
         if (s == NULL)
                 return last ? MB_OK
-                            : mbt_cfg_error(c, g, "tier %d needs 'upto_kwh' (only the last tier "
-                                            "is unbounded)", k + 1);
+                            : mbt_cfg_error(c, g,
+                                            "tier %d needs 'upto_kwh' (only the last tier "
+                                            "is unbounded)",
+                                            k + 1);
         if (last)
-                return mbt_cfg_error(c, s, "the last tier must not have 'upto_kwh': energy "
+                return mbt_cfg_error(c, s,
+                                     "the last tier must not have 'upto_kwh': energy "
                                      "above it would have no price");
         rc = mbt_cfg_decimal_of(c, s, "upto_kwh", 3, upto);
         if (rc == MB_OK && *upto == 0)
                 return mbt_cfg_error(c, s, "tier %d: 'upto_kwh' must be above 0", k + 1);
         if (rc == MB_OK && k > 0 && *upto <= v->tiers[k - 1].upto_wh)
-                return mbt_cfg_error(c, s, "tier %d: 'upto_kwh' must be above tier %d's "
-                                     "(%lld Wh): tiers must increase", k + 1, k,
-                                     (long long)v->tiers[k - 1].upto_wh);
+                return mbt_cfg_error(c, s,
+                                     "tier %d: 'upto_kwh' must be above tier %d's "
+                                     "(%lld Wh): tiers must increase",
+                                     k + 1, k, (long long)v->tiers[k - 1].upto_wh);
         return rc;
 }
 
@@ -104,7 +110,8 @@ static int parse_tiers(struct mbt_pctx *c, const config_setting_t *vg, struct mb
                 return parse_prices(c, vg, &v->tiers[0], v->has_tou);
         }
         if (config_setting_get_member(vg, "price") || config_setting_get_member(vg, "prices"))
-                return mbt_cfg_error(c, tiers, "with 'tiers', give the prices inside each "
+                return mbt_cfg_error(c, tiers,
+                                     "with 'tiers', give the prices inside each "
                                      "tier, not beside them");
         rc = mbt_cfg_list(c, vg, "tiers", 1, MB_TARIFF_MAX_TIERS, &list);
         if (rc < 0)
@@ -137,18 +144,19 @@ static int check_rates(struct mbt_pctx *c, const config_setting_t *vg, struct mb
                 if (priced(&v->tiers[k]) != v->rates)
                         return mbt_cfg_error(c, config_setting_get_elem(tiers, (unsigned)k),
                                              "tier %d prices other rates than tier 1: every "
-                                             "tier must price the same rates", k + 1);
+                                             "tier must price the same rates",
+                                             k + 1);
         missing = used & ~v->rates;
         for (int r = MB_RATE_SHARP; r < MB_TARIFF_NRATES; r++)
                 if (missing & (1u << r))
                         return mbt_cfg_error(c, tiers ? config_setting_get_elem(tiers, 0) : vg,
                                              "rate '%s' is used by tou periods but has no "
-                                             "price", mb_tariff_rate_name(r));
+                                             "price",
+                                             mb_tariff_rate_name(r));
         return MB_OK;
 }
 
-static int parse_tier_period(struct mbt_pctx *c, const config_setting_t *vg,
-                             struct mbt_version *v)
+static int parse_tier_period(struct mbt_pctx *c, const config_setting_t *vg, struct mbt_version *v)
 {
         const char *kind;
         int64_t day, month = 1;
@@ -241,8 +249,10 @@ static int parse_versions(struct mbt_pctx *c, const config_setting_t *root, mb_t
 
                 rc = parse_version(c, vg, &t->v[i]);
                 if (rc == MB_OK && i > 0 && t->v[i].from <= t->v[i - 1].from)
-                        rc = mbt_cfg_error(c, vg, "versions must be in date order: %d is not "
-                                           "after %d", t->v[i].from, t->v[i - 1].from);
+                        rc = mbt_cfg_error(c, vg,
+                                           "versions must be in date order: %d is not "
+                                           "after %d",
+                                           t->v[i].from, t->v[i - 1].from);
         }
         return rc;
 }
@@ -255,8 +265,8 @@ static int check_word(struct mbt_pctx *c, const config_setting_t *root, const ch
                 if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
                       (*p >= '0' && *p <= '9') || strchr(extra, *p)))
                         return mbt_cfg_error(c, config_setting_get_member(root, key),
-                                             "'%s' may only hold letters, digits and \"%s\"",
-                                             key, extra);
+                                             "'%s' may only hold letters, digits and \"%s\"", key,
+                                             extra);
         if (strlen(s) > 64)
                 return mbt_cfg_error(c, config_setting_get_member(root, key),
                                      "'%s' is longer than 64 characters", key);
@@ -360,8 +370,7 @@ int mb_tariff_parse_string(const char *text, const char *name, mb_tariff **out, 
         if (inc != NULL) {
                 for (const char *p = text; p < inc; p++)
                         line += *p == '\n';
-                mbt_err(err, errlen, "%s:%d: @include is not allowed in tariff text", c.name,
-                        line);
+                mbt_err(err, errlen, "%s:%d: @include is not allowed in tariff text", c.name, line);
                 return MB_ECONFIG;
         }
         config_init(&cfg);

@@ -63,15 +63,17 @@ static int mark_period(struct mbt_pctx *c, const config_setting_t *list, int idx
                 return mbt_cfg_error(c, g, "a period cannot start at 24:00");
         len = from == 0 && to == DAY_MIN ? DAY_MIN : (to - from + DAY_MIN) % DAY_MIN;
         if (len == 0)
-                return mbt_cfg_error(c, g, "period from %02d:%02d to %02d:%02d is empty or "
+                return mbt_cfg_error(c, g,
+                                     "period from %02d:%02d to %02d:%02d is empty or "
                                      "ambiguous; for the whole day write from = \"00:00\"; "
-                                     "to = \"24:00\"", from / 60, from % 60, to / 60, to % 60);
+                                     "to = \"24:00\"",
+                                     from / 60, from % 60, to / 60, to % 60);
         for (int i = 0, m = from; i < len; i++, m = (m + 1) % DAY_MIN) {
                 if (map[m] != 0)
                         return mbt_cfg_error(
-                                c, g, "period %02d:%02d-%02d:%02d overlaps the period at line %d",
-                                from / 60, from % 60, to / 60, to % 60,
-                                mbt_cfg_line(config_setting_get_elem(list, (unsigned)map[m] - 1)));
+                            c, g, "period %02d:%02d-%02d:%02d overlaps the period at line %d",
+                            from / 60, from % 60, to / 60, to % 60,
+                            mbt_cfg_line(config_setting_get_elem(list, (unsigned)map[m] - 1)));
                 map[m] = (int16_t)(idx + 1);
         }
         return MB_OK;
@@ -88,8 +90,10 @@ static int check_covered(struct mbt_pctx *c, const config_setting_t *list,
                 return MB_OK;
         for (b = a; b < DAY_MIN && map[b] == 0; b++)
                 ;
-        return mbt_cfg_error(c, list, "periods leave %02d:%02d-%02d:%02d uncovered; they must "
-                             "cover the whole day", a / 60, a % 60, b / 60, b % 60);
+        return mbt_cfg_error(c, list,
+                             "periods leave %02d:%02d-%02d:%02d uncovered; they must "
+                             "cover the whole day",
+                             a / 60, a % 60, b / 60, b % 60);
 }
 
 /* Parse a list of periods into a day schedule. */
@@ -119,7 +123,8 @@ static int parse_sched(struct mbt_pctx *c, const config_setting_t *g, struct mbt
                 int r = rates[map[m] - 1];
 
                 if (s->n == 0 || s->e[s->n - 1].rate != r)
-                        s->e[s->n++] = (struct mbt_entry){.start_min = (int16_t)m, .rate = (int16_t)r};
+                        s->e[s->n++] =
+                            (struct mbt_entry){.start_min = (int16_t)m, .rate = (int16_t)r};
         }
         return MB_OK;
 }
@@ -178,14 +183,16 @@ static int check_seasons(struct mbt_pctx *c, const config_setting_t *tou,
                                         continue;
                                 if (owner >= 0)
                                         return mbt_cfg_error(
-                                                c, config_setting_get_elem(list, (unsigned)i),
-                                                "season '%s' overlaps season '%s' on %02d-%02d",
-                                                v->seasons[i].name, v->seasons[owner].name, m, d);
+                                            c, config_setting_get_elem(list, (unsigned)i),
+                                            "season '%s' overlaps season '%s' on %02d-%02d",
+                                            v->seasons[i].name, v->seasons[owner].name, m, d);
                                 owner = (int)i;
                         }
                         if (owner < 0 && !v->has_default)
-                                return mbt_cfg_error(c, tou, "no default 'periods' and no "
-                                                     "season covers %02d-%02d", m, d);
+                                return mbt_cfg_error(c, tou,
+                                                     "no default 'periods' and no "
+                                                     "season covers %02d-%02d",
+                                                     m, d);
                 }
         }
         return MB_OK;
@@ -268,10 +275,9 @@ static int check_dates(struct mbt_pctx *c, const config_setting_t *g, const stru
                         for (size_t k = 0; k < lim; k++)
                                 if (same_day(sp->dates[i], o->dates[k]))
                                         return mbt_cfg_error(
-                                                c, config_setting_get_elem(dates, (unsigned)i),
-                                                "special day \"%s\" is already listed in '%s'",
-                                                config_setting_get_string_elem(dates, (int)i),
-                                                o->name);
+                                            c, config_setting_get_elem(dates, (unsigned)i),
+                                            "special day \"%s\" is already listed in '%s'",
+                                            config_setting_get_string_elem(dates, (int)i), o->name);
                 }
         }
         return MB_OK;
@@ -296,8 +302,8 @@ static int parse_special(struct mbt_pctx *c, const config_setting_t *g, struct m
         return rc;
 }
 
-static int parse_specials(struct mbt_pctx *c, const config_setting_t *tou,
-                          struct mbt_version *v, unsigned *used)
+static int parse_specials(struct mbt_pctx *c, const config_setting_t *tou, struct mbt_version *v,
+                          unsigned *used)
 {
         const config_setting_t *list;
         int rc = mbt_cfg_list(c, tou, "special_days", 0, 1000, &list);

@@ -40,7 +40,7 @@ struct mbt_special {
 };
 
 struct mbt_tier {
-        int64_t upto_wh;                   /* MBT_NONE: no limit */
+        int64_t upto_wh;                 /* MBT_NONE: no limit */
         int64_t price[MB_TARIFF_NRATES]; /* MBT_NONE: not priced */
 };
 
@@ -75,8 +75,7 @@ struct mb_tariff_acc {
 };
 
 /* Write a message into err (may be NULL). */
-void mbt_err(char *err, size_t errlen, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
+void mbt_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* ---- local time (mb_tariff_time.c) ---- */
 

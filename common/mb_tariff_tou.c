@@ -93,8 +93,7 @@ static int load_day(const struct mbt_version *v, int64_t t, struct day *dy)
         return MB_OK;
 }
 
-int mbt_rate_secs(const struct mbt_version *v, int64_t a, int64_t b,
-                  int64_t secs[MB_TARIFF_NRATES])
+int mbt_rate_secs(const struct mbt_version *v, int64_t a, int64_t b, int64_t secs[MB_TARIFF_NRATES])
 {
         struct day dy;
 

@@ -123,7 +123,8 @@ int mb_tariff_wire_acc_parse(json_object *o, mb_tariff_acc *acc, char month[8], 
                 snprintf(err, errlen, "acc: object required");
                 return MB_EINVAL;
         }
-        if (!json_object_object_get_ex(o, "month", &m) || !json_object_is_type(m, json_type_string) ||
+        if (!json_object_object_get_ex(o, "month", &m) ||
+            !json_object_is_type(m, json_type_string) ||
             !mb_tariff_wire_month_ok(json_object_get_string(m))) {
                 snprintf(err, errlen, "month: \"YYYY-MM\" required");
                 return MB_EINVAL;

@@ -28,7 +28,7 @@ struct quote_opts {
         const char *tariff;
         char at[16];
         int has_kwh, has_rates;
-        int64_t wh;             /* --kwh, or the sum of --rates */
+        int64_t wh; /* --kwh, or the sum of --rates */
         int64_t rate_wh[MB_RATES];
         int64_t tier_used_wh;
         int64_t demand_w;
@@ -36,32 +36,35 @@ struct quote_opts {
 
 static void quote_help(FILE *f)
 {
-        fprintf(f,
-                "usage: meterboxctl quote --tariff FILE [--at YYYY-MM-DD]\n"
-                "                         [--kwh N | --rates SHARP,PEAK,FLAT,VALLEY]\n"
-                "                         [--tier-used KWH] [--demand-kw N]\n\n"
-                "Price energy under a tariff file and print the bill as JSON (no server\n"
-                "needed).  Amounts in kWh and kW may have up to three decimals (12.345);\n"
-                "they are read as exact integers (Wh, W), never as floating point.\n\n"
-                "  --tariff FILE    tariff file (libconfig, see docs/tariffs.md)\n"
-                "  --at DATE        local day the energy is consumed on (default today):\n"
-                "                   picks the version, the season and the tier period\n"
-                "  --kwh N          total energy; with time of use it is spread over the\n"
-                "                   day's periods by time (\"time_split\": true)\n"
-                "  --rates S,P,F,V  energy per rate: sharp, peak, flat, valley (kWh)\n"
-                "  --tier-used KWH  energy already used in the current tier period\n"
-                "  --demand-kw N    the month's maximum demand, for a demand charge\n"
-                "  --help           this text\n\n"
-                "Output: {\"lines\": [{\"kind\", \"tier\", \"rate\", \"kwh\", \"price\", \"amount\",\n"
-                "\"fen\", ...}], \"total\", \"total_fen\", ...}.  Each line is rounded to fen\n"
-                "once, half away from zero; the total is the sum of the rounded lines.\n"
-                "Exit status: 0 ok, 1 error, 2 bad usage.\n");
+        fprintf(
+            f,
+            "usage: meterboxctl quote --tariff FILE [--at YYYY-MM-DD]\n"
+            "                         [--kwh N | --rates SHARP,PEAK,FLAT,VALLEY]\n"
+            "                         [--tier-used KWH] [--demand-kw N]\n\n"
+            "Price energy under a tariff file and print the bill as JSON (no server\n"
+            "needed).  Amounts in kWh and kW may have up to three decimals (12.345);\n"
+            "they are read as exact integers (Wh, W), never as floating point.\n\n"
+            "  --tariff FILE    tariff file (libconfig, see docs/tariffs.md)\n"
+            "  --at DATE        local day the energy is consumed on (default today):\n"
+            "                   picks the version, the season and the tier period\n"
+            "  --kwh N          total energy; with time of use it is spread over the\n"
+            "                   day's periods by time (\"time_split\": true)\n"
+            "  --rates S,P,F,V  energy per rate: sharp, peak, flat, valley (kWh)\n"
+            "  --tier-used KWH  energy already used in the current tier period\n"
+            "  --demand-kw N    the month's maximum demand, for a demand charge\n"
+            "  --help           this text\n\n"
+            "Output: {\"lines\": [{\"kind\", \"tier\", \"rate\", \"kwh\", \"price\", \"amount\",\n"
+            "\"fen\", ...}], \"total\", \"total_fen\", ...}.  Each line is rounded to fen\n"
+            "once, half away from zero; the total is the sum of the rounded lines.\n"
+            "Exit status: 0 ok, 1 error, 2 bad usage.\n");
 }
 
 static int bad_value(const char *opt, const char *val)
 {
-        fprintf(stderr, "meterboxctl quote: bad value for %s: '%s' (a number such as 12.345, "
-                        "at most 3 decimals)\n", opt, val);
+        fprintf(stderr,
+                "meterboxctl quote: bad value for %s: '%s' (a number such as 12.345, "
+                "at most 3 decimals)\n",
+                opt, val);
         return 2;
 }
 
@@ -109,25 +112,37 @@ static void today(char *buf, size_t len)
 static int parse_opt(int c, const char *arg, struct quote_opts *o)
 {
         switch (c) {
-        case 't': o->tariff = arg; return 0;
-        case 'a': snprintf(o->at, sizeof(o->at), "%s", arg); return 0;
-        case 'k': o->has_kwh = 1; return parse_milli("--kwh", arg, &o->wh);
-        case 'r': return parse_rates(arg, o);
-        case 'u': return parse_milli("--tier-used", arg, &o->tier_used_wh);
-        case 'd': return parse_milli("--demand-kw", arg, &o->demand_w);
-        default: return 2;
+        case 't':
+                o->tariff = arg;
+                return 0;
+        case 'a':
+                snprintf(o->at, sizeof(o->at), "%s", arg);
+                return 0;
+        case 'k':
+                o->has_kwh = 1;
+                return parse_milli("--kwh", arg, &o->wh);
+        case 'r':
+                return parse_rates(arg, o);
+        case 'u':
+                return parse_milli("--tier-used", arg, &o->tier_used_wh);
+        case 'd':
+                return parse_milli("--demand-kw", arg, &o->demand_w);
+        default:
+                return 2;
         }
 }
 
 /* 0 to go on, 2 on bad usage, -1 after --help. */
 static int parse_args(int argc, char **argv, struct quote_opts *o)
 {
-        static const struct option opts[] = {
-                {"tariff", required_argument, NULL, 't'}, {"at", required_argument, NULL, 'a'},
-                {"kwh", required_argument, NULL, 'k'},    {"rates", required_argument, NULL, 'r'},
-                {"tier-used", required_argument, NULL, 'u'},
-                {"demand-kw", required_argument, NULL, 'd'},
-                {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
+        static const struct option opts[] = {{"tariff", required_argument, NULL, 't'},
+                                             {"at", required_argument, NULL, 'a'},
+                                             {"kwh", required_argument, NULL, 'k'},
+                                             {"rates", required_argument, NULL, 'r'},
+                                             {"tier-used", required_argument, NULL, 'u'},
+                                             {"demand-kw", required_argument, NULL, 'd'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
         int c, rc;
 
         memset(o, 0, sizeof(*o));
@@ -144,7 +159,7 @@ static int parse_args(int argc, char **argv, struct quote_opts *o)
         }
         if (optind < argc || o->tariff == NULL || (o->has_kwh && o->has_rates)) {
                 fprintf(stderr, "meterboxctl quote: %s\n",
-                        optind < argc     ? "unexpected argument"
+                        optind < argc       ? "unexpected argument"
                         : o->tariff == NULL ? "--tariff FILE is required"
                                             : "give --kwh or --rates, not both");
                 quote_help(stderr);
@@ -228,8 +243,8 @@ static json_object *result_json(const mb_tariff *t, const struct quote_opts *o,
         json_object_object_add(root, "tier_used_kwh_before", jdec(q->before.used_wh, 3));
         json_object_object_add(root, "tier_used_kwh_after", jdec(q->after.used_wh, 3));
         json_object_object_add(
-                root, "time_split",
-                json_object_new_boolean(mb_tariff_acc_flags(acc) & MB_CHARGE_TIME_SPLIT));
+            root, "time_split",
+            json_object_new_boolean(mb_tariff_acc_flags(acc) & MB_CHARGE_TIME_SPLIT));
         json_object_object_add(root, "flags", flags_json(mb_tariff_acc_flags(acc)));
         for (size_t i = 0; mb_tariff_acc_line(acc, i, &l) == MB_OK; i++)
                 json_object_array_add(lines, line_json(&l));
@@ -292,7 +307,7 @@ int mbctl_quote(int argc, char **argv)
                 json_object *j = result_json(t, &o, acc, &q);
 
                 printf("%s\n", json_object_to_json_string_ext(
-                                       j, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+                                   j, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
                                           JSON_C_TO_STRING_NOSLASHESCAPE));
                 json_object_put(j);
         } else {

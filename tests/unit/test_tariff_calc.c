@@ -93,20 +93,17 @@ static void test_bj_500_kwh_three_readings(void **state)
         /* 200 + 250 + 50 kWh: tier 1 fills in the second interval, tier 2 in
          * the second and third, tier 3 in the third.  Same lines. */
         mb_tariff_reading r[4] = {
-                tt_rd(tt_lt(2024, 5, 1, 0, 0), 0), tt_rd(tt_lt(2024, 5, 9, 7, 13), 200000),
-                tt_rd(tt_lt(2024, 5, 20, 23, 59), 450000),
-                tt_rd(tt_lt(2024, 5, 31, 12, 0), 500000)};
+            tt_rd(tt_lt(2024, 5, 1, 0, 0), 0), tt_rd(tt_lt(2024, 5, 9, 7, 13), 200000),
+            tt_rd(tt_lt(2024, 5, 20, 23, 59), 450000), tt_rd(tt_lt(2024, 5, 31, 12, 0), 500000)};
 
         for (int i = 1; i < 4; i++)
-                assert_int_equal(mb_tariff_charge(f->bj, &r[i - 1], &r[i], &pos, f->acc, f->err,
-                                                  512),
-                                 MB_OK);
+                assert_int_equal(
+                    mb_tariff_charge(f->bj, &r[i - 1], &r[i], &pos, f->acc, f->err, 512), MB_OK);
         check_bj_500(f->acc);
 
         mb_tariff_acc_reset(f->acc);
         pos = (mb_tier_pos){0};
-        assert_int_equal(mb_tariff_charge_readings(f->bj, r, 4, &pos, f->acc, f->err, 512),
-                         MB_OK);
+        assert_int_equal(mb_tariff_charge_readings(f->bj, r, 4, &pos, f->acc, f->err, 512), MB_OK);
         check_bj_500(f->acc);
 }
 
@@ -120,8 +117,7 @@ static void test_bj_round_once_per_line(void **state)
 
         /* Two half-kWh intervals: each alone would be 0.24415 -> 0.24, but the
          * line holds 1000 Wh x 0.4883 = 0.4883 exactly and rounds once to 0.49. */
-        assert_int_equal(mb_tariff_charge_readings(f->bj, r, 3, &pos, f->acc, f->err, 512),
-                         MB_OK);
+        assert_int_equal(mb_tariff_charge_readings(f->bj, r, 3, &pos, f->acc, f->err, 512), MB_OK);
         assert_int_equal(mb_tariff_acc_count(f->acc), 1);
         tt_energy(f->acc, 0, BJ, 1, MB_RATE_NONE, 1000, 4883, 4883000, 49);
         assert_int_equal(tt_total(f->acc), 49);
@@ -181,8 +177,7 @@ static void test_zj_tier_and_year_boundary_by_time(void **state)
         assert_int_equal(tt_total(f->acc), 9226);
         assert_int_equal(pos.period_start, tt_lt(2024, 1, 1, 0, 0));
         assert_int_equal(pos.used_wh, 100000);
-        assert_int_equal(mb_tariff_acc_flags(f->acc),
-                         MB_CHARGE_TIME_SPLIT | MB_CHARGE_BLOCK_SPLIT);
+        assert_int_equal(mb_tariff_acc_flags(f->acc), MB_CHARGE_TIME_SPLIT | MB_CHARGE_BLOCK_SPLIT);
 }
 
 static void test_zj_tier_boundary_inside_interval_registers(void **state)
@@ -342,12 +337,10 @@ static void test_enterprise_bill_with_demand(void **state)
          * = 3000.00, flat 4000 x 0.62 = 2480.00, valley 2000 x 0.30 = 600.00;
          * fixed 20.00; demand 500 kW x 38.00 = 19000.00.  Total 26300.00. */
         mb_tariff_reading r0 = tt_rdr(tt_lt(2024, 7, 1, 0, 0), 0, 0, 0, 0);
-        mb_tariff_reading r1 =
-                tt_rdr(tt_lt(2024, 8, 1, 0, 0), 1000000, 3000000, 4000000, 2000000);
+        mb_tariff_reading r1 = tt_rdr(tt_lt(2024, 8, 1, 0, 0), 1000000, 3000000, 4000000, 2000000);
 
-        assert_int_equal(
-                mb_tariff_bill_month(f->ent, &r0, &r1, 500000, &pos, f->acc, f->err, 512),
-                MB_OK);
+        assert_int_equal(mb_tariff_bill_month(f->ent, &r0, &r1, 500000, &pos, f->acc, f->err, 512),
+                         MB_OK);
         assert_int_equal(mb_tariff_acc_count(f->acc), 6);
         tt_energy(f->acc, 0, 20240101, 1, MB_RATE_SHARP, 1000000, 12000, 12000000000, 120000);
         tt_energy(f->acc, 3, 20240101, 1, MB_RATE_VALLEY, 2000000, 3000, 6000000000, 60000);
@@ -398,8 +391,7 @@ static void test_enterprise_time_split_holiday(void **state)
         tt_energy(f->acc, 1, 20240101, 1, MB_RATE_FLAT, 6000, 6200, 37200000, 372);
         tt_energy(f->acc, 2, 20240101, 1, MB_RATE_VALLEY, 7000, 3000, 21000000, 210);
         /* April 30 and May 1 are different months: the interval is cut there. */
-        assert_int_equal(mb_tariff_acc_flags(f->acc),
-                         MB_CHARGE_TIME_SPLIT | MB_CHARGE_BLOCK_SPLIT);
+        assert_int_equal(mb_tariff_acc_flags(f->acc), MB_CHARGE_TIME_SPLIT | MB_CHARGE_BLOCK_SPLIT);
 }
 
 /* ---- errors leave everything unchanged --------------------------------- */
@@ -416,8 +408,7 @@ static void test_errors(void **state)
         assert_int_equal(mb_tariff_charge(f->bj, &a, &b, &pos, f->acc, f->err, 512), MB_ERANGE);
         assert_non_null(strstr(f->err, "went backwards from 5000 to 4000"));
         assert_int_equal(mb_tariff_charge(f->bj, &b, &a, &pos, f->acc, f->err, 512), MB_EINVAL);
-        assert_int_equal(mb_tariff_charge(f->bj, &old, &a, &pos, f->acc, f->err, 512),
-                         MB_ENOENT);
+        assert_int_equal(mb_tariff_charge(f->bj, &old, &a, &pos, f->acc, f->err, 512), MB_ENOENT);
         assert_non_null(strstr(f->err, "no version in force at 2011-05-03"));
         assert_int_equal(mb_tariff_charge_readings(f->bj, seq, 3, &pos, f->acc, f->err, 512),
                          MB_ERANGE);
@@ -467,8 +458,8 @@ static void test_inspection(void **state)
         assert_int_equal(vi.tier_period, MB_TIER_YEAR);
         assert_int_equal(vi.ntiers, 3);
         assert_true(vi.has_tou);
-        assert_int_equal(vi.rates, (1u << MB_RATE_PEAK) | (1u << MB_RATE_FLAT) |
-                                           (1u << MB_RATE_VALLEY));
+        assert_int_equal(vi.rates,
+                         (1u << MB_RATE_PEAK) | (1u << MB_RATE_FLAT) | (1u << MB_RATE_VALLEY));
         assert_int_equal(mb_tariff_tier(f->zj, 0, 1, &ti), MB_OK);
         assert_int_equal(ti.upto_wh, 4800000);
         assert_int_equal(ti.price[MB_RATE_PEAK], 6180);
@@ -477,8 +468,7 @@ static void test_inspection(void **state)
         assert_int_equal(mb_tariff_version(f->zj, 1, &vi), MB_ENOENT);
         assert_int_equal(mb_tariff_version_at(f->flat, tt_lt(2024, 6, 30, 23, 59)), 0);
         assert_int_equal(mb_tariff_version_at(f->flat, tt_lt(2024, 7, 1, 0, 0)), 1);
-        assert_int_equal(mb_tariff_tier_period(f->zj, tt_lt(2024, 6, 30, 23, 59), &s, &e),
-                         MB_OK);
+        assert_int_equal(mb_tariff_tier_period(f->zj, tt_lt(2024, 6, 30, 23, 59), &s, &e), MB_OK);
         assert_int_equal(s, tt_lt(2024, 1, 1, 0, 0));
         assert_int_equal(e, tt_lt(2025, 1, 1, 0, 0));
         assert_int_equal(mb_tariff_local_day("2024-02-29", &s, &e), MB_OK);
@@ -505,28 +495,58 @@ static void test_settlement_day(void **state)
         mb_tariff_free(t);
 }
 
+static void test_version_changes_tier_period(void **state)
+{
+        struct fx *f = *state;
+        mb_tariff *t = NULL;
+        /* Monthly tiers until 2024-07-01, yearly tiers from then on.  A June
+         * position (100 kWh) carries up to the change; the yearly period of
+         * the new version (from 2024-01-01) restarts at 0.
+         * 24 kWh over the change: 12 kWh at June's tier 1 (0.50) = 6.00, then
+         * 12 kWh at the new tier 1 (0.60) = 7.20. */
+        const char *txt =
+            "id = \"chg\";\nversions = (\n"
+            "{ from = \"2020-01-01\"; tiers = ( { upto_kwh = 200; price = \"0.5\"; },"
+            " { price = \"0.9\"; } ); },\n"
+            "{ from = \"2024-07-01\"; tier_period = \"year\";"
+            " tiers = ( { upto_kwh = 2000; price = \"0.6\"; }, { price = \"1\"; } ); } );\n";
+        mb_tier_pos pos = {tt_lt(2024, 6, 1, 0, 0), 100000};
+        mb_tariff_reading r0 = tt_rd(tt_lt(2024, 6, 30, 12, 0), 0);
+        mb_tariff_reading r1 = tt_rd(tt_lt(2024, 7, 1, 12, 0), 24000);
+
+        assert_int_equal(mb_tariff_parse_string(txt, "chg", &t, f->err, 512), MB_OK);
+        assert_int_equal(mb_tariff_charge(t, &r0, &r1, &pos, f->acc, f->err, 512), MB_OK);
+        assert_int_equal(mb_tariff_acc_count(f->acc), 2);
+        tt_energy(f->acc, 0, 20200101, 1, MB_RATE_NONE, 12000, 5000, 60000000, 600);
+        tt_energy(f->acc, 1, 20240701, 1, MB_RATE_NONE, 12000, 6000, 72000000, 720);
+        assert_int_equal(pos.period_start, tt_lt(2024, 1, 1, 0, 0));
+        assert_int_equal(pos.used_wh, 12000);
+        mb_tariff_free(t);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test_setup(test_bj_500_kwh_one_interval, reset),
-                cmocka_unit_test_setup(test_bj_500_kwh_three_readings, reset),
-                cmocka_unit_test_setup(test_bj_round_once_per_line, reset),
-                cmocka_unit_test_setup(test_bj_month_boundary_resets_tiers, reset),
-                cmocka_unit_test_setup(test_zj_tier_and_year_boundary_by_time, reset),
-                cmocka_unit_test_setup(test_zj_tier_boundary_inside_interval_registers, reset),
-                cmocka_unit_test_setup(test_zj_year_boundary_registers, reset),
-                cmocka_unit_test_setup(test_zj_whole_year, reset),
-                cmocka_unit_test_setup(test_zj_flat_register_and_unpriced_rate, reset),
-                cmocka_unit_test_setup(test_zj_rate_mismatch, reset),
-                cmocka_unit_test_setup(test_flat_version_change_splits, reset),
-                cmocka_unit_test_setup(test_flat_bill_month_fixed, reset),
-                cmocka_unit_test_setup(test_enterprise_bill_with_demand, reset),
-                cmocka_unit_test_setup(test_enterprise_periods, reset),
-                cmocka_unit_test_setup(test_enterprise_time_split_holiday, reset),
-                cmocka_unit_test_setup(test_errors, reset),
-                cmocka_unit_test_setup(test_zero_length_and_zero_energy, reset),
-                cmocka_unit_test_setup(test_inspection, reset),
-                cmocka_unit_test_setup(test_settlement_day, reset),
+            cmocka_unit_test_setup(test_bj_500_kwh_one_interval, reset),
+            cmocka_unit_test_setup(test_bj_500_kwh_three_readings, reset),
+            cmocka_unit_test_setup(test_bj_round_once_per_line, reset),
+            cmocka_unit_test_setup(test_bj_month_boundary_resets_tiers, reset),
+            cmocka_unit_test_setup(test_zj_tier_and_year_boundary_by_time, reset),
+            cmocka_unit_test_setup(test_zj_tier_boundary_inside_interval_registers, reset),
+            cmocka_unit_test_setup(test_zj_year_boundary_registers, reset),
+            cmocka_unit_test_setup(test_zj_whole_year, reset),
+            cmocka_unit_test_setup(test_zj_flat_register_and_unpriced_rate, reset),
+            cmocka_unit_test_setup(test_zj_rate_mismatch, reset),
+            cmocka_unit_test_setup(test_flat_version_change_splits, reset),
+            cmocka_unit_test_setup(test_flat_bill_month_fixed, reset),
+            cmocka_unit_test_setup(test_enterprise_bill_with_demand, reset),
+            cmocka_unit_test_setup(test_enterprise_periods, reset),
+            cmocka_unit_test_setup(test_enterprise_time_split_holiday, reset),
+            cmocka_unit_test_setup(test_errors, reset),
+            cmocka_unit_test_setup(test_zero_length_and_zero_energy, reset),
+            cmocka_unit_test_setup(test_inspection, reset),
+            cmocka_unit_test_setup(test_settlement_day, reset),
+            cmocka_unit_test_setup(test_version_changes_tier_period, reset),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }

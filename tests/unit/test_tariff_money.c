@@ -146,11 +146,11 @@ static void test_apportion_random(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_round_half_away_from_zero),
-                cmocka_unit_test(test_decimal_parse),
-                cmocka_unit_test(test_decimal_format),
-                cmocka_unit_test(test_apportion),
-                cmocka_unit_test(test_apportion_random),
+            cmocka_unit_test(test_round_half_away_from_zero),
+            cmocka_unit_test(test_decimal_parse),
+            cmocka_unit_test(test_decimal_format),
+            cmocka_unit_test(test_apportion),
+            cmocka_unit_test(test_apportion_random),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

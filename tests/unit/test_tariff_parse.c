@@ -39,8 +39,7 @@ static void test_examples_load(void **state)
                 a = mb_tariff_to_text(t);
                 assert_non_null(a);
                 if (mb_tariff_parse_string(a, de->d_name, &t2, err, sizeof(err)) != MB_OK)
-                        fail_msg("canonical text of %s does not parse: %s\n%s", de->d_name, err,
-                                 a);
+                        fail_msg("canonical text of %s does not parse: %s\n%s", de->d_name, err, a);
                 b = mb_tariff_to_text(t2);
                 assert_string_equal(a, b);
                 free(a);
@@ -92,100 +91,100 @@ struct bad {
 #define HEAD "id = \"t\";\nversions = (\n"
 
 static const struct bad bads[] = {
-        {HEAD "{ from = \"2024-01-01\";\n  prise = \"0.5\"; } );\n", 4, "unknown key 'prise'"},
-        {HEAD "{ from = \"2024-01-01\";\n  price = 0.5; } );\n", 4, "floating point"},
-        {HEAD "{ from = \"2024-01-01\"; price = \"0.5\";\n  settlement_day = \"1\"; } );\n", 4,
-         "'settlement_day' must be an integer"},
-        {HEAD "{ from = \"2024-01-01\"; price = \"0.5\";\n  settlement_day = 29; } );\n", 4,
-         "between 1 and 28"},
-        {HEAD "{ from = \"2024-01-01\"; tiers = (\n { upto_kwh = 400; price = \"0.5\"; },\n"
-              " { upto_kwh = 240; price = \"0.6\"; },\n { price = \"0.7\"; } ); } );\n",
-         5, "tiers must increase"},
-        {HEAD "{ from = \"2024-01-01\"; tiers = (\n { upto_kwh = 240; price = \"0.5\"; },\n"
-              " { upto_kwh = 400; price = \"0.6\"; } ); } );\n",
-         5, "last tier must not have 'upto_kwh'"},
-        {HEAD "{ from = \"2024-01-01\"; tiers = (\n { price = \"0.5\"; },\n"
-              " { price = \"0.6\"; } ); } );\n",
-         4, "tier 1 needs 'upto_kwh'"},
-        {HEAD "{ from = \"2024-01-01\";\n  tou = { periods = (\n"
-              "    { from = \"08:00\"; to = \"22:00\"; rate = \"peak\"; } ); };\n"
-              "  prices = { peak = \"0.5\"; }; } );\n",
-         4, "periods leave 00:00-08:00 uncovered"},
-        {HEAD "{ from = \"2024-01-01\";\n  tou = { periods = (\n"
-              "    { from = \"08:00\"; to = \"22:00\"; rate = \"peak\"; },\n"
-              "    { from = \"21:00\"; to = \"08:00\"; rate = \"valley\"; } ); };\n"
-              "  prices = { peak = \"0.5\"; valley = \"0.3\"; }; } );\n",
-         6, "overlaps the period at line 5"},
-        {HEAD "{ from = \"2024-01-01\";\n  tou = { periods = (\n"
-              "    { from = \"08:00\"; to = \"22:00\"; rate = \"sharp\"; },\n"
-              "    { from = \"22:00\"; to = \"08:00\"; rate = \"valley\"; } ); };\n"
-              "  tiers = (\n    { prices = { peak = \"0.5\"; valley = \"0.3\"; }; } ); } );\n",
-         8, "rate 'sharp' is used by tou periods but has no price"},
-        {HEAD "{ from = \"2024-01-01\";\n  tou = { periods = (\n"
-              "    { from = \"00:00\"; to = \"24:00\"; rate = \"flat\"; } ); };\n"
-              "  tiers = (\n    { upto_kwh = 10; prices = { flat = \"0.5\"; }; },\n"
-              "    { prices = { flat = \"0.6\"; peak = \"0.9\"; }; } ); } );\n",
-         8, "tier 2 prices other rates than tier 1"},
-        {HEAD "{ from = \"2024-01-01\";\n  tou = { periods = (\n"
-              "    { from = \"00:00\"; to = \"24:00\"; rate = \"middle\"; } ); };\n"
-              "  prices = { flat = \"0.5\"; }; } );\n",
-         5, "unknown rate 'middle'"},
-        {HEAD "{ from = \"2024-01-01\";\n  tou = { periods = (\n"
-              "    { from = \"08:00\"; to = \"08:00\"; rate = \"flat\"; } ); };\n"
-              "  prices = { flat = \"0.5\"; }; } );\n",
-         5, "empty or ambiguous"},
-        {HEAD "{ from = \"2024-01-01\";\n  tou = { periods = (\n"
-              "    { from = \"8:00\"; to = \"24:00\"; rate = \"flat\"; } ); };\n"
-              "  prices = { flat = \"0.5\"; }; } );\n",
-         5, "'from' must be a time HH:MM"},
-        {HEAD "{ from = \"2024-01-01\";\n  prices = { flat = \"0.5\"; }; } );\n", 4,
-         "'prices' by rate needs a 'tou' section"},
-        {HEAD "{ from = \"2024-01-01\";\n  tou = { periods = (\n"
-              "    { from = \"00:00\"; to = \"24:00\"; rate = \"flat\"; } ); };\n"
-              "  price = \"0.5\"; } );\n",
-         6, "give prices by rate"},
-        {HEAD "{ from = \"2024-01-01\";\n  label = \"no price\"; } );\n", 3, "missing 'price'"},
-        {HEAD "{ from = \"2024-02-30\"; price = \"0.5\"; } );\n", 3, "'from' must be a date"},
-        {HEAD "{ from = \"2024-01-01\"; price = \"0.5\"; },\n"
-              "{ from = \"2023-01-01\"; price = \"0.6\"; } );\n",
-         4, "versions must be in date order"},
-        {HEAD "{ from = \"2024-01-01\"; price = \"0.48831\"; } );\n", 3, "at most 4 decimals"},
-        {HEAD "{ from = \"2024-01-01\"; price = \"-0.1\"; } );\n", 3, "must not be negative"},
-        {HEAD "{ from = \"2024-01-01\"; price = \"0.5\"; tier_period = \"week\"; } );\n", 3,
-         "\"month\" or \"year\""},
-        {HEAD "{ from = \"2024-01-01\"; price = \"0.5\";\n  settlement_month = 3; } );\n", 4,
-         "needs tier_period = \"year\""},
-        {HEAD "{ from = \"2024-01-01\"; price = \"0.5\"; tiers = (\n"
-              "  { price = \"0.5\"; } ); } );\n",
-         3, "give the prices inside each tier"},
-        {HEAD "{ from = \"2024-01-01\";\n  tou = {\n    seasons = (\n"
-              "      { name = \"summer\"; from = \"06-01\"; to = \"08-31\"; periods = (\n"
-              "        { from = \"00:00\"; to = \"24:00\"; rate = \"peak\"; } ); },\n"
-              "      { name = \"hot\"; from = \"08-15\"; to = \"09-15\"; periods = (\n"
-              "        { from = \"00:00\"; to = \"24:00\"; rate = \"peak\"; } ); } );\n"
-              "    periods = ( { from = \"00:00\"; to = \"24:00\"; rate = \"flat\"; } ); };\n"
-              "  prices = { peak = \"0.6\"; flat = \"0.5\"; }; } );\n",
-         8, "season 'hot' overlaps season 'summer' on 08-15"},
-        {HEAD "{ from = \"2024-01-01\";\n  tou = {\n    seasons = (\n"
-              "      { name = \"summer\"; from = \"06-01\"; to = \"08-31\"; periods = (\n"
-              "        { from = \"00:00\"; to = \"24:00\"; rate = \"peak\"; } ); } ); };\n"
-              "  prices = { peak = \"0.6\"; }; } );\n",
-         4, "no season covers 01-01"},
-        {HEAD "{ from = \"2024-01-01\";\n  tou = {\n    special_days = (\n"
-              "      { name = \"a\"; dates = [ \"05-01\" ]; periods = (\n"
-              "        { from = \"00:00\"; to = \"24:00\"; rate = \"flat\"; } ); },\n"
-              "      { name = \"b\";\n        dates = [ \"2024-05-01\" ]; periods = (\n"
-              "        { from = \"00:00\"; to = \"24:00\"; rate = \"flat\"; } ); } );\n"
-              "    periods = ( { from = \"00:00\"; to = \"24:00\"; rate = \"flat\"; } ); };\n"
-              "  prices = { flat = \"0.5\"; }; } );\n",
-         9, "\"2024-05-01\" is already listed in 'a'"},
-        {HEAD "{ from = \"2024-01-01\";\n  price = ; } );\n", 4, "syntax error"},
-        {"id = \"t\";\n\n", 1, "missing required key 'versions'"},
-        {"id = \"bad id!\";\nversions = ( { from = \"2024-01-01\"; price = \"1\"; } );\n", 1,
-         "'id' may only hold"},
-        {"id = 5;\n", 1, "'id' must be a string"},
-        {"id = \"t\";\ncolour = \"red\";\n", 2, "unknown key 'colour'"},
-        {"id = \"t\";\n@include \"/etc/passwd\"\n", 2, "@include is not allowed"},
+    {HEAD "{ from = \"2024-01-01\";\n  prise = \"0.5\"; } );\n", 4, "unknown key 'prise'"},
+    {HEAD "{ from = \"2024-01-01\";\n  price = 0.5; } );\n", 4, "floating point"},
+    {HEAD "{ from = \"2024-01-01\"; price = \"0.5\";\n  settlement_day = \"1\"; } );\n", 4,
+     "'settlement_day' must be an integer"},
+    {HEAD "{ from = \"2024-01-01\"; price = \"0.5\";\n  settlement_day = 29; } );\n", 4,
+     "between 1 and 28"},
+    {HEAD "{ from = \"2024-01-01\"; tiers = (\n { upto_kwh = 400; price = \"0.5\"; },\n"
+          " { upto_kwh = 240; price = \"0.6\"; },\n { price = \"0.7\"; } ); } );\n",
+     5, "tiers must increase"},
+    {HEAD "{ from = \"2024-01-01\"; tiers = (\n { upto_kwh = 240; price = \"0.5\"; },\n"
+          " { upto_kwh = 400; price = \"0.6\"; } ); } );\n",
+     5, "last tier must not have 'upto_kwh'"},
+    {HEAD "{ from = \"2024-01-01\"; tiers = (\n { price = \"0.5\"; },\n"
+          " { price = \"0.6\"; } ); } );\n",
+     4, "tier 1 needs 'upto_kwh'"},
+    {HEAD "{ from = \"2024-01-01\";\n  tou = { periods = (\n"
+          "    { from = \"08:00\"; to = \"22:00\"; rate = \"peak\"; } ); };\n"
+          "  prices = { peak = \"0.5\"; }; } );\n",
+     4, "periods leave 00:00-08:00 uncovered"},
+    {HEAD "{ from = \"2024-01-01\";\n  tou = { periods = (\n"
+          "    { from = \"08:00\"; to = \"22:00\"; rate = \"peak\"; },\n"
+          "    { from = \"21:00\"; to = \"08:00\"; rate = \"valley\"; } ); };\n"
+          "  prices = { peak = \"0.5\"; valley = \"0.3\"; }; } );\n",
+     6, "overlaps the period at line 5"},
+    {HEAD "{ from = \"2024-01-01\";\n  tou = { periods = (\n"
+          "    { from = \"08:00\"; to = \"22:00\"; rate = \"sharp\"; },\n"
+          "    { from = \"22:00\"; to = \"08:00\"; rate = \"valley\"; } ); };\n"
+          "  tiers = (\n    { prices = { peak = \"0.5\"; valley = \"0.3\"; }; } ); } );\n",
+     8, "rate 'sharp' is used by tou periods but has no price"},
+    {HEAD "{ from = \"2024-01-01\";\n  tou = { periods = (\n"
+          "    { from = \"00:00\"; to = \"24:00\"; rate = \"flat\"; } ); };\n"
+          "  tiers = (\n    { upto_kwh = 10; prices = { flat = \"0.5\"; }; },\n"
+          "    { prices = { flat = \"0.6\"; peak = \"0.9\"; }; } ); } );\n",
+     8, "tier 2 prices other rates than tier 1"},
+    {HEAD "{ from = \"2024-01-01\";\n  tou = { periods = (\n"
+          "    { from = \"00:00\"; to = \"24:00\"; rate = \"middle\"; } ); };\n"
+          "  prices = { flat = \"0.5\"; }; } );\n",
+     5, "unknown rate 'middle'"},
+    {HEAD "{ from = \"2024-01-01\";\n  tou = { periods = (\n"
+          "    { from = \"08:00\"; to = \"08:00\"; rate = \"flat\"; } ); };\n"
+          "  prices = { flat = \"0.5\"; }; } );\n",
+     5, "empty or ambiguous"},
+    {HEAD "{ from = \"2024-01-01\";\n  tou = { periods = (\n"
+          "    { from = \"8:00\"; to = \"24:00\"; rate = \"flat\"; } ); };\n"
+          "  prices = { flat = \"0.5\"; }; } );\n",
+     5, "'from' must be a time HH:MM"},
+    {HEAD "{ from = \"2024-01-01\";\n  prices = { flat = \"0.5\"; }; } );\n", 4,
+     "'prices' by rate needs a 'tou' section"},
+    {HEAD "{ from = \"2024-01-01\";\n  tou = { periods = (\n"
+          "    { from = \"00:00\"; to = \"24:00\"; rate = \"flat\"; } ); };\n"
+          "  price = \"0.5\"; } );\n",
+     6, "give prices by rate"},
+    {HEAD "{ from = \"2024-01-01\";\n  label = \"no price\"; } );\n", 3, "missing 'price'"},
+    {HEAD "{ from = \"2024-02-30\"; price = \"0.5\"; } );\n", 3, "'from' must be a date"},
+    {HEAD "{ from = \"2024-01-01\"; price = \"0.5\"; },\n"
+          "{ from = \"2023-01-01\"; price = \"0.6\"; } );\n",
+     4, "versions must be in date order"},
+    {HEAD "{ from = \"2024-01-01\"; price = \"0.48831\"; } );\n", 3, "at most 4 decimals"},
+    {HEAD "{ from = \"2024-01-01\"; price = \"-0.1\"; } );\n", 3, "must not be negative"},
+    {HEAD "{ from = \"2024-01-01\"; price = \"0.5\"; tier_period = \"week\"; } );\n", 3,
+     "\"month\" or \"year\""},
+    {HEAD "{ from = \"2024-01-01\"; price = \"0.5\";\n  settlement_month = 3; } );\n", 4,
+     "needs tier_period = \"year\""},
+    {HEAD "{ from = \"2024-01-01\"; price = \"0.5\"; tiers = (\n"
+          "  { price = \"0.5\"; } ); } );\n",
+     3, "give the prices inside each tier"},
+    {HEAD "{ from = \"2024-01-01\";\n  tou = {\n    seasons = (\n"
+          "      { name = \"summer\"; from = \"06-01\"; to = \"08-31\"; periods = (\n"
+          "        { from = \"00:00\"; to = \"24:00\"; rate = \"peak\"; } ); },\n"
+          "      { name = \"hot\"; from = \"08-15\"; to = \"09-15\"; periods = (\n"
+          "        { from = \"00:00\"; to = \"24:00\"; rate = \"peak\"; } ); } );\n"
+          "    periods = ( { from = \"00:00\"; to = \"24:00\"; rate = \"flat\"; } ); };\n"
+          "  prices = { peak = \"0.6\"; flat = \"0.5\"; }; } );\n",
+     8, "season 'hot' overlaps season 'summer' on 08-15"},
+    {HEAD "{ from = \"2024-01-01\";\n  tou = {\n    seasons = (\n"
+          "      { name = \"summer\"; from = \"06-01\"; to = \"08-31\"; periods = (\n"
+          "        { from = \"00:00\"; to = \"24:00\"; rate = \"peak\"; } ); } ); };\n"
+          "  prices = { peak = \"0.6\"; }; } );\n",
+     4, "no season covers 01-01"},
+    {HEAD "{ from = \"2024-01-01\";\n  tou = {\n    special_days = (\n"
+          "      { name = \"a\"; dates = [ \"05-01\" ]; periods = (\n"
+          "        { from = \"00:00\"; to = \"24:00\"; rate = \"flat\"; } ); },\n"
+          "      { name = \"b\";\n        dates = [ \"2024-05-01\" ]; periods = (\n"
+          "        { from = \"00:00\"; to = \"24:00\"; rate = \"flat\"; } ); } );\n"
+          "    periods = ( { from = \"00:00\"; to = \"24:00\"; rate = \"flat\"; } ); };\n"
+          "  prices = { flat = \"0.5\"; }; } );\n",
+     9, "\"2024-05-01\" is already listed in 'a'"},
+    {HEAD "{ from = \"2024-01-01\";\n  price = ; } );\n", 4, "syntax error"},
+    {"id = \"t\";\n\n", 1, "missing required key 'versions'"},
+    {"id = \"bad id!\";\nversions = ( { from = \"2024-01-01\"; price = \"1\"; } );\n", 1,
+     "'id' may only hold"},
+    {"id = 5;\n", 1, "'id' must be a string"},
+    {"id = \"t\";\ncolour = \"red\";\n", 2, "unknown key 'colour'"},
+    {"id = \"t\";\n@include \"/etc/passwd\"\n", 2, "@include is not allowed"},
 };
 
 static void test_broken_tariffs(void **state)
@@ -200,8 +199,8 @@ static void test_broken_tariffs(void **state)
                 snprintf(where, sizeof(where), "bad.conf:%d: ", bads[i].line);
                 if (rc != MB_ECONFIG || t != NULL || strncmp(err, where, strlen(where)) != 0 ||
                     strstr(err, bads[i].reason) == NULL) {
-                        print_error("case %zu: rc %d, got \"%s\", want \"%s...%s\"\n", i, rc,
-                                    err, where, bads[i].reason);
+                        print_error("case %zu: rc %d, got \"%s\", want \"%s...%s\"\n", i, rc, err,
+                                    where, bads[i].reason);
                         failed++;
                 }
                 mb_tariff_free(t);
@@ -215,8 +214,7 @@ static void test_file_errors(void **state)
         mb_tariff *t = NULL;
         FILE *f;
 
-        assert_int_equal(mb_tariff_parse_file("/nonexistent/x.conf", &t, err, sizeof(err)),
-                         MB_EIO);
+        assert_int_equal(mb_tariff_parse_file("/nonexistent/x.conf", &t, err, sizeof(err)), MB_EIO);
         assert_non_null(strstr(err, "/nonexistent/x.conf: cannot read"));
 
         assert_non_null(mkdtemp(dir));
@@ -265,9 +263,9 @@ static void test_canonical_equal(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_examples_load),  cmocka_unit_test(test_example_contents),
-                cmocka_unit_test(test_broken_tariffs), cmocka_unit_test(test_file_errors),
-                cmocka_unit_test(test_canonical_equal),
+            cmocka_unit_test(test_examples_load),   cmocka_unit_test(test_example_contents),
+            cmocka_unit_test(test_broken_tariffs),  cmocka_unit_test(test_file_errors),
+            cmocka_unit_test(test_canonical_equal),
         };
         return cmocka_run_group_tests(tests, setup, NULL);
 }

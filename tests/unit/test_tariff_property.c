@@ -43,14 +43,18 @@ static int64_t range(struct rng *r, int64_t lo, int64_t hi)
 static int64_t step_seconds(struct rng *r)
 {
         switch (rnd(r) % 10) {
-        case 0: return 0;
+        case 0:
+                return 0;
         case 1:
         case 2:
-        case 3: return range(r, 60, 6 * 3600);
+        case 3:
+                return range(r, 60, 6 * 3600);
         case 4:
         case 5:
-        case 6: return range(r, 6 * 3600, 3 * 86400);
-        default: return range(r, 3 * 86400, 45 * 86400);
+        case 6:
+                return range(r, 6 * 3600, 3 * 86400);
+        default:
+                return range(r, 3 * 86400, 45 * 86400);
         }
 }
 
@@ -132,8 +136,8 @@ static void charge_pieces(const mb_tariff *t, const mb_tariff_reading *rd, int n
         mb_tariff_acc_free(piece);
 }
 
-static void check_sequence(const mb_tariff *t, const mb_tariff_reading *rd, int n,
-                           mb_tier_pos pos0, uint64_t seed)
+static void check_sequence(const mb_tariff *t, const mb_tariff_reading *rd, int n, mb_tier_pos pos0,
+                           uint64_t seed)
 {
         mb_tariff_acc *whole = mb_tariff_acc_new(), *split = mb_tariff_acc_new();
         mb_tier_pos pw = pos0, ps;
@@ -154,9 +158,8 @@ static void check_sequence(const mb_tariff *t, const mb_tariff_reading *rd, int 
         ps = pos0;
         mb_tariff_acc_reset(split);
         for (int i = 1; i < n; i++)
-                assert_int_equal(mb_tariff_charge(t, &rd[i - 1], &rd[i], &ps, split, err,
-                                                  sizeof(err)),
-                                 MB_OK);
+                assert_int_equal(
+                    mb_tariff_charge(t, &rd[i - 1], &rd[i], &ps, split, err, sizeof(err)), MB_OK);
         same_acc(whole, split, seed);
         assert_memory_equal(&pw, &ps, sizeof(pw));
         mb_tariff_acc_free(whole);
@@ -197,8 +200,7 @@ static int max_tier(const mb_tariff_acc *acc)
         return m;
 }
 
-static void run_property(const char *file, int64_t t_lo, uint64_t seed0, int all_rates,
-                         int tiers)
+static void run_property(const char *file, int64_t t_lo, uint64_t seed0, int all_rates, int tiers)
 {
         mb_tariff *t;
         mb_tariff_reading rd[MAXN];
@@ -218,9 +220,9 @@ static void run_property(const char *file, int64_t t_lo, uint64_t seed0, int all
 
                         /* Half the sequences start part-way into a tier period. */
                         if (rnd(&r) % 2) {
-                                assert_int_equal(mb_tariff_tier_period(t, rd[0].t,
-                                                                       &pos0.period_start, &end),
-                                                 MB_OK);
+                                assert_int_equal(
+                                    mb_tariff_tier_period(t, rd[0].t, &pos0.period_start, &end),
+                                    MB_OK);
                                 pos0.used_wh = range(&r, 0, 5000000);
                         }
                         check_sequence(t, rd, n, pos0, seed);
@@ -263,10 +265,10 @@ static void test_enterprise(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_beijing),
-                cmocka_unit_test(test_zhejiang),
-                cmocka_unit_test(test_flat_versions),
-                cmocka_unit_test(test_enterprise),
+            cmocka_unit_test(test_beijing),
+            cmocka_unit_test(test_zhejiang),
+            cmocka_unit_test(test_flat_versions),
+            cmocka_unit_test(test_enterprise),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -164,12 +164,12 @@ static void test_usage_and_errors(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_beijing_500),
-                cmocka_unit_test(test_decimal_kwh_and_tier_used),
-                cmocka_unit_test(test_zhejiang_rates),
-                cmocka_unit_test(test_zhejiang_time_split),
-                cmocka_unit_test(test_enterprise_demand),
-                cmocka_unit_test(test_usage_and_errors),
+            cmocka_unit_test(test_beijing_500),
+            cmocka_unit_test(test_decimal_kwh_and_tier_used),
+            cmocka_unit_test(test_zhejiang_rates),
+            cmocka_unit_test(test_zhejiang_time_split),
+            cmocka_unit_test(test_enterprise_demand),
+            cmocka_unit_test(test_usage_and_errors),
         };
 
         tt_tz(); /* the child inherits TZ */

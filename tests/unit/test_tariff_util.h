@@ -31,8 +31,12 @@ static inline void tt_tz(void)
 /* UTC seconds of a local time. */
 static inline int64_t tt_lt(int y, int mo, int d, int h, int mi)
 {
-        struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d,
-                        .tm_hour = h, .tm_min = mi, .tm_isdst = -1};
+        struct tm tm = {.tm_year = y - 1900,
+                        .tm_mon = mo - 1,
+                        .tm_mday = d,
+                        .tm_hour = h,
+                        .tm_min = mi,
+                        .tm_isdst = -1};
 
         return (int64_t)mktime(&tm);
 }
@@ -61,8 +65,10 @@ static inline mb_tariff_reading tt_rd(int64_t t, int64_t wh)
 static inline mb_tariff_reading tt_rdr(int64_t t, int64_t sharp, int64_t peak, int64_t flat,
                                        int64_t valley)
 {
-        mb_tariff_reading r = {.t = t, .import_wh = sharp + peak + flat + valley,
-                               .has_rates = 1, .rate_wh = {sharp, peak, flat, valley}};
+        mb_tariff_reading r = {.t = t,
+                               .import_wh = sharp + peak + flat + valley,
+                               .has_rates = 1,
+                               .rate_wh = {sharp, peak, flat, valley}};
 
         return r;
 }

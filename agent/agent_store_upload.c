@@ -1,0 +1,179 @@
+/* agent.db, upload side: batches of what the server has not acknowledged,
+ * acknowledgements, pruning, and the size cap. */
+#define MB_LOG_MODULE "store"
+#include <stdio.h>
+#include <string.h>
+
+#include <meterbox/errors.h>
+
+#include "agent_store_priv.h"
+#include "mb_log.h"
+#include "mb_wire.h"
+
+static json_object *reading_json(sqlite3_stmt *s, const char *meter)
+{
+        mb_reading r;
+        json_object *o = json_object_new_object(), *f;
+
+        agent_store_column_reading(s, 4, &r);
+        json_object_object_add(o, "meter", json_object_new_string(meter));
+        json_object_object_add(o, "seq", json_object_new_int64(sqlite3_column_int64(s, 1)));
+        json_object_object_add(o, "ts", json_object_new_int64(sqlite3_column_int64(s, 2)));
+        json_object_object_add(
+            o, "kind",
+            json_object_new_string(sqlite3_column_int(s, 3) == AGENT_READING_BOUNDARY ? "boundary"
+                                                                                      : "routine"));
+        f = mb_wire_reading(&r);
+        json_object_object_foreach(f, k, v) json_object_object_add(o, k, json_object_get(v));
+        json_object_put(f);
+        return o;
+}
+
+int agent_store_unacked_readings(agent_store *st, json_object *array, int max, size_t max_bytes,
+                                 int with_boundary)
+{
+        /* Per meter in sequence order, so the server's high-water check stays
+         * cheap even after the gateway clock jumped. */
+        static const char sql[] = "SELECT " READING_COLS ", coalesce(m.address, m.name)"
+                                  " FROM readings r JOIN meters m ON m.id = r.meter_id"
+                                  " WHERE r.acked = 0 AND (r.kind = 0 OR ?1)"
+                                  " ORDER BY r.meter_id, r.seq LIMIT ?2";
+        sqlite3_stmt *s;
+        size_t bytes = 0;
+        int rc, n = 0;
+
+        pthread_mutex_lock(&st->lock);
+        rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
+        if (rc == SQLITE_OK) {
+                sqlite3_bind_int(s, 1, with_boundary);
+                sqlite3_bind_int(s, 2, max);
+                while (bytes < max_bytes && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+                        json_object *o = reading_json(s, (const char *)sqlite3_column_text(s, 29));
+                        bytes += strlen(json_object_to_json_string(o));
+                        json_object_array_add(array, o);
+                        n++;
+                }
+                sqlite3_finalize(s);
+        }
+        pthread_mutex_unlock(&st->lock);
+        return rc == SQLITE_ROW || rc == SQLITE_DONE ? n : MB_ESTORE;
+}
+
+static json_object *event_json(sqlite3_stmt *s)
+{
+        json_object *o = json_object_new_object(), *data;
+        const char *d = (const char *)sqlite3_column_text(s, 6);
+
+        json_object_object_add(o, "id", json_object_new_int64(sqlite3_column_int64(s, 0)));
+        if (sqlite3_column_type(s, 1) != SQLITE_NULL)
+                json_object_object_add(
+                    o, "meter", json_object_new_string((const char *)sqlite3_column_text(s, 1)));
+        json_object_object_add(o, "ts", json_object_new_int64(sqlite3_column_int64(s, 2)));
+        json_object_object_add(o, "type",
+                               json_object_new_string((const char *)sqlite3_column_text(s, 3)));
+        if (sqlite3_column_type(s, 4) != SQLITE_NULL)
+                json_object_object_add(
+                    o, "reason", json_object_new_string((const char *)sqlite3_column_text(s, 4)));
+        if (sqlite3_column_type(s, 5) != SQLITE_NULL)
+                json_object_object_add(o, "balance_fen",
+                                       json_object_new_int64(sqlite3_column_int64(s, 5)));
+        if (d && (data = json_tokener_parse(d)))
+                json_object_object_add(o, "data", data);
+        return o;
+}
+
+int agent_store_unacked_events(agent_store *st, json_object *array, int max)
+{
+        static const char sql[] =
+            "SELECT e.id, coalesce(m.address, m.name), e.ts, e.type, e.reason, e.balance_fen,"
+            " e.data FROM events e LEFT JOIN meters m ON m.id = e.meter_id"
+            " WHERE e.acked = 0 ORDER BY e.id LIMIT ?";
+        sqlite3_stmt *s;
+        int rc, n = 0;
+
+        pthread_mutex_lock(&st->lock);
+        rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
+        if (rc == SQLITE_OK) {
+                sqlite3_bind_int(s, 1, max);
+                while ((rc = sqlite3_step(s)) == SQLITE_ROW && ++n)
+                        json_object_array_add(array, event_json(s));
+                sqlite3_finalize(s);
+        }
+        pthread_mutex_unlock(&st->lock);
+        return rc == SQLITE_DONE ? n : MB_ESTORE;
+}
+
+static int exec_bound(agent_store *st, const char *sql, const char *text, int64_t a, int64_t b)
+{
+        sqlite3_stmt *s;
+        int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
+
+        if (rc != SQLITE_OK)
+                return agent_store_rc(st, rc, sql);
+        if (text)
+                sqlite3_bind_text(s, 1, text, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(s, 2, a);
+        sqlite3_bind_int64(s, 3, b);
+        rc = sqlite3_step(s);
+        sqlite3_finalize(s);
+        if (rc != SQLITE_DONE) {
+                st->failed = 1;
+                return agent_store_rc(st, rc, sql);
+        }
+        return MB_OK;
+}
+
+int agent_store_ack_readings(agent_store *st, const char *addr, int64_t from, int64_t to)
+{
+        return exec_bound(st,
+                          "UPDATE readings SET acked = 1 WHERE acked = 0 AND seq BETWEEN ?2 AND ?3"
+                          " AND meter_id = (SELECT id FROM meters WHERE address = ?1 OR"
+                          " (address IS NULL AND name = ?1) ORDER BY id LIMIT 1)",
+                          addr, from, to);
+}
+
+int agent_store_ack_events(agent_store *st, int64_t upto)
+{
+        return exec_bound(st, "UPDATE events SET acked = 1 WHERE acked = 0 AND id <= ?2 AND ?3 = 0",
+                          NULL, upto, 0);
+}
+
+static int64_t one_int(agent_store *st, const char *sql)
+{
+        sqlite3_stmt *s;
+        int64_t v = -1;
+
+        pthread_mutex_lock(&st->lock);
+        if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) == SQLITE_OK) {
+                if (sqlite3_step(s) == SQLITE_ROW)
+                        v = sqlite3_column_int64(s, 0);
+                sqlite3_finalize(s);
+        }
+        pthread_mutex_unlock(&st->lock);
+        return v;
+}
+
+int64_t agent_store_last_boundary(agent_store *st, int64_t meter_id)
+{
+        char sql[160];
+        int64_t v;
+
+        snprintf(sql, sizeof(sql),
+                 "SELECT coalesce(max(ts), -9223372036854775807 - 1) FROM readings"
+                 " WHERE meter_id = %lld AND kind = 1",
+                 (long long)meter_id);
+        v = one_int(st, sql);
+        return v;
+}
+
+int agent_store_has_unacked_boundary(agent_store *st)
+{
+        return one_int(st, "SELECT EXISTS (SELECT 1 FROM readings WHERE acked = 0 AND kind = 1)") ==
+               1;
+}
+
+int64_t agent_store_size(agent_store *st)
+{
+        return one_int(st, "SELECT (page_count - freelist_count) * page_size FROM"
+                           " pragma_page_count(), pragma_freelist_count(), pragma_page_size()");
+}

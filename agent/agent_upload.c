@@ -1,0 +1,276 @@
+/* The uploader: one thread that sends what the server has not acknowledged,
+ * applies what the server answers, and backs off when it cannot.  Polling
+ * and the policy never wait for it. */
+#define MB_LOG_MODULE "upload"
+#include "agent_upload.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent_http.h"
+#include "agent_schedule.h"
+#include "mb_log.h"
+#include "mb_time.h"
+
+#define EVENTS_PER_BATCH 200
+#define BACKOFF_BASE_MS 2000
+#define PRUNE_EVERY_S 600
+
+struct agent_upload {
+        struct agent *a;
+        agent_http *http;
+        pthread_t thread;
+        pthread_mutex_t lock;
+        pthread_cond_t wake;
+        int stop, kick;
+        int attempt;    /* failed syncs in a row */
+        int slot;       /* month-end window minute */
+        int64_t offset; /* routine upload offset in the interval */
+        int64_t last_prune;
+        uint32_t rnd;
+        struct agent_upload_stats stats;
+};
+
+static int64_t wall(void)
+{
+        return mb_realtime_s();
+}
+
+static json_object *build_batch(struct agent_upload *u, int *n_readings, int *n_events)
+{
+        const struct agent_server_cfg *sc = &u->a->cfg->server;
+        json_object *b = json_object_new_object(), *rd = json_object_new_array(),
+                    *ev = json_object_new_array();
+        int boundary = agent_boundary_due(wall(), u->slot);
+
+        *n_readings = agent_store_unacked_readings(u->a->store, rd, sc->batch_readings,
+                                                   (size_t)sc->batch_bytes, boundary);
+        *n_events = agent_store_unacked_events(u->a->store, ev, EVENTS_PER_BATCH);
+        json_object_object_add(b, "gateway", json_object_new_string(u->a->cfg->gateway_id));
+        json_object_object_add(b, "sent_at", json_object_new_int64(wall()));
+        json_object_object_add(b, "readings", rd);
+        json_object_object_add(b, "events", ev);
+        return b;
+}
+
+static void apply_acks(struct agent_upload *u, json_object *resp)
+{
+        json_object *acked, *rd, *upto;
+        agent_store *st = u->a->store;
+
+        if (!json_object_object_get_ex(resp, "acked", &acked) || agent_store_begin(st) != MB_OK)
+                return;
+        if (json_object_object_get_ex(acked, "readings", &rd) &&
+            json_object_is_type(rd, json_type_array))
+                for (size_t i = 0; i < json_object_array_length(rd); i++) {
+                        json_object *r = json_object_array_get_idx(rd, i), *m, *f, *t;
+                        if (json_object_object_get_ex(r, "meter", &m) &&
+                            json_object_object_get_ex(r, "from_seq", &f) &&
+                            json_object_object_get_ex(r, "to_seq", &t))
+                                agent_store_ack_readings(st, json_object_get_string(m),
+                                                         json_object_get_int64(f),
+                                                         json_object_get_int64(t));
+                }
+        if (json_object_object_get_ex(acked, "events_upto", &upto))
+                agent_store_ack_events(st, json_object_get_int64(upto));
+        agent_store_end(st);
+}
+
+/* Fetch the text of every tariff an answer names that agent.db lacks. */
+static void fetch_tariffs(struct agent_upload *u, json_object *resp)
+{
+        json_object *meters;
+
+        if (!json_object_object_get_ex(resp, "meters", &meters))
+                return;
+        for (size_t i = 0; i < json_object_array_length(meters); i++) {
+                json_object *t, *id, *hash;
+                if (!json_object_object_get_ex(json_object_array_get_idx(meters, i), "tariff",
+                                               &t) ||
+                    !json_object_object_get_ex(t, "id", &id) ||
+                    !json_object_object_get_ex(t, "hash", &hash))
+                        continue;
+                agent_upload_fetch_tariff(u->http, u->a->store, json_object_get_string(id),
+                                          json_object_get_string(hash));
+        }
+}
+
+static void note_server_time(struct agent_upload *u, json_object *resp)
+{
+        json_object *t;
+        int64_t skew;
+
+        if (!json_object_object_get_ex(resp, "server_time", &t))
+                return;
+        skew = wall() - json_object_get_int64(t);
+        u->stats.clock_skew_s = skew;
+        if (skew > 120 || skew < -120)
+                mb_warn("gateway clock is %lld s %s the server's",
+                        (long long)(skew < 0 ? -skew : skew), skew > 0 ? "ahead of" : "behind");
+}
+
+/* Handle a 200 answer.  Returns MB_OK or MB_EPROTO. */
+static int take_answer(struct agent_upload *u, const char *body)
+{
+        json_object *resp = json_tokener_parse(body);
+        char err[200];
+
+        if (!resp || !json_object_is_type(resp, json_type_object)) {
+                json_object_put(resp);
+                mb_err_log("server answer is not a JSON object");
+                return MB_EPROTO;
+        }
+        apply_acks(u, resp);
+        note_server_time(u, resp);
+        fetch_tariffs(u, resp);
+        if (agent_apply_response(u->a->store, resp, wall(), err, sizeof(err)) < 0)
+                mb_err_log("server answer: %s", err);
+        json_object_put(resp);
+        agent_policy_reload(u->a);
+        return MB_OK;
+}
+
+/* One request.  Returns MB_OK (and *more when a batch was full), or an error
+ * with *retry_after_s set when the server asked for a pause. */
+static int sync_once(struct agent_upload *u, int *more, int64_t *retry_after_s)
+{
+        struct agent_http_resp r;
+        int nr, ne, rc;
+        char err[300];
+        json_object *batch = build_batch(u, &nr, &ne);
+
+        *more = nr >= u->a->cfg->server.batch_readings || ne >= EVENTS_PER_BATCH;
+        rc = agent_http_request(u->http, "POST", "/api/v1/readings",
+                                json_object_to_json_string_ext(batch, JSON_C_TO_STRING_PLAIN), &r,
+                                err, sizeof(err));
+        json_object_put(batch);
+        *retry_after_s = r.retry_after_s;
+        if (rc != MB_OK) {
+                mb_warn("sync failed: %s", err);
+                return rc;
+        }
+        if (r.status == 200)
+                rc = take_answer(u, r.body ? r.body : "");
+        else {
+                mb_warn("sync refused: HTTP %ld: %.300s", r.status, r.body ? r.body : "");
+                rc = r.status == 429 || r.status == 503 ? MB_EBUSY : MB_EPROTO;
+        }
+        if (rc == MB_OK) {
+                u->stats.readings_sent += nr;
+                u->stats.events_sent += ne;
+                u->stats.syncs++;
+        }
+        free(r.body);
+        return rc;
+}
+
+static void prune(struct agent_upload *u, int64_t now)
+{
+        const struct agent_config *c = u->a->cfg;
+
+        if (now - u->last_prune < PRUNE_EVERY_S && !c->store_max_bytes)
+                return;
+        u->last_prune = now;
+        agent_store_prune(u->a->store, now - (int64_t)c->keep_acked_days * 86400,
+                          c->store_max_bytes, now);
+}
+
+/* When to try next, in UTC seconds, after a sync that returned rc. */
+static int64_t next_time(struct agent_upload *u, int rc, int more, int64_t retry_after_s)
+{
+        const struct agent_server_cfg *sc = &u->a->cfg->server;
+        int64_t now = wall(), delay_ms;
+
+        if (rc == MB_OK) {
+                u->attempt = 0;
+                return more ? now : agent_upload_next(now, sc->interval_s, u->offset);
+        }
+        u->attempt++;
+        u->rnd = u->rnd * 1103515245u + 12345u;
+        delay_ms = agent_backoff_ms(u->attempt, BACKOFF_BASE_MS, (int64_t)sc->backoff_max_s * 1000,
+                                    u->rnd >> 8);
+        if (retry_after_s > 0 && retry_after_s * 1000 > delay_ms)
+                delay_ms = retry_after_s * 1000;
+        return now + (delay_ms + 999) / 1000;
+}
+
+static void *upload_main(void *arg)
+{
+        struct agent_upload *u = arg;
+        int64_t due = wall(), retry_after = -1;
+        int more = 0, rc;
+
+        pthread_mutex_lock(&u->lock);
+        while (!u->stop) {
+                if (wall() < due && !u->kick) {
+                        struct timespec ts;
+                        clock_gettime(CLOCK_REALTIME, &ts);
+                        ts.tv_sec += 1;
+                        pthread_cond_timedwait(&u->wake, &u->lock, &ts);
+                        continue;
+                }
+                u->kick = 0;
+                pthread_mutex_unlock(&u->lock);
+                rc = sync_once(u, &more, &retry_after);
+                prune(u, wall());
+                due = next_time(u, rc, more, retry_after);
+                pthread_mutex_lock(&u->lock);
+                u->stats.failures_in_row = u->attempt;
+        }
+        pthread_mutex_unlock(&u->lock);
+        return NULL;
+}
+
+struct agent_upload *agent_upload_start(struct agent *a)
+{
+        const struct agent_server_cfg *sc = &a->cfg->server;
+        struct agent_http_opts ho = {sc->url,       sc->token,    sc->ca_file,
+                                     sc->cert_file, sc->key_file, sc->timeout_s};
+        struct agent_upload *u = calloc(1, sizeof(*u));
+
+        if (!u || !(u->http = agent_http_new(&ho))) {
+                free(u);
+                return NULL;
+        }
+        u->a = a;
+        u->offset = agent_upload_offset(a->cfg->gateway_id, sc->interval_s);
+        u->slot = agent_boundary_slot(a->cfg->gateway_id, a->cfg->region, a->cfg->upload_slot,
+                                      sc->window_minutes);
+        u->rnd = agent_hash(a->cfg->gateway_id);
+        pthread_mutex_init(&u->lock, NULL);
+        pthread_cond_init(&u->wake, NULL);
+        if (pthread_create(&u->thread, NULL, upload_main, u) != 0) {
+                agent_http_free(u->http);
+                free(u);
+                return NULL;
+        }
+        mb_info("uploading to %s every %d s at +%lld s; month-end slot at minute %d", sc->url,
+                sc->interval_s, (long long)u->offset, u->slot);
+        return u;
+}
+
+void agent_upload_kick(struct agent_upload *u)
+{
+        if (!u)
+                return;
+        pthread_mutex_lock(&u->lock);
+        u->kick = 1;
+        pthread_cond_broadcast(&u->wake);
+        pthread_mutex_unlock(&u->lock);
+}
+
+void agent_upload_stop(struct agent_upload *u)
+{
+        if (!u)
+                return;
+        pthread_mutex_lock(&u->lock);
+        u->stop = 1;
+        pthread_cond_broadcast(&u->wake);
+        pthread_mutex_unlock(&u->lock);
+        pthread_join(u->thread, NULL);
+        pthread_cond_destroy(&u->wake);
+        pthread_mutex_destroy(&u->lock);
+        agent_http_free(u->http);
+        free(u);
+}
