@@ -6,6 +6,8 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 "$top/scripts/setup.sh"
 jobs=$(nproc)
+# Leaks inside third-party libraries only; ours all count.
+export LSAN_OPTIONS="suppressions=$top/tests/lsan.supp:print_suppressions=0"
 
 echo "== plain build (-Werror)"
 "$top/scripts/build.sh" plain -DMB_WERROR=ON
