@@ -133,7 +133,8 @@ static void check_duplicate(struct agent_config *c, int i, mb_diag *d)
                         mb_diag_at(d, m->where, "duplicate meter '%s' (first defined at line %d)",
                                    m->name, config_setting_source_line(o->where));
                 else if (m->address && o->address && m->bus_index == o->bus_index &&
-                         strcmp(m->address, o->address) == 0 && strcmp(m->plugin, o->plugin) == 0)
+                         strcmp(m->address, o->address) == 0 && o->plugin &&
+                         strcmp(m->plugin, o->plugin) == 0)
                         mb_diag_at(
                             d, m->where,
                             "meter '%s': address %s is already used by meter '%s' on bus '%s'",
