@@ -52,7 +52,7 @@ int agent_record_meters(struct agent *a);
  * record the decisions; the relay operations are queued by
  * agent_policy_after_commit once the transaction is closed. */
 void agent_policy_on_reading(struct agent *a, struct agent_meter *m, const mb_reading *r,
-                             int64_t ts, int64_t seq, int *controls, int *n_controls);
+                             int64_t ts, int kind, int64_t seq, int *controls, int *n_controls);
 void agent_policy_after_commit(struct agent *a, struct agent_meter *m, const int *controls,
                                int n_controls);
 /* A queued relay or display operation finished (bus thread). */
@@ -68,6 +68,14 @@ void agent_policy_reload(struct agent *a);
 int agent_apply_response(agent_store *st, json_object *resp, int64_t now, char *err, size_t len);
 /* `meterbox-agent --apply FILE`: the same, from a file ("-": stdin). */
 int agent_apply_file(const char *config_path, const char *file);
+
+/* Gateway clock sanity (agent_clock.c).  agent_clock_check runs once a
+ * second on the main thread: a wall clock before a sane floor (2024) or one
+ * that jumped against the monotonic clock by more than a minute is recorded
+ * as a clock_jump event and flags readings (MB_Q_GATEWAY_CLOCK) for the next
+ * hour. */
+void agent_clock_check(struct agent *a);
+int agent_clock_suspect(void);
 
 /* Modes of the command line. */
 int agent_check(const char *config_path, const char *plugin_dir);

@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent.h"
 #include "agent_store.h"
+
 #include "mb_log.h"
 #include "mb_time.h"
 
@@ -66,6 +68,8 @@ static void poll_one(agent_bus *b, struct agent_meter *m)
         set_busy(b, m);
         rc = agent_meter_read(m, &r, &err);
         set_busy(b, NULL);
+        if (agent_clock_suspect())
+                r.quality |= MB_Q_GATEWAY_CLOCK;
         now = mb_monotonic_ms();
         if (rc == MB_OK) {
                 int kind = m->boundary_due ? AGENT_READING_BOUNDARY : AGENT_READING_ROUTINE;

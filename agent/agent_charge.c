@@ -32,8 +32,13 @@ static void roll_month(struct agent_charge *c, int month)
         c->month = month;
 }
 
+static int month_before(int yyyymm)
+{
+        return yyyymm % 100 == 1 ? yyyymm - 100 + 11 : yyyymm - 1;
+}
+
 int agent_charge_add(struct agent_charge *c, const mb_tariff *t, const mb_tariff_reading *cur,
-                     char *err, size_t len)
+                     int boundary, char *err, size_t len)
 {
         int month = agent_local_month(cur->t);
         int rc;
@@ -44,7 +49,9 @@ int agent_charge_add(struct agent_charge *c, const mb_tariff *t, const mb_tariff
                 c->ref = *cur;
                 return MB_OK;
         }
-        if (month != c->month)
+        if (boundary)
+                month = month_before(month);
+        if (month != c->month && month > c->month)
                 roll_month(c, month);
         rc = mb_tariff_charge(t, &c->ref, cur, &c->pos, c->acc, err, len);
         if (rc == MB_OK)

@@ -23,12 +23,14 @@ struct agent_charge {
 
 /* Begin from snapshot s (its accumulator is copied).  MB_OK or MB_ENOMEM. */
 int agent_charge_start(struct agent_charge *c, const struct agent_snapshot *s);
-/* Charge from the last charged reading to cur under tariff t.  A reading
+/* Charge from the last charged reading to cur under tariff t.  The interval
+ * belongs to the month of cur, or to the month before when cur is a
+ * boundary reading (the reading that closes that month).  A reading
  * older than the last is ignored; a register lower than the last is not
  * charged but becomes the new reference (a meter reset or replacement).
  * MB_OK, or the tariff engine's error with err filled (nothing charged). */
 int agent_charge_add(struct agent_charge *c, const mb_tariff *t, const mb_tariff_reading *cur,
-                     char *err, size_t len);
+                     int boundary, char *err, size_t len);
 /* The local balance: the snapshot's minus what was charged since. */
 int64_t agent_charge_balance(const struct agent_charge *c);
 /* Release what c owns and zero it. */

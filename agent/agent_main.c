@@ -11,6 +11,7 @@
 #include "agent.h"
 #include "mb_build_config.h"
 #include "mb_log.h"
+#include "mb_notify.h"
 #include "mb_time.h"
 
 static volatile sig_atomic_t got_stop, got_reload;
@@ -150,16 +151,22 @@ static int run(const struct options *o)
         block_signals(1);
         rc = agent_start(&a);
         block_signals(0);
+        if (rc == 0)
+                mb_notify_ready();
         while (rc == 0 && !got_stop) {
                 mb_sleep_ms(200);
                 if (got_reload) {
                         got_reload = 0;
+                        mb_notify_reloading();
                         block_signals(1);
                         agent_reload(&a, o->config, o->plugin_dir);
                         block_signals(0);
+                        mb_notify_ready();
                 }
                 agent_tick(&a);
+                mb_notify_watchdog();
         }
+        mb_notify_stopping();
         mb_notice("stopping");
         agent_stop(&a);
         return rc == 0 ? 0 : 2;

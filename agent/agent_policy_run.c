@@ -24,26 +24,26 @@ static void to_tariff_reading(const mb_reading *r, int64_t ts, mb_tariff_reading
 }
 
 /* Charge one more reading into m's local balance. */
-static void charge(struct agent_meter *m, const mb_tariff_reading *cur)
+static void charge(struct agent_meter *m, const mb_tariff_reading *cur, int boundary)
 {
         char err[200];
 
         if (!m->have_balance)
                 return;
-        if (agent_charge_add(&m->charge, m->tariff, cur, err, sizeof(err)) != MB_OK)
+        if (agent_charge_add(&m->charge, m->tariff, cur, boundary, err, sizeof(err)) != MB_OK)
                 mb_err_log("meter %s: cannot charge under tariff %s: %s", m->cfg->name,
                            m->snap.tariff_id, err);
         m->balance_fen = agent_charge_balance(&m->charge);
 }
 
-static void replay(void *arg, int64_t seq, int64_t ts, const mb_reading *r)
+static void replay(void *arg, int64_t seq, int64_t ts, int kind, const mb_reading *r)
 {
         mb_tariff_reading tr;
 
         if (!(r->fields & MB_F_IMPORT))
                 return;
         to_tariff_reading(r, ts, &tr);
-        charge(arg, &tr);
+        charge(arg, &tr, kind == AGENT_READING_BOUNDARY);
 }
 
 void agent_policy_restart_charge(struct agent *a, struct agent_meter *m)
@@ -100,14 +100,14 @@ void agent_policy_decide_now(struct agent *a, struct agent_meter *m, int64_t now
 }
 
 void agent_policy_on_reading(struct agent *a, struct agent_meter *m, const mb_reading *r,
-                             int64_t ts, int64_t seq, int *controls, int *n_controls)
+                             int64_t ts, int kind, int64_t seq, int *controls, int *n_controls)
 {
         *n_controls = 0;
         if (!(r->fields & MB_F_IMPORT))
                 return;
         to_tariff_reading(r, ts, &m->last_tr);
         m->have_last_tr = 1;
-        charge(m, &m->last_tr);
+        charge(m, &m->last_tr, kind == AGENT_READING_BOUNDARY);
         agent_policy_decide_now(a, m, ts, 0, seq, controls, n_controls);
 }
 

@@ -32,9 +32,13 @@ int agent_record_meters(struct agent *a)
                         m->have_last_tr = 1;
                 }
                 agent_store_get_policy(a->store, m->store_id, &m->pst);
-                /* Down across a month boundary: the month still needs one. */
-                m->boundary_due = agent_store_last_boundary(a->store, m->store_id) <
-                                  agent_month_start(mb_realtime_s());
+                /* Down across a month boundary (the last reading is from an
+                 * earlier month and no boundary reading followed): this month
+                 * still needs its boundary reading.  A new meter does not. */
+                m->boundary_due = m->have_last_tr &&
+                                  m->last_tr.t < agent_month_start(mb_realtime_s()) &&
+                                  agent_store_last_boundary(a->store, m->store_id) <
+                                      agent_month_start(mb_realtime_s());
         }
         return 0;
 }
@@ -73,7 +77,7 @@ static void on_reading(void *arg, struct agent_meter *m, const mb_reading *r, in
                 } else {
                         check_register(a, m, r, ts);
                         /* Decisions commit with the reading that caused them. */
-                        agent_policy_on_reading(a, m, r, ts, seq, controls, &n_controls);
+                        agent_policy_on_reading(a, m, r, ts, kind, seq, controls, &n_controls);
                         stored = agent_store_end(a->store) == MB_OK;
                 }
         }

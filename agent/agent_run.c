@@ -154,6 +154,8 @@ void agent_tick(struct agent *a)
 {
         int64_t now = mb_monotonic_ms(), ran;
 
+        agent_clock_check(a);
+
         if (a->store) {
                 int64_t v = agent_store_data_version(a->store);
                 agent_store_tick(a->store);

@@ -74,8 +74,6 @@ int agent_store_add_event(agent_store *st, int64_t meter_id, int64_t ts, const c
 int agent_store_last_reading(agent_store *st, int64_t meter_id, mb_reading *r, int64_t *seq,
                              int64_t *ts);
 
-#endif
-
 /* ---- what the server sends, and the policy's state (agent_store_sync.c) ---- */
 
 struct agent_policy_state;
@@ -137,7 +135,8 @@ int agent_store_ack_events(agent_store *st, int64_t upto);
 /* Call fn for every stored reading of meter_id with seq > after, in order
  * (fields as stored).  Returns how many, or a negative MB_ code. */
 int agent_store_readings_after(agent_store *st, int64_t meter_id, int64_t after,
-                               void (*fn)(void *arg, int64_t seq, int64_t ts, const mb_reading *r),
+                               void (*fn)(void *arg, int64_t seq, int64_t ts, int kind,
+                                          const mb_reading *r),
                                void *arg);
 /* Time of meter_id's newest boundary reading, or INT64_MIN when none. */
 int64_t agent_store_last_boundary(agent_store *st, int64_t meter_id);
@@ -150,3 +149,5 @@ int agent_store_has_unacked_boundary(agent_store *st);
 int64_t agent_store_prune(agent_store *st, int64_t before, int64_t max_bytes, int64_t now);
 /* The file's size in bytes (pages in use x page size). */
 int64_t agent_store_size(agent_store *st);
+
+#endif

@@ -212,7 +212,8 @@ void agent_store_column_reading(sqlite3_stmt *s, int c, mb_reading *r)
 }
 
 int agent_store_readings_after(agent_store *st, int64_t meter_id, int64_t after,
-                               void (*fn)(void *arg, int64_t seq, int64_t ts, const mb_reading *r),
+                               void (*fn)(void *arg, int64_t seq, int64_t ts, int kind,
+                                          const mb_reading *r),
                                void *arg)
 {
         static const char sql[] = "SELECT " READING_COLS " FROM readings"
@@ -228,7 +229,8 @@ int agent_store_readings_after(agent_store *st, int64_t meter_id, int64_t after,
                 sqlite3_bind_int64(s, 2, after);
                 while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
                         agent_store_column_reading(s, 4, &r);
-                        fn(arg, sqlite3_column_int64(s, 1), sqlite3_column_int64(s, 2), &r);
+                        fn(arg, sqlite3_column_int64(s, 1), sqlite3_column_int64(s, 2),
+                           sqlite3_column_int(s, 3), &r);
                         n++;
                 }
                 sqlite3_finalize(s);

@@ -11,7 +11,18 @@
 #include "meterboxctl.h"
 
 static const struct mbctl_command commands[] = {
-        {"quote", mbctl_quote, "price energy under a tariff file and print the bill as JSON"},
+    {"quote", mbctl_quote, "price energy under a tariff file and print the bill as JSON"},
+    {"gateway", mbctl_gateway, "register, list and show gateways"},
+    {"account", mbctl_account, "create, update, show and list accounts"},
+    {"meter", mbctl_meter, "bind a meter to a gateway and an account; show its snapshot"},
+    {"tariff", mbctl_tariff, "load, list, show tariffs; assign one to an account"},
+    {"topup", mbctl_topup, "credit an account (once per payment reference)"},
+    {"refund", mbctl_refund, "pay money back to a customer, with a reason"},
+    {"adjust", mbctl_adjust, "correct a balance up or down, with a reason"},
+    {"ledger", mbctl_ledger, "every ledger entry of an account with its balance after"},
+    {"bill", mbctl_bill, "list and show bills"},
+    {"settle", mbctl_settle, "close a month: bill every account"},
+    {"command", mbctl_command, "trip, close, protect, unprotect a meter; list commands"},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

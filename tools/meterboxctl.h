@@ -21,4 +21,17 @@ struct mbctl_command {
 /* tools/quote.c: price some energy under a tariff file, no server needed. */
 int mbctl_quote(int argc, char **argv);
 
+/* Server subcommands (tools/ctl_*.c), over HTTP with libcurl. */
+int mbctl_gateway(int argc, char **argv); /* ctl_account.c */
+int mbctl_account(int argc, char **argv); /* ctl_account.c */
+int mbctl_meter(int argc, char **argv);   /* ctl_account.c */
+int mbctl_tariff(int argc, char **argv);  /* ctl_tariff.c */
+int mbctl_topup(int argc, char **argv);   /* ctl_money.c */
+int mbctl_refund(int argc, char **argv);  /* ctl_money.c */
+int mbctl_adjust(int argc, char **argv);  /* ctl_money.c */
+int mbctl_ledger(int argc, char **argv);  /* ctl_money.c */
+int mbctl_bill(int argc, char **argv);    /* ctl_bill.c */
+int mbctl_settle(int argc, char **argv);  /* ctl_bill.c */
+int mbctl_command(int argc, char **argv); /* ctl_bill.c */
+
 #endif

@@ -51,6 +51,7 @@ enum mb_quality {
         MB_Q_CLOCK_BAD = 1u << 1,      /* the meter's clock is not trustworthy */
         MB_Q_REGISTER_RESET = 1u << 2, /* the meter reset or replaced its register */
         MB_Q_OVERFLOW = 1u << 3,       /* a register rolled over */
+        MB_Q_GATEWAY_CLOCK = 1u << 4,  /* set by the host: the gateway's clock was suspect */
 };
 
 enum mb_relay_state {

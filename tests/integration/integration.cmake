@@ -15,3 +15,12 @@ mb_add_script_test(agent_once once.sh)
 mb_add_script_test(agent_survives_bad_plugins survive.sh)
 mb_add_script_test(agent_kill9 kill9.sh)
 mb_add_script_test(agent_policy policy.sh)
+# modbus plugin against a pymodbus simulator (TCP, RTU over a socat pty pair);
+# exit 77 (skipped) without /usr/bin/python3's pymodbus or socat.
+if(TARGET modbus)
+  mb_add_script_test(modbus_tcp modbus_tcp.sh SKIP_RETURN_CODE 77)
+  mb_add_script_test(modbus_rtu modbus_rtu.sh SKIP_RETURN_CODE 77)
+  mb_add_script_test(modbus_errors modbus_errors.sh SKIP_RETURN_CODE 77)
+  mb_add_script_test(modbus_relay modbus_relay.sh SKIP_RETURN_CODE 77)
+  set_property(TEST modbus_relay APPEND PROPERTY ENVIRONMENT MB_MODBUS_CTL=$<TARGET_FILE:test_modbus_ctl>)
+endif()

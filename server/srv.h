@@ -1,0 +1,90 @@
+/*
+ * meterbox-server: the process-wide context and the request/response types
+ * every handler sees.
+ *
+ * Concurrency: libmicrohttpd runs requests on a thread pool; the SQLite
+ * backend has one connection, and a request holds srv->lock from
+ * authentication to its last SQL statement (srv_lock/srv_unlock), so every
+ * transaction runs alone.  The tariff cache and the settlement scheduler live
+ * under the same lock.  A PostgreSQL backend would hand out one connection
+ * per request from a pool instead; handlers do not change.
+ */
+#ifndef SRV_H
+#define SRV_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#include "srv_config.h"
+#include "srv_db.h"
+#include "srv_json.h"
+#include "srv_router.h"
+
+struct srv_tariff_cache; /* srv_tariffs.c */
+
+struct srv {
+        const struct srv_config *cfg;
+        srv_db *db;
+        pthread_mutex_t lock;
+        struct srv_tariff_cache *tariffs;
+};
+
+/* The caller's identity, from its bearer token. */
+struct srv_auth {
+        unsigned role; /* one SRV_ROLE_* */
+        char name[72]; /* token name, recorded as "by" */
+        int64_t token_id;
+        int64_t gateway_id; /* gateway tokens: their gateway; else 0 */
+};
+
+struct srv_req {
+        struct srv *srv;
+        srv_db *db;
+        const char *method, *path;
+        struct srv_route_params params;
+        const char *body;
+        size_t body_len;
+        struct srv_auth auth;
+        /* query string lookup: value of ?key=..., NULL when absent */
+        const char *(*query)(void *ctx, const char *key);
+        void *query_ctx;
+};
+
+struct srv_resp {
+        int status;
+        json_object *json; /* owned; sent when text is NULL */
+        char *text;        /* owned (malloc) */
+        const char *content_type;
+        char header_name[32];
+        char header_value[80];
+};
+
+void srv_lock(struct srv *s);
+void srv_unlock(struct srv *s);
+
+/* Responses.  srv_reply_json takes ownership of o. */
+void srv_reply_json(struct srv_resp *rs, int status, json_object *o);
+void srv_reply_error(struct srv_resp *rs, const struct srv_err *e);
+void srv_reply_errorf(struct srv_resp *rs, int status, const char *code, const char *field,
+                      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* 500 with the database's message logged (never sent). */
+void srv_reply_db_error(struct srv_resp *rs, struct srv_req *rq, int rc);
+
+const char *srv_req_query(struct srv_req *rq, const char *key);
+
+/* Small JSON builders. */
+void srv_jadd_str(json_object *o, const char *k, const char *v); /* NULL -> null */
+void srv_jadd_i64(json_object *o, const char *k, int64_t v);
+void srv_jadd_i64_or_null(json_object *o, const char *k, int is_null, int64_t v);
+void srv_jadd_bool(json_object *o, const char *k, int v);
+/* Parse stored JSON text (NULL or bad -> JSON null). */
+json_object *srv_jparse_stored(const char *text);
+
+/* The route table (srv_routes.c). */
+extern const struct srv_route srv_routes[];
+extern const size_t srv_n_routes;
+
+#endif

@@ -1,0 +1,72 @@
+/*
+ * The readings batch of POST /api/v1/readings (docs/wire.md), parsed and
+ * validated as a whole before anything is stored.  Pure: no database.
+ *
+ * Errors name the field and index ("readings[3].seq").  A batch either
+ * parses completely or not at all.
+ */
+#ifndef SRV_BATCH_H
+#define SRV_BATCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+#include <meterbox/reading.h>
+
+#include "srv_json.h"
+
+enum srv_reading_kind { SRV_KIND_ROUTINE = 0, SRV_KIND_BOUNDARY = 1 };
+
+struct srv_reading {
+        size_t index;      /* position in the batch, for messages */
+        const char *meter; /* address; borrowed from the batch's JSON */
+        int64_t seq, ts;
+        int kind; /* enum srv_reading_kind */
+        int64_t quality;
+        int has_import, has_rates, has_frozen;
+        int64_t import_wh;
+        int64_t rate_wh[MB_RATES];
+        int64_t frozen_import_wh, frozen_time;
+        const char *body; /* the reading's JSON text, as stored (owned by the batch) */
+        int64_t meter_id; /* filled by ingest */
+};
+
+struct srv_event {
+        size_t index;
+        int64_t id, ts;
+        const char *meter; /* may be NULL */
+        const char *type;
+        const char *reason; /* may be NULL */
+        const char *body;   /* JSON text */
+        /* command_result only */
+        int is_command_result;
+        int64_t command;
+        const char *state; /* "done" | "failed" */
+        const char *relay; /* may be NULL */
+};
+
+struct srv_batch {
+        json_object *root; /* owns every string above */
+        const char *gateway;
+        int64_t sent_at;
+        struct srv_reading *readings;
+        size_t n_readings;
+        struct srv_event *events;
+        size_t n_events;
+};
+
+/*
+ * Parse body into *b (zeroed first).  max_readings / max_events bound the
+ * arrays (413 beyond).  Returns 0, or -1 with *e set and *b empty.  Free with
+ * srv_batch_free in both cases.
+ */
+int srv_batch_parse(const char *body, size_t len, size_t max_readings, size_t max_events,
+                    struct srv_batch *b, struct srv_err *e);
+void srv_batch_free(struct srv_batch *b);
+
+/* Order readings by (meter address, seq) for the insert (DESIGN.md, Measured
+ * facts); index keeps each one's place in the request. */
+void srv_batch_sort(struct srv_batch *b);
+
+#endif

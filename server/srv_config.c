@@ -1,0 +1,230 @@
+#include "srv_config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <string.h>
+
+#include "mb_build_config.h"
+#include "mb_money.h"
+
+static const char *const top_keys[] = {"listen",     "tls",      "database", "timezone", "limits",
+                                       "settlement", "accounts", "log",      NULL};
+static const char *const listen_keys[] = {"address", "port", "threads", NULL};
+static const char *const tls_keys[] = {"certificate", "key", NULL};
+static const char *const db_keys[] = {"backend", "path", "busy_timeout_ms", NULL};
+static const char *const limit_keys[] = {"max_body_bytes", "max_readings", "max_events", NULL};
+static const char *const settle_keys[] = {"enabled",           "day", "time", "jump_ratio",
+                                          "command_ttl_hours", NULL};
+static const char *const account_keys[] = {"alarm1", "alarm2", "credit_limit", "reconnect", NULL};
+static const char *const log_keys[] = {"level", "syslog", NULL};
+
+static const config_setting_t *group(const config_setting_t *root, const char *name,
+                                     const char *const *keys, mb_diag *d)
+{
+        const config_setting_t *g = config_setting_get_member(root, name);
+
+        if (g == NULL)
+                return NULL;
+        if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
+                mb_diag_at(d, g, "'%s' must be a group { ... }", name);
+                return NULL;
+        }
+        mb_conf_check_keys(g, keys, name, d);
+        return g;
+}
+
+static int get_int(const config_setting_t *g, const char *key, int64_t min, int64_t max,
+                   int64_t def, mb_diag *d)
+{
+        int64_t v = def;
+
+        if (g)
+                mb_conf_int(g, key, min, max, &v, d);
+        return (int)v;
+}
+
+/* A money amount in yuan as a decimal string ("20.00") or fen as an integer. */
+static void get_money(const config_setting_t *g, const char *key, int64_t *out, mb_diag *d)
+{
+        const config_setting_t *s = g ? config_setting_get_member(g, key) : NULL;
+
+        if (s == NULL)
+                return;
+        if (config_setting_type(s) != CONFIG_TYPE_STRING ||
+            mb_decimal_parse(config_setting_get_string(s), 2, out) < 0)
+                mb_diag_at(d, s, "'%s' must be an amount in yuan as a string, e.g. \"20.00\"", key);
+}
+
+static void parse_listen(struct srv_config *c, const config_setting_t *root, mb_diag *d)
+{
+        const config_setting_t *g = group(root, "listen", listen_keys, d);
+
+        c->listen_address = "127.0.0.1";
+        if (g)
+                mb_conf_string(g, "address", &c->listen_address, d);
+        c->port = get_int(g, "port", 0, 65535, 8080, d);
+        c->threads = get_int(g, "threads", 1, 256, 4, d);
+}
+
+static void parse_tls(struct srv_config *c, const config_setting_t *root, mb_diag *d)
+{
+        const config_setting_t *g = group(root, "tls", tls_keys, d);
+
+        if (!g)
+                return;
+        mb_conf_need_string(g, "certificate", &c->tls_cert, d);
+        mb_conf_need_string(g, "key", &c->tls_key, d);
+}
+
+static void parse_db(struct srv_config *c, const config_setting_t *root, mb_diag *d)
+{
+        const config_setting_t *g = group(root, "database", db_keys, d);
+        const char *backend = "sqlite";
+
+        c->db_path = MB_STATE_DIR "/server.db";
+        if (g) {
+                mb_conf_string(g, "path", &c->db_path, d);
+                if (mb_conf_string(g, "backend", &backend, d) == 1 &&
+                    strcmp(backend, "sqlite") != 0)
+                        mb_diag_at(d, config_setting_get_member(g, "backend"),
+                                   "'backend' must be \"sqlite\" (the only backend in this build)");
+        }
+        c->busy_timeout_ms = get_int(g, "busy_timeout_ms", 0, 600000, 5000, d);
+}
+
+static void parse_limits(struct srv_config *c, const config_setting_t *root, mb_diag *d)
+{
+        const config_setting_t *g = group(root, "limits", limit_keys, d);
+        int64_t v = 1048576;
+
+        if (g)
+                mb_conf_int(g, "max_body_bytes", 1024, (int64_t)1 << 30, &v, d);
+        c->max_body_bytes = v;
+        c->max_readings = get_int(g, "max_readings", 1, 1000000, 10000, d);
+        c->max_events = get_int(g, "max_events", 1, 1000000, 10000, d);
+}
+
+static void parse_hhmm(struct srv_config *c, const config_setting_t *g, mb_diag *d)
+{
+        const char *s;
+        int h, m;
+        char tail;
+
+        c->settle_minute = 2 * 60;
+        if (!g || mb_conf_string(g, "time", &s, d) != 1)
+                return;
+        if (sscanf(s, "%2d:%2d%c", &h, &m, &tail) != 2 || strlen(s) != 5 || h < 0 || h > 23 ||
+            m < 0 || m > 59)
+                mb_diag_at(d, config_setting_get_member(g, "time"),
+                           "'time' must be local \"HH:MM\", not \"%s\"", s);
+        else
+                c->settle_minute = h * 60 + m;
+}
+
+static void parse_settlement(struct srv_config *c, const config_setting_t *root, mb_diag *d)
+{
+        const config_setting_t *g = group(root, "settlement", settle_keys, d);
+        const char *ratio;
+
+        c->settle_enabled = 1;
+        c->jump_milli = 3000;
+        if (g)
+                mb_conf_bool(g, "enabled", &c->settle_enabled, d);
+        c->settle_day = get_int(g, "day", 1, 28, 1, d);
+        parse_hhmm(c, g, d);
+        if (g && mb_conf_string(g, "jump_ratio", &ratio, d) == 1 &&
+            (mb_decimal_parse(ratio, 3, &c->jump_milli) < 0 || c->jump_milli <= 1000))
+                mb_diag_at(d, config_setting_get_member(g, "jump_ratio"),
+                           "'jump_ratio' must be a decimal string above 1, e.g. \"3.0\"");
+        c->command_ttl_s = get_int(g, "command_ttl_hours", 1, 24 * 365, 24, d) * 3600;
+}
+
+static void parse_accounts(struct srv_config *c, const config_setting_t *root, mb_diag *d)
+{
+        const config_setting_t *g = group(root, "accounts", account_keys, d);
+
+        c->alarm1_fen = 2000;
+        c->alarm2_fen = 500;
+        c->credit_limit_fen = 0;
+        c->reconnect_fen = 100;
+        get_money(g, "alarm1", &c->alarm1_fen, d);
+        get_money(g, "alarm2", &c->alarm2_fen, d);
+        get_money(g, "credit_limit", &c->credit_limit_fen, d);
+        get_money(g, "reconnect", &c->reconnect_fen, d);
+}
+
+static void parse_log(struct srv_config *c, const config_setting_t *root, mb_diag *d)
+{
+        static const char *const levels[] = {"error", "warning", "notice", "info", "debug", NULL};
+        const config_setting_t *g = group(root, "log", log_keys, d);
+        int ok = 0;
+
+        c->log_level = "info";
+        if (!g)
+                return;
+        mb_conf_bool(g, "syslog", &c->log_syslog, d);
+        if (mb_conf_string(g, "level", &c->log_level, d) != 1)
+                return;
+        for (int i = 0; levels[i]; i++)
+                ok |= strcmp(levels[i], c->log_level) == 0;
+        if (!ok)
+                mb_diag_at(d, config_setting_get_member(g, "level"),
+                           "'level' must be error, warning, notice, info or debug");
+}
+
+/* A tz database name must name a zone file: glibc silently falls back to UTC
+ * for an unknown TZ, which would move every month boundary. */
+static void parse_timezone(struct srv_config *c, const config_setting_t *root, mb_diag *d)
+{
+        char path[512];
+
+        if (mb_conf_string(root, "timezone", &c->timezone, d) != 1)
+                return;
+        snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", c->timezone);
+        if (c->timezone[0] == '\0' || strstr(c->timezone, "..") || access(path, R_OK) != 0)
+                mb_diag_at(d, config_setting_get_member(root, "timezone"),
+                           "unknown time zone \"%s\" (a tz database name such as "
+                           "\"Asia/Shanghai\")",
+                           c->timezone);
+}
+
+struct srv_config *srv_config_load(const char *path, mb_diag *d)
+{
+        struct srv_config *c = calloc(1, sizeof(*c));
+        int before = mb_diag_count(d);
+        const config_setting_t *root;
+
+        if (!c) {
+                mb_diag_add(d, path, 0, "out of memory");
+                return NULL;
+        }
+        config_init(&c->lc);
+        if (mb_conf_read_file(&c->lc, path, d) < 0) {
+                srv_config_free(c);
+                return NULL;
+        }
+        root = config_root_setting(&c->lc);
+        mb_conf_check_keys(root, top_keys, "server.conf", d);
+        parse_listen(c, root, d);
+        parse_tls(c, root, d);
+        parse_db(c, root, d);
+        parse_timezone(c, root, d);
+        parse_limits(c, root, d);
+        parse_settlement(c, root, d);
+        parse_accounts(c, root, d);
+        parse_log(c, root, d);
+        if (mb_diag_count(d) > before) {
+                srv_config_free(c);
+                return NULL;
+        }
+        return c;
+}
+
+void srv_config_free(struct srv_config *c)
+{
+        if (!c)
+                return;
+        config_destroy(&c->lc);
+        free(c);
+}

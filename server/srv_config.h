@@ -1,0 +1,40 @@
+/*
+ * The server's configuration (/etc/meterbox/server.conf, libconfig), parsed
+ * and validated with every problem reported as "file:line: message".
+ * Unknown keys are errors.  See etc/server.conf for every key.
+ */
+#ifndef SRV_CONFIG_H
+#define SRV_CONFIG_H
+
+#include <libconfig.h>
+#include <stdint.h>
+
+#include "mb_conf.h"
+
+struct srv_config {
+        config_t lc; /* owns every string below */
+        const char *listen_address;
+        int port;
+        int threads;
+        const char *tls_cert, *tls_key; /* both NULL: plain HTTP */
+        const char *db_path;
+        int busy_timeout_ms;
+        const char *timezone; /* NULL: the process's TZ */
+        int64_t max_body_bytes;
+        int max_readings, max_events;
+        int settle_enabled;
+        int settle_day;     /* day of month the previous month is settled */
+        int settle_minute;  /* local minute of that day (HH:MM) */
+        int64_t jump_milli; /* flag a month whose use changed beyond this ratio, x1000 */
+        int command_ttl_s;  /* pending commands expire after this */
+        int64_t alarm1_fen, alarm2_fen, credit_limit_fen, reconnect_fen; /* account defaults */
+        const char *log_level;
+        int log_syslog;
+};
+
+/* Parse and validate path.  A new config (srv_config_free) when d got no
+ * message, else NULL with every problem in d (the caller's). */
+struct srv_config *srv_config_load(const char *path, mb_diag *d);
+void srv_config_free(struct srv_config *c);
+
+#endif

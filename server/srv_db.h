@@ -1,0 +1,78 @@
+/*
+ * srv_db: the thin database layer every business module uses.  One handle is
+ * one connection; SQL is portable (SQLite 3.40 and PostgreSQL 15: INSERT ...
+ * ON CONFLICT, RETURNING) with $1..$n placeholders, so a libpq backend can
+ * implement this header without touching the callers.  The SQLite backend is
+ * srv_db_sqlite.c.
+ *
+ * Binding: srv_db_query()/srv_db_exec_args() take a type string, one letter
+ * per placeholder in order $1, $2, ...:
+ *   'i' int64_t      'I' int64_t, or NULL when it equals SRV_DB_NULL_I64
+ *   't' const char * (NULL binds NULL; copied by the backend)
+ *
+ * Errors: functions return MB_OK (or a count / SRV_DB_ROW) on success and
+ * MB_ESTORE, MB_EBUSY (database locked past the busy timeout), MB_EEXIST
+ * (unique constraint) or MB_ENOMEM on failure, with the backend's message in
+ * srv_db_errmsg().  A handle is used by one thread at a time.
+ */
+#ifndef SRV_DB_H
+#define SRV_DB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <meterbox/errors.h>
+
+typedef struct srv_db srv_db;
+typedef struct srv_stmt srv_stmt;
+
+#define SRV_DB_ROW 1  /* srv_stmt_step: a row is ready */
+#define SRV_DB_DONE 0 /* srv_stmt_step: no more rows */
+#define SRV_DB_NULL_I64 INT64_MIN
+
+/* Open (creating) the SQLite database at path: WAL, synchronous=NORMAL,
+ * foreign keys on, busy_timeout_ms.  *out is the caller's (srv_db_close).
+ * On failure *out is NULL and err holds the reason. */
+int srv_db_open_sqlite(const char *path, int busy_timeout_ms, srv_db **out, char *err,
+                       size_t errlen);
+/* Close the connection and every cached statement.  NULL is a no-op. */
+void srv_db_close(srv_db *db);
+
+/* The last error message of this handle (owned by it). */
+const char *srv_db_errmsg(srv_db *db);
+
+/* Transactions.  begin takes the write lock at once (BEGIN IMMEDIATE in
+ * SQLite), so a transaction never fails half way for lock upgrade. */
+int srv_db_begin(srv_db *db);
+int srv_db_commit(srv_db *db);
+int srv_db_rollback(srv_db *db);
+
+/* Run SQL text without parameters (may hold several statements: schema). */
+int srv_db_exec_script(srv_db *db, const char *sql);
+
+/*
+ * Prepare sql (cached per handle: keep sql a string constant) and bind the
+ * arguments described by types.  *out is valid until srv_stmt_done(); on
+ * failure it is NULL (and srv_stmt_done(NULL) does nothing).
+ */
+int srv_db_query(srv_db *db, srv_stmt **out, const char *sql, const char *types, ...);
+
+/* Prepare, bind, step to the end and release: returns the number of rows
+ * changed (>= 0) or an error. */
+int srv_db_exec_args(srv_db *db, const char *sql, const char *types, ...);
+
+/* As srv_db_query, then step once: 1 and the row's first column as int64 in
+ * *out, 0 when there is no row (or it is NULL), or an error. */
+int srv_db_query_i64(srv_db *db, int64_t *out, const char *sql, const char *types, ...);
+
+/* Step a statement: SRV_DB_ROW, SRV_DB_DONE or an error. */
+int srv_stmt_step(srv_stmt *st);
+/* Column getters for the current row (0-based).  Text is owned by the
+ * statement and valid until the next step or done; NULL for SQL NULL. */
+int64_t srv_stmt_i64(srv_stmt *st, int col);
+const char *srv_stmt_text(srv_stmt *st, int col);
+int srv_stmt_is_null(srv_stmt *st, int col);
+/* Reset the statement and give it back to the cache.  NULL is a no-op. */
+void srv_stmt_done(srv_stmt *st);
+
+#endif

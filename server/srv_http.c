@@ -1,0 +1,312 @@
+#define MB_LOG_MODULE "http"
+#include "srv_http.h"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <microhttpd.h>
+
+#include "mb_log.h"
+#include "srv_auth.h"
+
+#ifndef JSON_C_TO_STRING_NOSLASHESCAPE
+#define JSON_C_TO_STRING_NOSLASHESCAPE 0
+#endif
+
+struct srv_http {
+        struct MHD_Daemon *d;
+        struct srv *srv;
+        char *cert, *key;
+};
+
+/* Per-connection request state: the body gathered so far. */
+struct body {
+        char *buf;
+        size_t len, cap;
+        int too_big;
+};
+
+static const char *query_value(void *ctx, const char *key)
+{
+        return MHD_lookup_connection_value(ctx, MHD_GET_ARGUMENT_KIND, key);
+}
+
+void srv_http_dispatch(struct srv *s, struct srv_req *rq, const char *authorization,
+                       struct srv_resp *rs)
+{
+        const struct srv_route *r;
+        int known, rc;
+
+        rq->srv = s;
+        r = srv_route_match(srv_routes, srv_n_routes, rq->method, rq->path, &rq->params, &known);
+        if (r == NULL) {
+                if (known)
+                        srv_reply_errorf(rs, 405, "method_not_allowed", "",
+                                         "%s is not allowed on %s", rq->method, rq->path);
+                else
+                        srv_reply_errorf(rs, 404, "not_found", "", "no such endpoint: %s",
+                                         rq->path);
+                return;
+        }
+        srv_lock(s);
+        rq->db = s->db;
+        rc = srv_auth_check(s->db, authorization, &rq->auth);
+        if (rc == MB_EAUTH) {
+                srv_reply_errorf(rs, 401, "unauthorized", "",
+                                 "a valid 'Authorization: Bearer TOKEN' header is required");
+                snprintf(rs->header_name, sizeof(rs->header_name), "WWW-Authenticate");
+                snprintf(rs->header_value, sizeof(rs->header_value), "Bearer realm=\"meterbox\"");
+        } else if (rc < 0) {
+                srv_reply_db_error(rs, rq, rc);
+        } else if (!(r->roles & rq->auth.role)) {
+                srv_reply_errorf(rs, 403, "forbidden", "", "a %s token may not %s %s",
+                                 srv_role_name(rq->auth.role), rq->method, r->pattern);
+        } else {
+                r->handler(rq, rs);
+                if (rq->auth.role == SRV_ROLE_ADMIN && strcmp(rq->method, "GET") != 0 &&
+                    srv_audit_record(s->db, rq->auth.name, rq->method, rq->path, rs->status,
+                                     rq->body, rq->body_len) < 0)
+                        mb_err_log("cannot write the audit log: %s", srv_db_errmsg(s->db));
+        }
+        srv_unlock(s);
+        mb_debug("%s %s -> %d (%s)", rq->method, rq->path, rs->status,
+                 rq->auth.name[0] ? rq->auth.name : "-");
+}
+
+static enum MHD_Result send_resp(struct MHD_Connection *c, struct srv_resp *rs)
+{
+        const char *text;
+        struct MHD_Response *r;
+        enum MHD_Result ret;
+
+        if (rs->text) {
+                text = rs->text;
+        } else {
+                if (rs->json == NULL)
+                        rs->json = json_object_new_object();
+                text = json_object_to_json_string_ext(rs->json, JSON_C_TO_STRING_SPACED |
+                                                                    JSON_C_TO_STRING_NOSLASHESCAPE);
+        }
+        r = MHD_create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_MUST_COPY);
+        if (r == NULL)
+                return MHD_NO;
+        MHD_add_response_header(r, "Content-Type",
+                                rs->content_type ? rs->content_type : "application/json");
+        MHD_add_response_header(r, "Cache-Control", "no-store");
+        if (rs->header_name[0])
+                MHD_add_response_header(r, rs->header_name, rs->header_value);
+        ret = MHD_queue_response(c, (unsigned)(rs->status ? rs->status : 500), r);
+        MHD_destroy_response(r);
+        return ret;
+}
+
+static void resp_free(struct srv_resp *rs)
+{
+        json_object_put(rs->json);
+        free(rs->text);
+}
+
+static enum MHD_Result reply_now(struct MHD_Connection *c, int status, const char *code,
+                                 const char *msg)
+{
+        struct srv_resp rs;
+        enum MHD_Result ret;
+
+        memset(&rs, 0, sizeof(rs));
+        srv_reply_errorf(&rs, status, code, "", "%s", msg);
+        ret = send_resp(c, &rs);
+        resp_free(&rs);
+        return ret;
+}
+
+static int append(struct body *b, const char *data, size_t n, size_t limit)
+{
+        if (b->too_big || b->len + n > limit) {
+                b->too_big = 1;
+                return 0;
+        }
+        if (b->len + n + 1 > b->cap) {
+                size_t cap = b->cap ? b->cap : 4096;
+                char *p;
+
+                while (cap < b->len + n + 1)
+                        cap *= 2;
+                p = realloc(b->buf, cap);
+                if (p == NULL)
+                        return -1;
+                b->buf = p;
+                b->cap = cap;
+        }
+        memcpy(b->buf + b->len, data, n);
+        b->len += n;
+        b->buf[b->len] = '\0';
+        return 0;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
+{
+        struct srv_http *h = cls;
+        size_t limit = (size_t)h->srv->cfg->max_body_bytes;
+        struct body *b = *con_cls;
+        struct srv_req rq;
+        struct srv_resp rs;
+        enum MHD_Result ret;
+
+        if (b == NULL) {
+                const char *cl =
+                    MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+
+                b = calloc(1, sizeof(*b));
+                if (b == NULL)
+                        return MHD_NO;
+                *con_cls = b;
+                if (cl && strtoull(cl, NULL, 10) > limit) {
+                        b->too_big = 1;
+                        return reply_now(c, 413, "too_large", "request body too large");
+                }
+                return MHD_YES;
+        }
+        if (*upload_data_size) {
+                if (append(b, upload_data, *upload_data_size, limit) < 0)
+                        return MHD_NO;
+                *upload_data_size = 0;
+                return MHD_YES;
+        }
+        if (b->too_big)
+                return reply_now(c, 413, "too_large", "request body too large");
+        memset(&rq, 0, sizeof(rq));
+        memset(&rs, 0, sizeof(rs));
+        rq.method = method;
+        rq.path = url;
+        rq.body = b->buf ? b->buf : "";
+        rq.body_len = b->len;
+        rq.query = query_value;
+        rq.query_ctx = c;
+        srv_http_dispatch(
+            h->srv, &rq,
+            MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION), &rs);
+        ret = send_resp(c, &rs);
+        resp_free(&rs);
+        return ret;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+        struct body *b = *con_cls;
+
+        if (b) {
+                free(b->buf);
+                free(b);
+                *con_cls = NULL;
+        }
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+        mb_vlog(MB_LOG_WARNING, "mhd", fmt, ap);
+}
+
+static char *slurp(const char *path)
+{
+        FILE *f = fopen(path, "rb");
+        char *buf = NULL;
+        long n;
+
+        if (f == NULL)
+                return NULL;
+        if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 && fseek(f, 0, SEEK_SET) == 0 &&
+            (buf = malloc((size_t)n + 1)) != NULL) {
+                if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
+                        free(buf);
+                        buf = NULL;
+                } else {
+                        buf[n] = '\0';
+                }
+        }
+        fclose(f);
+        return buf;
+}
+
+static int resolve(const char *addr, int port, struct sockaddr_storage *ss)
+{
+        struct addrinfo hints, *res = NULL;
+        char portbuf[8];
+
+        memset(&hints, 0, sizeof(hints));
+        hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
+        hints.ai_socktype = SOCK_STREAM;
+        snprintf(portbuf, sizeof(portbuf), "%d", port);
+        if (getaddrinfo(addr, portbuf, &hints, &res) != 0 || res == NULL)
+                return -1;
+        memcpy(ss, res->ai_addr, res->ai_addrlen);
+        freeaddrinfo(res);
+        return 0;
+}
+
+struct srv_http *srv_http_start(struct srv *s)
+{
+        const struct srv_config *cfg = s->cfg;
+        struct srv_http *h = calloc(1, sizeof(*h));
+        struct sockaddr_storage ss;
+        unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+        const union MHD_DaemonInfo *info;
+
+        if (h == NULL)
+                return NULL;
+        h->srv = s;
+        if (resolve(cfg->listen_address, cfg->port, &ss) < 0) {
+                mb_err_log("listen address '%s' is not a numeric IPv4 or IPv6 address",
+                           cfg->listen_address);
+                free(h);
+                return NULL;
+        }
+        if (ss.ss_family == AF_INET6)
+                flags |= MHD_USE_IPv6;
+        if (cfg->tls_cert) {
+                h->cert = slurp(cfg->tls_cert);
+                h->key = slurp(cfg->tls_key);
+                if (h->cert == NULL || h->key == NULL) {
+                        mb_err_log("cannot read TLS %s '%s'", h->cert ? "key" : "certificate",
+                                   h->cert ? cfg->tls_key : cfg->tls_cert);
+                        srv_http_stop(h);
+                        return NULL;
+                }
+                flags |= MHD_USE_TLS;
+        }
+        h->d = MHD_start_daemon(flags, (uint16_t)cfg->port, NULL, NULL, on_request, h,
+                                MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
+                                (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE,
+                                (unsigned)cfg->threads, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
+                                h, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+                                h->cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, h->cert,
+                                MHD_OPTION_HTTPS_MEM_KEY, h->key, MHD_OPTION_END);
+        if (h->d == NULL) {
+                mb_err_log("cannot listen on %s port %d", cfg->listen_address, cfg->port);
+                srv_http_stop(h);
+                return NULL;
+        }
+        info = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
+        mb_notice("listening on %s://%s%s%s:%u", h->cert ? "https" : "http",
+                  ss.ss_family == AF_INET6 ? "[" : "", cfg->listen_address,
+                  ss.ss_family == AF_INET6 ? "]" : "",
+                  info ? (unsigned)info->port : (unsigned)cfg->port);
+        return h;
+}
+
+void srv_http_stop(struct srv_http *h)
+{
+        if (h == NULL)
+                return;
+        if (h->d)
+                MHD_stop_daemon(h->d);
+        free(h->cert);
+        free(h->key);
+        free(h);
+}

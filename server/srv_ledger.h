@@ -1,0 +1,41 @@
+/*
+ * The ledger: every change of an account's balance is one row carrying the
+ * balance after it.  srv_ledger_post is the only writer of
+ * accounts.balance_fen, and runs inside the caller's transaction, so a money
+ * write and its ledger entry commit together or not at all.
+ */
+#ifndef SRV_LEDGER_H
+#define SRV_LEDGER_H
+
+#include <json-c/json.h>
+
+#include "srv_db.h"
+
+/* Ledger entry kinds. */
+#define SRV_LEDGER_TOPUP "topup"
+#define SRV_LEDGER_REFUND "refund"
+#define SRV_LEDGER_ADJUST "adjustment"
+#define SRV_LEDGER_CHARGE "charge" /* continuous deduction (prepaid) */
+#define SRV_LEDGER_BILL "bill"     /* month close, monthly accounts */
+#define SRV_LEDGER_SETTLE "settle" /* month close, prepaid: bill minus charges */
+
+struct srv_ledger_entry {
+        const char *kind;
+        int64_t amount_fen; /* signed: credit > 0, debit < 0 */
+        const char *month;  /* "YYYY-MM" or NULL */
+        const char *reference, *reason, *by;
+};
+
+/* Add amount to the account's balance and append the entry.  Writes the new
+ * row's id and the balance after it (either may be NULL).  MB_ENOENT for an
+ * unknown account, MB_ERANGE on overflow, or a database error. */
+int srv_ledger_post(srv_db *db, int64_t account_id, const struct srv_ledger_entry *e,
+                    int64_t *ledger_id, int64_t *balance_after);
+
+/* One ledger row as JSON (id, ts, kind, amount_fen, balance_after_fen, ...),
+ * from a statement selecting SRV_LEDGER_COLUMNS. */
+#define SRV_LEDGER_COLUMNS                                                                         \
+        "id, ts, kind, amount_fen, balance_after_fen, month, reference, reason, by_name"
+json_object *srv_ledger_row_json(srv_stmt *st);
+
+#endif

@@ -1,0 +1,255 @@
+/* meterbox-server: command line, start-up order, signals, the schedule. */
+#define MB_LOG_MODULE "server"
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mb_build_config.h"
+#include "mb_log.h"
+#include "mb_time.h"
+#include "srv.h"
+#include "srv_auth.h"
+#include "srv_http.h"
+#include "srv_schema.h"
+#include "srv_settle.h"
+#include "srv_tariffs.h"
+#include "srv_token.h"
+
+static volatile sig_atomic_t got_stop;
+
+static void on_signal(int sig)
+{
+        (void)sig;
+        got_stop = 1;
+}
+
+struct options {
+        const char *config;
+        const char *token_name, *token_role;
+        int test, foreground, verbose;
+};
+
+static void usage(FILE *f)
+{
+        fprintf(f,
+                "Usage: meterbox-server [OPTION]...\n"
+                "Receive readings, keep accounts and their ledger, settle months into bills.\n\n"
+                "  -c, --config FILE        configuration file (default %s/server.conf)\n"
+                "  -t, --test               check the configuration, then exit\n"
+                "  -f, --foreground         do not detach (for systemd)\n"
+                "  -v, --verbose            debug logging\n"
+                "      --create-token NAME  create an API token, print it once, exit\n"
+                "      --role ROLE          its role: admin (default) or operator\n"
+                "      --version            print the version\n"
+                "  -h, --help               this text\n\n"
+                "Exit status: 0 ok, 1 bad configuration (-t), 2 error.\n",
+                MB_SYSCONF_DIR);
+}
+
+static int parse_args(int argc, char **argv, struct options *o)
+{
+        static const struct option longopts[] = {{"config", required_argument, NULL, 'c'},
+                                                 {"test", no_argument, NULL, 't'},
+                                                 {"foreground", no_argument, NULL, 'f'},
+                                                 {"verbose", no_argument, NULL, 'v'},
+                                                 {"create-token", required_argument, NULL, 'T'},
+                                                 {"role", required_argument, NULL, 'R'},
+                                                 {"version", no_argument, NULL, 'V'},
+                                                 {"help", no_argument, NULL, 'h'},
+                                                 {NULL, 0, NULL, 0}};
+        int c;
+
+        while ((c = getopt_long(argc, argv, "c:tfvh", longopts, NULL)) != -1) {
+                switch (c) {
+                case 'c':
+                        o->config = optarg;
+                        break;
+                case 't':
+                        o->test = 1;
+                        break;
+                case 'f':
+                        o->foreground = 1;
+                        break;
+                case 'v':
+                        o->verbose = 1;
+                        break;
+                case 'T':
+                        o->token_name = optarg;
+                        break;
+                case 'R':
+                        o->token_role = optarg;
+                        break;
+                case 'V':
+                        printf("meterbox-server %s\n", MB_VERSION);
+                        exit(0);
+                case 'h':
+                        usage(stdout);
+                        exit(0);
+                default:
+                        usage(stderr);
+                        return -1;
+                }
+        }
+        if (optind < argc) {
+                fprintf(stderr, "meterbox-server: unexpected argument '%s'\n", argv[optind]);
+                return -1;
+        }
+        if (o->token_role && !o->token_name) {
+                fprintf(stderr, "meterbox-server: --role goes with --create-token NAME\n");
+                return -1;
+        }
+        return 0;
+}
+
+static struct srv_config *load_config(const char *path)
+{
+        mb_diag *d = mb_diag_new();
+        struct srv_config *cfg = srv_config_load(path, d);
+
+        if (cfg == NULL)
+                mb_diag_print(d, stderr);
+        mb_diag_free(d);
+        return cfg;
+}
+
+static int open_db(const struct srv_config *cfg, srv_db **db)
+{
+        char err[512];
+
+        if (srv_db_open_sqlite(cfg->db_path, cfg->busy_timeout_ms, db, err, sizeof(err)) < 0 ||
+            srv_schema_migrate(*db, err, sizeof(err)) < 0) {
+                mb_err_log("database %s: %s", cfg->db_path, err);
+                srv_db_close(*db);
+                *db = NULL;
+                return -1;
+        }
+        return 0;
+}
+
+static int create_token(const struct srv_config *cfg, const char *name, const char *role_name)
+{
+        unsigned role = srv_role_parse(role_name ? role_name : "admin");
+        char token[SRV_TOKEN_MAX];
+        srv_db *db;
+        int rc;
+
+        if (role != SRV_ROLE_ADMIN && role != SRV_ROLE_OPERATOR) {
+                fprintf(stderr, "meterbox-server: --role must be admin or operator (gateway "
+                                "tokens come from registering a gateway)\n");
+                return 2;
+        }
+        if (!srv_json_ident_ok(name)) {
+                fprintf(stderr, "meterbox-server: a token name may hold letters, digits, "
+                                "'-', '_' and '.'\n");
+                return 2;
+        }
+        if (open_db(cfg, &db) < 0)
+                return 2;
+        rc = srv_db_begin(db);
+        if (rc == MB_OK)
+                rc = srv_auth_create_token(db, name, role, 0, token);
+        if (rc == MB_OK)
+                rc = srv_db_commit(db);
+        if (rc < 0) {
+                srv_db_rollback(db);
+                fprintf(stderr, "meterbox-server: cannot create token '%s': %s\n", name,
+                        rc == MB_EEXIST ? "a token with that name exists" : srv_db_errmsg(db));
+        } else {
+                printf("%s\n", token);
+        }
+        srv_db_close(db);
+        return rc < 0 ? 2 : 0;
+}
+
+static void setup_signals(void)
+{
+        struct sigaction sa;
+
+        memset(&sa, 0, sizeof(sa));
+        sa.sa_handler = on_signal;
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGTERM, &sa, NULL);
+        sigaction(SIGINT, &sa, NULL);
+        signal(SIGPIPE, SIG_IGN);
+}
+
+/* Threads started from here on (libmicrohttpd's) never take the signals. */
+static void block_signals(int block)
+{
+        sigset_t set;
+
+        sigemptyset(&set);
+        sigaddset(&set, SIGTERM);
+        sigaddset(&set, SIGINT);
+        pthread_sigmask(block ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL);
+}
+
+static int run(const struct srv_config *cfg, int foreground)
+{
+        struct srv s = {.cfg = cfg};
+        struct srv_http *http;
+
+        pthread_mutex_init(&s.lock, NULL);
+        if (open_db(cfg, &s.db) < 0)
+                return 2;
+        s.tariffs = srv_tariff_cache_new();
+        if (!foreground && daemon(0, 0) < 0) {
+                mb_err_log("cannot detach: %m");
+                return 2;
+        }
+        setup_signals();
+        block_signals(1);
+        http = srv_http_start(&s);
+        block_signals(0);
+        if (http == NULL) {
+                srv_tariff_cache_free(s.tariffs);
+                srv_db_close(s.db);
+                return 2;
+        }
+        while (!got_stop) {
+                mb_sleep_ms(200);
+                srv_lock(&s);
+                srv_settle_tick(&s, mb_realtime_s());
+                srv_unlock(&s);
+        }
+        mb_notice("stopping");
+        srv_http_stop(http);
+        srv_tariff_cache_free(s.tariffs);
+        srv_db_close(s.db);
+        pthread_mutex_destroy(&s.lock);
+        return 0;
+}
+
+int main(int argc, char **argv)
+{
+        struct options o = {.config = MB_SYSCONF_DIR "/server.conf"};
+        struct srv_config *cfg;
+        int rc;
+
+        if (parse_args(argc, argv, &o) < 0)
+                return 2;
+        cfg = load_config(o.config);
+        if (cfg == NULL)
+                return o.test ? 1 : 2;
+        if (o.test) {
+                printf("%s: ok\n", o.config);
+                srv_config_free(cfg);
+                return 0;
+        }
+        mb_log_set_level(o.verbose ? MB_LOG_DEBUG : mb_log_level_parse(cfg->log_level));
+        if (cfg->log_syslog)
+                mb_log_open("meterbox-server");
+        if (cfg->timezone)
+                setenv("TZ", cfg->timezone, 1);
+        tzset();
+        if (o.token_name)
+                rc = create_token(cfg, o.token_name, o.token_role);
+        else
+                rc = run(cfg, o.foreground);
+        srv_config_free(cfg);
+        return rc;
+}

@@ -1,0 +1,47 @@
+/* The API: every endpoint, who may call it, and its handler (docs/api.md). */
+#include "srv.h"
+#include "srv_accounts.h"
+#include "srv_commands.h"
+#include "srv_ingest.h"
+#include "srv_settle.h"
+#include "srv_tariffs.h"
+#include "srv_topup.h"
+
+#define GW SRV_ROLE_GATEWAY
+
+const struct srv_route srv_routes[] = {
+    {"POST", "/api/v1/readings", srv_h_readings, GW | SRV_WRITE},
+
+    {"POST", "/api/v1/gateways", srv_h_gateway_register, SRV_WRITE},
+    {"GET", "/api/v1/gateways", srv_h_gateway_list, SRV_READ},
+    {"GET", "/api/v1/gateways/*", srv_h_gateway_show, GW | SRV_READ},
+
+    {"GET", "/api/v1/meters", srv_h_meter_list, SRV_READ},
+    {"GET", "/api/v1/meters/*", srv_h_meter_show, GW | SRV_READ},
+    {"PUT", "/api/v1/meters/*", srv_h_meter_bind, SRV_WRITE},
+    {"POST", "/api/v1/meters/*/commands", srv_h_command_issue, SRV_WRITE},
+    {"GET", "/api/v1/meters/*/commands", srv_h_command_list_meter, GW | SRV_READ},
+    {"GET", "/api/v1/commands", srv_h_command_list, SRV_READ},
+
+    {"POST", "/api/v1/accounts", srv_h_account_create, SRV_WRITE},
+    {"GET", "/api/v1/accounts", srv_h_account_list, SRV_READ},
+    {"GET", "/api/v1/accounts/*", srv_h_account_show, SRV_READ},
+    {"PATCH", "/api/v1/accounts/*", srv_h_account_update, SRV_WRITE},
+    {"PUT", "/api/v1/accounts/*/tariff", srv_h_tariff_assign, SRV_WRITE},
+    {"POST", "/api/v1/accounts/*/topups", srv_h_topup, SRV_WRITE},
+    {"POST", "/api/v1/accounts/*/refunds", srv_h_refund, SRV_WRITE},
+    {"POST", "/api/v1/accounts/*/adjustments", srv_h_adjustment, SRV_WRITE},
+    {"GET", "/api/v1/accounts/*/ledger", srv_h_ledger, SRV_READ},
+    {"GET", "/api/v1/accounts/*/bills", srv_h_bill_list, SRV_READ},
+    {"GET", "/api/v1/accounts/*/bills/*", srv_h_bill_show, SRV_READ},
+
+    {"POST", "/api/v1/tariffs", srv_h_tariff_load, SRV_WRITE},
+    {"GET", "/api/v1/tariffs", srv_h_tariff_list, SRV_READ},
+    {"GET", "/api/v1/tariffs/*", srv_h_tariff_show, SRV_READ},
+    {"GET", "/api/v1/tariffs/*/text", srv_h_tariff_text, GW | SRV_READ},
+
+    {"POST", "/api/v1/settlements", srv_h_settle, SRV_WRITE},
+    {"GET", "/api/v1/bills", srv_h_bills_month, SRV_READ},
+};
+
+const size_t srv_n_routes = sizeof(srv_routes) / sizeof(srv_routes[0]);

@@ -1,0 +1,208 @@
+/*
+ * Schema of server.db.  DDL is the one place the SQL dialect shows: the
+ * PostgreSQL backend will carry its own copy of these migrations (BIGINT for
+ * INTEGER, BIGSERIAL for INTEGER PRIMARY KEY); the DML of the business
+ * modules is shared.
+ *
+ * Money columns are fen, energy Wh, times UTC seconds, months "YYYY-MM".
+ */
+#include "srv_schema.h"
+
+#include <stdio.h>
+
+static const char *const migrations[] = {
+    /* 0 -> 1 */
+    "CREATE TABLE tokens ("
+    " id INTEGER PRIMARY KEY,"
+    " name TEXT NOT NULL UNIQUE,"
+    " role TEXT NOT NULL CHECK (role IN ('admin','operator','gateway')),"
+    " hash TEXT NOT NULL,"
+    " gateway_id INTEGER REFERENCES gateways(id),"
+    " created_at INTEGER NOT NULL,"
+    " revoked INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE gateways ("
+    " id INTEGER PRIMARY KEY,"
+    " name TEXT NOT NULL UNIQUE,"
+    " region TEXT NOT NULL DEFAULT '',"
+    " created_at INTEGER NOT NULL,"
+    " last_seen INTEGER,"
+    " events_upto INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE accounts ("
+    " id INTEGER PRIMARY KEY,"
+    " number TEXT NOT NULL UNIQUE,"
+    " holder TEXT NOT NULL DEFAULT '',"
+    " address TEXT NOT NULL DEFAULT '',"
+    " region TEXT NOT NULL DEFAULT '',"
+    " mode TEXT NOT NULL CHECK (mode IN ('prepaid','monthly')),"
+    " state TEXT NOT NULL CHECK (state IN ('active','suspended','closed')),"
+    " protected INTEGER NOT NULL DEFAULT 0,"
+    " balance_fen INTEGER NOT NULL DEFAULT 0,"
+    " alarm1_fen INTEGER NOT NULL, alarm2_fen INTEGER NOT NULL,"
+    " credit_limit_fen INTEGER NOT NULL, reconnect_fen INTEGER NOT NULL,"
+    " created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);"
+    "CREATE INDEX accounts_region ON accounts(region, state);"
+    "CREATE TABLE meters ("
+    " id INTEGER PRIMARY KEY,"
+    " address TEXT NOT NULL UNIQUE,"
+    " gateway_id INTEGER NOT NULL REFERENCES gateways(id),"
+    " account_id INTEGER UNIQUE REFERENCES accounts(id),"
+    " high_seq INTEGER NOT NULL DEFAULT 0,"
+    " last_ts INTEGER, last_import_wh INTEGER,"
+    " bound_at INTEGER NOT NULL);"
+    "CREATE INDEX meters_gateway ON meters(gateway_id);"
+    "CREATE TABLE readings ("
+    " meter_id INTEGER NOT NULL,"
+    " seq INTEGER NOT NULL,"
+    " ts INTEGER NOT NULL,"
+    " kind TEXT NOT NULL,"
+    " quality INTEGER NOT NULL,"
+    " import_wh INTEGER,"
+    " rates TEXT,"
+    " frozen_import_wh INTEGER, frozen_time INTEGER,"
+    " body TEXT NOT NULL,"
+    " stored_at INTEGER NOT NULL,"
+    " PRIMARY KEY (meter_id, seq)) WITHOUT ROWID;"
+    "CREATE INDEX readings_boundary ON readings(meter_id, ts) WHERE kind = 'boundary';"
+    "CREATE INDEX readings_frozen ON readings(meter_id, frozen_time)"
+    " WHERE frozen_time IS NOT NULL;"
+    "CREATE TABLE events ("
+    " gateway_id INTEGER NOT NULL,"
+    " id INTEGER NOT NULL,"
+    " meter_id INTEGER,"
+    " ts INTEGER NOT NULL,"
+    " type TEXT NOT NULL,"
+    " reason TEXT,"
+    " body TEXT NOT NULL,"
+    " stored_at INTEGER NOT NULL,"
+    " PRIMARY KEY (gateway_id, id));"
+    "CREATE INDEX events_meter ON events(meter_id, ts);"
+    "CREATE TABLE tariffs ("
+    " id INTEGER PRIMARY KEY,"
+    " tariff_id TEXT NOT NULL,"
+    " hash TEXT NOT NULL,"
+    " name TEXT NOT NULL, currency TEXT NOT NULL,"
+    " text TEXT NOT NULL,"
+    " loaded_at INTEGER NOT NULL, loaded_by TEXT NOT NULL,"
+    " UNIQUE (tariff_id, hash));"
+    "CREATE TABLE account_tariffs ("
+    " account_id INTEGER NOT NULL REFERENCES accounts(id),"
+    " effective_from INTEGER NOT NULL,"
+    " effective_date TEXT NOT NULL,"
+    " tariff_id TEXT NOT NULL,"
+    " assigned_at INTEGER NOT NULL, assigned_by TEXT NOT NULL,"
+    " PRIMARY KEY (account_id, effective_from));"
+    "CREATE TABLE ledger ("
+    " id INTEGER PRIMARY KEY,"
+    " account_id INTEGER NOT NULL REFERENCES accounts(id),"
+    " ts INTEGER NOT NULL,"
+    " kind TEXT NOT NULL,"
+    " amount_fen INTEGER NOT NULL,"
+    " balance_after_fen INTEGER NOT NULL,"
+    " month TEXT,"
+    " reference TEXT,"
+    " reason TEXT,"
+    " by_name TEXT NOT NULL);"
+    "CREATE INDEX ledger_account ON ledger(account_id, id);"
+    "CREATE INDEX ledger_month ON ledger(account_id, month, kind);"
+    "CREATE TABLE payments ("
+    " reference TEXT PRIMARY KEY,"
+    " kind TEXT NOT NULL,"
+    " account_id INTEGER NOT NULL,"
+    " amount_fen INTEGER NOT NULL,"
+    " ledger_id INTEGER NOT NULL);"
+    "CREATE TABLE charge_state ("
+    " account_id INTEGER PRIMARY KEY REFERENCES accounts(id),"
+    " meter_id INTEGER NOT NULL,"
+    " month TEXT NOT NULL,"
+    " acc TEXT NOT NULL,"
+    " charged_fen INTEGER NOT NULL,"
+    " tier_start INTEGER NOT NULL, tier_used_wh INTEGER NOT NULL,"
+    " ref_seq INTEGER NOT NULL, ref_ts INTEGER NOT NULL, ref_import_wh INTEGER NOT NULL,"
+    " ref_rates TEXT);"
+    "CREATE TABLE bills ("
+    " account_id INTEGER NOT NULL REFERENCES accounts(id),"
+    " month TEXT NOT NULL,"
+    " meter_id INTEGER,"
+    " state TEXT NOT NULL CHECK (state IN ('held','settled')),"
+    " mode TEXT NOT NULL,"
+    " tariff_id TEXT, tariff_hash TEXT,"
+    " from_ts INTEGER, to_ts INTEGER,"
+    " from_import_wh INTEGER, to_import_wh INTEGER,"
+    " energy_wh INTEGER, total_fen INTEGER,"
+    " lines TEXT,"
+    " flags TEXT NOT NULL,"
+    " prev_wh INTEGER, prev_fen INTEGER, last_year_wh INTEGER, last_year_fen INTEGER,"
+    " charged_fen INTEGER, posted_fen INTEGER, ledger_id INTEGER,"
+    " created_at INTEGER NOT NULL, settled_at INTEGER,"
+    " PRIMARY KEY (account_id, month));"
+    "CREATE INDEX bills_state ON bills(state, month);"
+    "CREATE TABLE commands ("
+    " id INTEGER PRIMARY KEY,"
+    " meter_id INTEGER NOT NULL REFERENCES meters(id),"
+    " op TEXT NOT NULL CHECK (op IN ('trip','close','protect','unprotect')),"
+    " reason TEXT NOT NULL,"
+    " by_name TEXT NOT NULL,"
+    " issued_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,"
+    " state TEXT NOT NULL CHECK (state IN ('pending','delivered','done','failed')),"
+    " relay TEXT,"
+    " updated_at INTEGER NOT NULL);"
+    "CREATE INDEX commands_meter ON commands(meter_id, state);"
+    "CREATE TABLE audit ("
+    " id INTEGER PRIMARY KEY,"
+    " ts INTEGER NOT NULL,"
+    " token TEXT NOT NULL,"
+    " method TEXT NOT NULL,"
+    " path TEXT NOT NULL,"
+    " status INTEGER NOT NULL,"
+    " body TEXT);",
+};
+
+#define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+int srv_schema_latest(void)
+{
+        return N_MIGRATIONS;
+}
+
+static int current_version(srv_db *db, int64_t *v)
+{
+        int rc = srv_db_exec_script(
+            db, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
+
+        if (rc < 0)
+                return rc;
+        *v = 0;
+        rc = srv_db_query_i64(db, v, "SELECT max(version) FROM schema_version", "");
+        return rc < 0 ? rc : MB_OK;
+}
+
+int srv_schema_migrate(srv_db *db, char *err, size_t errlen)
+{
+        int64_t v;
+        int rc = srv_db_begin(db);
+
+        if (rc == MB_OK)
+                rc = current_version(db, &v);
+        if (rc == MB_OK && v > N_MIGRATIONS) {
+                snprintf(err, errlen, "database schema version %lld is newer than this server (%d)",
+                         (long long)v, N_MIGRATIONS);
+                srv_db_rollback(db);
+                return MB_ESTATE;
+        }
+        for (; rc == MB_OK && v < N_MIGRATIONS; v++) {
+                rc = srv_db_exec_script(db, migrations[v]);
+                if (rc == MB_OK)
+                        rc = srv_db_exec_args(db, "DELETE FROM schema_version", "");
+                if (rc >= 0)
+                        rc = srv_db_exec_args(
+                            db, "INSERT INTO schema_version (version) VALUES ($1)", "i", v + 1);
+                rc = rc < 0 ? rc : MB_OK;
+        }
+        if (rc == MB_OK)
+                rc = srv_db_commit(db);
+        if (rc < 0) {
+                snprintf(err, errlen, "schema migration: %s", srv_db_errmsg(db));
+                srv_db_rollback(db);
+        }
+        return rc;
+}

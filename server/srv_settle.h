@@ -1,0 +1,48 @@
+/*
+ * Month close: for each account, the bill of a natural month (configured
+ * zone) from its meter's boundary readings, compared with earlier months,
+ * posted to the ledger, and a trip queued when the balance is then below the
+ * credit limit.
+ *
+ * Idempotent by (account, month): a settled bill is never recomputed or
+ * posted again.  Each account-month settles in its own transaction, so a
+ * crash in the middle of a close leaves every account either settled or not,
+ * and running the close again finishes the rest.  A month with missing data
+ * is held (a bill row with state "held" and its flags) and settles when the
+ * data arrives (srv_settle_held, called after ingest and by the schedule).
+ *
+ * Boundaries: r0 is the first boundary reading at or after the month start
+ * (and before the next month start), r1 the first at or after the next month
+ * start (and before the one after).  Where one is missing, a reading whose
+ * meter froze its register (frozen_time) in the same window stands in.
+ */
+#ifndef SRV_SETTLE_H
+#define SRV_SETTLE_H
+
+#include "srv.h"
+
+struct srv_settle_summary {
+        int settled, held, already, skipped, failed;
+        json_object *bills; /* array of {account, state, total_fen, flags}; owned */
+};
+
+/* Settle month for every account with a meter.  MB_EINVAL for a bad month,
+ * MB_ESTATE when the month has not ended yet, else MB_OK (per-account
+ * failures are counted and logged). */
+int srv_settle_month(struct srv *s, srv_db *db, const char *month, const char *by,
+                     struct srv_settle_summary *sum);
+
+/* Settle the held months of account_id (0: of every account). */
+void srv_settle_held(struct srv *s, srv_db *db, int64_t account_id);
+
+/* Scheduled close: when the configured day and time of this month have
+ * passed and it has not run this month, settle the previous month; retry
+ * held months hourly.  Call about once a second, under srv->lock. */
+void srv_settle_tick(struct srv *s, int64_t now);
+
+void srv_h_settle(struct srv_req *rq, struct srv_resp *rs);
+void srv_h_bill_list(struct srv_req *rq, struct srv_resp *rs);
+void srv_h_bill_show(struct srv_req *rq, struct srv_resp *rs);
+void srv_h_bills_month(struct srv_req *rq, struct srv_resp *rs);
+
+#endif

@@ -1,0 +1,177 @@
+#include "srv_snapshot.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "mb_tariff_wire.h"
+#include "mb_time.h"
+#include "srv_charge.h"
+#include "srv_commands.h"
+#include "srv_month.h"
+#include "srv_tariffs.h"
+
+struct meter_row {
+        char address[64], number[72], mode[16];
+        int64_t account_id, balance, alarm1, alarm2, credit, reconnect;
+        int has_account, protect;
+};
+
+static int load_meter(srv_db *db, int64_t meter_id, struct meter_row *m)
+{
+        srv_stmt *st = NULL;
+        int rc = srv_db_query(db, &st,
+                              "SELECT m.address, a.id, a.number, a.mode, a.protected,"
+                              " a.balance_fen, a.alarm1_fen, a.alarm2_fen, a.credit_limit_fen,"
+                              " a.reconnect_fen FROM meters m"
+                              " LEFT JOIN accounts a ON a.id = m.account_id WHERE m.id = $1",
+                              "i", meter_id);
+
+        memset(m, 0, sizeof(*m));
+        if (rc >= 0 && (rc = srv_stmt_step(st)) == SRV_DB_ROW) {
+                snprintf(m->address, sizeof(m->address), "%s", srv_stmt_text(st, 0));
+                m->has_account = !srv_stmt_is_null(st, 1);
+                if (m->has_account) {
+                        m->account_id = srv_stmt_i64(st, 1);
+                        snprintf(m->number, sizeof(m->number), "%s", srv_stmt_text(st, 2));
+                        snprintf(m->mode, sizeof(m->mode), "%s", srv_stmt_text(st, 3));
+                        m->protect = (int)srv_stmt_i64(st, 4);
+                        m->balance = srv_stmt_i64(st, 5);
+                        m->alarm1 = srv_stmt_i64(st, 6);
+                        m->alarm2 = srv_stmt_i64(st, 7);
+                        m->credit = srv_stmt_i64(st, 8);
+                        m->reconnect = srv_stmt_i64(st, 9);
+                }
+        }
+        srv_stmt_done(st);
+        return rc < 0 ? rc : (rc == SRV_DB_ROW ? MB_OK : MB_ENOENT);
+}
+
+static json_object *rates_json(const mb_tariff_reading *r)
+{
+        json_object *a = json_object_new_array();
+
+        for (int i = 0; i < MB_RATES; i++)
+                json_object_array_add(a, json_object_new_int64(r->rate_wh[i]));
+        return a;
+}
+
+/* ref, tier and acc from the charge state (null / empty month when none). */
+static int add_charge(struct srv *s, srv_db *db, const struct meter_row *m, json_object *o)
+{
+        struct srv_charge_state cs;
+        char month[8], id[72], hash[72];
+        const mb_tariff *t;
+        int rc = srv_charge_load(db, m->account_id, &cs);
+
+        if (rc == MB_OK && cs.exists) {
+                json_object *ref = json_object_new_object(), *tier = json_object_new_object();
+
+                srv_jadd_i64(ref, "seq", cs.ref_seq);
+                srv_jadd_i64(ref, "t", cs.ref.t);
+                srv_jadd_i64(ref, "import_wh", cs.ref.import_wh);
+                if (cs.ref.has_rates)
+                        json_object_object_add(ref, "rate_wh", rates_json(&cs.ref));
+                json_object_object_add(o, "ref", ref);
+                srv_jadd_i64(tier, "period_start", cs.pos.period_start);
+                srv_jadd_i64(tier, "used_wh", cs.pos.used_wh);
+                json_object_object_add(o, "tier", tier);
+                json_object_object_add(o, "acc", mb_tariff_wire_acc(cs.acc, cs.month));
+        } else if (rc == MB_OK) {
+                json_object_object_add(o, "ref", NULL);
+                json_object_object_add(o, "tier", NULL);
+                srv_month_of(mb_realtime_s(), month);
+                json_object_object_add(o, "acc", mb_tariff_wire_acc(cs.acc, month));
+        }
+        srv_charge_fini(&cs);
+        if (rc < 0)
+                return rc;
+        rc = srv_tariff_for_account(s, db, m->account_id, mb_realtime_s(), &t, id, hash);
+        if (rc > 0) {
+                json_object *tj = json_object_new_object();
+
+                srv_jadd_str(tj, "id", id);
+                srv_jadd_str(tj, "hash", hash);
+                json_object_object_add(o, "tariff", tj);
+        } else if (rc == 0) {
+                json_object_object_add(o, "tariff", NULL);
+        }
+        return rc < 0 ? rc : MB_OK;
+}
+
+int srv_snapshot_meter(struct srv *s, srv_db *db, int64_t meter_id, int deliver, json_object **out)
+{
+        struct meter_row m;
+        json_object *o, *th, *cmds = NULL;
+        int rc = load_meter(db, meter_id, &m);
+
+        if (rc < 0)
+                return rc;
+        o = json_object_new_object();
+        srv_jadd_str(o, "meter", m.address);
+        if (!m.has_account) {
+                json_object_object_add(o, "account", NULL);
+        } else {
+                srv_jadd_str(o, "account", m.number);
+                srv_jadd_str(o, "mode", m.mode);
+                srv_jadd_bool(o, "protected", m.protect);
+                srv_jadd_i64(o, "balance_fen", m.balance);
+                rc = add_charge(s, db, &m, o);
+                th = json_object_new_object();
+                srv_jadd_i64(th, "alarm1_fen", m.alarm1);
+                srv_jadd_i64(th, "alarm2_fen", m.alarm2);
+                srv_jadd_i64(th, "credit_limit_fen", m.credit);
+                srv_jadd_i64(th, "reconnect_fen", m.reconnect);
+                json_object_object_add(o, "thresholds", th);
+        }
+        if (rc >= 0)
+                rc = deliver ? srv_commands_for_meter(db, meter_id, &cmds) : MB_OK;
+        if (rc >= 0 && !deliver) {
+                /* a look, not a sync: list without marking delivered */
+                cmds = json_object_new_array();
+        }
+        if (rc < 0) {
+                json_object_put(o);
+                return rc;
+        }
+        json_object_object_add(o, "commands", cmds);
+        *out = o;
+        return MB_OK;
+}
+
+int srv_snapshot_gateway(struct srv *s, srv_db *db, int64_t gateway_id, int deliver,
+                         json_object **out)
+{
+        json_object *a = json_object_new_array();
+        int64_t ids[512];
+        size_t n = 0;
+        int64_t after = 0;
+        int rc = MB_OK;
+
+        /* in pages, so no statement stays open while the snapshots query */
+        do {
+                srv_stmt *st = NULL;
+
+                n = 0;
+                rc = srv_db_query(db, &st,
+                                  "SELECT id FROM meters WHERE gateway_id = $1 AND id > $2"
+                                  " ORDER BY id LIMIT 512",
+                                  "ii", gateway_id, after);
+                while (rc >= 0 && (rc = srv_stmt_step(st)) == SRV_DB_ROW)
+                        ids[n++] = srv_stmt_i64(st, 0);
+                srv_stmt_done(st);
+                for (size_t i = 0; rc >= 0 && i < n; i++) {
+                        json_object *m;
+
+                        rc = srv_snapshot_meter(s, db, ids[i], deliver, &m);
+                        if (rc >= 0)
+                                json_object_array_add(a, m);
+                        after = ids[i];
+                }
+        } while (rc >= 0 && n == 512);
+        if (rc < 0) {
+                json_object_put(a);
+                return rc;
+        }
+        *out = a;
+        return MB_OK;
+}

@@ -1,0 +1,33 @@
+/*
+ * Tariffs on the server: stored as canonical text (mb_tariff_to_text) with
+ * its SHA-256, parsed once per distinct text into a cache, and assigned to
+ * accounts with an effective date.  The latest text loaded for a tariff id is
+ * the one in force; the versions inside the text carry the dates.
+ *
+ * Callers hold srv->lock (the cache lives under it).  Returned tariffs are
+ * owned by the cache and live as long as the server.
+ */
+#ifndef SRV_TARIFFS_H
+#define SRV_TARIFFS_H
+
+#include "srv.h"
+#include "mb_tariff.h"
+#include "srv_token.h"
+
+struct srv_tariff_cache *srv_tariff_cache_new(void);
+void srv_tariff_cache_free(struct srv_tariff_cache *c);
+
+/* The tariff in force for account at UTC time `at`: its parsed form, id and
+ * hash (id[72], hash[65]).  Returns 1, 0 when no tariff is assigned by then,
+ * or an error. */
+int srv_tariff_for_account(struct srv *s, srv_db *db, int64_t account_id, int64_t at,
+                           const mb_tariff **t, char *id, char *hash);
+
+/* Handlers (routes in srv_routes.c). */
+void srv_h_tariff_load(struct srv_req *rq, struct srv_resp *rs);
+void srv_h_tariff_list(struct srv_req *rq, struct srv_resp *rs);
+void srv_h_tariff_show(struct srv_req *rq, struct srv_resp *rs);
+void srv_h_tariff_text(struct srv_req *rq, struct srv_resp *rs);
+void srv_h_tariff_assign(struct srv_req *rq, struct srv_resp *rs);
+
+#endif

@@ -1,0 +1,197 @@
+#include "srv_topup.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "srv_accounts.h"
+#include "srv_ledger.h"
+
+#define MAX_AMOUNT ((int64_t)1000000000000) /* 10^10 yuan: anything beyond is a typo */
+
+struct money_req {
+        const char *kind; /* SRV_LEDGER_* */
+        int sign;         /* +1 credit, -1 debit, 0 signed amount (adjustment) */
+        int need_reference;
+        int need_reason;
+};
+
+static json_object *entry_json(srv_db *db, int64_t ledger_id)
+{
+        srv_stmt *st = NULL;
+        json_object *o = NULL;
+
+        if (srv_db_query(db, &st, "SELECT " SRV_LEDGER_COLUMNS " FROM ledger WHERE id = $1", "i",
+                         ledger_id) >= 0 &&
+            srv_stmt_step(st) == SRV_DB_ROW)
+                o = srv_ledger_row_json(st);
+        srv_stmt_done(st);
+        return o;
+}
+
+/* An earlier payment with this reference: 1 (*ledger_id; 409 in e when it
+ * differs), 0 none, or error. */
+static int earlier(srv_db *db, const char *reference, const char *kind, int64_t account_id,
+                   int64_t amount, int64_t *ledger_id, struct srv_err *e)
+{
+        srv_stmt *st = NULL;
+        int rc = srv_db_query(db, &st,
+                              "SELECT kind, account_id, amount_fen, ledger_id FROM payments"
+                              " WHERE reference = $1",
+                              "t", reference);
+
+        if (rc >= 0 && (rc = srv_stmt_step(st)) == SRV_DB_ROW) {
+                if (strcmp(srv_stmt_text(st, 0), kind) != 0 || srv_stmt_i64(st, 1) != account_id ||
+                    srv_stmt_i64(st, 2) != amount) {
+                        srv_err_set(e, 409, "conflict", "reference",
+                                    "reference '%s' was already used for a %s of %lld fen%s",
+                                    reference, srv_stmt_text(st, 0), (long long)srv_stmt_i64(st, 2),
+                                    srv_stmt_i64(st, 1) != account_id ? " to another account" : "");
+                        rc = MB_EEXIST;
+                } else {
+                        *ledger_id = srv_stmt_i64(st, 3);
+                        rc = 1;
+                }
+        }
+        srv_stmt_done(st);
+        return rc;
+}
+
+static int post_money(struct srv_req *rq, const struct money_req *m, int64_t account_id,
+                      int64_t amount, const char *reference, const char *reason, int64_t *ledger_id,
+                      int *duplicate, struct srv_err *e)
+{
+        struct srv_ledger_entry le = {.kind = m->kind,
+                                      .amount_fen = amount,
+                                      .reference = reference,
+                                      .reason = reason,
+                                      .by = rq->auth.name};
+        int rc = srv_db_begin(rq->db);
+
+        *duplicate = 0;
+        if (rc == MB_OK && reference) {
+                rc = earlier(rq->db, reference, m->kind, account_id, amount, ledger_id, e);
+                if (rc == 1) {
+                        *duplicate = 1;
+                        return srv_db_rollback(rq->db);
+                }
+        }
+        if (rc >= 0)
+                rc = srv_ledger_post(rq->db, account_id, &le, ledger_id, NULL);
+        if (rc >= 0 && reference)
+                rc = srv_db_exec_args(rq->db,
+                                      "INSERT INTO payments (reference, kind, account_id,"
+                                      " amount_fen, ledger_id) VALUES ($1, $2, $3, $4, $5)",
+                                      "ttiii", reference, m->kind, account_id, amount, *ledger_id);
+        if (rc >= 0)
+                rc = srv_db_commit(rq->db);
+        if (rc < 0)
+                srv_db_rollback(rq->db);
+        return rc < 0 ? rc : MB_OK;
+}
+
+static void money(struct srv_req *rq, struct srv_resp *rs, const struct money_req *m)
+{
+        static const char *const keys[] = {"amount_fen", "reference", "reason", NULL};
+        const char *reference = NULL, *reason = NULL;
+        int64_t amount, account_id, ledger_id = 0;
+        struct srv_err e = {0};
+        json_object *b, *o;
+        int rc, dup;
+
+        if (srv_json_parse_object(rq->body, rq->body_len, &b, &e) < 0) {
+                srv_reply_error(rs, &e);
+                return;
+        }
+        if (srv_json_known_keys(b, keys, "", &e) < 0 ||
+            srv_json_int(b, "amount_fen", "", 1, m->sign ? 0 : -MAX_AMOUNT, MAX_AMOUNT, &amount,
+                         &e) < 0 ||
+            srv_json_string(b, "reference", "", m->need_reference, 128, &reference, &e) < 0 ||
+            srv_json_string(b, "reason", "", m->need_reason, 512, &reason, &e) < 0) {
+                srv_reply_error(rs, &e);
+                goto out;
+        }
+        if (amount == 0) {
+                srv_reply_errorf(rs, 400, "out_of_range", "amount_fen",
+                                 "'amount_fen' must not be zero");
+                goto out;
+        }
+        rc = srv_account_id(rq->db, rq->params.v[0], &account_id);
+        if (rc == 0) {
+                srv_reply_errorf(rs, 404, "not_found", "", "no account '%s'", rq->params.v[0]);
+                goto out;
+        }
+        if (rc > 0)
+                rc = post_money(rq, m, account_id, m->sign ? m->sign * amount : amount, reference,
+                                reason, &ledger_id, &dup, &e);
+        if (rc == MB_EEXIST && e.status) {
+                srv_reply_error(rs, &e);
+                goto out;
+        }
+        if (rc < 0) {
+                srv_reply_db_error(rs, rq, rc);
+                goto out;
+        }
+        o = json_object_new_object();
+        srv_jadd_str(o, "account", rq->params.v[0]);
+        srv_jadd_bool(o, "duplicate", dup);
+        json_object_object_add(o, "entry", entry_json(rq->db, ledger_id));
+        srv_reply_json(rs, dup ? 200 : 201, o);
+out:
+        json_object_put(b);
+}
+
+void srv_h_topup(struct srv_req *rq, struct srv_resp *rs)
+{
+        static const struct money_req m = {SRV_LEDGER_TOPUP, 1, 1, 0};
+
+        money(rq, rs, &m);
+}
+
+void srv_h_refund(struct srv_req *rq, struct srv_resp *rs)
+{
+        static const struct money_req m = {SRV_LEDGER_REFUND, -1, 0, 1};
+
+        money(rq, rs, &m);
+}
+
+void srv_h_adjustment(struct srv_req *rq, struct srv_resp *rs)
+{
+        static const struct money_req m = {SRV_LEDGER_ADJUST, 0, 0, 1};
+
+        money(rq, rs, &m);
+}
+
+void srv_h_ledger(struct srv_req *rq, struct srv_resp *rs)
+{
+        int64_t id, bal = 0;
+        json_object *a, *o;
+        srv_stmt *st = NULL;
+        int rc = srv_account_id(rq->db, rq->params.v[0], &id);
+
+        if (rc == 0) {
+                srv_reply_errorf(rs, 404, "not_found", "", "no account '%s'", rq->params.v[0]);
+                return;
+        }
+        if (rc > 0)
+                rc = srv_db_query_i64(rq->db, &bal,
+                                      "SELECT balance_fen FROM accounts WHERE id = $1", "i", id);
+        a = json_object_new_array();
+        if (rc >= 0)
+                rc = srv_db_query(rq->db, &st,
+                                  "SELECT " SRV_LEDGER_COLUMNS " FROM ledger WHERE account_id = $1"
+                                  " ORDER BY id",
+                                  "i", id);
+        while (rc >= 0 && (rc = srv_stmt_step(st)) == SRV_DB_ROW)
+                json_object_array_add(a, srv_ledger_row_json(st));
+        srv_stmt_done(st);
+        if (rc < 0) {
+                json_object_put(a);
+                srv_reply_db_error(rs, rq, rc);
+                return;
+        }
+        o = json_object_new_object();
+        srv_jadd_str(o, "account", rq->params.v[0]);
+        srv_jadd_i64(o, "balance_fen", bal);
+        json_object_object_add(o, "entries", a);
+        srv_reply_json(rs, 200, o);
+}

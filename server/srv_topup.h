@@ -1,0 +1,16 @@
+/*
+ * Money in and out by hand: top-ups (idempotent by payment reference),
+ * refunds and adjustments (each its own ledger entry with a reason; also
+ * idempotent when given a reference), and the ledger listing.
+ */
+#ifndef SRV_TOPUP_H
+#define SRV_TOPUP_H
+
+#include "srv.h"
+
+void srv_h_topup(struct srv_req *rq, struct srv_resp *rs);
+void srv_h_refund(struct srv_req *rq, struct srv_resp *rs);
+void srv_h_adjustment(struct srv_req *rq, struct srv_resp *rs);
+void srv_h_ledger(struct srv_req *rq, struct srv_resp *rs);
+
+#endif

@@ -1,0 +1,16 @@
+# Integration tests of meterbox-server: a real server on loopback, driven by
+# curl and meterboxctl.
+set(_mb_srv_env
+  MB_SERVER=$<TARGET_FILE:meterbox-server>
+  MB_CTL=$<TARGET_FILE:meterboxctl>
+  MB_SRC=${CMAKE_SOURCE_DIR})
+
+function(mb_add_server_test name script)
+  add_test(NAME ${name} COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/${script})
+  set_tests_properties(${name} PROPERTIES ENVIRONMENT "${_mb_srv_env}" TIMEOUT 300 ${ARGN})
+endfunction()
+
+mb_add_server_test(server_check_configs server_check_configs.sh)
+mb_add_server_test(server_flow server_flow.sh)
+mb_add_server_test(server_auth server_auth.sh)
+mb_add_server_test(server_kill9 server_kill9.sh)

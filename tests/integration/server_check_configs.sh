@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# meterbox-server -t: the example config passes; bad ones fail with file:line.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/server_lib.sh"
+
+"$MB_SERVER" -t -c "$MB_SRC/etc/server.conf" >/dev/null || fail "etc/server.conf does not check"
+pass "etc/server.conf checks"
+check_bad() { # NAME CONTENT EXPECTED-MESSAGE
+  printf '%s\n' "$2" >"$T/$1.conf"
+  if "$MB_SERVER" -t -c "$T/$1.conf" >"$T/out" 2>&1; then fail "$1 accepted"; fi
+  grep -q "$T/$1.conf:[0-9]*: .*$3" "$T/out" || fail "$1: expected '$3' with file:line, got: $(cat "$T/out")"
+  pass "$1 rejected with file:line"
+}
+check_bad unknown-key 'listen = { port = 1; bogus = 2; };' "unknown key 'bogus'"
+check_bad wrong-type 'listen = { port = "80"; };' "'port' must be an integer"
+check_bad bad-zone 'timezone = "Mars/Olympus";' "unknown time zone"
+check_bad bad-ratio 'settlement = { jump_ratio = 3.0; };' "jump_ratio"
+check_bad bad-time 'settlement = { time = "25:00"; };' "HH:MM"
+check_bad syntax 'listen = { port = 1 ' "syntax error"
+"$MB_SERVER" --version | grep -q '^meterbox-server ' || fail "--version"
+"$MB_SERVER" --help | grep -q -- '--create-token' || fail "--help"
+pass "--version and --help"

@@ -1,0 +1,5 @@
+# Unit tests of meterbox-server's pure modules.
+mb_add_unit_test(test_srv_token unit/test_srv_token.c LIBS server_core)
+mb_add_unit_test(test_srv_router unit/test_srv_router.c LIBS server_core)
+mb_add_unit_test(test_srv_batch unit/test_srv_batch.c LIBS server_core)
+mb_add_unit_test(test_srv_settle unit/test_srv_settle.c LIBS server_core)

@@ -1,0 +1,186 @@
+/* meterboxctl bill | settle | command: bills, the month close, relay commands. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl_client.h"
+#include "meterboxctl.h"
+
+static const struct ctl_col bill_list_cols[] = {
+    {"ACCOUNT", "account", 's'},   {"MONTH", "month", 's'},   {"STATE", "state", 's'},
+    {"MODE", "mode", 's'},         {"KWH", "energy_wh", 'k'}, {"TOTAL", "total_fen", 'y'},
+    {"POSTED", "posted_fen", 'y'}, {"FLAGS", "flags", 'j'},
+};
+static const struct ctl_col bill_cols[] = {
+    {"account", "account", 's'},
+    {"month", "month", 's'},
+    {"state", "state", 's'},
+    {"mode", "mode", 's'},
+    {"meter", "meter", 's'},
+    {"tariff", "tariff", 's'},
+    {"from", "from_ts", 't'},
+    {"to", "to_ts", 't'},
+    {"register from kWh", "from_import_wh", 'k'},
+    {"register to kWh", "to_import_wh", 'k'},
+    {"energy kWh", "energy_wh", 'k'},
+    {"total", "total_fen", 'y'},
+    {"charged before", "charged_fen", 'y'},
+    {"posted", "posted_fen", 'y'},
+    {"vs last month kWh", "change_wh", 'k'},
+    {"vs last month", "change_fen", 'y'},
+    {"vs last year kWh", "change_year_wh", 'k'},
+    {"vs last year", "change_year_fen", 'y'},
+    {"flags", "flags", 'j'},
+};
+static const struct ctl_col line_cols[] = {
+    {"KIND", "kind", 's'}, {"TIER", "tier", 's'},       {"RATE", "rate", 's'},
+    {"KWH", "qty", 'k'},   {"PRICE/1E4", "price", 's'}, {"AMOUNT", "fen", 'y'},
+};
+
+static const char bill_help[] = "usage: meterboxctl bill list NUMBER\n"
+                                "       meterboxctl bill show NUMBER YYYY-MM\n"
+                                "       meterboxctl bill month YYYY-MM [--state held|settled]\n";
+
+int mbctl_bill(int argc, char **argv)
+{
+        static const char *const opts[] = {"state", NULL};
+        struct ctl_args a;
+        char path[512];
+        const char *sub;
+
+        if (ctl_args_parse(argc, argv, &a))
+                return 2;
+        if (a.help)
+                return ctl_usage(bill_help, 0);
+        sub = a.npos ? a.pos[0] : "";
+        if (ctl_opts_only(&a, opts))
+                return 2;
+        if (strcmp(sub, "list") == 0 && a.npos == 2) {
+                if (ctl_path(path, sizeof(path), "/api/v1/accounts/%s/bills", a.pos[1]))
+                        return 1;
+                return ctl_call_show(&a, "GET", path, NULL, "bills", bill_list_cols,
+                                     CTL_NCOLS(bill_list_cols));
+        }
+        if (strcmp(sub, "month") == 0 && a.npos == 2) {
+                snprintf(path, sizeof(path), "/api/v1/bills?month=%.7s%s%.16s", a.pos[1],
+                         ctl_opt(&a, "state") ? "&state=" : "",
+                         ctl_opt(&a, "state") ? ctl_opt(&a, "state") : "");
+                return ctl_call_show(&a, "GET", path, NULL, "bills", bill_list_cols,
+                                     CTL_NCOLS(bill_list_cols));
+        }
+        if (strcmp(sub, "show") == 0 && a.npos == 3) {
+                json_object *o, *lines;
+                char *acc = ctl_escape(a.pos[1]);
+                int rc;
+
+                snprintf(path, sizeof(path), "/api/v1/accounts/%s/bills/%.7s", acc ? acc : "",
+                         a.pos[2]);
+                free(acc);
+                rc = ctl_call(&a, "GET", path, NULL, 0, &o, NULL);
+                if (rc || a.json)
+                        return rc ? rc : ctl_show(&a, o, NULL, NULL, 0);
+                ctl_print_fields(o, bill_cols, CTL_NCOLS(bill_cols));
+                if (json_object_object_get_ex(o, "lines", &lines) && lines) {
+                        printf("\n");
+                        ctl_print_table(lines, line_cols, CTL_NCOLS(line_cols));
+                }
+                json_object_put(o);
+                return 0;
+        }
+        return ctl_usage(bill_help, 2);
+}
+
+int mbctl_settle(int argc, char **argv)
+{
+        static const struct ctl_col cols[] = {
+            {"ACCOUNT", "account", 's'}, {"STATE", "state", 's'},       {"KWH", "energy_wh", 'k'},
+            {"TOTAL", "total_fen", 'y'}, {"POSTED", "posted_fen", 'y'}, {"FLAGS", "flags", 'j'}};
+        static const char help[] = "usage: meterboxctl settle YYYY-MM\n"
+                                   "Close a month: bill every account (again is harmless).\n";
+        struct ctl_args a;
+        json_object *b, *o;
+        int rc;
+
+        if (ctl_args_parse(argc, argv, &a))
+                return 2;
+        if (a.help)
+                return ctl_usage(help, 0);
+        if (a.npos != 1 || ctl_opts_only(&a, NULL))
+                return ctl_usage(help, 2);
+        b = json_object_new_object();
+        json_object_object_add(b, "month", json_object_new_string(a.pos[0]));
+        rc = ctl_call(&a, "POST", "/api/v1/settlements",
+                      json_object_to_json_string_ext(b, JSON_C_TO_STRING_PLAIN), 0, &o, NULL);
+        json_object_put(b);
+        if (rc)
+                return rc;
+        if (!a.json) {
+                static const struct ctl_col s[] = {{"month", "month", 's'},
+                                                   {"settled", "settled", 's'},
+                                                   {"held", "held", 's'},
+                                                   {"already settled", "already_settled", 's'},
+                                                   {"failed", "failed", 's'}};
+
+                ctl_print_fields(o, s, CTL_NCOLS(s));
+                printf("\n");
+        }
+        return ctl_show(&a, o, "bills", cols, CTL_NCOLS(cols));
+}
+
+static const char command_help[] =
+    "usage: meterboxctl command trip|close|protect|unprotect METER --reason TEXT\n"
+    "       meterboxctl command list [METER] [--state pending|delivered|done|failed]\n";
+
+int mbctl_command(int argc, char **argv)
+{
+        static const struct ctl_col cols[] = {
+            {"ID", "id", 's'},
+            {"METER", "meter", 's'},
+            {"OP", "op", 's'},
+            {"STATE", "state", 's'},
+            {"RELAY", "relay", 's'},
+            {"BY", "by", 's'},
+            {"ISSUED", "issued_at", 't'},
+            {"EXPIRED", "expired", 's'},
+            {"REASON", "reason", 's'},
+        };
+        static const char *const opts[] = {"reason", "state", NULL};
+        struct ctl_args a;
+        char path[512];
+        const char *sub;
+
+        if (ctl_args_parse(argc, argv, &a))
+                return 2;
+        if (a.help)
+                return ctl_usage(command_help, 0);
+        sub = a.npos ? a.pos[0] : "";
+        if (ctl_opts_only(&a, opts))
+                return 2;
+        if (strcmp(sub, "list") == 0 && a.npos <= 2) {
+                if (a.npos == 2) {
+                        if (ctl_path(path, sizeof(path), "/api/v1/meters/%s/commands", a.pos[1]))
+                                return 1;
+                } else if (ctl_opt(&a, "state")) {
+                        if (ctl_path(path, sizeof(path), "/api/v1/commands?state=%s",
+                                     ctl_opt(&a, "state")))
+                                return 1;
+                } else {
+                        snprintf(path, sizeof(path), "/api/v1/commands");
+                }
+                return ctl_call_show(&a, "GET", path, NULL, "commands", cols, CTL_NCOLS(cols));
+        }
+        if (a.npos == 2 && ctl_opt(&a, "reason") &&
+            (strcmp(sub, "trip") == 0 || strcmp(sub, "close") == 0 || strcmp(sub, "protect") == 0 ||
+             strcmp(sub, "unprotect") == 0)) {
+                json_object *b = json_object_new_object();
+
+                json_object_object_add(b, "op", json_object_new_string(sub));
+                json_object_object_add(b, "reason", json_object_new_string(ctl_opt(&a, "reason")));
+                if (ctl_path(path, sizeof(path), "/api/v1/meters/%s/commands", a.pos[1])) {
+                        json_object_put(b);
+                        return 1;
+                }
+                return ctl_call_show(&a, "POST", path, b, NULL, cols, CTL_NCOLS(cols));
+        }
+        return ctl_usage(command_help, 2);
+}

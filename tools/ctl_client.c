@@ -1,0 +1,323 @@
+#include "ctl_client.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <curl/curl.h>
+
+#include "mb_money.h"
+#include "meterboxctl.h"
+
+#ifndef JSON_C_TO_STRING_NOSLASHESCAPE
+#define JSON_C_TO_STRING_NOSLASHESCAPE 0
+#endif
+
+int ctl_args_parse(int argc, char **argv, struct ctl_args *a)
+{
+        memset(a, 0, sizeof(*a));
+        a->cmd = argv[0];
+        for (int i = 1; i < argc; i++) {
+                const char *s = argv[i];
+
+                if (strcmp(s, "--json") == 0) {
+                        a->json = 1;
+                } else if (strcmp(s, "--help") == 0 || strcmp(s, "-h") == 0) {
+                        a->help = 1;
+                } else if (strncmp(s, "--", 2) == 0 && s[2]) {
+                        if (i + 1 >= argc) {
+                                fprintf(stderr, "meterboxctl %s: %s needs a value\n", a->cmd, s);
+                                return 2;
+                        }
+                        if (strcmp(s, "--server") == 0) {
+                                a->server = argv[++i];
+                        } else if (strcmp(s, "--token") == 0) {
+                                a->token = argv[++i];
+                        } else if (a->nopts == CTL_MAX_OPTS) {
+                                fprintf(stderr, "meterboxctl %s: too many options\n", a->cmd);
+                                return 2;
+                        } else {
+                                a->key[a->nopts] = s + 2;
+                                a->val[a->nopts++] = argv[++i];
+                        }
+                } else if (a->npos == CTL_MAX_POS) {
+                        fprintf(stderr, "meterboxctl %s: too many arguments\n", a->cmd);
+                        return 2;
+                } else {
+                        a->pos[a->npos++] = s;
+                }
+        }
+        if (!a->server)
+                a->server = getenv("METERBOX_URL");
+        if (!a->token)
+                a->token = getenv("METERBOX_TOKEN");
+        return 0;
+}
+
+const char *ctl_opt(const struct ctl_args *a, const char *name)
+{
+        for (int i = 0; i < a->nopts; i++)
+                if (strcmp(a->key[i], name) == 0)
+                        return a->val[i];
+        return NULL;
+}
+
+int ctl_opts_only(const struct ctl_args *a, const char *const *allowed)
+{
+        for (int i = 0; i < a->nopts; i++) {
+                int ok = 0;
+
+                for (int k = 0; allowed && allowed[k] && !ok; k++)
+                        ok = strcmp(allowed[k], a->key[i]) == 0;
+                if (!ok) {
+                        fprintf(stderr, "meterboxctl %s: unknown option --%s\n", a->cmd, a->key[i]);
+                        return 2;
+                }
+        }
+        return 0;
+}
+
+struct buf {
+        char *p;
+        size_t n;
+};
+
+static size_t on_data(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+        struct buf *b = ud;
+        size_t n = size * nmemb;
+        char *q = realloc(b->p, b->n + n + 1);
+
+        if (q == NULL)
+                return 0;
+        memcpy(q + b->n, ptr, n);
+        b->p = q;
+        b->n += n;
+        b->p[b->n] = '\0';
+        return n;
+}
+
+static void print_error(const struct ctl_args *a, long status, const char *body)
+{
+        json_object *o = body ? json_tokener_parse(body) : NULL, *e, *v;
+
+        if (o && json_object_object_get_ex(o, "error", &e)) {
+                fprintf(stderr, "meterboxctl %s: server said %ld", a->cmd, status);
+                if (json_object_object_get_ex(e, "code", &v))
+                        fprintf(stderr, " %s", json_object_get_string(v));
+                if (json_object_object_get_ex(e, "message", &v))
+                        fprintf(stderr, ": %s", json_object_get_string(v));
+                if (json_object_object_get_ex(e, "field", &v))
+                        fprintf(stderr, " (field %s)", json_object_get_string(v));
+                fprintf(stderr, "\n");
+        } else {
+                fprintf(stderr, "meterboxctl %s: server said %ld\n", a->cmd, status);
+        }
+        json_object_put(o);
+}
+
+int ctl_call(const struct ctl_args *a, const char *method, const char *path, const char *body,
+             int body_is_text, json_object **out, char **text)
+{
+        struct curl_slist *h = NULL;
+        struct buf b = {NULL, 0};
+        char url[2048], auth[256];
+        long status = 0;
+        CURLcode rc;
+        CURL *c;
+
+        *out = NULL;
+        if (a->server == NULL || a->token == NULL) {
+                fprintf(stderr,
+                        "meterboxctl %s: give --server URL and --token TOKEN (or set "
+                        "METERBOX_URL and METERBOX_TOKEN)\n",
+                        a->cmd);
+                return 1;
+        }
+        c = curl_easy_init();
+        if (c == NULL)
+                return 1;
+        snprintf(url, sizeof(url), "%s%s", a->server, path);
+        snprintf(auth, sizeof(auth), "Authorization: Bearer %s", a->token);
+        h = curl_slist_append(h, auth);
+        h = curl_slist_append(h, body_is_text ? "Content-Type: text/plain; charset=utf-8"
+                                              : "Content-Type: application/json");
+        curl_easy_setopt(c, CURLOPT_URL, url);
+        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+        curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+        curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+        curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+        curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+        if (body)
+                curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+        rc = curl_easy_perform(c);
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+        curl_slist_free_all(h);
+        curl_easy_cleanup(c);
+        if (rc != CURLE_OK) {
+                fprintf(stderr, "meterboxctl %s: %s: %s\n", a->cmd, url, curl_easy_strerror(rc));
+                free(b.p);
+                return 1;
+        }
+        if (status < 200 || status > 299) {
+                print_error(a, status, b.p);
+                free(b.p);
+                return 1;
+        }
+        if (b.p)
+                *out = json_tokener_parse(b.p);
+        if (text)
+                *text = b.p;
+        else
+                free(b.p);
+        return 0;
+}
+
+void ctl_print_json(json_object *o)
+{
+        printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+                                                             JSON_C_TO_STRING_NOSLASHESCAPE));
+}
+
+static void cell(json_object *o, const struct ctl_col *c, char *buf, size_t len)
+{
+        json_object *v = NULL;
+
+        if (!json_object_object_get_ex(o, c->key, &v) || v == NULL) {
+                snprintf(buf, len, "-");
+                return;
+        }
+        if ((c->fmt == 'y' || c->fmt == 'k') && json_object_is_type(v, json_type_int)) {
+                mb_decimal_format(json_object_get_int64(v), c->fmt == 'y' ? 2 : 3, buf, len);
+        } else if (c->fmt == 't' && json_object_is_type(v, json_type_int)) {
+                time_t t = (time_t)json_object_get_int64(v);
+                struct tm tm;
+
+                localtime_r(&t, &tm);
+                strftime(buf, len, "%Y-%m-%d %H:%M", &tm);
+        } else if (json_object_is_type(v, json_type_string)) {
+                snprintf(buf, len, "%s", json_object_get_string(v));
+        } else {
+                snprintf(buf, len, "%s", json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
+        }
+}
+
+void ctl_print_table(json_object *rows, const struct ctl_col *cols, int ncols)
+{
+        size_t n = rows ? json_object_array_length(rows) : 0;
+        int w[32];
+        char buf[512];
+
+        for (int k = 0; k < ncols && k < 32; k++) {
+                w[k] = (int)strlen(cols[k].header);
+                for (size_t i = 0; i < n; i++) {
+                        cell(json_object_array_get_idx(rows, i), &cols[k], buf, sizeof(buf));
+                        if ((int)strlen(buf) > w[k])
+                                w[k] = (int)strlen(buf);
+                }
+        }
+        for (int k = 0; k < ncols && k < 32; k++)
+                printf("%-*s%s", w[k], cols[k].header, k + 1 < ncols ? "  " : "\n");
+        for (size_t i = 0; i < n; i++)
+                for (int k = 0; k < ncols && k < 32; k++) {
+                        cell(json_object_array_get_idx(rows, i), &cols[k], buf, sizeof(buf));
+                        printf(cols[k].fmt == 'y' || cols[k].fmt == 'k' ? "%*s%s" : "%-*s%s", w[k],
+                               buf, k + 1 < ncols ? "  " : "\n");
+                }
+        if (n == 0)
+                printf("(none)\n");
+}
+
+void ctl_print_fields(json_object *o, const struct ctl_col *cols, int ncols)
+{
+        char buf[512];
+
+        for (int k = 0; k < ncols; k++) {
+                cell(o, &cols[k], buf, sizeof(buf));
+                printf("%-18s %s\n", cols[k].header, buf);
+        }
+}
+
+int ctl_parse_yuan(const char *opt, const char *s, int64_t *fen)
+{
+        if (s == NULL || mb_decimal_parse(s, 2, fen) < 0) {
+                fprintf(stderr,
+                        "meterboxctl: %s must be an amount in yuan such as 12.34, not '%s'\n", opt,
+                        s ? s : "");
+                return 2;
+        }
+        return 0;
+}
+
+char *ctl_escape(const char *s)
+{
+        CURL *c = curl_easy_init();
+        char *e = c ? curl_easy_escape(c, s, 0) : NULL, *r = e ? strdup(e) : NULL;
+
+        curl_free(e);
+        if (c)
+                curl_easy_cleanup(c);
+        return r;
+}
+
+/* Print o as JSON or with the printer, free it, return 0. */
+int ctl_show(const struct ctl_args *a, json_object *o, const char *list_key,
+             const struct ctl_col *cols, int ncols)
+{
+        json_object *rows = NULL;
+
+        if (a->json)
+                ctl_print_json(o);
+        else if (list_key && json_object_object_get_ex(o, list_key, &rows))
+                ctl_print_table(rows, cols, ncols);
+        else
+                ctl_print_fields(o, cols, ncols);
+        json_object_put(o);
+        return 0;
+}
+
+int ctl_call_show(const struct ctl_args *a, const char *method, const char *path, json_object *body,
+                  const char *list_key, const struct ctl_col *cols, int ncols)
+{
+        json_object *o;
+        int rc =
+            ctl_call(a, method, path,
+                     body ? json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN) : NULL, 0,
+                     &o, NULL);
+
+        json_object_put(body);
+        if (rc)
+                return rc;
+        return ctl_show(a, o, list_key, cols, ncols);
+}
+
+/* Copy string options into a body. */
+json_object *ctl_body_from(const struct ctl_args *a, const char *const *keys)
+{
+        json_object *b = json_object_new_object();
+
+        for (int i = 0; keys[i]; i++)
+                if (ctl_opt(a, keys[i]))
+                        json_object_object_add(b, keys[i],
+                                               json_object_new_string(ctl_opt(a, keys[i])));
+        return b;
+}
+
+int ctl_path(char *buf, size_t len, const char *fmt, const char *arg)
+{
+        char *e = ctl_escape(arg);
+
+        if (e == NULL)
+                return 1;
+        snprintf(buf, len, fmt, e);
+        free(e);
+        return 0;
+}
+
+int ctl_usage(const char *text, int rc)
+{
+        fputs(text, rc ? stderr : stdout);
+        return rc;
+}

@@ -1,0 +1,83 @@
+/*
+ * What every server subcommand of meterboxctl shares: arguments, the HTTP
+ * client (libcurl) and output (tables by default, JSON with --json).
+ *
+ * Server URL and token: --server URL / --token TOKEN, else the environment
+ * variables METERBOX_URL / METERBOX_TOKEN.  Every option takes a value
+ * ("--reference PAY-1") except --json and --help.
+ */
+#ifndef CTL_CLIENT_H
+#define CTL_CLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#define CTL_MAX_POS 8
+#define CTL_MAX_OPTS 16
+
+struct ctl_args {
+        const char *cmd; /* "account", ... (argv[0]) */
+        const char *pos[CTL_MAX_POS];
+        int npos;
+        const char *key[CTL_MAX_OPTS], *val[CTL_MAX_OPTS];
+        int nopts;
+        int json, help;
+        const char *server, *token;
+};
+
+/* Split argv; 0, or 2 after printing a usage error. */
+int ctl_args_parse(int argc, char **argv, struct ctl_args *a);
+/* The value of --name, or NULL. */
+const char *ctl_opt(const struct ctl_args *a, const char *name);
+/* Refuse options not in the NULL-terminated list (2 after a message). */
+int ctl_opts_only(const struct ctl_args *a, const char *const *allowed);
+
+/*
+ * Send method path (+ body, may be NULL; content type JSON unless text) to
+ * the server.  On a 2xx answer returns 0 with the parsed JSON in *out (the
+ * caller's; NULL for a non-JSON answer, whose text is in *text when text is
+ * not NULL).  Otherwise prints the server's error (code, message, field) or
+ * the transport error on stderr and returns 1.
+ */
+int ctl_call(const struct ctl_args *a, const char *method, const char *path, const char *body,
+             int body_is_text, json_object **out, char **text);
+
+/* Print o as pretty JSON on stdout. */
+void ctl_print_json(json_object *o);
+
+/* Columns of a table: header, member name, and how to show it:
+ * 's' as is, 'y' fen as yuan "12.34", 'k' Wh as kWh "1.234", 't' UTC seconds
+ * as local "YYYY-MM-DD HH:MM", 'j' any JSON compactly. */
+struct ctl_col {
+        const char *header, *key;
+        char fmt;
+};
+void ctl_print_table(json_object *rows, const struct ctl_col *cols, int ncols);
+/* One object as "key: value" lines in the order of cols. */
+void ctl_print_fields(json_object *o, const struct ctl_col *cols, int ncols);
+
+/* Parse "12.34" yuan (or "-12.34") into fen.  0 or 2 after a message. */
+int ctl_parse_yuan(const char *opt, const char *s, int64_t *fen);
+
+/* URL-escape s into a static-free malloc'd string (caller frees). */
+char *ctl_escape(const char *s);
+
+/* Print o (freed) as JSON with --json, else as a table of o[list_key] or as
+ * fields; returns 0. */
+int ctl_show(const struct ctl_args *a, json_object *o, const char *list_key,
+             const struct ctl_col *cols, int ncols);
+/* ctl_call (body is freed) then ctl_show. */
+int ctl_call_show(const struct ctl_args *a, const char *method, const char *path, json_object *body,
+                  const char *list_key, const struct ctl_col *cols, int ncols);
+/* A body with the string options named in keys (NULL-terminated). */
+json_object *ctl_body_from(const struct ctl_args *a, const char *const *keys);
+/* snprintf(buf, fmt, escaped arg); 0 or 1. */
+int ctl_path(char *buf, size_t len, const char *fmt, const char *arg);
+/* Print text on stdout (rc 0) or stderr; return rc. */
+int ctl_usage(const char *text, int rc);
+
+#define CTL_NCOLS(c) ((int)(sizeof(c) / sizeof(c[0])))
+
+#endif

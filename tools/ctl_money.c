@@ -1,0 +1,115 @@
+/* meterboxctl topup | refund | adjust | ledger: money in and out by hand. */
+#include <stdio.h>
+#include <string.h>
+
+#include "ctl_client.h"
+#include "meterboxctl.h"
+
+static const struct ctl_col entry_cols[] = {
+    {"ID", "id", 's'},
+    {"TIME", "ts", 't'},
+    {"KIND", "kind", 's'},
+    {"AMOUNT", "amount_fen", 'y'},
+    {"BALANCE", "balance_after_fen", 'y'},
+    {"MONTH", "month", 's'},
+    {"REFERENCE", "reference", 's'},
+    {"REASON", "reason", 's'},
+    {"BY", "by", 's'},
+};
+
+static const char money_help[] =
+    "usage: meterboxctl topup NUMBER YUAN --reference PAYMENT-REF [--reason TEXT]\n"
+    "       meterboxctl refund NUMBER YUAN --reason TEXT [--reference REF]\n"
+    "       meterboxctl adjust NUMBER [-]YUAN --reason TEXT [--reference REF]\n"
+    "A top-up is credited once per payment reference: repeating it is safe.\n"
+    "Amounts in yuan with up to two decimals (12.34).\n";
+
+static int post(int argc, char **argv, const char *what)
+{
+        static const char *const opts[] = {"reference", "reason", NULL};
+        struct ctl_args a;
+        char path[512], fmt[64];
+        json_object *b, *o, *entry;
+        int64_t fen;
+        int rc;
+
+        if (ctl_args_parse(argc, argv, &a))
+                return 2;
+        if (a.help)
+                return ctl_usage(money_help, 0);
+        if (a.npos != 2 || ctl_opts_only(&a, opts))
+                return ctl_usage(money_help, 2);
+        if (ctl_parse_yuan("the amount", a.pos[1], &fen))
+                return 2;
+        snprintf(fmt, sizeof(fmt), "/api/v1/accounts/%%s/%s", what);
+        if (ctl_path(path, sizeof(path), fmt, a.pos[0]))
+                return 1;
+        b = ctl_body_from(&a, opts);
+        json_object_object_add(b, "amount_fen", json_object_new_int64(fen));
+        rc = ctl_call(&a, "POST", path, json_object_to_json_string_ext(b, JSON_C_TO_STRING_PLAIN),
+                      0, &o, NULL);
+        json_object_put(b);
+        if (rc)
+                return rc;
+        if (a.json) {
+                ctl_print_json(o);
+        } else if (json_object_object_get_ex(o, "entry", &entry)) {
+                json_object *dup;
+
+                if (json_object_object_get_ex(o, "duplicate", &dup) && json_object_get_boolean(dup))
+                        printf("already recorded (same reference): nothing changed\n");
+                ctl_print_fields(entry, entry_cols, CTL_NCOLS(entry_cols));
+        }
+        json_object_put(o);
+        return 0;
+}
+
+int mbctl_topup(int argc, char **argv)
+{
+        return post(argc, argv, "topups");
+}
+
+int mbctl_refund(int argc, char **argv)
+{
+        return post(argc, argv, "refunds");
+}
+
+int mbctl_adjust(int argc, char **argv)
+{
+        return post(argc, argv, "adjustments");
+}
+
+int mbctl_ledger(int argc, char **argv)
+{
+        struct ctl_args a;
+        char path[512];
+        json_object *o, *rows, *bal;
+        int rc;
+
+        if (ctl_args_parse(argc, argv, &a))
+                return 2;
+        if (a.help)
+                return ctl_usage("usage: meterboxctl ledger NUMBER [--json]\n"
+                                 "Every ledger entry of the account with the balance after it.\n",
+                                 0);
+        if (a.npos != 1 || ctl_opts_only(&a, NULL) ||
+            ctl_path(path, sizeof(path), "/api/v1/accounts/%s/ledger", a.pos[0]))
+                return ctl_usage("usage: meterboxctl ledger NUMBER [--json]\n", 2);
+        rc = ctl_call(&a, "GET", path, NULL, 0, &o, NULL);
+        if (rc)
+                return rc;
+        if (a.json) {
+                ctl_print_json(o);
+        } else {
+                static const struct ctl_col b[] = {{"account", "account", 's'},
+                                                   {"balance", "balance_fen", 'y'}};
+
+                ctl_print_fields(o, b, CTL_NCOLS(b));
+                printf("\n");
+                if (json_object_object_get_ex(o, "entries", &rows))
+                        ctl_print_table(rows, entry_cols, CTL_NCOLS(entry_cols));
+                (void)bal;
+        }
+        json_object_put(o);
+        return 0;
+}
