@@ -108,6 +108,8 @@ void agent_policy_on_reading(struct agent *a, struct agent_meter *m, const mb_re
         to_tariff_reading(r, ts, &m->last_tr);
         m->have_last_tr = 1;
         charge(m, &m->last_tr, kind == AGENT_READING_BOUNDARY);
+        if (m->have_balance)
+                agent_store_set_balance(a->store, m->store_id, seq, m->balance_fen);
         agent_policy_decide_now(a, m, ts, 0, seq, controls, n_controls);
 }
 

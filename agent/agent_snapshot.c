@@ -80,6 +80,16 @@ static int parse_ref(json_object *o, struct agent_snapshot *s, char *err, size_t
         return MB_OK;
 }
 
+/* The server has no reading of the meter yet (ref null), or no tariff is in
+ * force (tariff null): nothing to charge by. */
+static int nothing_yet(json_object *o)
+{
+        json_object *v;
+
+        return (json_object_object_get_ex(o, "ref", &v) && !v) ||
+               (json_object_object_get_ex(o, "tariff", &v) && !v);
+}
+
 static int parse_money(json_object *o, struct agent_snapshot *s, char *err, size_t len)
 {
         json_object *th, *tier, *tariff;
@@ -141,7 +151,7 @@ int agent_snapshot_parse(json_object *o, struct agent_snapshot *s, char *err, si
                 return bad(err, len, "protected");
         if (get_bool(o, "hold", &s->hold) < 0)
                 return bad(err, len, "hold");
-        rc = parse_money(o, s, err, len);
+        rc = nothing_yet(o) ? MB_ENOENT : parse_money(o, s, err, len);
         if (rc == MB_OK)
                 rc = parse_acc(o, s, err, len);
         if (rc != MB_OK)

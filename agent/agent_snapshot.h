@@ -27,8 +27,9 @@ struct agent_snapshot {
 };
 
 /* Parse one entry of the response's "meters" array into s (cleared first).
- * Returns MB_OK, or MB_EPROTO with err naming the field; MB_ENOENT when the
- * entry has no account (nothing to enforce).  Free with agent_snapshot_clear. */
+ * Returns MB_OK, or MB_EPROTO with err naming the field; MB_ENOENT when there
+ * is nothing to enforce yet (no account, no tariff in force, or no reading of
+ * the meter on the server: ref null).  Free with agent_snapshot_clear. */
 int agent_snapshot_parse(json_object *o, struct agent_snapshot *s, char *err, size_t len);
 /* Release what s owns and zero it. */
 void agent_snapshot_clear(struct agent_snapshot *s);

@@ -67,6 +67,9 @@ static const char *const migrations[] = {
     " trip_deferred INTEGER NOT NULL,"
     " cut_import_wh INTEGER NOT NULL,"
     " tamper_reported INTEGER NOT NULL);",
+    /* 2 -> 3: the local balance computed with each reading, to compare with
+     * the server's for the same readings */
+    "ALTER TABLE readings ADD COLUMN balance_fen INTEGER;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

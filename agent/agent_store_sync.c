@@ -66,6 +66,12 @@ int agent_store_command_state(agent_store *st, int64_t id, const char *state, in
                          state, now, id);
 }
 
+int agent_store_set_balance(agent_store *st, int64_t meter_id, int64_t seq, int64_t balance_fen)
+{
+        return exec_args(st, "UPDATE readings SET balance_fen = ? WHERE meter_id = ? AND seq = ?",
+                         "iii", balance_fen, meter_id, seq);
+}
+
 int agent_store_put_policy(agent_store *st, int64_t meter_id, const struct agent_policy_state *ps)
 {
         return exec_args(st,

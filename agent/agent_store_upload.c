@@ -34,9 +34,9 @@ int agent_store_unacked_readings(agent_store *st, json_object *array, int max, s
 {
         /* Per meter in sequence order, so the server's high-water check stays
          * cheap even after the gateway clock jumped. */
-        static const char sql[] = "SELECT " READING_COLS ", coalesce(m.address, m.name)"
-                                  " FROM readings r JOIN meters m ON m.id = r.meter_id"
-                                  " WHERE r.acked = 0 AND (r.kind = 0 OR ?1)"
+        static const char sql[] = "SELECT " READING_COLS ", (SELECT coalesce(m.address, m.name)"
+                                  " FROM meters m WHERE m.id = r.meter_id)"
+                                  " FROM readings r WHERE r.acked = 0 AND (r.kind = 0 OR ?1)"
                                   " ORDER BY r.meter_id, r.seq LIMIT ?2";
         sqlite3_stmt *s;
         size_t bytes = 0;
@@ -55,8 +55,10 @@ int agent_store_unacked_readings(agent_store *st, json_object *array, int max, s
                 }
                 sqlite3_finalize(s);
         }
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+                n = agent_store_rc(st, rc, "unacknowledged readings");
         pthread_mutex_unlock(&st->lock);
-        return rc == SQLITE_ROW || rc == SQLITE_DONE ? n : MB_ESTORE;
+        return n;
 }
 
 static json_object *event_json(sqlite3_stmt *s)
@@ -99,8 +101,10 @@ int agent_store_unacked_events(agent_store *st, json_object *array, int max)
                         json_object_array_add(array, event_json(s));
                 sqlite3_finalize(s);
         }
+        if (rc != SQLITE_DONE)
+                n = agent_store_rc(st, rc, "unacknowledged events");
         pthread_mutex_unlock(&st->lock);
-        return rc == SQLITE_DONE ? n : MB_ESTORE;
+        return n;
 }
 
 static int exec_bound(agent_store *st, const char *sql, const char *text, int64_t a, int64_t b)

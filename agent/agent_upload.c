@@ -16,6 +16,8 @@
 #define EVENTS_PER_BATCH 200
 #define BACKOFF_BASE_MS 2000
 #define PRUNE_EVERY_S 600
+/* Not an error: the batch was too large and has been made smaller. */
+#define MB_EAGAIN_BATCH 1
 
 struct agent_upload {
         struct agent *a;
@@ -28,6 +30,8 @@ struct agent_upload {
         int slot;       /* month-end window minute */
         int64_t offset; /* routine upload offset in the interval */
         int64_t last_prune;
+        int max_readings; /* per request: the config's, halved after a 413 */
+        int max_bytes;
         uint32_t rnd;
         struct agent_upload_stats stats;
 };
@@ -39,13 +43,12 @@ static int64_t wall(void)
 
 static json_object *build_batch(struct agent_upload *u, int *n_readings, int *n_events)
 {
-        const struct agent_server_cfg *sc = &u->a->cfg->server;
         json_object *b = json_object_new_object(), *rd = json_object_new_array(),
                     *ev = json_object_new_array();
         int boundary = agent_boundary_due(wall(), u->slot);
 
-        *n_readings = agent_store_unacked_readings(u->a->store, rd, sc->batch_readings,
-                                                   (size_t)sc->batch_bytes, boundary);
+        *n_readings = agent_store_unacked_readings(u->a->store, rd, u->max_readings,
+                                                   (size_t)u->max_bytes, boundary);
         *n_events = agent_store_unacked_events(u->a->store, ev, EVENTS_PER_BATCH);
         json_object_object_add(b, "gateway", json_object_new_string(u->a->cfg->gateway_id));
         json_object_object_add(b, "sent_at", json_object_new_int64(wall()));
@@ -131,6 +134,17 @@ static int take_answer(struct agent_upload *u, const char *body)
         return MB_OK;
 }
 
+/* The server found the batch too large: halve it and try again at once. */
+static int shrink(struct agent_upload *u)
+{
+        u->max_readings = u->max_readings > 1 ? u->max_readings / 2 : 1;
+        u->max_bytes = u->max_bytes > 2048 ? u->max_bytes / 2 : 1024;
+        mb_warn("the server refused a batch as too large: now at most %d readings, %d bytes "
+                "(lower server.batch_readings / batch_bytes to match the server)",
+                u->max_readings, u->max_bytes);
+        return MB_EAGAIN_BATCH;
+}
+
 /* One request.  Returns MB_OK (and *more when a batch was full), or an error
  * with *retry_after_s set when the server asked for a pause. */
 static int sync_once(struct agent_upload *u, int *more, int64_t *retry_after_s)
@@ -140,7 +154,7 @@ static int sync_once(struct agent_upload *u, int *more, int64_t *retry_after_s)
         char err[300];
         json_object *batch = build_batch(u, &nr, &ne);
 
-        *more = nr >= u->a->cfg->server.batch_readings || ne >= EVENTS_PER_BATCH;
+        *more = nr >= u->max_readings || ne >= EVENTS_PER_BATCH;
         rc = agent_http_request(u->http, "POST", "/api/v1/readings",
                                 json_object_to_json_string_ext(batch, JSON_C_TO_STRING_PLAIN), &r,
                                 err, sizeof(err));
@@ -152,6 +166,8 @@ static int sync_once(struct agent_upload *u, int *more, int64_t *retry_after_s)
         }
         if (r.status == 200)
                 rc = take_answer(u, r.body ? r.body : "");
+        else if (r.status == 413 && (u->max_readings > 1 || u->max_bytes > 1024))
+                rc = shrink(u);
         else {
                 mb_warn("sync refused: HTTP %ld: %.300s", r.status, r.body ? r.body : "");
                 rc = r.status == 429 || r.status == 503 ? MB_EBUSY : MB_EPROTO;
@@ -186,6 +202,8 @@ static int64_t next_time(struct agent_upload *u, int rc, int more, int64_t retry
                 u->attempt = 0;
                 return more ? now : agent_upload_next(now, sc->interval_s, u->offset);
         }
+        if (rc == MB_EAGAIN_BATCH)
+                return now;
         u->attempt++;
         u->rnd = u->rnd * 1103515245u + 12345u;
         delay_ms = agent_backoff_ms(u->attempt, BACKOFF_BASE_MS, (int64_t)sc->backoff_max_s * 1000,
@@ -238,6 +256,8 @@ struct agent_upload *agent_upload_start(struct agent *a)
         u->slot = agent_boundary_slot(a->cfg->gateway_id, a->cfg->region, a->cfg->upload_slot,
                                       sc->window_minutes);
         u->rnd = agent_hash(a->cfg->gateway_id);
+        u->max_readings = sc->batch_readings;
+        u->max_bytes = sc->batch_bytes;
         pthread_mutex_init(&u->lock, NULL);
         pthread_cond_init(&u->wake, NULL);
         if (pthread_create(&u->thread, NULL, upload_main, u) != 0) {

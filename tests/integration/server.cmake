@@ -14,3 +14,11 @@ mb_add_server_test(server_check_configs server_check_configs.sh)
 mb_add_server_test(server_flow server_flow.sh)
 mb_add_server_test(server_auth server_auth.sh)
 mb_add_server_test(server_kill9 server_kill9.sh)
+
+# The whole system: server, agent and simulated meters (docs/wire.md).
+set(_mb_e2e_env ${_mb_srv_env} ${_mb_it_env})
+function(mb_add_system_test name script)
+  add_test(NAME ${name} COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/${script})
+  set_tests_properties(${name} PROPERTIES ENVIRONMENT "${_mb_e2e_env}" TIMEOUT 400 ${ARGN})
+endfunction()
+mb_add_system_test(system_e2e e2e.sh)

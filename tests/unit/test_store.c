@@ -96,7 +96,7 @@ static void sequences_continue_across_reopen(void **state)
         assert_int_equal(ts, 1700000030);
         assert_int_equal(seq, 3);
         assert_int_equal(last.import_wh, 30);
-        assert_int_equal(agent_store_schema_version(st), 2);
+        assert_int_equal(agent_store_schema_version(st), 3);
         agent_store_close(st);
 }
 
