@@ -30,8 +30,9 @@ start_server() {
     [ "${n:-0}" -gt "$SERVER_BEFORE" ]
   }
   wait_for 30 listening || fail "server did not start: $(cat "$2")"
-  PORT=$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$2" | tail -1 | sed 's/.*://')
+  PORT=$(grep -o 'listening on https\?://127.0.0.1:[0-9]*' "$2" | tail -1 | sed 's/.*://')
   URL="http://127.0.0.1:$PORT"
+  grep -q 'listening on https' "$2" && URL="https://127.0.0.1:$PORT"
   export METERBOX_URL=$URL
 }
 
