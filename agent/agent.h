@@ -62,10 +62,16 @@ void agent_policy_control_done(struct agent *a, struct agent_meter *m, int op, i
  * into the meters, deciding again for every meter whose snapshot changed
  * and queueing new commands.  Main thread. */
 void agent_policy_reload(struct agent *a);
+/* At start: queue again every relay operation that may not have reached its
+ * meter before the agent stopped (a SIGKILL or power cut between committing
+ * a decision and carrying it out): the trip of a meter the policy holds cut,
+ * and a close or arm with no relay_confirmed after it.  Main thread. */
+void agent_policy_resume(struct agent *a);
 
 /* Apply a server answer (docs/wire.md) to the store: snapshots, tariff texts,
  * commands.  Returns the number of meters it applied to, or -1 with err. */
-int agent_apply_response(agent_store *st, json_object *resp, int64_t now, char *err, size_t len);
+int agent_apply_response(agent_store *st, const struct agent_config *cfg, json_object *resp,
+                         int64_t now, char *err, size_t len);
 /* `meterbox-agent --apply FILE`: the same, from a file ("-": stdin). */
 int agent_apply_file(const char *config_path, const char *file);
 

@@ -48,7 +48,8 @@ struct agent_server_cfg {
         const char *url;
         const char *token;
         const char *ca_file, *cert_file, *key_file;
-        int interval_s;     /* routine uploads */
+        const char *command_key; /* hex key for signed commands; NULL: unsigned accepted */
+        int interval_s;      /* routine uploads */
         int batch_readings; /* readings per request */
         int batch_bytes;    /* about this much JSON per request */
         int timeout_s;

@@ -6,7 +6,8 @@
 static const char *const server_keys[] = {
     "url",      "token",       "ca_file",        "cert_file",
     "key_file", "interval",    "batch_readings", "batch_bytes",
-    "timeout",  "backoff_max", "window_minutes", NULL};
+    "timeout",  "backoff_max", "window_minutes", "command_key",
+    NULL};
 
 void agent_parse_server(struct agent_server_cfg *s, const config_setting_t *g, mb_diag *d)
 {
@@ -32,6 +33,10 @@ void agent_parse_server(struct agent_server_cfg *s, const config_setting_t *g, m
         mb_conf_string(g, "ca_file", &s->ca_file, d);
         mb_conf_string(g, "cert_file", &s->cert_file, d);
         mb_conf_string(g, "key_file", &s->key_file, d);
+        if (mb_conf_string(g, "command_key", &s->command_key, d) == 1 &&
+            strspn(s->command_key, "0123456789abcdef") != 64)
+                mb_diag_at(d, config_setting_get_member(g, "command_key"),
+                           "'command_key' must be the 64 hex digits printed at registration");
         s->interval_s = agent_conf_int(g, "interval", 1, 86400, 300, d);
         s->batch_readings = agent_conf_int(g, "batch_readings", 1, 100000, 500, d);
         s->batch_bytes = agent_conf_int(g, "batch_bytes", 1024, 64 << 20, 256 * 1024, d);

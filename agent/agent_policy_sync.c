@@ -180,3 +180,28 @@ void agent_policy_reload(struct agent *a)
         run_commands(a);
         pthread_mutex_unlock(&a->policy_lock);
 }
+
+void agent_policy_resume(struct agent *a)
+{
+        pthread_mutex_lock(&a->policy_lock);
+        for (int i = 0; i < a->devs->n_meters; i++) {
+                struct agent_meter *m = &a->devs->meters[i];
+                char *last = NULL;
+                int op = -1;
+
+                if (m->pst.level == AGENT_CUT)
+                        op = MB_CTL_TRIP;
+                else if (agent_store_last_relay_event(a->store, m->store_id, &last) == MB_OK)
+                        op = strcmp(last, "close") == 0 ? MB_CTL_CLOSE
+                             : strcmp(last, "arm") == 0 ? MB_CTL_ARM
+                                                        : -1;
+                free(last);
+                if (op < 0)
+                        continue;
+                mb_info("meter %s: carrying out the last relay decision again after a restart",
+                        m->cfg->name);
+                m->relay_attempts = 0;
+                agent_policy_queue(a, m, op, "restart", 0);
+        }
+        pthread_mutex_unlock(&a->policy_lock);
+}

@@ -76,6 +76,7 @@ int agent_start(struct agent *a)
                 a->n_buses++;
         }
         agent_policy_reload(a);
+        agent_policy_resume(a);
         if (a->cfg->server.url && !(a->upload = agent_upload_start(a)))
                 mb_err_log("cannot start the uploader: readings stay in %s", a->cfg->store_path);
         mb_notice("gateway %s: %d meters on %d buses, store %s", a->cfg->gateway_id,

@@ -107,11 +107,17 @@ int agent_store_put_policy(agent_store *st, int64_t meter_id, const struct agent
 int agent_store_get_snapshot(agent_store *st, int64_t meter_id, char **json);
 /* The text of tariff hash in *text (malloc'd, caller frees), or MB_ENOENT. */
 int agent_store_get_tariff(agent_store *st, const char *hash, char **text);
+/* The type of meter_id's newest "trip", "close", "arm" or "relay_confirmed"
+ * event in *type (malloc'd, caller frees), or MB_ENOENT. */
+int agent_store_last_relay_event(agent_store *st, int64_t meter_id, char **type);
 /* The policy state of meter_id, or MB_ENOENT (then *ps is zeroed). */
 int agent_store_get_policy(agent_store *st, int64_t meter_id, struct agent_policy_state *ps);
 /* Commands in state "new", oldest first: up to max into out; returns how
  * many, or a negative MB_ code. */
 int agent_store_new_commands(agent_store *st, struct agent_command *out, int max);
+/* Whether a command with this id is stored; the highest stored id (0: none). */
+int agent_store_has_command(agent_store *st, int64_t id);
+int64_t agent_store_newest_command(agent_store *st);
 /* SQLite's data_version: changes when another connection (meterbox-agent
  * --apply) committed to the file. */
 int64_t agent_store_data_version(agent_store *st);
@@ -134,6 +140,11 @@ int agent_store_unacked_events(agent_store *st, json_object *array, int max);
  * events with id <= events_upto as acknowledged.  Inside begin/end. */
 int agent_store_ack_readings(agent_store *st, const char *addr, int64_t from, int64_t to);
 int agent_store_ack_events(agent_store *st, int64_t upto);
+/* Inside begin/end: set aside a reading (meter address, seq) or an event the
+ * server refused as bad input, so one bad record never blocks the rest; it
+ * stays in agent.db (acked = 2) for inspection. */
+int agent_store_refused_reading(agent_store *st, const char *addr, int64_t seq);
+int agent_store_refused_event(agent_store *st, int64_t id);
 /* Call fn for every stored reading of meter_id with seq > after, in order
  * (fields as stored).  Returns how many, or a negative MB_ code. */
 int agent_store_readings_after(agent_store *st, int64_t meter_id, int64_t after,

@@ -116,6 +116,14 @@ int agent_store_get_tariff(agent_store *st, const char *hash, char **text)
         return get_text(st, "SELECT text FROM tariffs WHERE hash = ?", hash, 0, text);
 }
 
+int agent_store_last_relay_event(agent_store *st, int64_t meter_id, char **type)
+{
+        return get_text(st,
+                        "SELECT type FROM events WHERE meter_id = ? AND type IN"
+                        " ('trip', 'close', 'arm', 'relay_confirmed') ORDER BY id DESC LIMIT 1",
+                        NULL, meter_id, type);
+}
+
 int agent_store_get_policy(agent_store *st, int64_t meter_id, struct agent_policy_state *ps)
 {
         sqlite3_stmt *s;
@@ -212,4 +220,30 @@ int agent_store_meter_by_address(agent_store *st, const char *addr, int64_t *met
         }
         pthread_mutex_unlock(&st->lock);
         return rc == SQLITE_ROW ? MB_OK : rc == SQLITE_DONE ? MB_ENOENT : MB_ESTORE;
+}
+
+static int64_t one(agent_store *st, const char *sql, int64_t arg)
+{
+        sqlite3_stmt *s;
+        int64_t v = 0;
+
+        pthread_mutex_lock(&st->lock);
+        if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) == SQLITE_OK) {
+                sqlite3_bind_int64(s, 1, arg);
+                if (sqlite3_step(s) == SQLITE_ROW)
+                        v = sqlite3_column_int64(s, 0);
+                sqlite3_finalize(s);
+        }
+        pthread_mutex_unlock(&st->lock);
+        return v;
+}
+
+int agent_store_has_command(agent_store *st, int64_t id)
+{
+        return one(st, "SELECT count(*) FROM commands WHERE id = ?", id) > 0;
+}
+
+int64_t agent_store_newest_command(agent_store *st)
+{
+        return one(st, "SELECT coalesce(max(id), 0) FROM commands WHERE ? = 0", 0);
 }

@@ -142,6 +142,21 @@ int agent_store_ack_events(agent_store *st, int64_t upto)
                           NULL, upto, 0);
 }
 
+int agent_store_refused_reading(agent_store *st, const char *addr, int64_t seq)
+{
+        return exec_bound(st,
+                          "UPDATE readings SET acked = 2 WHERE acked = 0 AND seq = ?2 AND ?3 = 0"
+                          " AND meter_id = (SELECT id FROM meters WHERE address = ?1 OR"
+                          " (address IS NULL AND name = ?1) ORDER BY id LIMIT 1)",
+                          addr, seq, 0);
+}
+
+int agent_store_refused_event(agent_store *st, int64_t id)
+{
+        return exec_bound(st, "UPDATE events SET acked = 2 WHERE acked = 0 AND id = ?2 AND ?3 = 0",
+                          NULL, id, 0);
+}
+
 static int64_t one_int(agent_store *st, const char *sql)
 {
         sqlite3_stmt *s;

@@ -127,11 +127,49 @@ static int take_answer(struct agent_upload *u, const char *body)
         apply_acks(u, resp);
         note_server_time(u, resp);
         fetch_tariffs(u, resp);
-        if (agent_apply_response(u->a->store, resp, wall(), err, sizeof(err)) < 0)
+        if (agent_apply_response(u->a->store, u->a->cfg, resp, wall(), err, sizeof(err)) < 0)
                 mb_err_log("server answer: %s", err);
         json_object_put(resp);
         agent_policy_reload(u->a);
         return MB_OK;
+}
+
+/* The server refused one record of the batch as bad input and named it
+ * ("readings[3].seq", "events[7].data"): set it aside, record why, and let
+ * the rest through.  Returns MB_EAGAIN_BATCH when it did, else MB_EPROTO. */
+static int set_aside(struct agent_upload *u, json_object *batch, const char *body)
+{
+        json_object *resp = json_tokener_parse(body ? body : ""), *e, *f, *m, *rec;
+        const char *field = NULL, *msg = "";
+        char data[256], kind[16] = "";
+        size_t i;
+        int rc = MB_EPROTO;
+
+        if (resp && json_object_object_get_ex(resp, "error", &e)) {
+                if (json_object_object_get_ex(e, "field", &f))
+                        field = json_object_get_string(f);
+                if (json_object_object_get_ex(e, "message", &m))
+                        msg = json_object_get_string(m);
+        }
+        if (field && sscanf(field, "%15[a-z][%zu]", kind, &i) == 2 &&
+            json_object_object_get_ex(batch, kind, &rec) && i < json_object_array_length(rec) &&
+            agent_store_begin(u->a->store) == MB_OK) {
+                json_object *r = json_object_array_get_idx(rec, i), *v;
+                if (strcmp(kind, "readings") == 0 && json_object_object_get_ex(r, "seq", &v) &&
+                    json_object_object_get_ex(r, "meter", &m))
+                        agent_store_refused_reading(u->a->store, json_object_get_string(m),
+                                                    json_object_get_int64(v));
+                else if (strcmp(kind, "events") == 0 && json_object_object_get_ex(r, "id", &v))
+                        agent_store_refused_event(u->a->store, json_object_get_int64(v));
+                snprintf(data, sizeof(data), "{\"field\":\"%.60s\"}", field);
+                agent_store_add_event(u->a->store, 0, wall(), "upload_refused", msg, INT64_MIN,
+                                      data);
+                agent_store_end(u->a->store);
+                mb_err_log("the server refused %s: %s; set aside in agent.db", field, msg);
+                rc = MB_EAGAIN_BATCH;
+        }
+        json_object_put(resp);
+        return rc;
 }
 
 /* The server found the batch too large: halve it and try again at once. */
@@ -158,20 +196,24 @@ static int sync_once(struct agent_upload *u, int *more, int64_t *retry_after_s)
         rc = agent_http_request(u->http, "POST", "/api/v1/readings",
                                 json_object_to_json_string_ext(batch, JSON_C_TO_STRING_PLAIN), &r,
                                 err, sizeof(err));
-        json_object_put(batch);
         *retry_after_s = r.retry_after_s;
         if (rc != MB_OK) {
                 mb_warn("sync failed: %s", err);
+                json_object_put(batch);
                 return rc;
         }
         if (r.status == 200)
                 rc = take_answer(u, r.body ? r.body : "");
         else if (r.status == 413 && (u->max_readings > 1 || u->max_bytes > 1024))
                 rc = shrink(u);
+        else if ((r.status == 400 || r.status == 409 || r.status == 422) &&
+                 set_aside(u, batch, r.body) == MB_EAGAIN_BATCH)
+                rc = MB_EAGAIN_BATCH;
         else {
                 mb_warn("sync refused: HTTP %ld: %.300s", r.status, r.body ? r.body : "");
                 rc = r.status == 429 || r.status == 503 ? MB_EBUSY : MB_EPROTO;
         }
+        json_object_put(batch);
         if (rc == MB_OK) {
                 u->stats.readings_sent += nr;
                 u->stats.events_sent += ne;

@@ -9,7 +9,7 @@
 #include "mb_money.h"
 
 static const char *const top_keys[] = {"listen",     "tls",      "database", "timezone", "limits",
-                                       "settlement", "accounts", "log",      NULL};
+                                       "settlement", "accounts", "log", "commands",      NULL};
 static const char *const listen_keys[] = {"address", "port", "threads", NULL};
 static const char *const tls_keys[] = {"certificate", "key", NULL};
 static const char *const db_keys[] = {"backend", "path", "busy_timeout_ms", NULL};
@@ -65,6 +65,28 @@ static void parse_listen(struct srv_config *c, const config_setting_t *root, mb_
                 mb_conf_string(g, "address", &c->listen_address, d);
         c->port = get_int(g, "port", 0, 65535, 8080, d);
         c->threads = get_int(g, "threads", 1, 256, 4, d);
+}
+
+/* commands { signing_key_file }: the secret the gateways' command keys derive
+ * from (docs/security.md).  At least 16 bytes, read once at start. */
+static void parse_commands(struct srv_config *c, const config_setting_t *root, mb_diag *d)
+{
+        static const char *const keys[] = {"signing_key_file", NULL};
+        const config_setting_t *g = group(root, "commands", keys, d);
+        const char *path = NULL;
+        FILE *f;
+
+        if (!g || mb_conf_need_string(g, "signing_key_file", &path, d) != 1)
+                return;
+        f = fopen(path, "rb");
+        if (f) {
+                c->cmd_secret_len = fread(c->cmd_secret, 1, sizeof(c->cmd_secret), f);
+                fclose(f);
+        }
+        if (!f || c->cmd_secret_len < 16)
+                mb_diag_at(d, config_setting_get_member(g, "signing_key_file"),
+                           "'%s': %s", path,
+                           f ? "needs at least 16 bytes of secret" : "cannot be read");
 }
 
 static void parse_tls(struct srv_config *c, const config_setting_t *root, mb_diag *d)
@@ -208,6 +230,7 @@ struct srv_config *srv_config_load(const char *path, mb_diag *d)
         mb_conf_check_keys(root, top_keys, "server.conf", d);
         parse_listen(c, root, d);
         parse_tls(c, root, d);
+        parse_commands(c, root, d);
         parse_db(c, root, d);
         parse_timezone(c, root, d);
         parse_limits(c, root, d);

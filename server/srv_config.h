@@ -27,6 +27,8 @@ struct srv_config {
         int settle_minute;  /* local minute of that day (HH:MM) */
         int64_t jump_milli; /* flag a month whose use changed beyond this ratio, x1000 */
         int command_ttl_s;  /* pending commands expire after this */
+        uint8_t cmd_secret[64]; /* commands.signing_key_file; empty: unsigned commands */
+        size_t cmd_secret_len;
         int64_t alarm1_fen, alarm2_fen, credit_limit_fen, reconnect_fen; /* account defaults */
         const char *log_level;
         int log_syslog;

@@ -7,6 +7,8 @@
 #include "srv_auth.h"
 #include "srv_snapshot.h"
 #include "srv_token.h"
+#include "mb_cmdsig.h"
+
 
 static json_object *gateway_json(srv_stmt *st)
 {
@@ -77,6 +79,12 @@ void srv_h_gateway_register(struct srv_req *rq, struct srv_resp *rs)
         srv_jadd_str(o, "name", name);
         srv_jadd_str(o, "region", region);
         srv_jadd_str(o, "token", token);
+        if (rq->srv->cfg->cmd_secret_len) {
+                char key[MB_CMDSIG_HEX];
+                mb_cmdsig_gateway_key(rq->srv->cfg->cmd_secret, rq->srv->cfg->cmd_secret_len,
+                                      name, key);
+                srv_jadd_str(o, "command_key", key);
+        }
         srv_jadd_str(o, "note", "the token is shown only once; store it in the gateway's config");
         srv_reply_json(rs, 201, o);
 out:

@@ -1,4 +1,5 @@
 #include "srv_snapshot.h"
+#include "mb_cmdsig.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -10,8 +11,11 @@
 #include "srv_month.h"
 #include "srv_tariffs.h"
 
+struct meter_row;
+static void sign_commands(struct srv *s, const struct meter_row *m, json_object *cmds);
+
 struct meter_row {
-        char address[64], number[72], mode[16];
+        char address[64], number[72], mode[16], gateway[80];
         int64_t account_id, balance, alarm1, alarm2, credit, reconnect;
         int has_account, protect;
 };
@@ -22,13 +26,16 @@ static int load_meter(srv_db *db, int64_t meter_id, struct meter_row *m)
         int rc = srv_db_query(db, &st,
                               "SELECT m.address, a.id, a.number, a.mode, a.protected,"
                               " a.balance_fen, a.alarm1_fen, a.alarm2_fen, a.credit_limit_fen,"
-                              " a.reconnect_fen FROM meters m"
-                              " LEFT JOIN accounts a ON a.id = m.account_id WHERE m.id = $1",
+                              " a.reconnect_fen, g.name FROM meters m"
+                              " LEFT JOIN accounts a ON a.id = m.account_id"
+                              " LEFT JOIN gateways g ON g.id = m.gateway_id WHERE m.id = $1",
                               "i", meter_id);
 
         memset(m, 0, sizeof(*m));
         if (rc >= 0 && (rc = srv_stmt_step(st)) == SRV_DB_ROW) {
                 snprintf(m->address, sizeof(m->address), "%s", srv_stmt_text(st, 0));
+                if (!srv_stmt_is_null(st, 10))
+                        snprintf(m->gateway, sizeof(m->gateway), "%s", srv_stmt_text(st, 10));
                 m->has_account = !srv_stmt_is_null(st, 1);
                 if (m->has_account) {
                         m->account_id = srv_stmt_i64(st, 1);
@@ -133,9 +140,38 @@ int srv_snapshot_meter(struct srv *s, srv_db *db, int64_t meter_id, int deliver,
                 json_object_put(o);
                 return rc;
         }
+        sign_commands(s, &m, cmds);
         json_object_object_add(o, "commands", cmds);
         *out = o;
         return MB_OK;
+}
+
+/* Sign each command with the gateway's key (docs/security.md), when the
+ * server has a signing secret. */
+static void sign_commands(struct srv *s, const struct meter_row *m, json_object *cmds)
+{
+        char key[MB_CMDSIG_HEX], sig[MB_CMDSIG_HEX];
+        json_object *v;
+
+        if (!s->cfg->cmd_secret_len || !m->gateway[0])
+                return;
+        mb_cmdsig_gateway_key(s->cfg->cmd_secret, s->cfg->cmd_secret_len, m->gateway, key);
+        for (size_t i = 0; i < json_object_array_length(cmds); i++) {
+                json_object *c = json_object_array_get_idx(cmds, i);
+                int64_t id = 0, issued = 0, expires = 0;
+                const char *op = "";
+
+                if (json_object_object_get_ex(c, "id", &v))
+                        id = json_object_get_int64(v);
+                if (json_object_object_get_ex(c, "op", &v))
+                        op = json_object_get_string(v);
+                if (json_object_object_get_ex(c, "issued_at", &v))
+                        issued = json_object_get_int64(v);
+                if (json_object_object_get_ex(c, "expires_at", &v))
+                        expires = json_object_get_int64(v);
+                mb_cmdsig_sign(key, m->gateway, id, m->address, op, issued, expires, sig);
+                srv_jadd_str(c, "sig", sig);
+        }
 }
 
 int srv_snapshot_gateway(struct srv *s, srv_db *db, int64_t gateway_id, int deliver,
