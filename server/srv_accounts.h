@@ -23,5 +23,6 @@ void srv_h_meter_show(struct srv_req *rq, struct srv_resp *rs);
 void srv_h_gateway_register(struct srv_req *rq, struct srv_resp *rs);
 void srv_h_gateway_list(struct srv_req *rq, struct srv_resp *rs);
 void srv_h_gateway_show(struct srv_req *rq, struct srv_resp *rs);
+void srv_h_gateway_rotate(struct srv_req *rq, struct srv_resp *rs);
 
 #endif

@@ -9,7 +9,6 @@
 #include "srv_token.h"
 #include "mb_cmdsig.h"
 
-
 static json_object *gateway_json(srv_stmt *st)
 {
         json_object *o = json_object_new_object();
@@ -81,8 +80,8 @@ void srv_h_gateway_register(struct srv_req *rq, struct srv_resp *rs)
         srv_jadd_str(o, "token", token);
         if (rq->srv->cfg->cmd_secret_len) {
                 char key[MB_CMDSIG_HEX];
-                mb_cmdsig_gateway_key(rq->srv->cfg->cmd_secret, rq->srv->cfg->cmd_secret_len,
-                                      name, key);
+                mb_cmdsig_gateway_key(rq->srv->cfg->cmd_secret, rq->srv->cfg->cmd_secret_len, name,
+                                      key);
                 srv_jadd_str(o, "command_key", key);
         }
         srv_jadd_str(o, "note", "the token is shown only once; store it in the gateway's config");
@@ -342,4 +341,48 @@ fail:
         srv_reply_error(rs, &e);
 out:
         json_object_put(b);
+}
+
+/* POST /api/v1/gateways/NAME/token: a new token for a gateway (a stolen or
+ * leaked one is then worthless); every older token of it is revoked in the
+ * same transaction.  The new token is shown once. */
+void srv_h_gateway_rotate(struct srv_req *rq, struct srv_resp *rs)
+{
+        const char *name = rq->params.v[0];
+        char token[SRV_TOKEN_MAX], tname[160];
+        int64_t id = 0;
+        json_object *o;
+        int rc = srv_db_begin(rq->db);
+
+        snprintf(tname, sizeof(tname), "gateway:%s", name);
+        if (rc >= 0)
+                rc = srv_db_query_i64(rq->db, &id, "SELECT id FROM gateways WHERE name = $1", "t",
+                                      name);
+        if (rc == 0 || (rc >= 0 && id == 0)) {
+                srv_db_rollback(rq->db);
+                srv_reply_errorf(rs, 404, "not_found", "", "no gateway '%s'", name);
+                return;
+        }
+        /* Revoked tokens keep their row (the audit log names them) under a
+         * name of their own, so the gateway's name is free for the new one. */
+        if (rc >= 0)
+                rc = srv_db_exec_args(
+                    rq->db,
+                    "UPDATE tokens SET revoked = 1, name = name || ':revoked:' || id"
+                    " WHERE gateway_id = $1 AND revoked = 0",
+                    "i", id);
+        if (rc >= 0)
+                rc = srv_auth_create_token(rq->db, tname, SRV_ROLE_GATEWAY, id, token);
+        if (rc >= 0)
+                rc = srv_db_commit(rq->db);
+        if (rc < 0) {
+                srv_db_rollback(rq->db);
+                srv_reply_db_error(rs, rq, rc);
+                return;
+        }
+        o = json_object_new_object();
+        srv_jadd_str(o, "name", name);
+        srv_jadd_str(o, "token", token);
+        srv_jadd_str(o, "note", "the old token no longer works; this one is shown only once");
+        srv_reply_json(rs, 201, o);
 }

@@ -29,7 +29,7 @@ static void on_signal(int sig)
 
 struct options {
         const char *config;
-        const char *token_name, *token_role;
+        const char *token_name, *token_role, *revoke_name;
         int test, foreground, verbose;
 };
 
@@ -44,6 +44,7 @@ static void usage(FILE *f)
                 "  -v, --verbose            debug logging\n"
                 "      --create-token NAME  create an API token, print it once, exit\n"
                 "      --role ROLE          its role: admin (default) or operator\n"
+                "      --revoke-token NAME  revoke the API token NAME at once, exit\n"
                 "      --version            print the version\n"
                 "  -h, --help               this text\n\n"
                 "Exit status: 0 ok, 1 bad configuration (-t), 2 error.\n",
@@ -58,6 +59,7 @@ static int parse_args(int argc, char **argv, struct options *o)
                                                  {"verbose", no_argument, NULL, 'v'},
                                                  {"create-token", required_argument, NULL, 'T'},
                                                  {"role", required_argument, NULL, 'R'},
+                                                 {"revoke-token", required_argument, NULL, 'X'},
                                                  {"version", no_argument, NULL, 'V'},
                                                  {"help", no_argument, NULL, 'h'},
                                                  {NULL, 0, NULL, 0}};
@@ -76,6 +78,9 @@ static int parse_args(int argc, char **argv, struct options *o)
                         break;
                 case 'v':
                         o->verbose = 1;
+                        break;
+                case 'X':
+                        o->revoke_name = optarg;
                         break;
                 case 'T':
                         o->token_name = optarg;
@@ -165,6 +170,39 @@ static int create_token(const struct srv_config *cfg, const char *name, const ch
         return rc < 0 ? 2 : 0;
 }
 
+/* Revoke the token called name (a stolen operator or admin token, or a
+ * gateway's "gateway:NAME"): it fails with 401 from the next request on. */
+static int revoke_token(const struct srv_config *cfg, const char *name)
+{
+        srv_db *db;
+        int64_t n = 0;
+        int rc;
+
+        if (open_db(cfg, &db) < 0)
+                return 2;
+        rc = srv_db_begin(db);
+        if (rc == MB_OK)
+                rc = srv_db_query_i64(db, &n, "SELECT count(*) FROM tokens WHERE name = $1"
+                                              " AND revoked = 0", "t", name);
+        if (rc >= 0)
+                rc = srv_db_exec_args(db,
+                                      "UPDATE tokens SET revoked = 1, name = name || ':revoked:' || id"
+                                      " WHERE name = $1 AND revoked = 0",
+                                      "t", name);
+        if (rc >= 0)
+                rc = srv_db_commit(db);
+        if (rc < 0)
+                srv_db_rollback(db);
+        srv_db_close(db);
+        if (rc < 0 || n == 0) {
+                fprintf(stderr, "meterbox-server: %s token '%s'\n",
+                        rc < 0 ? "cannot revoke" : "no active", name);
+                return rc < 0 ? 2 : 1;
+        }
+        printf("revoked %s\n", name);
+        return 0;
+}
+
 static void setup_signals(void)
 {
         struct sigaction sa;
@@ -248,6 +286,8 @@ int main(int argc, char **argv)
         tzset();
         if (o.token_name)
                 rc = create_token(cfg, o.token_name, o.token_role);
+        else if (o.revoke_name)
+                rc = revoke_token(cfg, o.revoke_name);
         else
                 rc = run(cfg, o.foreground);
         srv_config_free(cfg);

@@ -15,6 +15,7 @@ const struct srv_route srv_routes[] = {
     {"POST", "/api/v1/gateways", srv_h_gateway_register, SRV_WRITE},
     {"GET", "/api/v1/gateways", srv_h_gateway_list, SRV_READ},
     {"GET", "/api/v1/gateways/*", srv_h_gateway_show, GW | SRV_READ},
+    {"POST", "/api/v1/gateways/*/token", srv_h_gateway_rotate, SRV_WRITE},
 
     {"GET", "/api/v1/meters", srv_h_meter_list, SRV_READ},
     {"GET", "/api/v1/meters/*", srv_h_meter_show, GW | SRV_READ},
