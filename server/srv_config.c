@@ -13,7 +13,8 @@ static const char *const top_keys[] = {"listen",     "tls",      "database", "ti
 static const char *const listen_keys[] = {"address", "port", "threads", NULL};
 static const char *const tls_keys[] = {"certificate", "key", NULL};
 static const char *const db_keys[] = {"backend", "path", "busy_timeout_ms", NULL};
-static const char *const limit_keys[] = {"max_body_bytes", "max_readings", "max_events", NULL};
+static const char *const limit_keys[] = {"max_body_bytes", "max_readings", "max_events",
+                                         "requests_per_minute", NULL};
 static const char *const settle_keys[] = {"enabled",           "day", "time", "jump_ratio",
                                           "command_ttl_hours", NULL};
 static const char *const account_keys[] = {"alarm1", "alarm2", "credit_limit", "reconnect", NULL};
@@ -125,6 +126,7 @@ static void parse_limits(struct srv_config *c, const config_setting_t *root, mb_
         c->max_body_bytes = v;
         c->max_readings = get_int(g, "max_readings", 1, 1000000, 10000, d);
         c->max_events = get_int(g, "max_events", 1, 1000000, 10000, d);
+        c->requests_per_minute = (int)get_int(g, "requests_per_minute", 0, 1000000, 1200, d);
 }
 
 static void parse_hhmm(struct srv_config *c, const config_setting_t *g, mb_diag *d)

@@ -22,6 +22,7 @@ struct srv_config {
         const char *timezone; /* NULL: the process's TZ */
         int64_t max_body_bytes;
         int max_readings, max_events;
+        int requests_per_minute; /* per token; 0: no limit */
         int settle_enabled;
         int settle_day;     /* day of month the previous month is settled */
         int settle_minute;  /* local minute of that day (HH:MM) */

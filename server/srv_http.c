@@ -1,5 +1,7 @@
 #define MB_LOG_MODULE "http"
 #include "srv_http.h"
+#include "srv_ratelimit.h"
+#include "mb_time.h"
 
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -39,7 +41,7 @@ void srv_http_dispatch(struct srv *s, struct srv_req *rq, const char *authorizat
                        struct srv_resp *rs)
 {
         const struct srv_route *r;
-        int known, rc;
+        int known, rc, wait;
 
         rq->srv = s;
         r = srv_route_match(srv_routes, srv_n_routes, rq->method, rq->path, &rq->params, &known);
@@ -62,6 +64,13 @@ void srv_http_dispatch(struct srv *s, struct srv_req *rq, const char *authorizat
                 snprintf(rs->header_value, sizeof(rs->header_value), "Bearer realm=\"meterbox\"");
         } else if (rc < 0) {
                 srv_reply_db_error(rs, rq, rc);
+        } else if ((wait = srv_rate_take(rq->auth.token_id, s->cfg->requests_per_minute,
+                                         mb_monotonic_ms())) > 0) {
+                srv_reply_errorf(rs, 429, "too_many_requests", "",
+                                 "more than %d requests a minute from this token; retry in %d s",
+                                 s->cfg->requests_per_minute, wait);
+                snprintf(rs->header_name, sizeof(rs->header_name), "Retry-After");
+                snprintf(rs->header_value, sizeof(rs->header_value), "%d", wait);
         } else if (!(r->roles & rq->auth.role)) {
                 srv_reply_errorf(rs, 403, "forbidden", "", "a %s token may not %s %s",
                                  srv_role_name(rq->auth.role), rq->method, r->pattern);

@@ -10,7 +10,7 @@ server_conf() {
 listen = { address = "127.0.0.1"; port = 0; threads = 4; };
 database = { path = "$T/server.db"; };
 timezone = "Asia/Shanghai";
-limits = { max_body_bytes = 65536; max_readings = 1000; };
+limits = { max_body_bytes = 65536; max_readings = 1000; requests_per_minute = ${MB_RPM:-0}; };
 settlement = { enabled = false; };
 CONF
 }
