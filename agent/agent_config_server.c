@@ -29,7 +29,12 @@ void agent_parse_server(struct agent_server_cfg *s, const config_setting_t *g, m
             strncmp(s->url, "https://", 8) != 0)
                 mb_diag_at(d, config_setting_get_member(g, "url"),
                            "'url' must start with http:// or https://");
-        mb_conf_need_string(g, "token", &s->token, d);
+        /* A client certificate (mutual TLS) may stand for the token. */
+        if (mb_conf_string(g, "token", &s->token, d) == 0 &&
+            !config_setting_get_member(g, "cert_file"))
+                mb_diag_at(d, g,
+                           "missing required key 'token' (or a client certificate: "
+                           "cert_file and key_file)");
         mb_conf_string(g, "ca_file", &s->ca_file, d);
         mb_conf_string(g, "cert_file", &s->cert_file, d);
         mb_conf_string(g, "key_file", &s->key_file, d);

@@ -42,6 +42,7 @@ struct srv_auth {
 
 struct srv_req {
         struct srv *srv;
+        char client_cn[80]; /* verified client certificate's CN (mutual TLS), or "" */
         srv_db *db;
         const char *method, *path;
         struct srv_route_params params;

@@ -11,7 +11,7 @@
 static const char *const top_keys[] = {"listen",     "tls",      "database", "timezone", "limits",
                                        "settlement", "accounts", "log", "commands",      NULL};
 static const char *const listen_keys[] = {"address", "port", "threads", NULL};
-static const char *const tls_keys[] = {"certificate", "key", NULL};
+static const char *const tls_keys[] = {"certificate", "key", "client_ca", NULL};
 static const char *const db_keys[] = {"backend", "path", "busy_timeout_ms", NULL};
 static const char *const limit_keys[] = {"max_body_bytes", "max_readings", "max_events",
                                          "requests_per_minute", NULL};
@@ -98,6 +98,7 @@ static void parse_tls(struct srv_config *c, const config_setting_t *root, mb_dia
                 return;
         mb_conf_need_string(g, "certificate", &c->tls_cert, d);
         mb_conf_need_string(g, "key", &c->tls_key, d);
+        mb_conf_string(g, "client_ca", &c->tls_client_ca, d);
 }
 
 static void parse_db(struct srv_config *c, const config_setting_t *root, mb_diag *d)

@@ -17,6 +17,7 @@ struct srv_config {
         int port;
         int threads;
         const char *tls_cert, *tls_key; /* both NULL: plain HTTP */
+        const char *tls_client_ca;      /* gateways may present certificates from this CA */
         const char *db_path;
         int busy_timeout_ms;
         const char *timezone; /* NULL: the process's TZ */

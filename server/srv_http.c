@@ -1,5 +1,6 @@
 #define MB_LOG_MODULE "http"
 #include "srv_http.h"
+#include "srv_clientcert.h"
 #include "srv_ratelimit.h"
 #include "mb_time.h"
 
@@ -22,7 +23,7 @@
 struct srv_http {
         struct MHD_Daemon *d;
         struct srv *srv;
-        char *cert, *key;
+        char *cert, *key, *trust; /* trust: CA of client certificates, or NULL */
 };
 
 /* Per-connection request state: the body gathered so far. */
@@ -56,7 +57,10 @@ void srv_http_dispatch(struct srv *s, struct srv_req *rq, const char *authorizat
         }
         srv_lock(s);
         rq->db = s->db;
-        rc = srv_auth_check(s->db, authorization, &rq->auth);
+        /* A gateway's verified client certificate stands for its token. */
+        rc = !authorization && rq->client_cn[0]
+                     ? srv_auth_client_cert(s->db, rq->client_cn, &rq->auth)
+                     : srv_auth_check(s->db, authorization, &rq->auth);
         if (rc == MB_EAUTH) {
                 srv_reply_errorf(rs, 401, "unauthorized", "",
                                  "a valid 'Authorization: Bearer TOKEN' header is required");
@@ -197,6 +201,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         rq.body_len = b->len;
         rq.query = query_value;
         rq.query_ctx = c;
+        if (h->trust)
+                srv_client_cert_cn(c, rq.client_cn, sizeof(rq.client_cn));
         srv_http_dispatch(
             h->srv, &rq,
             MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION), &rs);
@@ -288,6 +294,11 @@ struct srv_http *srv_http_start(struct srv *s)
                         return NULL;
                 }
                 flags |= MHD_USE_TLS;
+                if (cfg->tls_client_ca && !(h->trust = slurp(cfg->tls_client_ca))) {
+                        mb_err_log("cannot read TLS client CA '%s'", cfg->tls_client_ca);
+                        srv_http_stop(h);
+                        return NULL;
+                }
         }
         h->d = MHD_start_daemon(flags, (uint16_t)cfg->port, NULL, NULL, on_request, h,
                                 MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
@@ -295,7 +306,9 @@ struct srv_http *srv_http_start(struct srv *s)
                                 (unsigned)cfg->threads, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
                                 h, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
                                 h->cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, h->cert,
-                                MHD_OPTION_HTTPS_MEM_KEY, h->key, MHD_OPTION_END);
+                                MHD_OPTION_HTTPS_MEM_KEY, h->key,
+                                h->trust ? MHD_OPTION_HTTPS_MEM_TRUST : MHD_OPTION_END, h->trust,
+                                MHD_OPTION_END);
         if (h->d == NULL) {
                 mb_err_log("cannot listen on %s port %d", cfg->listen_address, cfg->port);
                 srv_http_stop(h);
@@ -317,5 +330,6 @@ void srv_http_stop(struct srv_http *h)
                 MHD_stop_daemon(h->d);
         free(h->cert);
         free(h->key);
+        free(h->trust);
         free(h);
 }
