@@ -1,12 +1,8 @@
 /* meterboxctl gateway | account | meter: the admin's records. */
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "ctl_client.h"
 #include "meterboxctl.h"
-
-#define NCOLS(c) ((int)(sizeof(c) / sizeof(c[0])))
 
 static const struct ctl_col account_cols[] = {
     {"number", "number", 's'},
@@ -69,42 +65,30 @@ int mbctl_account(int argc, char **argv)
         static const char *const opts[] = {"holder",    "address", "region", "mode",
                                            "state",     "alarm1",  "alarm2", "credit-limit",
                                            "reconnect", NULL};
+        static const char *const filters[] = {"region", "state", "mode", NULL};
         struct ctl_args a;
         char path[512];
         json_object *b;
-        const char *sub;
+        int rc;
 
-        if (ctl_args_parse(argc, argv, &a))
-                return 2;
-        if (a.help)
-                return ctl_usage(account_help, 0);
-        sub = a.npos ? a.pos[0] : "";
-        if (strcmp(sub, "list") == 0) {
-                char q[512] = "/api/v1/accounts?";
-                static const char *const f[] = {"region", "state", "mode", NULL};
-
-                if (ctl_opts_only(&a, f))
+        if ((rc = ctl_begin(argc, argv, &a, account_help, NULL)) != CTL_GO_ON)
+                return rc;
+        if (strcmp(a.sub, "list") == 0) {
+                if (ctl_opts_only(&a, filters))
                         return 2;
-                for (int i = 0; f[i]; i++)
-                        if (ctl_opt(&a, f[i])) {
-                                char *e = ctl_escape(ctl_opt(&a, f[i]));
-
-                                snprintf(q + strlen(q), sizeof(q) - strlen(q), "%s=%s&", f[i],
-                                         e ? e : "");
-                                free(e);
-                        }
-                q[strlen(q) - 1] = '\0';
-                return ctl_call_show(&a, "GET", q, NULL, "accounts", account_list_cols,
-                                     NCOLS(account_list_cols));
+                if (ctl_query_path(path, sizeof(path), "/api/v1/accounts", &a, filters))
+                        return 1;
+                return ctl_call_show(&a, "GET", path, NULL, "accounts", account_list_cols,
+                                     CTL_NCOLS(account_list_cols));
         }
         if (a.npos != 2 || ctl_opts_only(&a, opts))
                 return ctl_usage(account_help, 2);
         if (ctl_path(path, sizeof(path), "/api/v1/accounts/%s", a.pos[1]))
                 return 1;
-        if (strcmp(sub, "show") == 0)
+        if (strcmp(a.sub, "show") == 0)
                 return ctl_call_show(&a, "GET", path, NULL, NULL, account_cols,
-                                     NCOLS(account_cols));
-        if (strcmp(sub, "create") != 0 && strcmp(sub, "update") != 0)
+                                     CTL_NCOLS(account_cols));
+        if (strcmp(a.sub, "create") != 0 && strcmp(a.sub, "update") != 0)
                 return ctl_usage(account_help, 2);
         b = ctl_body_from(&a, fields);
         if (money_opt(&a, b, "alarm1", "alarm1_fen") || money_opt(&a, b, "alarm2", "alarm2_fen") ||
@@ -113,12 +97,12 @@ int mbctl_account(int argc, char **argv)
                 json_object_put(b);
                 return 2;
         }
-        if (sub[0] == 'c') {
+        if (a.sub[0] == 'c') {
                 json_object_object_add(b, "number", json_object_new_string(a.pos[1]));
                 return ctl_call_show(&a, "POST", "/api/v1/accounts", b, NULL, account_cols,
-                                     NCOLS(account_cols));
+                                     CTL_NCOLS(account_cols));
         }
-        return ctl_call_show(&a, "PATCH", path, b, NULL, account_cols, NCOLS(account_cols));
+        return ctl_call_show(&a, "PATCH", path, b, NULL, account_cols, CTL_NCOLS(account_cols));
 }
 
 static const char meter_help[] =
@@ -130,38 +114,28 @@ static const char meter_help[] =
 int mbctl_meter(int argc, char **argv)
 {
         static const char *const fields[] = {"gateway", "account", "holder", "address", NULL};
+        static const char *const filters[] = {"gateway", NULL};
         struct ctl_args a;
         char path[512];
-        const char *sub;
+        int rc;
 
-        if (ctl_args_parse(argc, argv, &a))
-                return 2;
-        if (a.help)
-                return ctl_usage(meter_help, 0);
-        sub = a.npos ? a.pos[0] : "";
-        if (ctl_opts_only(&a, fields))
-                return 2;
-        if (strcmp(sub, "list") == 0) {
-                if (ctl_opt(&a, "gateway")) {
-                        if (ctl_path(path, sizeof(path), "/api/v1/meters?gateway=%s",
-                                     ctl_opt(&a, "gateway")))
-                                return 1;
-                } else {
-                        snprintf(path, sizeof(path), "/api/v1/meters");
-                }
+        if ((rc = ctl_begin(argc, argv, &a, meter_help, fields)) != CTL_GO_ON)
+                return rc;
+        if (strcmp(a.sub, "list") == 0) {
+                if (ctl_query_path(path, sizeof(path), "/api/v1/meters", &a, filters))
+                        return 1;
                 return ctl_call_show(&a, "GET", path, NULL, "meters", meter_cols,
-                                     NCOLS(meter_cols));
+                                     CTL_NCOLS(meter_cols));
         }
         if (a.npos != 2 || ctl_path(path, sizeof(path), "/api/v1/meters/%s", a.pos[1]))
                 return ctl_usage(meter_help, 2);
-        if (strcmp(sub, "bind") == 0)
+        if (strcmp(a.sub, "bind") == 0)
                 return ctl_call_show(&a, "PUT", path, ctl_body_from(&a, fields), NULL, meter_cols,
-                                     NCOLS(meter_cols));
-        if (strcmp(sub, "show") == 0) {
+                                     CTL_NCOLS(meter_cols));
+        if (strcmp(a.sub, "show") == 0) {
                 json_object *o;
-                int rc = ctl_call(&a, "GET", path, NULL, 0, &o, NULL);
 
-                if (rc == 0) {
+                if ((rc = ctl_call_json(&a, "GET", path, NULL, &o)) == 0) {
                         /* the snapshot is nested: JSON says it best */
                         ctl_print_json(o);
                         json_object_put(o);
@@ -181,21 +155,16 @@ int mbctl_gateway(int argc, char **argv)
         static const char *const fields[] = {"region", NULL};
         struct ctl_args a;
         char path[512];
-        const char *sub;
+        int rc;
 
-        if (ctl_args_parse(argc, argv, &a))
-                return 2;
-        if (a.help)
-                return ctl_usage(gateway_help, 0);
-        sub = a.npos ? a.pos[0] : "";
-        if (ctl_opts_only(&a, fields))
-                return 2;
-        if (strcmp(sub, "list") == 0)
+        if ((rc = ctl_begin(argc, argv, &a, gateway_help, fields)) != CTL_GO_ON)
+                return rc;
+        if (strcmp(a.sub, "list") == 0)
                 return ctl_call_show(&a, "GET", "/api/v1/gateways", NULL, "gateways", gateway_cols,
-                                     NCOLS(gateway_cols));
+                                     CTL_NCOLS(gateway_cols));
         if (a.npos != 2)
                 return ctl_usage(gateway_help, 2);
-        if (strcmp(sub, "register") == 0) {
+        if (strcmp(a.sub, "register") == 0) {
                 static const struct ctl_col cols[] = {{"name", "name", 's'},
                                                       {"region", "region", 's'},
                                                       {"token", "token", 's'},
@@ -203,24 +172,15 @@ int mbctl_gateway(int argc, char **argv)
                 json_object *b = ctl_body_from(&a, fields);
 
                 json_object_object_add(b, "name", json_object_new_string(a.pos[1]));
-                return ctl_call_show(&a, "POST", "/api/v1/gateways", b, NULL, cols, NCOLS(cols));
+                return ctl_call_show(&a, "POST", "/api/v1/gateways", b, NULL, cols,
+                                     CTL_NCOLS(cols));
         }
-        if (strcmp(sub, "show") == 0) {
-                json_object *o, *m;
-                int rc;
-
+        if (strcmp(a.sub, "show") == 0) {
                 if (ctl_path(path, sizeof(path), "/api/v1/gateways/%s", a.pos[1]))
                         return 1;
-                rc = ctl_call(&a, "GET", path, NULL, 0, &o, NULL);
-                if (rc || a.json)
-                        return rc ? rc : ctl_show(&a, o, NULL, NULL, 0);
-                ctl_print_fields(o, gateway_cols, NCOLS(gateway_cols));
-                if (json_object_object_get_ex(o, "meter_list", &m)) {
-                        printf("\n");
-                        ctl_print_table(m, meter_cols, NCOLS(meter_cols));
-                }
-                json_object_put(o);
-                return 0;
+                return ctl_call_show_record(&a, "GET", path, NULL, gateway_cols,
+                                            CTL_NCOLS(gateway_cols), "meter_list", meter_cols,
+                                            CTL_NCOLS(meter_cols));
         }
         return ctl_usage(gateway_help, 2);
 }

@@ -46,85 +46,59 @@ int mbctl_bill(int argc, char **argv)
         static const char *const opts[] = {"state", NULL};
         struct ctl_args a;
         char path[512];
-        const char *sub;
+        int rc;
 
-        if (ctl_args_parse(argc, argv, &a))
-                return 2;
-        if (a.help)
-                return ctl_usage(bill_help, 0);
-        sub = a.npos ? a.pos[0] : "";
-        if (ctl_opts_only(&a, opts))
-                return 2;
-        if (strcmp(sub, "list") == 0 && a.npos == 2) {
+        if ((rc = ctl_begin(argc, argv, &a, bill_help, opts)) != CTL_GO_ON)
+                return rc;
+        if (strcmp(a.sub, "list") == 0 && a.npos == 2) {
                 if (ctl_path(path, sizeof(path), "/api/v1/accounts/%s/bills", a.pos[1]))
                         return 1;
                 return ctl_call_show(&a, "GET", path, NULL, "bills", bill_list_cols,
                                      CTL_NCOLS(bill_list_cols));
         }
-        if (strcmp(sub, "month") == 0 && a.npos == 2) {
+        if (strcmp(a.sub, "month") == 0 && a.npos == 2) {
                 snprintf(path, sizeof(path), "/api/v1/bills?month=%.7s%s%.16s", a.pos[1],
                          ctl_opt(&a, "state") ? "&state=" : "",
                          ctl_opt(&a, "state") ? ctl_opt(&a, "state") : "");
                 return ctl_call_show(&a, "GET", path, NULL, "bills", bill_list_cols,
                                      CTL_NCOLS(bill_list_cols));
         }
-        if (strcmp(sub, "show") == 0 && a.npos == 3) {
-                json_object *o, *lines;
+        if (strcmp(a.sub, "show") == 0 && a.npos == 3) {
                 char *acc = ctl_escape(a.pos[1]);
-                int rc;
 
                 snprintf(path, sizeof(path), "/api/v1/accounts/%s/bills/%.7s", acc ? acc : "",
                          a.pos[2]);
                 free(acc);
-                rc = ctl_call(&a, "GET", path, NULL, 0, &o, NULL);
-                if (rc || a.json)
-                        return rc ? rc : ctl_show(&a, o, NULL, NULL, 0);
-                ctl_print_fields(o, bill_cols, CTL_NCOLS(bill_cols));
-                if (json_object_object_get_ex(o, "lines", &lines) && lines) {
-                        printf("\n");
-                        ctl_print_table(lines, line_cols, CTL_NCOLS(line_cols));
-                }
-                json_object_put(o);
-                return 0;
+                return ctl_call_show_record(&a, "GET", path, NULL, bill_cols, CTL_NCOLS(bill_cols),
+                                            "lines", line_cols, CTL_NCOLS(line_cols));
         }
         return ctl_usage(bill_help, 2);
 }
 
 int mbctl_settle(int argc, char **argv)
 {
+        static const struct ctl_col sum_cols[] = {{"month", "month", 's'},
+                                                  {"settled", "settled", 's'},
+                                                  {"held", "held", 's'},
+                                                  {"already settled", "already_settled", 's'},
+                                                  {"failed", "failed", 's'}};
         static const struct ctl_col cols[] = {
             {"ACCOUNT", "account", 's'}, {"STATE", "state", 's'},       {"KWH", "energy_wh", 'k'},
             {"TOTAL", "total_fen", 'y'}, {"POSTED", "posted_fen", 'y'}, {"FLAGS", "flags", 'j'}};
         static const char help[] = "usage: meterboxctl settle YYYY-MM\n"
                                    "Close a month: bill every account (again is harmless).\n";
         struct ctl_args a;
-        json_object *b, *o;
+        json_object *b;
         int rc;
 
-        if (ctl_args_parse(argc, argv, &a))
-                return 2;
-        if (a.help)
-                return ctl_usage(help, 0);
+        if ((rc = ctl_begin(argc, argv, &a, help, NULL)) != CTL_GO_ON)
+                return rc;
         if (a.npos != 1 || ctl_opts_only(&a, NULL))
                 return ctl_usage(help, 2);
         b = json_object_new_object();
         json_object_object_add(b, "month", json_object_new_string(a.pos[0]));
-        rc = ctl_call(&a, "POST", "/api/v1/settlements",
-                      json_object_to_json_string_ext(b, JSON_C_TO_STRING_PLAIN), 0, &o, NULL);
-        json_object_put(b);
-        if (rc)
-                return rc;
-        if (!a.json) {
-                static const struct ctl_col s[] = {{"month", "month", 's'},
-                                                   {"settled", "settled", 's'},
-                                                   {"held", "held", 's'},
-                                                   {"already settled", "already_settled", 's'},
-                                                   {"failed", "failed", 's'}};
-
-                ctl_print_fields(o, s, CTL_NCOLS(s));
-                printf("\n");
-        }
-        return ctl_show(&a, o, "bills", cols, CTL_NCOLS(cols));
+        return ctl_call_show_record(&a, "POST", "/api/v1/settlements", b, sum_cols,
+                                    CTL_NCOLS(sum_cols), "bills", cols, CTL_NCOLS(cols));
 }
 
 static const char command_help[] =
@@ -145,41 +119,32 @@ int mbctl_command(int argc, char **argv)
             {"REASON", "reason", 's'},
         };
         static const char *const opts[] = {"reason", "state", NULL};
+        static const char *const filters[] = {"state", NULL};
         struct ctl_args a;
         char path[512];
-        const char *sub;
+        int rc;
 
-        if (ctl_args_parse(argc, argv, &a))
-                return 2;
-        if (a.help)
-                return ctl_usage(command_help, 0);
-        sub = a.npos ? a.pos[0] : "";
-        if (ctl_opts_only(&a, opts))
-                return 2;
-        if (strcmp(sub, "list") == 0 && a.npos <= 2) {
+        if ((rc = ctl_begin(argc, argv, &a, command_help, opts)) != CTL_GO_ON)
+                return rc;
+        if (strcmp(a.sub, "list") == 0 && a.npos <= 2) {
                 if (a.npos == 2) {
                         if (ctl_path(path, sizeof(path), "/api/v1/meters/%s/commands", a.pos[1]))
                                 return 1;
-                } else if (ctl_opt(&a, "state")) {
-                        if (ctl_path(path, sizeof(path), "/api/v1/commands?state=%s",
-                                     ctl_opt(&a, "state")))
-                                return 1;
-                } else {
-                        snprintf(path, sizeof(path), "/api/v1/commands");
+                } else if (ctl_query_path(path, sizeof(path), "/api/v1/commands", &a, filters)) {
+                        return 1;
                 }
                 return ctl_call_show(&a, "GET", path, NULL, "commands", cols, CTL_NCOLS(cols));
         }
         if (a.npos == 2 && ctl_opt(&a, "reason") &&
-            (strcmp(sub, "trip") == 0 || strcmp(sub, "close") == 0 || strcmp(sub, "protect") == 0 ||
-             strcmp(sub, "unprotect") == 0)) {
-                json_object *b = json_object_new_object();
+            (strcmp(a.sub, "trip") == 0 || strcmp(a.sub, "close") == 0 ||
+             strcmp(a.sub, "protect") == 0 || strcmp(a.sub, "unprotect") == 0)) {
+                json_object *b;
 
-                json_object_object_add(b, "op", json_object_new_string(sub));
-                json_object_object_add(b, "reason", json_object_new_string(ctl_opt(&a, "reason")));
-                if (ctl_path(path, sizeof(path), "/api/v1/meters/%s/commands", a.pos[1])) {
-                        json_object_put(b);
+                if (ctl_path(path, sizeof(path), "/api/v1/meters/%s/commands", a.pos[1]))
                         return 1;
-                }
+                b = json_object_new_object();
+                json_object_object_add(b, "op", json_object_new_string(a.sub));
+                json_object_object_add(b, "reason", json_object_new_string(ctl_opt(&a, "reason")));
                 return ctl_call_show(&a, "POST", path, b, NULL, cols, CTL_NCOLS(cols));
         }
         return ctl_usage(command_help, 2);

@@ -48,6 +48,7 @@ int ctl_args_parse(int argc, char **argv, struct ctl_args *a)
                         a->pos[a->npos++] = s;
                 }
         }
+        a->sub = a->npos ? a->pos[0] : "";
         if (!a->server)
                 a->server = getenv("METERBOX_URL");
         if (!a->token)
@@ -76,6 +77,17 @@ int ctl_opts_only(const struct ctl_args *a, const char *const *allowed)
                 }
         }
         return 0;
+}
+
+int ctl_begin(int argc, char **argv, struct ctl_args *a, const char *help, const char *const *opts)
+{
+        if (ctl_args_parse(argc, argv, a))
+                return 2;
+        if (a->help)
+                return ctl_usage(help, 0);
+        if (opts && ctl_opts_only(a, opts))
+                return 2;
+        return CTL_GO_ON;
 }
 
 struct buf {
@@ -173,6 +185,18 @@ int ctl_call(const struct ctl_args *a, const char *method, const char *path, con
         else
                 free(b.p);
         return 0;
+}
+
+int ctl_call_json(const struct ctl_args *a, const char *method, const char *path, json_object *body,
+                  json_object **out)
+{
+        int rc =
+            ctl_call(a, method, path,
+                     body ? json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN) : NULL, 0,
+                     out, NULL);
+
+        json_object_put(body);
+        return rc;
 }
 
 void ctl_print_json(json_object *o)
@@ -282,15 +306,27 @@ int ctl_call_show(const struct ctl_args *a, const char *method, const char *path
                   const char *list_key, const struct ctl_col *cols, int ncols)
 {
         json_object *o;
-        int rc =
-            ctl_call(a, method, path,
-                     body ? json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN) : NULL, 0,
-                     &o, NULL);
+        int rc = ctl_call_json(a, method, path, body, &o);
 
-        json_object_put(body);
-        if (rc)
-                return rc;
-        return ctl_show(a, o, list_key, cols, ncols);
+        return rc ? rc : ctl_show(a, o, list_key, cols, ncols);
+}
+
+int ctl_call_show_record(const struct ctl_args *a, const char *method, const char *path,
+                         json_object *body, const struct ctl_col *cols, int ncols,
+                         const char *list_key, const struct ctl_col *list_cols, int nlist)
+{
+        json_object *o, *rows = NULL;
+        int rc = ctl_call_json(a, method, path, body, &o);
+
+        if (rc || a->json)
+                return rc ? rc : ctl_show(a, o, NULL, NULL, 0);
+        ctl_print_fields(o, cols, ncols);
+        if (json_object_object_get_ex(o, list_key, &rows) && rows) {
+                printf("\n");
+                ctl_print_table(rows, list_cols, nlist);
+        }
+        json_object_put(o);
+        return 0;
 }
 
 /* Copy string options into a body. */
@@ -313,6 +349,29 @@ int ctl_path(char *buf, size_t len, const char *fmt, const char *arg)
                 return 1;
         snprintf(buf, len, fmt, e);
         free(e);
+        return 0;
+}
+
+int ctl_query_path(char *buf, size_t len, const char *base, const struct ctl_args *a,
+                   const char *const *keys)
+{
+        size_t used;
+        char sep = '?';
+
+        snprintf(buf, len, "%s", base);
+        for (int i = 0; keys[i]; i++) {
+                const char *v = ctl_opt(a, keys[i]);
+                char *e;
+
+                if (v == NULL)
+                        continue;
+                if ((e = ctl_escape(v)) == NULL)
+                        return 1;
+                used = strlen(buf);
+                snprintf(buf + used, len - used, "%c%s=%s", sep, keys[i], e);
+                free(e);
+                sep = '&';
+        }
         return 0;
 }
 

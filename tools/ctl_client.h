@@ -19,6 +19,7 @@
 
 struct ctl_args {
         const char *cmd; /* "account", ... (argv[0]) */
+        const char *sub; /* pos[0], or "" without positional arguments */
         const char *pos[CTL_MAX_POS];
         int npos;
         const char *key[CTL_MAX_OPTS], *val[CTL_MAX_OPTS];
@@ -34,6 +35,19 @@ const char *ctl_opt(const struct ctl_args *a, const char *name);
 /* Refuse options not in the NULL-terminated list (2 after a message). */
 int ctl_opts_only(const struct ctl_args *a, const char *const *allowed);
 
+/* What ctl_begin returns when the subcommand should go on. */
+#define CTL_GO_ON (-1)
+
+/*
+ * The start of every subcommand: ctl_args_parse into *a, then with --help
+ * print help on stdout.  opts (NULL-terminated) are the options the
+ * subcommand takes, any other is refused with a message; with opts NULL the
+ * caller checks options itself (ctl_opts_only, e.g. to print its usage too).
+ * Returns CTL_GO_ON, or the exit status to return at once: 0 after --help,
+ * 2 after a usage error (message on stderr).  *a points into argv.
+ */
+int ctl_begin(int argc, char **argv, struct ctl_args *a, const char *help, const char *const *opts);
+
 /*
  * Send method path (+ body, may be NULL; content type JSON unless text) to
  * the server.  On a 2xx answer returns 0 with the parsed JSON in *out (the
@@ -43,6 +57,12 @@ int ctl_opts_only(const struct ctl_args *a, const char *const *allowed);
  */
 int ctl_call(const struct ctl_args *a, const char *method, const char *path, const char *body,
              int body_is_text, json_object **out, char **text);
+
+/* ctl_call with body as compact JSON (may be NULL; always freed): 0 with the
+ * answer in *out (the caller's, NULL when not JSON), or 1 after the error was
+ * printed. */
+int ctl_call_json(const struct ctl_args *a, const char *method, const char *path, json_object *body,
+                  json_object **out);
 
 /* Print o as pretty JSON on stdout. */
 void ctl_print_json(json_object *o);
@@ -68,13 +88,24 @@ char *ctl_escape(const char *s);
  * fields; returns 0. */
 int ctl_show(const struct ctl_args *a, json_object *o, const char *list_key,
              const struct ctl_col *cols, int ncols);
-/* ctl_call (body is freed) then ctl_show. */
+/* ctl_call_json (body is freed) then ctl_show. */
 int ctl_call_show(const struct ctl_args *a, const char *method, const char *path, json_object *body,
                   const char *list_key, const struct ctl_col *cols, int ncols);
+/* ctl_call_json (body is freed), then one record: as JSON with --json, else
+ * its fields in cols and, when it holds list_key (not null), a blank line and
+ * that list as a table in list_cols (a bill and its lines).  0 or 1. */
+int ctl_call_show_record(const struct ctl_args *a, const char *method, const char *path,
+                         json_object *body, const struct ctl_col *cols, int ncols,
+                         const char *list_key, const struct ctl_col *list_cols, int nlist);
 /* A body with the string options named in keys (NULL-terminated). */
 json_object *ctl_body_from(const struct ctl_args *a, const char *const *keys);
 /* snprintf(buf, fmt, escaped arg); 0 or 1. */
 int ctl_path(char *buf, size_t len, const char *fmt, const char *arg);
+/* base, then "?key=value&..." for each option in keys (NULL-terminated) that
+ * was given, values URL-escaped: "/api/v1/meters?gateway=gw%201".  0, or 1
+ * when escaping failed (out of memory). */
+int ctl_query_path(char *buf, size_t len, const char *base, const struct ctl_args *a,
+                   const char *const *keys);
 /* Print text on stdout (rc 0) or stderr; return rc. */
 int ctl_usage(const char *text, int rc);
 

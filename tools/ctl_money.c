@@ -33,10 +33,8 @@ static int post(int argc, char **argv, const char *what)
         int64_t fen;
         int rc;
 
-        if (ctl_args_parse(argc, argv, &a))
-                return 2;
-        if (a.help)
-                return ctl_usage(money_help, 0);
+        if ((rc = ctl_begin(argc, argv, &a, money_help, NULL)) != CTL_GO_ON)
+                return rc;
         if (a.npos != 2 || ctl_opts_only(&a, opts))
                 return ctl_usage(money_help, 2);
         if (ctl_parse_yuan("the amount", a.pos[1], &fen))
@@ -46,10 +44,7 @@ static int post(int argc, char **argv, const char *what)
                 return 1;
         b = ctl_body_from(&a, opts);
         json_object_object_add(b, "amount_fen", json_object_new_int64(fen));
-        rc = ctl_call(&a, "POST", path, json_object_to_json_string_ext(b, JSON_C_TO_STRING_PLAIN),
-                      0, &o, NULL);
-        json_object_put(b);
-        if (rc)
+        if ((rc = ctl_call_json(&a, "POST", path, b, &o)))
                 return rc;
         if (a.json) {
                 ctl_print_json(o);
@@ -81,35 +76,20 @@ int mbctl_adjust(int argc, char **argv)
 
 int mbctl_ledger(int argc, char **argv)
 {
+        static const struct ctl_col balance_cols[] = {{"account", "account", 's'},
+                                                      {"balance", "balance_fen", 'y'}};
         struct ctl_args a;
         char path[512];
-        json_object *o, *rows, *bal;
         int rc;
 
-        if (ctl_args_parse(argc, argv, &a))
-                return 2;
-        if (a.help)
-                return ctl_usage("usage: meterboxctl ledger NUMBER [--json]\n"
-                                 "Every ledger entry of the account with the balance after it.\n",
-                                 0);
+        if ((rc = ctl_begin(argc, argv, &a,
+                            "usage: meterboxctl ledger NUMBER [--json]\n"
+                            "Every ledger entry of the account with the balance after it.\n",
+                            NULL)) != CTL_GO_ON)
+                return rc;
         if (a.npos != 1 || ctl_opts_only(&a, NULL) ||
             ctl_path(path, sizeof(path), "/api/v1/accounts/%s/ledger", a.pos[0]))
                 return ctl_usage("usage: meterboxctl ledger NUMBER [--json]\n", 2);
-        rc = ctl_call(&a, "GET", path, NULL, 0, &o, NULL);
-        if (rc)
-                return rc;
-        if (a.json) {
-                ctl_print_json(o);
-        } else {
-                static const struct ctl_col b[] = {{"account", "account", 's'},
-                                                   {"balance", "balance_fen", 'y'}};
-
-                ctl_print_fields(o, b, CTL_NCOLS(b));
-                printf("\n");
-                if (json_object_object_get_ex(o, "entries", &rows))
-                        ctl_print_table(rows, entry_cols, CTL_NCOLS(entry_cols));
-                (void)bal;
-        }
-        json_object_put(o);
-        return 0;
+        return ctl_call_show_record(&a, "GET", path, NULL, balance_cols, CTL_NCOLS(balance_cols),
+                                    "entries", entry_cols, CTL_NCOLS(entry_cols));
 }

@@ -63,22 +63,16 @@ int mbctl_tariff(int argc, char **argv)
         static const char *const opts[] = {"effective", NULL};
         struct ctl_args a;
         char path[512];
-        const char *sub;
+        int rc;
 
-        if (ctl_args_parse(argc, argv, &a))
-                return 2;
-        if (a.help)
-                return ctl_usage(tariff_help, 0);
-        sub = a.npos ? a.pos[0] : "";
-        if (ctl_opts_only(&a, opts))
-                return 2;
-        if (strcmp(sub, "list") == 0 && a.npos == 1)
+        if ((rc = ctl_begin(argc, argv, &a, tariff_help, opts)) != CTL_GO_ON)
+                return rc;
+        if (strcmp(a.sub, "list") == 0 && a.npos == 1)
                 return ctl_call_show(&a, "GET", "/api/v1/tariffs", NULL, "tariffs", tariff_cols,
                                      CTL_NCOLS(tariff_cols));
-        if (strcmp(sub, "load") == 0 && a.npos == 2) {
+        if (strcmp(a.sub, "load") == 0 && a.npos == 2) {
                 char *text = slurp(a.pos[1]);
                 json_object *o;
-                int rc;
 
                 if (text == NULL) {
                         fprintf(stderr, "meterboxctl tariff: cannot read %s\n", a.pos[1]);
@@ -88,19 +82,19 @@ int mbctl_tariff(int argc, char **argv)
                 free(text);
                 return rc ? rc : ctl_show(&a, o, NULL, show_cols, CTL_NCOLS(show_cols));
         }
-        if ((strcmp(sub, "show") == 0 || strcmp(sub, "text") == 0) && a.npos == 2) {
+        if ((strcmp(a.sub, "show") == 0 || strcmp(a.sub, "text") == 0) && a.npos == 2) {
                 if (ctl_path(path, sizeof(path),
-                             sub[0] == 's' ? "/api/v1/tariffs/%s" : "/api/v1/tariffs/%s/text",
+                             a.sub[0] == 's' ? "/api/v1/tariffs/%s" : "/api/v1/tariffs/%s/text",
                              a.pos[1]))
                         return 1;
-                if (sub[0] == 's')
+                if (a.sub[0] == 's')
                         return ctl_call_show(&a, "GET", path, NULL, NULL, show_cols,
                                              CTL_NCOLS(show_cols));
                 {
                         json_object *o;
                         char *text = NULL;
-                        int rc = ctl_call(&a, "GET", path, NULL, 0, &o, &text);
 
+                        rc = ctl_call(&a, "GET", path, NULL, 0, &o, &text);
                         if (rc == 0 && text)
                                 fputs(text, stdout);
                         json_object_put(o);
@@ -108,7 +102,7 @@ int mbctl_tariff(int argc, char **argv)
                         return rc;
                 }
         }
-        if (strcmp(sub, "assign") == 0 && a.npos == 3 && ctl_opt(&a, "effective")) {
+        if (strcmp(a.sub, "assign") == 0 && a.npos == 3 && ctl_opt(&a, "effective")) {
                 static const struct ctl_col cols[] = {{"account", "account", 's'},
                                                       {"tariff", "tariff", 's'},
                                                       {"effective", "effective", 's'}};

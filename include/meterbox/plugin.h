@@ -37,7 +37,8 @@
  *   run for `meterbox-agent -t` too.  Connect lazily in the first read and
  *   reconnect after errors.  Every key the plugin does not look up through the
  *   host's cfg_* getters is reported by the host as an unknown key, with its
- *   file and line, so a typo never passes silently.
+ *   file and line, so a typo never passes silently.  <meterbox/options.h>
+ *   wraps the getters with defaults, range checks and messages.
  *
  * Local time
  *   The host sets the process time zone (TZ) from its configuration before

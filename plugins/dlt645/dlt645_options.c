@@ -4,143 +4,68 @@
  * after an error so that one `meterbox-agent -t` run reports every bad key,
  * and every key is looked up so the host never calls a valid key unknown.
  */
-#include <inttypes.h>
 #include <string.h>
+
+#include <meterbox/options.h>
 
 #include "dlt645.h"
 
-struct opt_parser {
-        const mb_host *host;
-        mb_ctx *ctx;
-        int rc; /* MB_OK, or MB_ECONFIG once any key was bad */
-};
-
-/* Returns 1 when the key is present (even with a bad value), else 0. */
-static int opt_int(struct opt_parser *p, const char *key, int64_t *out, int64_t def, int64_t lo,
-                   int64_t hi)
-{
-        int64_t v;
-        int rc = p->host->cfg_int(p->ctx, key, &v);
-
-        *out = def;
-        if (rc == MB_ENOENT)
-                return 0;
-        if (rc != MB_OK) {
-                p->rc = MB_ECONFIG;
-                return 1;
-        }
-        if (v < lo || v > hi) {
-                p->rc = p->host->cfg_error(
-                    p->ctx, key, "%s must be between %" PRId64 " and %" PRId64 ", not %" PRId64,
-                    key, lo, hi, v);
-                return 1;
-        }
-        *out = v;
-        return 1;
-}
-
-static int opt_bool(struct opt_parser *p, const char *key, int *out, int def)
-{
-        int rc = p->host->cfg_bool(p->ctx, key, out);
-
-        if (rc == MB_OK)
-                return 1;
-        *out = def;
-        if (rc == MB_ENOENT)
-                return 0;
-        p->rc = MB_ECONFIG;
-        return 1;
-}
-
-/* Returns 1 when present with a string value (in *out), else 0. */
-static int opt_string(struct opt_parser *p, const char *key, const char **out)
-{
-        int rc = p->host->cfg_string(p->ctx, key, out);
-
-        if (rc == MB_OK)
-                return 1;
-        *out = NULL;
-        if (rc != MB_ENOENT)
-                p->rc = MB_ECONFIG;
-        return 0;
-}
-
-/* names: NULL-terminated; *out receives the index of the matching name. */
-static void opt_enum(struct opt_parser *p, const char *key, int *out, const char *const *names,
-                     const char *expected)
-{
-        const char *v;
-
-        *out = 0;
-        if (!opt_string(p, key, &v))
-                return;
-        for (int i = 0; names[i]; i++) {
-                if (strcmp(v, names[i]) == 0) {
-                        *out = i;
-                        return;
-                }
-        }
-        p->rc = p->host->cfg_error(p->ctx, key, "%s: unknown value \"%s\" (expected %s)", key, v,
-                                   expected);
-}
-
 /* An option that only the 2007 protocol has: refused when set for 1997. */
-static void only_2007(struct opt_parser *p, const struct dlt_opts *o, const char *key, int present,
+static void only_2007(mb_opt_parser *p, const struct dlt_opts *o, const char *key, int present,
                       const char *what)
 {
         if (present && o->proto == DLT_1997)
-                p->rc = p->host->cfg_error(
-                    p->ctx, key, "%s needs protocol \"2007\" (DL/T 645-1997 has no %s)", key, what);
+                mb_opt_error(p, key, "%s needs protocol \"2007\" (DL/T 645-1997 has no %s)", key,
+                             what);
 }
 
 static const char *const proto_names[] = {"2007", "1997", NULL};
 static const char *const import_names[] = {"forward", "combined", NULL};
 
-static void parse_reading(struct opt_parser *p, struct dlt_opts *o)
+static void parse_reading(mb_opt_parser *p, struct dlt_opts *o)
 {
         int64_t v;
         int proto, present;
 
-        opt_enum(p, "protocol", &proto, proto_names, "\"2007\" or \"1997\"");
+        mb_opt_enum(p, "protocol", &proto, 0, proto_names, "\"2007\" or \"1997\"");
         o->proto = proto == 1 ? DLT_1997 : DLT_2007;
-        opt_int(p, "phases", &v, 1, 1, 3);
+        mb_opt_int64(p, "phases", &v, 1, 1, 3);
         if (v == 2)
-                p->rc = p->host->cfg_error(p->ctx, "phases", "phases must be 1 or 3, not 2");
+                mb_opt_error(p, "phases", "phases must be 1 or 3, not 2");
         o->phases = v == 3 ? 3 : 1;
-        opt_bool(p, "block", &o->block, 1);
-        opt_int(p, "preamble", &v, 4, 0, DLT_PREAMBLE_MAX);
-        o->preamble = (int)v;
-        opt_enum(p, "import", &o->import_reg, import_names, "\"forward\" or \"combined\"");
+        mb_opt_bool(p, "block", &o->block, 1);
+        mb_opt_int(p, "preamble", &o->preamble, 4, 0, DLT_PREAMBLE_MAX);
+        mb_opt_enum(p, "import", &o->import_reg, 0, import_names, "\"forward\" or \"combined\"");
         only_2007(p, o, "import", o->import_reg == DLT_IMPORT_COMBINED, "combined active energy");
-        opt_bool(p, "reverse", &o->reverse, 1);
-        opt_bool(p, "rates", &o->rates, 1);
-        opt_bool(p, "electrical", &o->electrical, 1);
-        opt_bool(p, "clock", &o->clock, 1);
-        opt_int(p, "clock_tolerance_s", &o->clock_tolerance_s, 300, 0, 86400);
-        present = opt_bool(p, "frozen", &o->frozen, o->proto == DLT_2007);
+        mb_opt_bool(p, "reverse", &o->reverse, 1);
+        mb_opt_bool(p, "rates", &o->rates, 1);
+        mb_opt_bool(p, "electrical", &o->electrical, 1);
+        mb_opt_bool(p, "clock", &o->clock, 1);
+        mb_opt_int64(p, "clock_tolerance_s", &o->clock_tolerance_s, 300, 0, 86400);
+        present = mb_opt_bool(p, "frozen", &o->frozen, o->proto == DLT_2007) != MB_ENOENT;
         only_2007(p, o, "frozen", present && o->frozen, "settlement-day registers");
-        present = opt_bool(p, "prepaid", &o->prepaid, 0);
+        present = mb_opt_bool(p, "prepaid", &o->prepaid, 0) != MB_ENOENT;
         only_2007(p, o, "prepaid", present && o->prepaid, "cost-control registers");
-        present = opt_bool(p, "relay_status", &o->relay_status, o->proto == DLT_2007);
+        present =
+            mb_opt_bool(p, "relay_status", &o->relay_status, o->proto == DLT_2007) != MB_ENOENT;
         only_2007(p, o, "relay_status", present && o->relay_status, "run status word 3");
-        o->has_utc_offset = opt_int(p, "utc_offset_min", &v, 0, -720, 840);
+        o->has_utc_offset = mb_opt_int64(p, "utc_offset_min", &v, 0, -720, 840) != MB_ENOENT;
         o->utc_offset_s = v * 60;
 }
 
-static void parse_control(struct opt_parser *p, struct dlt_opts *o)
+static void parse_control(mb_opt_parser *p, struct dlt_opts *o)
 {
         const char *s;
         int present;
 
-        if (opt_string(p, "password", &s)) {
+        if (mb_opt_string(p, "password", &s, NULL) == MB_OK) {
                 /* "02123456": level 02, password 123456, sent PA P0 P1 P2. */
                 uint8_t b[4];
                 if (dlt_hex4_parse(s, b) < 0) {
-                        p->rc = p->host->cfg_error(
-                            p->ctx, "password",
-                            "password must be 8 hex digits, level then password "
-                            "(\"02123456\": level 02, password 123456), not \"%s\"",
-                            s);
+                        mb_opt_error(p, "password",
+                                     "password must be 8 hex digits, level then password "
+                                     "(\"02123456\": level 02, password 123456), not \"%s\"",
+                                     s);
                 } else {
                         o->password[0] = b[3];
                         o->password[1] = b[0];
@@ -150,20 +75,20 @@ static void parse_control(struct opt_parser *p, struct dlt_opts *o)
                 }
         }
         only_2007(p, o, "password", o->has_password, "remote control (1CH)");
-        if (opt_string(p, "operator", &s) && dlt_hex4_parse(s, o->operator_code) < 0)
-                p->rc = p->host->cfg_error(
-                    p->ctx, "operator", "operator must be 8 hex digits (\"12345678\"), not \"%s\"",
-                    s);
-        opt_int(p, "control_validity_s", &o->control_validity_s, 600, 10, 86400);
-        present = opt_bool(p, "direct_close", &o->direct_close, 0);
+        if (mb_opt_string(p, "operator", &s, NULL) == MB_OK &&
+            dlt_hex4_parse(s, o->operator_code) < 0)
+                mb_opt_error(p, "operator",
+                             "operator must be 8 hex digits (\"12345678\"), not \"%s\"", s);
+        mb_opt_int64(p, "control_validity_s", &o->control_validity_s, 600, 10, 86400);
+        present = mb_opt_bool(p, "direct_close", &o->direct_close, 0) != MB_ENOENT;
         only_2007(p, o, "direct_close", present && o->direct_close, "remote control (1CH)");
-        opt_bool(p, "time_sync", &o->time_sync, 0);
-        opt_int(p, "time_sync_interval_s", &o->time_sync_interval_s, 86400, 3600, 31 * 86400);
+        mb_opt_bool(p, "time_sync", &o->time_sync, 0);
+        mb_opt_int64(p, "time_sync_interval_s", &o->time_sync_interval_s, 86400, 3600, 31 * 86400);
 }
 
 int dlt_options_parse(struct dlt_meter *m, const mb_meter_params *params)
 {
-        struct opt_parser p = {.host = m->host, .ctx = m->ctx, .rc = MB_OK};
+        mb_opt_parser p = mb_opt_parser_init(m->host, m->ctx);
 
         memset(&m->o, 0, sizeof(m->o));
         parse_reading(&p, &m->o);

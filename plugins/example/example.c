@@ -13,8 +13,9 @@
  * What it shows, in the order the agent uses it:
  *   1. the descriptor, the one exported symbol (bottom of this file);
  *   2. init/fini, once per loaded plugin;
- *   3. meter_new: reading options through the host's cfg_* getters, with a
- *      required key, an optional key with a default and a range check;
+ *   3. meter_new: reading options with the SDK's <meterbox/options.h>
+ *      helpers (over the host's cfg_* getters): a required key, an optional
+ *      key with a default and a range check;
  *   4. meter_read: filling an mb_reading and setting a field bit for every
  *      field filled, turning each failure into an error code and a message;
  *   5. meter_free: releasing what meter_new allocated;
@@ -30,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <meterbox/options.h>
 #include <meterbox/plugin.h>
 
 #ifndef EXAMPLE_VERSION
@@ -80,42 +82,34 @@ static void example_fini(void)
 }
 
 /*
- * Options.  Each cfg_* getter returns MB_OK (value set), MB_ENOENT (the key is
- * absent: use your default) or MB_ECONFIG (wrong type: the host has already
- * logged it with file and line).  For a value of the right type that you do
- * not accept, call cfg_error(): it logs file and line and returns MB_ECONFIG.
- * Look up every key you support even after an error: keys you never look up
- * are reported as unknown, and the user should see all mistakes in one run.
+ * Options, read with the SDK's helpers in <meterbox/options.h>: header only,
+ * built on the host's cfg_* getters, so still nothing to link.  Each mb_opt_*
+ * getter returns MB_OK (value set and accepted), MB_ENOENT (the key is
+ * absent: *out = your default) or MB_ECONFIG (wrong type, out of range,
+ * empty...: *out = your default, the host has already reported it with file
+ * and line, and p.rc is MB_ECONFIG).  For a value you refuse yourself, call
+ * mb_opt_error(): it reports at the key's line and sets p.rc.  Look up every
+ * key you support even after an error: keys you never look up are reported
+ * as unknown, and the user should see all mistakes in one run.
  */
 static int parse_options(const mb_host *host, mb_ctx *ctx, struct example_meter *m)
 {
-        const char *file = NULL;
-        int rc = MB_OK;
-        int r;
+        mb_opt_parser p = mb_opt_parser_init(host, ctx);
+        const char *file;
 
         /* A required string.  The string stays owned by the host; copy it if
          * you keep it (here: strdup below). */
-        r = host->cfg_string(ctx, "file", &file);
-        if (r == MB_ENOENT)
-                rc =
-                    host->cfg_error(ctx, "file", "file is required: the path of the register file");
-        else if (r != MB_OK)
-                rc = MB_ECONFIG;
+        if (mb_opt_string(&p, "file", &file, NULL) == MB_ENOENT)
+                mb_opt_error(&p, "file", "file is required: the path of the register file");
 
         /* An optional integer with a default and a range: a register with a
-         * resolution of 0.01 kWh counts in units of 10 Wh. */
-        m->scale = 1;
-        r = host->cfg_int(ctx, "scale", &m->scale);
-        if (r == MB_ECONFIG) {
-                rc = MB_ECONFIG;
-        } else if (r == MB_OK && (m->scale < 1 || m->scale > 1000000)) {
-                rc = host->cfg_error(ctx, "scale", "scale must be 1..1000000 Wh, not %" PRId64,
-                                     m->scale);
-        }
+         * resolution of 0.01 kWh counts in units of 10 Wh.  A bad value says
+         * "scale must be between 1 and 1000000, not 0". */
+        mb_opt_int64(&p, "scale", &m->scale, 1, 1, 1000000);
 
-        if (rc == MB_OK && !(m->file = strdup(file)))
-                rc = MB_ENOMEM;
-        return rc;
+        if (p.rc == MB_OK && !(m->file = strdup(file)))
+                return MB_ENOMEM;
+        return p.rc;
 }
 
 /* meter_free: required.  Called exactly once for every successful meter_new;

@@ -15,126 +15,72 @@
  * `meterbox-agent -t` run reports every mistake.  Keys that do not apply to
  * the mode are errors, not silently ignored.
  */
-#include <inttypes.h>
 #include <stdio.h>
-#include <string.h>
+
+#include <meterbox/options.h>
 
 #include "gpio.h"
 
 #define MAX_OFFSET 65535
 
-struct opt_parser {
-        const mb_host *host;
-        mb_ctx *ctx;
-        int rc;
-};
+static const char *const mode_names[] = {"level", "pulse", NULL}; /* enum gpio_mode */
 
-/* Returns 1 when the key is present (even with a bad value), else 0. */
-static int opt_int(struct opt_parser *p, const char *key, int *out, int def, int lo, int hi)
+static void parse_chip(mb_opt_parser *p, struct gpio_meter *m)
 {
-        int64_t v;
-        int rc = p->host->cfg_int(p->ctx, key, &v);
-
-        *out = def;
-        if (rc == MB_ENOENT)
-                return 0;
-        if (rc != MB_OK)
-                p->rc = MB_ECONFIG;
-        else if (v < lo || v > hi)
-                p->rc = p->host->cfg_error(
-                    p->ctx, key, "%s must be between %d and %d, not %" PRId64, key, lo, hi, v);
-        else
-                *out = (int)v;
-        return 1;
+        mb_opt_string(p, "chip", &m->chip_name, "gpiochip0");
 }
 
-static int opt_bool(struct opt_parser *p, const char *key, int *out)
+static void parse_mode(mb_opt_parser *p, struct gpio_meter *m)
 {
-        int rc = p->host->cfg_bool(p->ctx, key, out);
-
-        if (rc != MB_OK)
-                *out = 0;
-        if (rc != MB_OK && rc != MB_ENOENT)
-                p->rc = MB_ECONFIG;
-        return rc != MB_ENOENT;
-}
-
-static void parse_chip(struct opt_parser *p, struct gpio_meter *m)
-{
-        const char *s = "gpiochip0"; /* left as is when the key is absent */
-        int rc = p->host->cfg_string(p->ctx, "chip", &s);
-
-        if (rc == MB_ECONFIG)
-                p->rc = MB_ECONFIG;
-        else if (!*s)
-                p->rc = p->host->cfg_error(p->ctx, "chip", "chip must not be empty");
-        m->chip_name = s;
-}
-
-static void parse_mode(struct opt_parser *p, struct gpio_meter *m)
-{
-        const char *s = "level";
-        int rc = p->host->cfg_string(p->ctx, "mode", &s);
-
-        if (rc == MB_ECONFIG)
-                p->rc = MB_ECONFIG;
-        else if (strcmp(s, "level") == 0)
-                m->mode = GPIO_LEVEL;
-        else if (strcmp(s, "pulse") == 0)
-                m->mode = GPIO_PULSE;
-        else
-                p->rc = p->host->cfg_error(p->ctx, "mode",
-                                           "mode: unknown value \"%s\" (expected \"level\" or "
-                                           "\"pulse\")",
-                                           s);
+        mb_opt_enum(p, "mode", &m->mode, GPIO_LEVEL, mode_names, "\"level\" or \"pulse\"");
 }
 
 /* A line offset that the mode requires (need) or forbids (!need). */
-static void parse_offset(struct opt_parser *p, struct gpio_meter *m, int role, int need)
+static void parse_offset(mb_opt_parser *p, struct gpio_meter *m, int role, int need)
 {
         const char *key = gpio_role_name(role);
-        int present = opt_int(p, key, &m->lines[role].offset, -1, 0, MAX_OFFSET);
+        int present = mb_opt_int(p, key, &m->lines[role].offset, -1, 0, MAX_OFFSET) != MB_ENOENT;
 
         if (need && !present)
-                p->rc = p->host->cfg_error(p->ctx, key, "%s is required in %s mode", key,
-                                           m->mode == GPIO_PULSE ? "pulse" : "level");
+                mb_opt_error(p, key, "%s is required in %s mode", key,
+                             m->mode == GPIO_PULSE ? "pulse" : "level");
         else if (!need && present)
-                p->rc = p->host->cfg_error(p->ctx, key, "%s is not used in %s mode", key,
-                                           m->mode == GPIO_PULSE ? "pulse" : "level");
+                mb_opt_error(p, key, "%s is not used in %s mode", key,
+                             m->mode == GPIO_PULSE ? "pulse" : "level");
         if (!need)
                 m->lines[role].offset = -1;
 }
 
-static void parse_lines(struct opt_parser *p, struct gpio_meter *m)
+static void parse_lines(mb_opt_parser *p, struct gpio_meter *m)
 {
         int pulse = m->mode == GPIO_PULSE, active_low;
 
         parse_offset(p, m, GPIO_OUT, !pulse);
         parse_offset(p, m, GPIO_TRIP, pulse);
         parse_offset(p, m, GPIO_CLOSE, pulse);
-        opt_bool(p, "active_low", &active_low);
+        mb_opt_bool(p, "active_low", &active_low, 0);
         for (int i = GPIO_OUT; i <= GPIO_CLOSE; i++) {
                 m->lines[i].output = 1;
                 m->lines[i].active_low = active_low;
         }
-        if (opt_int(p, "pulse_ms", &m->pulse_ms, 100, 10, 5000) && !pulse)
-                p->rc =
-                    p->host->cfg_error(p->ctx, "pulse_ms", "pulse_ms is not used in level mode");
+        if (mb_opt_int(p, "pulse_ms", &m->pulse_ms, 100, 10, 5000) != MB_ENOENT && !pulse)
+                mb_opt_error(p, "pulse_ms", "pulse_ms is not used in level mode");
         if (!pulse)
                 m->pulse_ms = 0;
 }
 
-static void parse_feedback(struct opt_parser *p, struct gpio_meter *m)
+static void parse_feedback(mb_opt_parser *p, struct gpio_meter *m)
 {
         struct gpio_line *fb = &m->lines[GPIO_FB];
-        int have = opt_int(p, "feedback_line", &fb->offset, -1, 0, MAX_OFFSET);
-        int low = opt_bool(p, "feedback_active_low", &fb->active_low);
-        int tmo = opt_int(p, "feedback_timeout_ms", &m->feedback_timeout_ms, 200, 0, 10000);
+        int have = mb_opt_int(p, "feedback_line", &fb->offset, -1, 0, MAX_OFFSET) != MB_ENOENT;
+        int low = mb_opt_bool(p, "feedback_active_low", &fb->active_low, 0) != MB_ENOENT;
+        int tmo = mb_opt_int(p, "feedback_timeout_ms", &m->feedback_timeout_ms, 200, 0, 10000) !=
+                  MB_ENOENT;
 
         if (!have && (low || tmo))
-                p->rc = p->host->cfg_error(
-                    p->ctx, low ? "feedback_active_low" : "feedback_timeout_ms",
-                    "%s needs feedback_line", low ? "feedback_active_low" : "feedback_timeout_ms");
+                mb_opt_error(p, low ? "feedback_active_low" : "feedback_timeout_ms",
+                             "%s needs feedback_line",
+                             low ? "feedback_active_low" : "feedback_timeout_ms");
         if (!have)
                 m->feedback_timeout_ms = 0;
         else if (!tmo && m->pulse_ms + m->feedback_timeout_ms > m->timeout_ms)
@@ -143,33 +89,32 @@ static void parse_feedback(struct opt_parser *p, struct gpio_meter *m)
 }
 
 /* One call must fit in the meter's timeout: the pulse plus the read-back. */
-static void check_budget(struct opt_parser *p, struct gpio_meter *m)
+static void check_budget(mb_opt_parser *p, struct gpio_meter *m)
 {
         const char *key = m->lines[GPIO_FB].offset >= 0 ? "feedback_timeout_ms" : "pulse_ms";
 
         if (m->pulse_ms + m->feedback_timeout_ms > m->timeout_ms)
-                p->rc = p->host->cfg_error(p->ctx, key,
-                                           "pulse_ms (%d) + feedback_timeout_ms (%d) exceed the "
-                                           "meter's timeout_ms (%d)",
-                                           m->pulse_ms, m->feedback_timeout_ms, m->timeout_ms);
+                mb_opt_error(p, key,
+                             "pulse_ms (%d) + feedback_timeout_ms (%d) exceed the "
+                             "meter's timeout_ms (%d)",
+                             m->pulse_ms, m->feedback_timeout_ms, m->timeout_ms);
 }
 
-static void check_distinct(struct opt_parser *p, struct gpio_meter *m)
+static void check_distinct(mb_opt_parser *p, struct gpio_meter *m)
 {
         for (int i = 0; i < GPIO_ROLES; i++) {
                 for (int j = i + 1; j < GPIO_ROLES; j++) {
                         if (m->lines[i].offset < 0 || m->lines[i].offset != m->lines[j].offset)
                                 continue;
-                        p->rc = p->host->cfg_error(
-                            p->ctx, gpio_role_name(j), "%s and %s are the same line (%d)",
-                            gpio_role_name(i), gpio_role_name(j), m->lines[i].offset);
+                        mb_opt_error(p, gpio_role_name(j), "%s and %s are the same line (%d)",
+                                     gpio_role_name(i), gpio_role_name(j), m->lines[i].offset);
                 }
         }
 }
 
 int gpio_options_parse(struct gpio_meter *m, const mb_meter_params *params)
 {
-        struct opt_parser p = {.host = m->host, .ctx = m->ctx, .rc = MB_OK};
+        mb_opt_parser p = mb_opt_parser_init(m->host, m->ctx);
 
         m->timeout_ms = params->timeout_ms;
         parse_chip(&p, m);

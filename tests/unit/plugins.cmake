@@ -1,7 +1,7 @@
-# Unit tests of the sim, example and gpio plugins; include()d from
-# tests/CMakeLists.txt.  The tests link the plugins' object libraries (or
-# dlopen the built modules) and a fake host (test_sim_host.c): nothing from
-# agent/.
+# Unit tests of the sim, example and gpio plugins and of the SDK's option
+# helpers; include()d from tests/CMakeLists.txt.  The tests link the plugins'
+# object libraries (or dlopen the built modules) and a fake host
+# (test_sim_host.c): nothing from agent/.
 
 set(MB_PLUGIN_TEST_DIR ${CMAKE_CURRENT_LIST_DIR})
 
@@ -25,6 +25,8 @@ mb_plugin_unit_test(test_sim_faults mb_sim_objects)
 mb_plugin_unit_test(test_sim_state mb_sim_objects)
 mb_plugin_unit_test(test_sim_dlopen ${CMAKE_DL_LIBS})
 add_dependencies(test_sim_dlopen sim example)
+# The SDK's option helpers (include/meterbox/options.h), header only.
+mb_plugin_unit_test(test_sdk_options)
 
 if(TARGET gpio)
   mb_plugin_unit_test(test_gpio mb_gpio_objects)
