@@ -62,10 +62,12 @@ void agent_policy_control_done(struct agent *a, struct agent_meter *m, int op, i
  * into the meters, deciding again for every meter whose snapshot changed
  * and queueing new commands.  Main thread. */
 void agent_policy_reload(struct agent *a);
-/* At start: queue again every relay operation that may not have reached its
- * meter before the agent stopped (a SIGKILL or power cut between committing
- * a decision and carrying it out): the trip of a meter the policy holds cut,
- * and a close or arm with no relay_confirmed after it.  Main thread. */
+/* At start: carry out each meter's last relay decision again, since it may
+ * not have reached the meter before the agent stopped (a SIGKILL, a power
+ * cut or a stop between committing a decision and carrying it out; a
+ * relay_confirmed may belong to an earlier operation): a trip for a meter
+ * the policy holds cut, else the last close or arm.  The operations are
+ * idempotent on the meter.  Main thread. */
 void agent_policy_resume(struct agent *a);
 
 /* Apply a server answer (docs/wire.md) to the store: snapshots, tariff texts,

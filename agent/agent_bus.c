@@ -183,7 +183,7 @@ static void *bus_main(void *arg)
         while (!b->stop) {
                 if (!step(b))
                         break;
-                if (!b->queue && !b->stop && b->n && !b->once) {
+                if (!b->queue && !b->stop && !b->once) {
                         /* Idle bus with no meter due: wait for the next one or a request. */
                         struct agent_meter *m = next_meter(b);
                         if (!m)

@@ -2,7 +2,7 @@
  * clock may boot in 1970, and NTP may step it later: readings must stay
  * ordered by sequence (they are) and the server must see the doubt. */
 #define MB_LOG_MODULE "clock"
-#include <stdatomic.h>
+#include <pthread.h>
 #include <stdio.h>
 
 #include "agent.h"
@@ -14,12 +14,20 @@
 #define SUSPECT_FOR_MS (3600 * 1000)
 
 static int64_t last_offset_ms = INT64_MIN; /* wall - monotonic; main thread only */
-static _Atomic int64_t suspect_until_ms;   /* monotonic */
-static _Atomic int below_floor;
+/* A mutex rather than 64-bit atomics, which 32-bit MIPS gateways only have
+ * through libatomic. */
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static int64_t suspect_until_ms; /* monotonic */
+static int below_floor;
 
 int agent_clock_suspect(void)
 {
-        return atomic_load(&below_floor) || mb_monotonic_ms() < atomic_load(&suspect_until_ms);
+        int suspect;
+
+        pthread_mutex_lock(&lock);
+        suspect = below_floor || mb_monotonic_ms() < suspect_until_ms;
+        pthread_mutex_unlock(&lock);
+        return suspect;
 }
 
 static void record_jump(struct agent *a, int64_t by_ms, int64_t wall_s)
@@ -34,19 +42,26 @@ static void record_jump(struct agent *a, int64_t by_ms, int64_t wall_s)
                                       data);
                 agent_store_end(a->store);
         }
-        atomic_store(&suspect_until_ms, mb_monotonic_ms() + SUSPECT_FOR_MS);
+        pthread_mutex_lock(&lock);
+        suspect_until_ms = mb_monotonic_ms() + SUSPECT_FOR_MS;
+        pthread_mutex_unlock(&lock);
 }
 
 void agent_clock_check(struct agent *a)
 {
         struct timespec w;
         int64_t mono = mb_monotonic_ms(), wall_ms, offset;
+        int was_below, below;
 
         clock_gettime(CLOCK_REALTIME, &w);
         wall_ms = (int64_t)w.tv_sec * 1000 + w.tv_nsec / 1000000;
         offset = wall_ms - mono;
-        if (atomic_exchange(&below_floor, w.tv_sec < CLOCK_FLOOR) != (w.tv_sec < CLOCK_FLOOR) &&
-            w.tv_sec < CLOCK_FLOOR)
+        below = w.tv_sec < CLOCK_FLOOR;
+        pthread_mutex_lock(&lock);
+        was_below = below_floor;
+        below_floor = below;
+        pthread_mutex_unlock(&lock);
+        if (below && !was_below)
                 mb_warn("the gateway clock reads %lld, before %d: readings are flagged",
                         (long long)w.tv_sec, CLOCK_FLOOR);
         if (last_offset_ms != INT64_MIN &&

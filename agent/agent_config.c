@@ -153,7 +153,7 @@ struct agent_config *agent_config_load(const char *path, mb_diag *d)
         mb_conf_check_keys(root, top_keys, "agent.conf", d);
         parse_gateway(c, root, d);
         c->timezone = NULL;
-        mb_conf_string(root, "timezone", &c->timezone, d);
+        mb_conf_timezone(root, "timezone", &c->timezone, d);
         mb_conf_string(root, "plugin_dir", &c->plugin_dir, d);
         parse_plugin_files(c, root, d);
         parse_store(c, root, d);

@@ -191,7 +191,7 @@ void agent_policy_resume(struct agent *a)
 
                 if (m->pst.level == AGENT_CUT)
                         op = MB_CTL_TRIP;
-                else if (agent_store_last_relay_event(a->store, m->store_id, &last) == MB_OK)
+                else if (agent_store_last_decision(a->store, m->store_id, &last) == MB_OK)
                         op = strcmp(last, "close") == 0 ? MB_CTL_CLOSE
                              : strcmp(last, "arm") == 0 ? MB_CTL_ARM
                                                         : -1;

@@ -38,6 +38,19 @@ static int get_i64(json_object *o, const char *k, int64_t *out)
         return 0;
 }
 
+/* Bounds on what a server may send, so that no arithmetic on them can
+ * overflow (found by tests/fuzz/fuzz_agent_snapshot.c): money within
+ * +-10^15 fen, registers and tier use within 0..10^15 Wh, times within
+ * 0..year 9999, sequence numbers non-negative. */
+#define MONEY_MAX INT64_C(1000000000000000)
+#define WH_MAX INT64_C(1000000000000000)
+#define T_MAX INT64_C(253402300799)
+
+static int get_in(json_object *o, const char *k, int64_t lo, int64_t hi, int64_t *out)
+{
+        return get_i64(o, k, out) < 0 || *out < lo || *out > hi ? -1 : 0;
+}
+
 static int get_str(json_object *o, const char *k, char *out, size_t len)
 {
         json_object *v;
@@ -65,16 +78,22 @@ static int parse_ref(json_object *o, struct agent_snapshot *s, char *err, size_t
 {
         json_object *ref, *rates;
 
-        if (!json_object_object_get_ex(o, "ref", &ref) || get_i64(ref, "seq", &s->ref_seq) < 0 ||
-            get_i64(ref, "t", &s->ref.t) < 0 || get_i64(ref, "import_wh", &s->ref.import_wh) < 0)
+        if (!json_object_object_get_ex(o, "ref", &ref) ||
+            get_in(ref, "seq", 0, INT64_MAX, &s->ref_seq) < 0 ||
+            get_in(ref, "t", 0, T_MAX, &s->ref.t) < 0 ||
+            get_in(ref, "import_wh", 0, WH_MAX, &s->ref.import_wh) < 0)
                 return bad(err, len, "ref");
         if (json_object_object_get_ex(ref, "rate_wh", &rates)) {
                 if (!json_object_is_type(rates, json_type_array) ||
                     json_object_array_length(rates) != MB_RATES)
                         return bad(err, len, "ref.rate_wh");
-                for (int i = 0; i < MB_RATES; i++)
-                        s->ref.rate_wh[i] =
-                            json_object_get_int64(json_object_array_get_idx(rates, i));
+                for (int i = 0; i < MB_RATES; i++) {
+                        json_object *r = json_object_array_get_idx(rates, i);
+                        s->ref.rate_wh[i] = json_object_get_int64(r);
+                        if (!json_object_is_type(r, json_type_int) || s->ref.rate_wh[i] < 0 ||
+                            s->ref.rate_wh[i] > WH_MAX)
+                                return bad(err, len, "ref.rate_wh");
+                }
                 s->ref.has_rates = 1;
         }
         return MB_OK;
@@ -94,17 +113,17 @@ static int parse_money(json_object *o, struct agent_snapshot *s, char *err, size
 {
         json_object *th, *tier, *tariff;
 
-        if (get_i64(o, "balance_fen", &s->balance_fen) < 0)
+        if (get_in(o, "balance_fen", -MONEY_MAX, MONEY_MAX, &s->balance_fen) < 0)
                 return bad(err, len, "balance_fen");
         if (!json_object_object_get_ex(o, "thresholds", &th) ||
-            get_i64(th, "alarm1_fen", &s->alarm1_fen) < 0 ||
-            get_i64(th, "alarm2_fen", &s->alarm2_fen) < 0 ||
-            get_i64(th, "credit_limit_fen", &s->credit_limit_fen) < 0 ||
-            get_i64(th, "reconnect_fen", &s->reconnect_fen) < 0)
+            get_in(th, "alarm1_fen", -MONEY_MAX, MONEY_MAX, &s->alarm1_fen) < 0 ||
+            get_in(th, "alarm2_fen", -MONEY_MAX, MONEY_MAX, &s->alarm2_fen) < 0 ||
+            get_in(th, "credit_limit_fen", -MONEY_MAX, MONEY_MAX, &s->credit_limit_fen) < 0 ||
+            get_in(th, "reconnect_fen", -MONEY_MAX, MONEY_MAX, &s->reconnect_fen) < 0)
                 return bad(err, len, "thresholds");
         if (!json_object_object_get_ex(o, "tier", &tier) ||
-            get_i64(tier, "period_start", &s->tier.period_start) < 0 ||
-            get_i64(tier, "used_wh", &s->tier.used_wh) < 0)
+            get_in(tier, "period_start", 0, T_MAX, &s->tier.period_start) < 0 ||
+            get_in(tier, "used_wh", 0, WH_MAX, &s->tier.used_wh) < 0)
                 return bad(err, len, "tier");
         if (!json_object_object_get_ex(o, "tariff", &tariff) ||
             get_str(tariff, "id", s->tariff_id, sizeof(s->tariff_id)) < 0 ||

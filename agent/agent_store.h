@@ -107,9 +107,9 @@ int agent_store_put_policy(agent_store *st, int64_t meter_id, const struct agent
 int agent_store_get_snapshot(agent_store *st, int64_t meter_id, char **json);
 /* The text of tariff hash in *text (malloc'd, caller frees), or MB_ENOENT. */
 int agent_store_get_tariff(agent_store *st, const char *hash, char **text);
-/* The type of meter_id's newest "trip", "close", "arm" or "relay_confirmed"
- * event in *type (malloc'd, caller frees), or MB_ENOENT. */
-int agent_store_last_relay_event(agent_store *st, int64_t meter_id, char **type);
+/* The type of meter_id's newest relay decision ("trip", "close" or "arm")
+ * in *type (malloc'd, caller frees), or MB_ENOENT. */
+int agent_store_last_decision(agent_store *st, int64_t meter_id, char **type);
 /* The policy state of meter_id, or MB_ENOENT (then *ps is zeroed). */
 int agent_store_get_policy(agent_store *st, int64_t meter_id, struct agent_policy_state *ps);
 /* Commands in state "new", oldest first: up to max into out; returns how

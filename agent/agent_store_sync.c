@@ -116,11 +116,11 @@ int agent_store_get_tariff(agent_store *st, const char *hash, char **text)
         return get_text(st, "SELECT text FROM tariffs WHERE hash = ?", hash, 0, text);
 }
 
-int agent_store_last_relay_event(agent_store *st, int64_t meter_id, char **type)
+int agent_store_last_decision(agent_store *st, int64_t meter_id, char **type)
 {
         return get_text(st,
                         "SELECT type FROM events WHERE meter_id = ? AND type IN"
-                        " ('trip', 'close', 'arm', 'relay_confirmed') ORDER BY id DESC LIMIT 1",
+                        " ('trip', 'close', 'arm') ORDER BY id DESC LIMIT 1",
                         NULL, meter_id, type);
 }
 

@@ -255,17 +255,20 @@ static int64_t next_time(struct agent_upload *u, int rc, int more, int64_t retry
         return now + (delay_ms + 999) / 1000;
 }
 
+/* The wait for the next sync runs on the monotonic clock: a gateway clock
+ * stepped back (NTP, or a boot in 1970) must not put it hours or years away
+ * (tests/integration/fault_clock.sh). */
 static void *upload_main(void *arg)
 {
         struct agent_upload *u = arg;
-        int64_t due = wall(), retry_after = -1;
+        int64_t due_ms = mb_monotonic_ms(), retry_after = -1;
         int more = 0, rc;
 
         pthread_mutex_lock(&u->lock);
         while (!u->stop) {
-                if (wall() < due && !u->kick) {
+                if (mb_monotonic_ms() < due_ms && !u->kick) {
                         struct timespec ts;
-                        clock_gettime(CLOCK_REALTIME, &ts);
+                        clock_gettime(CLOCK_MONOTONIC, &ts);
                         ts.tv_sec += 1;
                         pthread_cond_timedwait(&u->wake, &u->lock, &ts);
                         continue;
@@ -274,7 +277,7 @@ static void *upload_main(void *arg)
                 pthread_mutex_unlock(&u->lock);
                 rc = sync_once(u, &more, &retry_after);
                 prune(u, wall());
-                due = next_time(u, rc, more, retry_after);
+                due_ms = mb_monotonic_ms() + (next_time(u, rc, more, retry_after) - wall()) * 1000;
                 pthread_mutex_lock(&u->lock);
                 u->stats.failures_in_row = u->attempt;
         }
@@ -301,7 +304,13 @@ struct agent_upload *agent_upload_start(struct agent *a)
         u->max_readings = sc->batch_readings;
         u->max_bytes = sc->batch_bytes;
         pthread_mutex_init(&u->lock, NULL);
-        pthread_cond_init(&u->wake, NULL);
+        {
+                pthread_condattr_t attr;
+                pthread_condattr_init(&attr);
+                pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+                pthread_cond_init(&u->wake, &attr);
+                pthread_condattr_destroy(&attr);
+        }
         if (pthread_create(&u->thread, NULL, upload_main, u) != 0) {
                 agent_http_free(u->http);
                 free(u);

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct mb_diag {
         char **msgs;
@@ -228,4 +229,26 @@ int mb_conf_check_keys(const config_setting_t *group, const char *const *allowed
                 }
         }
         return n;
+}
+
+int mb_conf_timezone(const config_setting_t *group, const char *key, const char **out,
+                     mb_diag *d)
+{
+        char path[512];
+        const char *tz;
+        int rc = mb_conf_string(group, key, &tz, d);
+
+        if (rc != 1)
+                return rc;
+        snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", tz);
+        /* A POSIX TZ string carries its offset (a digit); a name needs its file. */
+        if (tz[0] && !strstr(tz, "..") && (strpbrk(tz, "0123456789") || access(path, R_OK) == 0)) {
+                *out = tz;
+                return 1;
+        }
+        mb_diag_at(d, config_setting_get_member(group, key),
+                   "unknown time zone \"%s\" (a tz database name such as \"Asia/Shanghai\" "
+                   "with its zone file installed, or a POSIX TZ string such as \"CST-8\")",
+                   tz);
+        return -1;
 }

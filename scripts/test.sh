@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: install what is missing, build with -Werror, run every
-# test, then build and run it all again under AddressSanitizer + UBSan.
+# test, then build and run it all again under AddressSanitizer + UBSan, run
+# the libFuzzer targets briefly over their corpora, and cross-build the agent
+# for big-endian s390x and run its unit tests under qemu-user.
 # This is the README's test command; .ci/run calls exactly this.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -21,3 +23,6 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
 echo "== libFuzzer targets (clang, short runs over the committed corpora)"
 "$top/scripts/build.sh" fuzz -DMB_WERROR=ON
 ctest --test-dir "$top/build-fuzz" --output-on-failure -L fuzz -j "$jobs"
+
+echo "== s390x (big-endian): cross build, unit tests under qemu-user"
+"$top/scripts/cross/build.sh" s390x

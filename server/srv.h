@@ -2,12 +2,13 @@
  * meterbox-server: the process-wide context and the request/response types
  * every handler sees.
  *
- * Concurrency: libmicrohttpd runs requests on a thread pool; the SQLite
- * backend has one connection, and a request holds srv->lock from
- * authentication to its last SQL statement (srv_lock/srv_unlock), so every
- * transaction runs alone.  The tariff cache and the settlement scheduler live
- * under the same lock.  A PostgreSQL backend would hand out one connection
- * per request from a pool instead; handlers do not change.
+ * Concurrency: libmicrohttpd runs requests on a thread pool; the process has
+ * one database connection (SQLite or PostgreSQL), and a request holds
+ * srv->lock from authentication to its last SQL statement
+ * (srv_lock/srv_unlock), so within a process every transaction runs alone.
+ * The tariff cache and the settlement scheduler live under the same lock.
+ * Several processes on one PostgreSQL database serialise through advisory
+ * locks (srv_db_lock, docs/scaling.md).
  */
 #ifndef SRV_H
 #define SRV_H
@@ -60,7 +61,7 @@ struct srv_resp {
         char *text;        /* owned (malloc) */
         const char *content_type;
         char header_name[32];
-        char header_value[80];
+        char header_value[256]; /* Set-Cookie needs room */
 };
 
 void srv_lock(struct srv *s);

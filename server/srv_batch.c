@@ -6,7 +6,12 @@
 
 #define MAX_WH ((int64_t)1 << 53) /* beyond any real register, in Wh */
 #define MIN_TS 946684800          /* 2000-01-01: an agent clock before it is broken */
-#define MAX_TS 4102444800         /* 2100-01-01 */
+/* ... unless the agent says so: a reading flagged MB_Q_GATEWAY_CLOCK (16)
+ * and any event may be as old as 1970 (a gateway without a battery-backed
+ * clock boots there), so the server sees the doubt instead of the agent
+ * setting the record aside (tests/integration/fault_clock.sh). */
+#define Q_GATEWAY_CLOCK 16
+#define MAX_TS 4102444800 /* 2100-01-01 */
 
 static const char *const reading_keys[] = {
     "meter",      "seq",           "ts",       "kind",       "quality",          "import_wh",
@@ -63,10 +68,19 @@ static int parse_reading(json_object *o, size_t i, struct srv_reading *r, struct
         if (srv_json_known_keys(o, reading_keys, path, e) < 0 ||
             srv_json_string(o, "meter", path, 1, MB_ADDR_LEN - 1, &r->meter, e) < 0 ||
             srv_json_int(o, "seq", path, 1, 1, INT64_MAX / 2, &r->seq, e) < 0 ||
-            srv_json_int(o, "ts", path, 1, MIN_TS, MAX_TS, &r->ts, e) < 0 ||
+            srv_json_int(o, "ts", path, 1, 0, MAX_TS, &r->ts, e) < 0 ||
             srv_json_enum(o, "kind", path, 0, kinds, &r->kind, e) < 0 ||
             srv_json_int(o, "quality", path, 0, 0, 0xffff, &r->quality, e) < 0)
                 return -1;
+        if (r->ts < MIN_TS && !(r->quality & Q_GATEWAY_CLOCK)) {
+                char f[160];
+
+                srv_err_set(e, 400, "out_of_range", srv_json_field(f, sizeof(f), path, "ts"),
+                            "'ts' must be between %d and %lld unless quality has bit %d"
+                            " (gateway clock suspect)",
+                            MIN_TS, (long long)MAX_TS, Q_GATEWAY_CLOCK);
+                return -1;
+        }
         rc = srv_json_int(o, "import_wh", path, 0, 0, MAX_WH, &r->import_wh, e);
         if (rc < 0)
                 return -1;
@@ -77,7 +91,9 @@ static int parse_reading(json_object *o, size_t i, struct srv_reading *r, struct
         if (rc < 0)
                 return -1;
         if (rc == 1) {
-                if (srv_json_int(o, "frozen_time", path, 1, MIN_TS, MAX_TS, &r->frozen_time, e) < 0)
+                if (srv_json_int(o, "frozen_time", path, 1,
+                                 r->quality & Q_GATEWAY_CLOCK ? 0 : MIN_TS, MAX_TS, &r->frozen_time,
+                                 e) < 0)
                         return -1;
                 r->has_frozen = 1;
         }
@@ -109,7 +125,7 @@ static int parse_event(json_object *o, size_t i, struct srv_event *ev, struct sr
         }
         if (srv_json_known_keys(o, event_keys, path, e) < 0 ||
             srv_json_int(o, "id", path, 1, 1, INT64_MAX / 2, &ev->id, e) < 0 ||
-            srv_json_int(o, "ts", path, 1, MIN_TS, MAX_TS, &ev->ts, e) < 0 ||
+            srv_json_int(o, "ts", path, 1, 0, MAX_TS, &ev->ts, e) < 0 ||
             srv_json_string(o, "type", path, 1, 64, &ev->type, e) < 0 ||
             srv_json_string(o, "meter", path, 0, MB_ADDR_LEN - 1, &ev->meter, e) < 0 ||
             srv_json_string(o, "reason", path, 0, 1024, &ev->reason, e) < 0 ||

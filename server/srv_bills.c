@@ -45,6 +45,7 @@ void srv_h_settle(struct srv_req *rq, struct srv_resp *rs)
         srv_jadd_i64(o, "already_settled", sum.already);
         srv_jadd_i64(o, "failed", sum.failed);
         json_object_object_add(o, "bills", sum.bills);
+        srv_jadd_i64(o, "bills_omitted", sum.bills_omitted);
         srv_reply_json(rs, sum.failed ? 500 : 200, o);
 out:
         json_object_put(b);

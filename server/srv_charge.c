@@ -158,7 +158,41 @@ struct charge_ctx {
         int prepaid;
         int settled; /* the accumulator's month is settled */
         struct srv_charge_state cs;
+        /* the tariff in force from tariff_from until tariff_until (the next
+         * assignment), looked up once per batch, not once per interval */
+        int tariff_known;
+        int64_t tariff_from, tariff_until;
+        const mb_tariff *tariff;
 };
+
+/* The account's tariff at time at (NULL: none assigned yet): 0 or error. */
+static int tariff_at(struct charge_ctx *c, int64_t at, const mb_tariff **t)
+{
+        char id[72], hash[72];
+        int64_t next = INT64_MAX;
+        int rc;
+
+        if (c->tariff_known && at >= c->tariff_from && at < c->tariff_until) {
+                *t = c->tariff;
+                return MB_OK;
+        }
+        rc = srv_tariff_for_account(c->s, c->db, c->account_id, at, t, id, hash);
+        if (rc < 0)
+                return rc;
+        if (rc == 0)
+                *t = NULL;
+        rc = srv_db_query_i64(c->db, &next,
+                              "SELECT min(effective_from) FROM account_tariffs"
+                              " WHERE account_id = $1 AND effective_from > $2",
+                              "ii", c->account_id, at);
+        if (rc < 0)
+                return rc;
+        c->tariff_known = 1;
+        c->tariff = *t;
+        c->tariff_from = at;
+        c->tariff_until = rc > 0 ? next : INT64_MAX;
+        return MB_OK;
+}
 
 /* Move to the month an interval ending at reading time t belongs to: the
  * month of t, or the month before when the reading is a boundary reading
@@ -190,15 +224,15 @@ static int enter_month(struct charge_ctx *c, int64_t t, int boundary)
  * is not charged (no tariff yet: the reference stays), or an error. */
 static int charge_one(struct charge_ctx *c, const mb_tariff_reading *r1)
 {
-        char id[72], hash[72], err[256];
+        char err[256];
         const mb_tariff *t;
         int rc;
 
         if (c->settled)
                 return 1;
-        rc = srv_tariff_for_account(c->s, c->db, c->account_id, c->cs.ref.t, &t, id, hash);
-        if (rc <= 0)
-                return rc;
+        rc = tariff_at(c, c->cs.ref.t, &t);
+        if (rc < 0 || t == NULL)
+                return rc < 0 ? rc : 0;
         rc = mb_tariff_charge(t, &c->cs.ref, r1, &c->cs.pos, c->cs.acc, err, sizeof(err));
         if (rc < 0)
                 /* The interval stays uncharged here; the month's bill, from its
@@ -246,11 +280,14 @@ int srv_charge_readings(struct srv *s, srv_db *db, int64_t account_id, int64_t m
 {
         struct charge_ctx c = {.s = s, .db = db, .account_id = account_id};
         int64_t prepaid = 0;
-        int rc = srv_db_query_i64(db, &prepaid,
-                                  "SELECT CASE WHEN mode = 'prepaid' THEN 1 ELSE 0 END"
-                                  " FROM accounts WHERE id = $1",
-                                  "i", account_id);
+        /* the charge state and the month close of this account, one at a time */
+        int rc = srv_db_lock(db, SRV_LOCK_ACCOUNT, account_id);
 
+        if (rc == MB_OK)
+                rc = srv_db_query_i64(db, &prepaid,
+                                      "SELECT CASE WHEN mode = 'prepaid' THEN 1 ELSE 0 END"
+                                      " FROM accounts WHERE id = $1",
+                                      "i", account_id);
         if (rc < 0)
                 return rc;
         c.prepaid = (int)prepaid;

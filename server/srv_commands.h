@@ -15,7 +15,8 @@ int srv_command_queue(srv_db *db, int64_t meter_id, const char *op, const char *
                       const char *by, int ttl_s, int64_t *id);
 
 /* The commands to send to meter_id now (pending or delivered, not expired)
- * as the wire's "commands" array; marks pending ones delivered. */
+ * as the wire's "commands" array; marks pending ones delivered.  The caller
+ * holds the meter's gateway lock (SRV_LOCK_GATEWAY, taken by ingest). */
 int srv_commands_for_meter(srv_db *db, int64_t meter_id, json_object **out);
 
 /* Apply a command_result from gateway_id: MB_OK (also when the command is

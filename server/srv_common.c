@@ -46,6 +46,11 @@ void srv_reply_errorf(struct srv_resp *rs, int status, const char *code, const c
 void srv_reply_db_error(struct srv_resp *rs, struct srv_req *rq, int rc)
 {
         mb_err_log("%s %s: database error: %s", rq->method, rq->path, srv_db_errmsg(rq->db));
+        if (rc == MB_ENOSPC) {
+                srv_reply_errorf(rs, 507, "storage_full", "",
+                                 "the server's disk is full; nothing was stored; try again later");
+                return;
+        }
         if (rc != MB_EBUSY) {
                 srv_reply_errorf(rs, 500, "internal", "", "database error");
                 return;

@@ -8,11 +8,12 @@
 #include "mb_build_config.h"
 #include "mb_money.h"
 
-static const char *const top_keys[] = {"listen",     "tls",      "database", "timezone", "limits",
-                                       "settlement", "accounts", "log", "commands",      NULL};
+static const char *const top_keys[] = {"listen",   "tls", "database",  "timezone", "limits",
+                                       "settlement", "accounts", "log", "dashboard", "webhooks",
+                                       "commands", NULL};
 static const char *const listen_keys[] = {"address", "port", "threads", NULL};
 static const char *const tls_keys[] = {"certificate", "key", "client_ca", NULL};
-static const char *const db_keys[] = {"backend", "path", "busy_timeout_ms", NULL};
+static const char *const db_keys[] = {"backend", "path", "conninfo", "busy_timeout_ms", NULL};
 static const char *const limit_keys[] = {"max_body_bytes", "max_readings", "max_events",
                                          "requests_per_minute", NULL};
 static const char *const settle_keys[] = {"enabled",           "day", "time", "jump_ratio",
@@ -101,18 +102,34 @@ static void parse_tls(struct srv_config *c, const config_setting_t *root, mb_dia
         mb_conf_string(g, "client_ca", &c->tls_client_ca, d);
 }
 
+/* database: backend "sqlite" (path) or "postgresql" (conninfo). */
 static void parse_db(struct srv_config *c, const config_setting_t *root, mb_diag *d)
 {
         const config_setting_t *g = group(root, "database", db_keys, d);
-        const char *backend = "sqlite";
+        const config_setting_t *path = g ? config_setting_get_member(g, "path") : NULL;
+        const config_setting_t *ci = g ? config_setting_get_member(g, "conninfo") : NULL;
 
+        c->db_backend = "sqlite";
         c->db_path = MB_STATE_DIR "/server.db";
+        c->db_conninfo = NULL;
         if (g) {
                 mb_conf_string(g, "path", &c->db_path, d);
-                if (mb_conf_string(g, "backend", &backend, d) == 1 &&
-                    strcmp(backend, "sqlite") != 0)
+                mb_conf_string(g, "conninfo", &c->db_conninfo, d);
+                if (mb_conf_string(g, "backend", &c->db_backend, d) == 1 &&
+                    strcmp(c->db_backend, "sqlite") != 0 &&
+                    strcmp(c->db_backend, "postgresql") != 0)
                         mb_diag_at(d, config_setting_get_member(g, "backend"),
-                                   "'backend' must be \"sqlite\" (the only backend in this build)");
+                                   "'backend' must be \"sqlite\" or \"postgresql\", not \"%s\"",
+                                   c->db_backend);
+                else if (strcmp(c->db_backend, "postgresql") == 0 && path)
+                        mb_diag_at(d, path, "'path' is for backend \"sqlite\"; PostgreSQL takes"
+                                            " 'conninfo'");
+                else if (strcmp(c->db_backend, "postgresql") == 0 && !ci)
+                        mb_diag_at(d, g, "backend \"postgresql\" needs 'conninfo', e.g."
+                                         " \"host=/run/postgresql dbname=meterbox\"");
+                else if (strcmp(c->db_backend, "sqlite") == 0 && ci)
+                        mb_diag_at(d, ci, "'conninfo' is for backend \"postgresql\"; SQLite"
+                                          " takes 'path'");
         }
         c->busy_timeout_ms = get_int(g, "busy_timeout_ms", 0, 600000, 5000, d);
 }
@@ -202,16 +219,7 @@ static void parse_log(struct srv_config *c, const config_setting_t *root, mb_dia
  * for an unknown TZ, which would move every month boundary. */
 static void parse_timezone(struct srv_config *c, const config_setting_t *root, mb_diag *d)
 {
-        char path[512];
-
-        if (mb_conf_string(root, "timezone", &c->timezone, d) != 1)
-                return;
-        snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", c->timezone);
-        if (c->timezone[0] == '\0' || strstr(c->timezone, "..") || access(path, R_OK) != 0)
-                mb_diag_at(d, config_setting_get_member(root, "timezone"),
-                           "unknown time zone \"%s\" (a tz database name such as "
-                           "\"Asia/Shanghai\")",
-                           c->timezone);
+        mb_conf_timezone(root, "timezone", &c->timezone, d);
 }
 
 struct srv_config *srv_config_load(const char *path, mb_diag *d)
@@ -240,6 +248,7 @@ struct srv_config *srv_config_load(const char *path, mb_diag *d)
         parse_settlement(c, root, d);
         parse_accounts(c, root, d);
         parse_log(c, root, d);
+        srv_mon_config_parse(&c->mon, &c->hooks, root, d);
         if (mb_diag_count(d) > before) {
                 srv_config_free(c);
                 return NULL;

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "mb_conf.h"
+#include "srv_mon_config.h"
 
 struct srv_config {
         config_t lc; /* owns every string below */
@@ -18,7 +19,9 @@ struct srv_config {
         int threads;
         const char *tls_cert, *tls_key; /* both NULL: plain HTTP */
         const char *tls_client_ca;      /* gateways may present certificates from this CA */
-        const char *db_path;
+        const char *db_backend;  /* "sqlite" or "postgresql" */
+        const char *db_path;     /* sqlite */
+        const char *db_conninfo; /* postgresql: libpq conninfo; NULL for sqlite */
         int busy_timeout_ms;
         const char *timezone; /* NULL: the process's TZ */
         int64_t max_body_bytes;
@@ -34,6 +37,8 @@ struct srv_config {
         int64_t alarm1_fen, alarm2_fen, credit_limit_fen, reconnect_fen; /* account defaults */
         const char *log_level;
         int log_syslog;
+        struct srv_mon_config mon;        /* dashboard (srv_mon_config.h) */
+        struct srv_webhooks_config hooks; /* webhooks */
 };
 
 /* Parse and validate path.  A new config (srv_config_free) when d got no

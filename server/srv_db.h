@@ -2,8 +2,9 @@
  * srv_db: the thin database layer every business module uses.  One handle is
  * one connection; SQL is portable (SQLite 3.40 and PostgreSQL 15: INSERT ...
  * ON CONFLICT, RETURNING) with $1..$n placeholders, so a libpq backend can
- * implement this header without touching the callers.  The SQLite backend is
- * srv_db_sqlite.c.
+ * implement this header without touching the callers.  Backends:
+ * srv_db_sqlite.c (embedded default) and srv_db_pg.c (libpq), dispatched by
+ * srv_db.c through srv_db_impl.h.
  *
  * Binding: srv_db_query()/srv_db_exec_args() take a type string, one letter
  * per placeholder in order $1, $2, ...:
@@ -25,6 +26,7 @@
 
 typedef struct srv_db srv_db;
 typedef struct srv_stmt srv_stmt;
+typedef struct srv_bulk srv_bulk;
 
 #define SRV_DB_ROW 1  /* srv_stmt_step: a row is ready */
 #define SRV_DB_DONE 0 /* srv_stmt_step: no more rows */
@@ -35,6 +37,15 @@ typedef struct srv_stmt srv_stmt;
  * On failure *out is NULL and err holds the reason. */
 int srv_db_open_sqlite(const char *path, int busy_timeout_ms, srv_db **out, char *err,
                        size_t errlen);
+/* Connect to PostgreSQL with a libpq conninfo string ("host=/run/pg
+ * dbname=meterbox", or a postgresql:// URI).  statement_timeout_ms bounds a
+ * statement, lock waits included (0: none).  *out is the caller's; on
+ * failure NULL with the reason in err. */
+int srv_db_open_pg(const char *conninfo, int statement_timeout_ms, srv_db **out, char *err,
+                   size_t errlen);
+/* "sqlite" or "postgresql". */
+const char *srv_db_backend(const srv_db *db);
+
 /* Close the connection and every cached statement.  NULL is a no-op. */
 void srv_db_close(srv_db *db);
 
@@ -46,6 +57,25 @@ const char *srv_db_errmsg(srv_db *db);
 int srv_db_begin(srv_db *db);
 int srv_db_commit(srv_db *db);
 int srv_db_rollback(srv_db *db);
+
+/*
+ * Serialise with every other server on the same database until the end of
+ * the current transaction: a lock on (kind, id), taken inside a transaction.
+ * PostgreSQL: pg_advisory_xact_lock (re-entrant, released at commit or
+ * rollback).  SQLite: nothing to do, BEGIN IMMEDIATE already holds the
+ * database's one write lock.  Lock order, to stay deadlock free: gateway,
+ * then accounts in ascending meter order within a batch; an account lock is
+ * the last one taken.
+ */
+enum srv_lock_kind {
+        SRV_LOCK_GATEWAY = 1, /* ingest of one gateway's batches, command delivery */
+        SRV_LOCK_ACCOUNT = 2, /* balance, charge state, month close, payments */
+        SRV_LOCK_SCHEMA = 3,  /* migrations (id 0) */
+};
+int srv_db_lock(srv_db *db, enum srv_lock_kind kind, int64_t id);
+/* The same for ids[0..n-1] (ascending, so two callers never deadlock), in
+ * one round trip. */
+int srv_db_lock_many(srv_db *db, enum srv_lock_kind kind, const int64_t *ids, size_t n);
 
 /* Run SQL text without parameters (may hold several statements: schema). */
 int srv_db_exec_script(srv_db *db, const char *sql);
@@ -74,5 +104,19 @@ const char *srv_stmt_text(srv_stmt *st, int col);
 int srv_stmt_is_null(srv_stmt *st, int col);
 /* Reset the statement and give it back to the cache.  NULL is a no-op. */
 void srv_stmt_done(srv_stmt *st);
+
+/*
+ * Bulk insert of many rows into one table inside the caller's transaction:
+ * COPY ... FROM STDIN on PostgreSQL, one prepared INSERT stepped per row on
+ * SQLite.  table, columns ("a, b, c") and types (one letter per column, as
+ * for srv_db_query) must outlive the bulk (string constants).  There is no
+ * conflict handling: insert only rows known to be new.  _end returns the
+ * number of rows inserted or an error (then the transaction is failed: roll
+ * back); _end with abort set discards.  The bulk is freed by _end.
+ */
+int srv_db_bulk_begin(srv_db *db, srv_bulk **out, const char *table, const char *columns,
+                      const char *types);
+int srv_db_bulk_row(srv_bulk *b, ...);
+int64_t srv_db_bulk_end(srv_bulk *b, int abort);
 
 #endif

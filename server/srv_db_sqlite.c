@@ -1,6 +1,12 @@
-/* srv_db on SQLite: one connection, a small cache of prepared statements. */
+/*
+ * srv_db on SQLite: one connection, a small cache of prepared statements.
+ * An INSERT whose SQL ends in " RETURNING id" (the portable way to learn a
+ * new row's id) runs without the clause and answers one row holding
+ * sqlite3_last_insert_rowid(): SQLite 3.40's RETURNING costs about 2 us a
+ * row in an ephemeral table, as much as the insert itself.
+ */
 #define MB_LOG_MODULE "db"
-#include "srv_db.h"
+#include "srv_db_impl.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,38 +18,51 @@
 #include "mb_log.h"
 
 #define CACHE_SIZE 128
+#define MAP_SIZE 64
 
-struct srv_stmt {
+struct lite_stmt {
+        struct srv_stmt base;
         sqlite3_stmt *st;
         const char *sql; /* the caller's constant: the cache key */
-        srv_db *db;
+        struct lite_db *db;
         int busy;
+        int returning_id; /* " RETURNING id" dropped: 1, then 2 once answered */
+        int64_t rowid;
+        int nmap;                    /* placeholders; -1: more than MAP_SIZE */
+        unsigned char map[MAP_SIZE]; /* $k is bind index map[k - 1] */
 };
 
-struct srv_db {
+struct lite_db {
+        struct srv_db base;
         sqlite3 *h;
-        struct srv_stmt cache[CACHE_SIZE];
-        char err[256];
+        struct lite_stmt cache[CACHE_SIZE];
 };
 
-static int fail(srv_db *db, int code, const char *what)
+static const struct srv_db_ops lite_ops;
+
+static int fail(struct lite_db *db, int code, const char *what)
 {
         int ext = sqlite3_extended_errcode(db->h);
 
-        snprintf(db->err, sizeof(db->err), "%s: %s", what, sqlite3_errmsg(db->h));
+        snprintf(db->base.err, sizeof(db->base.err), "%s: %s", what, sqlite3_errmsg(db->h));
         if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
                 return MB_EBUSY;
         if (code == SQLITE_NOMEM)
                 return MB_ENOMEM;
+        if (code == SQLITE_FULL)
+                return MB_ENOSPC; /* the disk is full: 507, nothing was stored */
         if (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY)
                 return MB_EEXIST;
         return MB_ESTORE;
 }
 
+static void lite_close(srv_db *base);
+static int lite_exec_script(srv_db *base, const char *sql);
+
 int srv_db_open_sqlite(const char *path, int busy_timeout_ms, srv_db **out, char *err,
                        size_t errlen)
 {
-        srv_db *db = calloc(1, sizeof(*db));
+        struct lite_db *db = calloc(1, sizeof(*db));
         int rc;
 
         *out = NULL;
@@ -56,73 +75,103 @@ int srv_db_open_sqlite(const char *path, int busy_timeout_ms, srv_db **out, char
         if (rc != SQLITE_OK) {
                 snprintf(err, errlen, "%s: %s", path,
                          db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc));
-                srv_db_close(db);
+                lite_close(&db->base);
                 return MB_ESTORE;
         }
+        db->base.ops = &lite_ops;
         sqlite3_busy_timeout(db->h, busy_timeout_ms);
-        if (srv_db_exec_script(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-                                   "PRAGMA foreign_keys=ON;") < 0) {
-                snprintf(err, errlen, "%s: %s", path, db->err);
-                srv_db_close(db);
+        if (lite_exec_script(&db->base, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+                                        "PRAGMA foreign_keys=ON;") < 0) {
+                snprintf(err, errlen, "%s: %s", path, db->base.err);
+                lite_close(&db->base);
                 return MB_ESTORE;
         }
-        *out = db;
+        *out = &db->base;
         return MB_OK;
 }
 
-void srv_db_close(srv_db *db)
+static void lite_close(srv_db *base)
 {
-        if (db == NULL)
-                return;
+        struct lite_db *db = (struct lite_db *)base;
+
         for (int i = 0; i < CACHE_SIZE; i++)
                 sqlite3_finalize(db->cache[i].st);
         sqlite3_close(db->h);
         free(db);
 }
 
-const char *srv_db_errmsg(srv_db *db)
+static int lite_exec_script(srv_db *base, const char *sql)
 {
-        return db->err;
-}
-
-int srv_db_exec_script(srv_db *db, const char *sql)
-{
+        struct lite_db *db = (struct lite_db *)base;
         char *msg = NULL;
         int rc = sqlite3_exec(db->h, sql, NULL, NULL, &msg);
 
         if (rc != SQLITE_OK) {
-                snprintf(db->err, sizeof(db->err), "%s", msg ? msg : sqlite3_errstr(rc));
+                snprintf(base->err, sizeof(base->err), "%s", msg ? msg : sqlite3_errstr(rc));
                 sqlite3_free(msg);
-                return rc == SQLITE_BUSY ? MB_EBUSY : MB_ESTORE;
+                return rc == SQLITE_BUSY ? MB_EBUSY : rc == SQLITE_FULL ? MB_ENOSPC : MB_ESTORE;
         }
         return MB_OK;
 }
 
-int srv_db_begin(srv_db *db)
+static int lite_begin(srv_db *db)
 {
-        return srv_db_exec_script(db, "BEGIN IMMEDIATE");
+        return lite_exec_script(db, "BEGIN IMMEDIATE");
 }
 
-int srv_db_commit(srv_db *db)
+static int lite_commit(srv_db *db)
 {
-        return srv_db_exec_script(db, "COMMIT");
+        return lite_exec_script(db, "COMMIT");
 }
 
-int srv_db_rollback(srv_db *db)
+static int lite_rollback(srv_db *base)
 {
-        if (sqlite3_get_autocommit(db->h))
+        if (sqlite3_get_autocommit(((struct lite_db *)base)->h))
                 return MB_OK;
-        return srv_db_exec_script(db, "ROLLBACK");
+        return lite_exec_script(base, "ROLLBACK");
+}
+
+/* One writer at a time already: BEGIN IMMEDIATE holds the write lock. */
+static int lite_lock(srv_db *db, int kind, int64_t id)
+{
+        return MB_OK;
+}
+
+static int lite_lock_many(srv_db *db, int kind, const int64_t *ids, size_t n)
+{
+        return MB_OK;
+}
+
+static int lite_changes(srv_db *db)
+{
+        return sqlite3_changes(((struct lite_db *)db)->h);
 }
 
 /* The cache slot for sql: its own if present, else a free one (hashing the
  * pointer), else a one-off statement finalised by srv_stmt_done. */
-static struct srv_stmt *slot_for(srv_db *db, const char *sql)
+/* Where each $k binds, worked out once per prepared statement. */
+static void make_map(struct lite_stmt *s)
+{
+        int n = sqlite3_bind_parameter_count(s->st);
+
+        s->nmap = n > MAP_SIZE ? -1 : n;
+        for (int i = 1; s->nmap > 0 && i <= n; i++) {
+                const char *name = sqlite3_bind_parameter_name(s->st, i);
+                int k = name && name[0] == '$' ? atoi(name + 1) : 0;
+
+                if (k < 1 || k > n)
+                        s->nmap = -1;
+                else
+                        s->map[k - 1] = (unsigned char)i;
+        }
+}
+
+static struct lite_stmt *slot_for(struct lite_db *db, const char *sql)
 {
         size_t h = ((uintptr_t)sql >> 3) % CACHE_SIZE;
 
         for (int probe = 0; probe < CACHE_SIZE; probe++) {
-                struct srv_stmt *s = &db->cache[(h + (size_t)probe) % CACHE_SIZE];
+                struct lite_stmt *s = &db->cache[(h + (size_t)probe) % CACHE_SIZE];
 
                 if (s->sql == sql && !s->busy)
                         return s;
@@ -132,9 +181,9 @@ static struct srv_stmt *slot_for(srv_db *db, const char *sql)
         return NULL;
 }
 
-static int prepare(srv_db *db, const char *sql, srv_stmt **out)
+static int prepare(struct lite_db *db, const char *sql, struct lite_stmt **out)
 {
-        struct srv_stmt *s = slot_for(db, sql);
+        struct lite_stmt *s = slot_for(db, sql);
         int rc;
 
         if (s == NULL) {
@@ -144,17 +193,25 @@ static int prepare(srv_db *db, const char *sql, srv_stmt **out)
                 s->busy = -1; /* one-off */
         }
         if (s->sql == NULL) {
-                rc = sqlite3_prepare_v2(db->h, sql, -1, &s->st, NULL);
+                static const char tail[] = " RETURNING id";
+                size_t len = strlen(sql), tl = sizeof(tail) - 1;
+                int ret =
+                    len > tl && strncmp(sql, "INSERT", 6) == 0 && strcmp(sql + len - tl, tail) == 0;
+
+                rc = sqlite3_prepare_v2(db->h, sql, ret ? (int)(len - tl) : -1, &s->st, NULL);
+                s->returning_id = ret;
                 if (rc != SQLITE_OK) {
                         int r = fail(db, rc, "prepare");
 
-                        mb_err_log("cannot prepare [%s]: %s", sql, db->err);
+                        mb_err_log("cannot prepare [%s]: %s", sql, db->base.err);
                         if (s->busy < 0)
                                 free(s);
                         return r;
                 }
                 s->sql = sql;
                 s->db = db;
+                s->base.db = &db->base;
+                make_map(s);
         }
         if (s->busy == 0)
                 s->busy = 1;
@@ -162,13 +219,14 @@ static int prepare(srv_db *db, const char *sql, srv_stmt **out)
         return MB_OK;
 }
 
-static int bind_args(srv_stmt *s, const char *types, va_list ap)
+static int bind_args(struct lite_stmt *s, const char *types, va_list ap)
 {
         char name[16];
         int rc = SQLITE_OK;
 
         if ((size_t)sqlite3_bind_parameter_count(s->st) != (types ? strlen(types) : 0)) {
-                snprintf(s->db->err, sizeof(s->db->err), "%d placeholders, %zu arguments in [%s]",
+                snprintf(s->db->base.err, sizeof(s->db->base.err),
+                         "%d placeholders, %zu arguments in [%s]",
                          sqlite3_bind_parameter_count(s->st), types ? strlen(types) : 0, s->sql);
                 return MB_EINVAL;
         }
@@ -176,11 +234,15 @@ static int bind_args(srv_stmt *s, const char *types, va_list ap)
         for (int i = 0; types && types[i] && rc == SQLITE_OK; i++) {
                 int idx;
 
-                snprintf(name, sizeof(name), "$%d", i + 1);
-                idx = sqlite3_bind_parameter_index(s->st, name);
+                if (s->nmap >= 0) {
+                        idx = s->map[i];
+                } else {
+                        snprintf(name, sizeof(name), "$%d", i + 1);
+                        idx = sqlite3_bind_parameter_index(s->st, name);
+                }
                 if (idx == 0) {
-                        snprintf(s->db->err, sizeof(s->db->err), "no placeholder %s in [%s]", name,
-                                 s->sql);
+                        snprintf(s->db->base.err, sizeof(s->db->base.err),
+                                 "no placeholder %s in [%s]", name, s->sql);
                         return MB_ESTORE;
                 }
                 switch (types[i]) {
@@ -202,86 +264,48 @@ static int bind_args(srv_stmt *s, const char *types, va_list ap)
                         break;
                 }
                 default:
-                        snprintf(s->db->err, sizeof(s->db->err), "bad bind type '%c'", types[i]);
+                        snprintf(s->db->base.err, sizeof(s->db->base.err), "bad bind type '%c'",
+                                 types[i]);
                         return MB_EINVAL;
                 }
         }
         return rc == SQLITE_OK ? MB_OK : fail(s->db, rc, "bind");
 }
 
-static int vquery(srv_db *db, srv_stmt **out, const char *sql, const char *types, va_list ap)
+static void lite_done(srv_stmt *st);
+
+static int lite_vquery(srv_db *base, srv_stmt **out, const char *sql, const char *types, va_list ap)
 {
-        int rc;
+        struct lite_stmt *s = NULL;
+        int rc = prepare((struct lite_db *)base, sql, &s);
 
         *out = NULL;
-        rc = prepare(db, sql, out);
-
         if (rc < 0)
                 return rc;
-        rc = bind_args(*out, types, ap);
+        rc = bind_args(s, types, ap);
         if (rc < 0) {
-                srv_stmt_done(*out);
-                *out = NULL;
-        }
-        return rc;
-}
-
-int srv_db_query(srv_db *db, srv_stmt **out, const char *sql, const char *types, ...)
-{
-        va_list ap;
-        int rc;
-
-        va_start(ap, types);
-        rc = vquery(db, out, sql, types, ap);
-        va_end(ap);
-        return rc;
-}
-
-int srv_db_exec_args(srv_db *db, const char *sql, const char *types, ...)
-{
-        srv_stmt *st;
-        va_list ap;
-        int rc;
-
-        va_start(ap, types);
-        rc = vquery(db, &st, sql, types, ap);
-        va_end(ap);
-        if (rc < 0)
+                lite_done(&s->base);
                 return rc;
-        while ((rc = srv_stmt_step(st)) == SRV_DB_ROW)
-                ;
-        srv_stmt_done(st);
-        return rc < 0 ? rc : sqlite3_changes(db->h);
-}
-
-int srv_db_query_i64(srv_db *db, int64_t *out, const char *sql, const char *types, ...)
-{
-        srv_stmt *st;
-        va_list ap;
-        int rc;
-
-        va_start(ap, types);
-        rc = vquery(db, &st, sql, types, ap);
-        va_end(ap);
-        if (rc < 0)
-                return rc;
-        rc = srv_stmt_step(st);
-        if (rc == SRV_DB_ROW) {
-                if (srv_stmt_is_null(st, 0)) {
-                        rc = 0;
-                } else {
-                        *out = srv_stmt_i64(st, 0);
-                        rc = 1;
-                }
         }
-        srv_stmt_done(st);
+        *out = &s->base;
         return rc;
 }
 
-int srv_stmt_step(srv_stmt *s)
+static int lite_step(srv_stmt *st)
 {
-        int rc = sqlite3_step(s->st);
+        struct lite_stmt *s = (struct lite_stmt *)st;
+        int rc;
 
+        if (s->returning_id == 2)
+                return SRV_DB_DONE;
+        rc = sqlite3_step(s->st);
+        if (s->returning_id && rc == SQLITE_DONE) {
+                s->returning_id = 2; /* ON CONFLICT DO NOTHING that did nothing: no row */
+                if (sqlite3_changes(s->db->h) == 0)
+                        return SRV_DB_DONE;
+                s->rowid = sqlite3_last_insert_rowid(s->db->h);
+                return SRV_DB_ROW;
+        }
         if (rc == SQLITE_ROW)
                 return SRV_DB_ROW;
         if (rc == SQLITE_DONE)
@@ -289,25 +313,29 @@ int srv_stmt_step(srv_stmt *s)
         return fail(s->db, rc, "step");
 }
 
-int64_t srv_stmt_i64(srv_stmt *s, int col)
+static int64_t lite_i64(srv_stmt *st, int col)
 {
-        return sqlite3_column_int64(s->st, col);
+        struct lite_stmt *s = (struct lite_stmt *)st;
+
+        return s->returning_id == 2 ? s->rowid : sqlite3_column_int64(s->st, col);
 }
 
-const char *srv_stmt_text(srv_stmt *s, int col)
+static const char *lite_text(srv_stmt *st, int col)
 {
-        return (const char *)sqlite3_column_text(s->st, col);
+        return (const char *)sqlite3_column_text(((struct lite_stmt *)st)->st, col);
 }
 
-int srv_stmt_is_null(srv_stmt *s, int col)
+static int lite_null(srv_stmt *st, int col)
 {
-        return sqlite3_column_type(s->st, col) == SQLITE_NULL;
+        struct lite_stmt *s = (struct lite_stmt *)st;
+
+        return s->returning_id == 2 ? 0 : sqlite3_column_type(s->st, col) == SQLITE_NULL;
 }
 
-void srv_stmt_done(srv_stmt *s)
+static void lite_done(srv_stmt *st)
 {
-        if (s == NULL)
-                return;
+        struct lite_stmt *s = (struct lite_stmt *)st;
+
         if (s->busy < 0) {
                 sqlite3_finalize(s->st);
                 free(s);
@@ -315,5 +343,84 @@ void srv_stmt_done(srv_stmt *s)
         }
         sqlite3_reset(s->st);
         sqlite3_clear_bindings(s->st);
+        if (s->returning_id)
+                s->returning_id = 1;
         s->busy = 0;
 }
+
+/* Bulk: one INSERT prepared for the bulk, stepped per row. */
+static int lite_bulk_begin(srv_db *base, srv_bulk *b)
+{
+        struct lite_db *db = (struct lite_db *)base;
+        size_t len = strlen(b->table) + strlen(b->columns) + 40 + b->ncols * 8;
+        char *sql = malloc(len);
+        struct lite_stmt *s = calloc(1, sizeof(*s));
+        size_t off;
+        int rc;
+
+        if (sql == NULL || s == NULL) {
+                free(sql);
+                free(s);
+                return MB_ENOMEM;
+        }
+        off = (size_t)snprintf(sql, len, "INSERT INTO %s (%s) VALUES (", b->table, b->columns);
+        for (size_t i = 0; i < b->ncols; i++)
+                off += (size_t)snprintf(sql + off, len - off, "%s$%zu", i ? ", " : "", i + 1);
+        snprintf(sql + off, len - off, ")");
+        rc = sqlite3_prepare_v2(db->h, sql, -1, &s->st, NULL);
+        free(sql);
+        if (rc != SQLITE_OK) {
+                free(s);
+                return fail(db, rc, "prepare bulk insert");
+        }
+        s->db = db;
+        s->base.db = base;
+        s->busy = -1;
+        s->sql = b->table;
+        make_map(s);
+        b->priv = s;
+        return MB_OK;
+}
+
+static int lite_bulk_vrow(srv_bulk *b, va_list ap)
+{
+        struct lite_stmt *s = b->priv;
+        int rc = bind_args(s, b->types, ap);
+
+        if (rc == MB_OK) {
+                rc = sqlite3_step(s->st);
+                rc = rc == SQLITE_DONE ? MB_OK : fail(s->db, rc, "bulk insert");
+        }
+        sqlite3_reset(s->st);
+        return rc;
+}
+
+static int lite_bulk_end(srv_bulk *b, int abort)
+{
+        struct lite_stmt *s = b->priv;
+
+        sqlite3_finalize(s->st);
+        free(s);
+        return MB_OK;
+}
+
+static const struct srv_db_ops lite_ops = {
+    .name = "sqlite",
+    .close = lite_close,
+    .begin = lite_begin,
+    .commit = lite_commit,
+    .rollback = lite_rollback,
+    .exec_script = lite_exec_script,
+    .vquery = lite_vquery,
+    .changes = lite_changes,
+    .lock = lite_lock,
+    .lock_many = lite_lock_many,
+    .step = lite_step,
+    .col_i64 = lite_i64,
+    .col_text = lite_text,
+    .col_null = lite_null,
+    .done = lite_done,
+    .bulk_begin = lite_bulk_begin,
+    .bulk_vrow = lite_bulk_vrow,
+    .bulk_end = lite_bulk_end,
+};

@@ -15,6 +15,8 @@
 
 #include "mb_log.h"
 #include "srv_auth.h"
+#include "srv_metrics.h"
+#include "srv_www.h"
 
 #ifndef JSON_C_TO_STRING_NOSLASHESCAPE
 #define JSON_C_TO_STRING_NOSLASHESCAPE 0
@@ -42,6 +44,7 @@ void srv_http_dispatch(struct srv *s, struct srv_req *rq, const char *authorizat
                        struct srv_resp *rs)
 {
         const struct srv_route *r;
+        int64_t t0 = srv_metrics_now_us();
         int known, rc, wait;
 
         rq->srv = s;
@@ -53,6 +56,7 @@ void srv_http_dispatch(struct srv *s, struct srv_req *rq, const char *authorizat
                 else
                         srv_reply_errorf(rs, 404, "not_found", "", "no such endpoint: %s",
                                          rq->path);
+                srv_metrics_request(SRV_METRICS_OTHER, rs->status, srv_metrics_now_us() - t0);
                 return;
         }
         srv_lock(s);
@@ -86,6 +90,7 @@ void srv_http_dispatch(struct srv *s, struct srv_req *rq, const char *authorizat
                         mb_err_log("cannot write the audit log: %s", srv_db_errmsg(s->db));
         }
         srv_unlock(s);
+        srv_metrics_request((int)(r - srv_routes), rs->status, srv_metrics_now_us() - t0);
         mb_debug("%s %s -> %d (%s)", rq->method, rq->path, rs->status,
                  rq->auth.name[0] ? rq->auth.name : "-");
 }
@@ -193,6 +198,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         }
         if (b->too_big)
                 return reply_now(c, 413, "too_large", "request body too large");
+        /* everything outside the API is the dashboard's static files */
+        if (strncmp(url, "/api/", 5) != 0 && strcmp(url, "/metrics") != 0) {
+                int64_t t0 = srv_metrics_now_us();
+                int status = 0;
+
+                ret = srv_www_serve(h->srv, c, url, method, &status);
+                srv_metrics_request(SRV_METRICS_STATIC, status, srv_metrics_now_us() - t0);
+                return ret;
+        }
         memset(&rq, 0, sizeof(rq));
         memset(&rs, 0, sizeof(rs));
         rq.method = method;

@@ -10,14 +10,19 @@
 #include "srv_accounts.h"
 #include "srv_charge.h"
 #include "srv_commands.h"
+#include "srv_metrics.h"
 #include "srv_settle.h"
 #include "srv_snapshot.h"
+#include "srv_webhook.h"
 
 static int db_fail(struct srv_err *e, srv_db *db, int rc)
 {
         mb_err_log("ingest: %s", srv_db_errmsg(db));
         if (rc == MB_EBUSY)
                 srv_err_set(e, 503, "busy", "", "the database is busy; try again");
+        else if (rc == MB_ENOSPC)
+                srv_err_set(e, 507, "storage_full", "",
+                            "the server's disk is full; nothing was stored; try again later");
         else
                 srv_err_set(e, 500, "internal", "", "database error");
         return rc;
@@ -57,105 +62,205 @@ static int resolve_meters(srv_db *db, int64_t gw, struct srv_batch *b, struct sr
         return MB_OK;
 }
 
-/* Store one reading unless already stored.  1 stored, 0 duplicate, or error
- * (409 in *e when the stored one differs). */
-static int store_reading(srv_db *db, const struct srv_reading *r, int64_t high, struct srv_err *e)
+/* One meter's readings [from, to) of the sorted batch. */
+struct group {
+        size_t from, to;
+        int64_t meter_id, high, account, top;
+        size_t nf;
+        struct srv_reading **fresh; /* the readings to store and charge */
+};
+
+/*
+ * Which readings of group g are new: those above the meter's high-water seq,
+ * and those at or below it that are not stored yet (an agent filling a gap).
+ * The stored ones at or below it come back in one range query; one whose
+ * body differs is a 409.  The same reading twice in a batch counts once.
+ */
+static int classify(srv_db *db, struct srv_batch *b, struct group *g, struct srv_err *e)
 {
-        char rates[128], f[48];
-        int rc;
+        struct srv_reading *lo = &b->readings[g->from];
+        srv_stmt *st = NULL;
+        int have = 0, rc = MB_OK;
+        int64_t sseq = 0;
+        const char *sbody = NULL;
+        char f[48];
 
-        if (r->seq <= high) {
-                srv_stmt *st = NULL;
-                int same = 0;
-
+        if (lo->seq <= g->high) {
                 rc = srv_db_query(db, &st,
-                                  "SELECT body FROM readings WHERE meter_id = $1 AND seq = $2",
-                                  "ii", r->meter_id, r->seq);
-                if (rc >= 0 && (rc = srv_stmt_step(st)) == SRV_DB_ROW)
-                        same = strcmp(srv_stmt_text(st, 0), r->body) == 0;
-                srv_stmt_done(st);
+                                  "SELECT seq, body FROM readings WHERE meter_id = $1"
+                                  " AND seq >= $2 AND seq <= $3 ORDER BY seq",
+                                  "iii", g->meter_id, lo->seq, g->high);
                 if (rc < 0)
                         return db_fail(e, db, rc);
-                if (rc == SRV_DB_ROW) {
-                        if (same)
-                                return 0;
+                have = 1;
+                rc = srv_stmt_step(st);
+        }
+        for (size_t i = g->from; rc >= 0 && i < g->to; i++) {
+                struct srv_reading *r = &b->readings[i];
+
+                if (i > g->from && b->readings[i - 1].seq == r->seq)
+                        continue; /* the same reading twice in one batch */
+                if (r->seq > g->top)
+                        g->top = r->seq;
+                if (r->seq > g->high) {
+                        g->fresh[g->nf++] = r;
+                        continue;
+                }
+                while (have && rc == SRV_DB_ROW && (sseq = srv_stmt_i64(st, 0)) < r->seq)
+                        rc = srv_stmt_step(st);
+                if (rc < 0)
+                        break;
+                if (rc != SRV_DB_ROW || sseq != r->seq) {
+                        g->fresh[g->nf++] = r;
+                        continue;
+                }
+                sbody = srv_stmt_text(st, 1);
+                if (strcmp(sbody, r->body) != 0) {
                         snprintf(f, sizeof(f), "readings[%zu]", r->index);
                         srv_err_set(e, 409, "conflict", f,
                                     "meter %s seq %lld is already stored with other values",
                                     r->meter, (long long)r->seq);
-                        return MB_EEXIST;
+                        rc = MB_EEXIST;
                 }
         }
-        snprintf(rates, sizeof(rates), "[%lld,%lld,%lld,%lld]", (long long)r->rate_wh[0],
-                 (long long)r->rate_wh[1], (long long)r->rate_wh[2], (long long)r->rate_wh[3]);
-        rc = srv_db_exec_args(
-            db,
-            "INSERT INTO readings (meter_id, seq, ts, kind, quality, import_wh,"
-            " rates, frozen_import_wh, frozen_time, body, stored_at)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-            "iiitiItIIti", r->meter_id, r->seq, r->ts,
-            r->kind == SRV_KIND_BOUNDARY ? "boundary" : "routine", r->quality,
-            r->has_import ? r->import_wh : SRV_DB_NULL_I64, r->has_rates ? rates : NULL,
-            r->has_frozen ? r->frozen_import_wh : SRV_DB_NULL_I64,
-            r->has_frozen ? r->frozen_time : SRV_DB_NULL_I64, r->body, mb_realtime_s());
-        return rc < 0 ? db_fail(e, db, rc) : 1;
+        srv_stmt_done(st);
+        if (rc < 0 && rc != MB_EEXIST)
+                return db_fail(e, db, rc);
+        return rc == MB_EEXIST ? rc : MB_OK;
 }
 
-/* Store the readings of one meter group [from, to) and charge its account. */
-static int store_group(struct srv *s, srv_db *db, struct srv_batch *b, size_t from, size_t to,
-                       struct srv_err *e)
+/* Every new reading of the batch in one bulk insert (COPY on PostgreSQL). */
+static int insert_fresh(srv_db *db, const struct group *gs, size_t ng, struct srv_err *e)
 {
-        struct srv_reading **fresh = calloc(to - from, sizeof(*fresh));
-        int64_t mid = b->readings[from].meter_id, high = 0, account = 0, top = 0;
-        size_t nf = 0;
+        int64_t now = mb_realtime_s(), n;
+        srv_bulk *bk = NULL;
+        char rates[128];
+        size_t total = 0;
         int rc;
 
-        if (fresh == NULL) {
+        for (size_t k = 0; k < ng; k++)
+                total += gs[k].nf;
+        if (total == 0)
+                return MB_OK;
+        rc = srv_db_bulk_begin(db, &bk, "readings",
+                               "meter_id, seq, ts, kind, quality, import_wh, rates,"
+                               " frozen_import_wh, frozen_time, body, stored_at",
+                               "iiitiItIIti");
+        for (size_t k = 0; rc == MB_OK && k < ng; k++) {
+                for (size_t i = 0; rc == MB_OK && i < gs[k].nf; i++) {
+                        const struct srv_reading *r = gs[k].fresh[i];
+
+                        if (r->has_rates)
+                                snprintf(rates, sizeof(rates), "[%lld,%lld,%lld,%lld]",
+                                         (long long)r->rate_wh[0], (long long)r->rate_wh[1],
+                                         (long long)r->rate_wh[2], (long long)r->rate_wh[3]);
+                        rc = srv_db_bulk_row(
+                            bk, r->meter_id, r->seq, r->ts,
+                            r->kind == SRV_KIND_BOUNDARY ? "boundary" : "routine", r->quality,
+                            r->has_import ? r->import_wh : SRV_DB_NULL_I64,
+                            r->has_rates ? rates : NULL,
+                            r->has_frozen ? r->frozen_import_wh : SRV_DB_NULL_I64,
+                            r->has_frozen ? r->frozen_time : SRV_DB_NULL_I64, r->body, now);
+                }
+        }
+        n = srv_db_bulk_end(bk, rc < 0);
+        if (rc == MB_OK && n < 0)
+                rc = (int)n;
+        return rc < 0 ? db_fail(e, db, rc) : MB_OK;
+}
+
+/* Move the meter's high-water mark and charge its account. */
+static int finish_group(struct srv *s, srv_db *db, struct srv_batch *b, struct group *g,
+                        struct srv_err *e)
+{
+        int rc = MB_OK;
+
+        if (g->nf && g->top > g->high) {
+                const struct srv_reading *last = &b->readings[g->to - 1];
+
+                rc = srv_db_exec_args(
+                    db,
+                    "UPDATE meters SET high_seq = $1, last_ts = $2,"
+                    " last_import_wh = coalesce($3, last_import_wh) WHERE id = $4",
+                    "iiIi", g->top, last->ts, last->has_import ? last->import_wh : SRV_DB_NULL_I64,
+                    g->meter_id);
+        }
+        if (rc >= 0 && g->account && g->nf)
+                rc = srv_charge_readings(s, db, g->account, g->meter_id, g->fresh, g->nf);
+        return rc < 0 ? db_fail(e, db, rc) : MB_OK;
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+        int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+        return (x > y) - (x < y);
+}
+
+/* The accounts this batch charges, locked up front in ascending order, the
+ * order month close takes them in too (srv_settle_chunk.c), so the two can
+ * never wait on each other in a cycle. */
+static int lock_accounts(srv_db *db, const struct group *gs, size_t ng, struct srv_err *e)
+{
+        int64_t *ids = malloc((ng + 1) * sizeof(*ids));
+        size_t n = 0;
+        int rc;
+
+        if (ids == NULL) {
                 srv_err_set(e, 500, "internal", "", "out of memory");
                 return MB_ENOMEM;
         }
-        rc = srv_db_query_i64(db, &high, "SELECT high_seq FROM meters WHERE id = $1", "i", mid);
-        if (rc < 0)
-                goto db;
-        for (size_t i = from; rc >= 0 && i < to; i++) {
-                struct srv_reading *r = &b->readings[i];
+        for (size_t k = 0; k < ng; k++)
+                if (gs[k].account && gs[k].nf)
+                        ids[n++] = gs[k].account;
+        qsort(ids, n, sizeof(*ids), cmp_id);
+        rc = srv_db_lock_many(db, SRV_LOCK_ACCOUNT, ids, n);
+        free(ids);
+        return rc < 0 ? db_fail(e, db, rc) : MB_OK;
+}
 
-                if (i > from && b->readings[i - 1].seq == r->seq)
-                        continue; /* the same reading twice in one batch */
-                rc = store_reading(db, r, high, e);
-                if (rc > 0)
-                        fresh[nf++] = r;
-                if (rc >= 0 && r->seq > top)
-                        top = r->seq;
-        }
-        if (rc < 0)
-                goto out;
-        if (nf && top > high) {
-                const struct srv_reading *last = &b->readings[to - 1];
+/* Store the batch's readings: classify per meter, insert the new ones in
+ * bulk, then per meter move the high-water mark and charge. */
+static int store_readings(struct srv *s, srv_db *db, struct srv_batch *b, struct srv_err *e)
+{
+        struct srv_reading **fresh = calloc(b->n_readings + 1, sizeof(*fresh));
+        struct group *gs = calloc(b->n_readings + 1, sizeof(*gs));
+        size_t ng = 0;
+        int rc = MB_OK;
 
-                rc =
-                    srv_db_exec_args(db,
-                                     "UPDATE meters SET high_seq = $1, last_ts = $2,"
-                                     " last_import_wh = coalesce($3, last_import_wh) WHERE id = $4",
-                                     "iiIi", top, last->ts,
-                                     last->has_import ? last->import_wh : SRV_DB_NULL_I64, mid);
-                if (rc < 0)
-                        goto db;
+        if (fresh == NULL || gs == NULL) {
+                free(fresh);
+                free(gs);
+                srv_err_set(e, 500, "internal", "", "out of memory");
+                return MB_ENOMEM;
         }
-        rc =
-            srv_db_query_i64(db, &account, "SELECT account_id FROM meters WHERE id = $1", "i", mid);
-        if (rc < 0)
-                goto db;
-        if (rc > 0 && nf)
-                rc = srv_charge_readings(s, db, account, mid, fresh, nf);
-        if (rc < 0)
-                goto db;
-        rc = MB_OK;
-        goto out;
-db:
-        db_fail(e, db, rc);
-out:
+        for (size_t i = 0; rc == MB_OK && i < b->n_readings; ng++) {
+                struct group *g = &gs[ng];
+                srv_stmt *st = NULL;
+
+                g->from = i;
+                g->meter_id = b->readings[i].meter_id;
+                while (i < b->n_readings && b->readings[i].meter_id == g->meter_id)
+                        i++;
+                g->to = i;
+                g->fresh = fresh + g->from;
+                rc = srv_db_query(db, &st, "SELECT high_seq, account_id FROM meters WHERE id = $1",
+                                  "i", g->meter_id);
+                if (rc >= 0 && (rc = srv_stmt_step(st)) == SRV_DB_ROW) {
+                        g->high = srv_stmt_i64(st, 0);
+                        g->account = srv_stmt_is_null(st, 1) ? 0 : srv_stmt_i64(st, 1);
+                }
+                srv_stmt_done(st);
+                rc = rc < 0 ? db_fail(e, db, rc) : classify(db, b, g, e);
+        }
+        if (rc == MB_OK)
+                rc = lock_accounts(db, gs, ng, e);
+        if (rc == MB_OK)
+                rc = insert_fresh(db, gs, ng, e);
+        for (size_t k = 0; rc == MB_OK && k < ng; k++)
+                rc = finish_group(s, db, b, &gs[k], e);
         free(fresh);
+        free(gs);
         return rc;
 }
 
@@ -181,6 +286,8 @@ static int store_events(srv_db *db, int64_t gw, struct srv_batch *b, int64_t *up
                                       ev->body, mb_realtime_s());
                 if (rc > 0 && ev->is_command_result)
                         rc = srv_command_result(db, gw, ev->command, ev->state, ev->relay);
+                else if (rc > 0) /* a new event: queue its webhooks in this transaction */
+                        rc = srv_webhook_on_event(db, gw, ev);
                 if (ev->id > *upto)
                         *upto = ev->id;
         }
@@ -247,16 +354,15 @@ int srv_ingest(struct srv *s, srv_db *db, const struct srv_auth *a, struct srv_b
                 return db_fail(e, db, rc);
         srv_batch_sort(b);
         rc = gateway_of(db, a, b->gateway, &gw, e);
+        /* One gateway's batches are stored one at a time across every server
+         * on the database: its meters' high-water marks, charges and command
+         * delivery (srv_db.h, lock order). */
+        if (rc == MB_OK && (rc = srv_db_lock(db, SRV_LOCK_GATEWAY, gw)) < 0)
+                db_fail(e, db, rc);
         if (rc == MB_OK)
                 rc = resolve_meters(db, gw, b, e);
-        for (size_t i = 0; rc == MB_OK && i < b->n_readings;) {
-                size_t j = i + 1;
-
-                while (j < b->n_readings && b->readings[j].meter_id == b->readings[i].meter_id)
-                        j++;
-                rc = store_group(s, db, b, i, j, e);
-                i = j;
-        }
+        if (rc == MB_OK && b->n_readings)
+                rc = store_readings(s, db, b, e);
         if (rc == MB_OK)
                 rc = store_events(db, gw, b, &upto, e);
         if (rc == MB_OK && (rc = srv_snapshot_gateway(s, db, gw, 1, &meters)) < 0)
@@ -303,15 +409,24 @@ void srv_h_readings(struct srv_req *rq, struct srv_resp *rs)
         struct srv_batch b;
         struct srv_err e;
         json_object *resp = NULL;
+        int rc;
 
-        if (srv_batch_parse(rq->body, rq->body_len, (size_t)cfg->max_readings,
-                            (size_t)cfg->max_events, &b, &e) < 0) {
+        /* Parsing touches no shared state: let another request use the
+         * database meanwhile (the caller holds srv->lock; bench/RESULTS.md). */
+        srv_unlock(rq->srv);
+        rc = srv_batch_parse(rq->body, rq->body_len, (size_t)cfg->max_readings,
+                             (size_t)cfg->max_events, &b, &e);
+        srv_lock(rq->srv);
+        if (rc < 0) {
+                srv_metrics_batch_rejected(e.code);
                 srv_reply_error(rs, &e);
                 return;
         }
         if (srv_ingest(rq->srv, rq->db, &rq->auth, &b, &resp, &e) < 0) {
+                srv_metrics_batch_rejected(e.code);
                 srv_reply_error(rs, &e);
         } else {
+                srv_metrics_batch_accepted(b.n_readings, b.n_events);
                 srv_reply_json(rs, 200, resp);
                 settle_held(rq->srv, rq->db, &b);
         }

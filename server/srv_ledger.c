@@ -6,14 +6,27 @@
 int srv_ledger_post(srv_db *db, int64_t account_id, const struct srv_ledger_entry *e,
                     int64_t *ledger_id, int64_t *balance_after)
 {
-        int64_t bal = 0, before = 0, id = 0;
-        int rc = srv_db_query_i64(db, &before, "SELECT balance_fen FROM accounts WHERE id = $1",
-                                  "i", account_id);
+        int64_t before = 0;
+        /* read-modify-write of the balance: one server at a time per account */
+        int rc = srv_db_lock(db, SRV_LOCK_ACCOUNT, account_id);
 
+        if (rc == MB_OK)
+                rc = srv_db_query_i64(db, &before, "SELECT balance_fen FROM accounts WHERE id = $1",
+                                      "i", account_id);
         if (rc < 0)
                 return rc;
         if (rc == 0)
                 return MB_ENOENT;
+        return srv_ledger_post_from(db, account_id, before, e, ledger_id, balance_after);
+}
+
+int srv_ledger_post_from(srv_db *db, int64_t account_id, int64_t before,
+                         const struct srv_ledger_entry *e, int64_t *ledger_id,
+                         int64_t *balance_after)
+{
+        int64_t bal = 0, id = 0;
+        int rc;
+
         if (__builtin_add_overflow(before, e->amount_fen, &bal))
                 return MB_ERANGE;
         rc = srv_db_exec_args(db, "UPDATE accounts SET balance_fen = $1 WHERE id = $2", "ii", bal,

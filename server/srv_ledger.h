@@ -32,6 +32,12 @@ struct srv_ledger_entry {
 int srv_ledger_post(srv_db *db, int64_t account_id, const struct srv_ledger_entry *e,
                     int64_t *ledger_id, int64_t *balance_after);
 
+/* As srv_ledger_post, for a caller that holds the account's lock and has
+ * read its balance (before) in this transaction: one query fewer. */
+int srv_ledger_post_from(srv_db *db, int64_t account_id, int64_t before,
+                         const struct srv_ledger_entry *e, int64_t *ledger_id,
+                         int64_t *balance_after);
+
 /* One ledger row as JSON (id, ts, kind, amount_fen, balance_after_fen, ...),
  * from a statement selecting SRV_LEDGER_COLUMNS. */
 #define SRV_LEDGER_COLUMNS                                                                         \

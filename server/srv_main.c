@@ -10,13 +10,16 @@
 
 #include "mb_build_config.h"
 #include "mb_log.h"
+#include "mb_notify.h"
 #include "mb_time.h"
 #include "srv.h"
 #include "srv_auth.h"
 #include "srv_http.h"
 #include "srv_schema.h"
+#include "srv_schema_pg.h"
 #include "srv_settle.h"
 #include "srv_tariffs.h"
+#include "srv_webhook.h"
 #include "srv_token.h"
 
 static volatile sig_atomic_t got_stop;
@@ -123,11 +126,14 @@ static struct srv_config *load_config(const char *path)
 
 static int open_db(const struct srv_config *cfg, srv_db **db)
 {
+        int pg = strcmp(cfg->db_backend, "postgresql") == 0;
         char err[512];
 
-        if (srv_db_open_sqlite(cfg->db_path, cfg->busy_timeout_ms, db, err, sizeof(err)) < 0 ||
+        if ((pg ? srv_db_open_pg(cfg->db_conninfo, cfg->busy_timeout_ms, db, err, sizeof(err))
+                : srv_db_open_sqlite(cfg->db_path, cfg->busy_timeout_ms, db, err, sizeof(err))) <
+                0 ||
             srv_schema_migrate(*db, err, sizeof(err)) < 0) {
-                mb_err_log("database %s: %s", cfg->db_path, err);
+                mb_err_log("database %s: %s", pg ? "(postgresql)" : cfg->db_path, err);
                 srv_db_close(*db);
                 *db = NULL;
                 return -1;
@@ -230,32 +236,48 @@ static int run(const struct srv_config *cfg, int foreground)
 {
         struct srv s = {.cfg = cfg};
         struct srv_http *http;
+        struct srv_webhook_sender *hooks;
+        int64_t last_parts;
 
         pthread_mutex_init(&s.lock, NULL);
         if (open_db(cfg, &s.db) < 0)
                 return 2;
         s.tariffs = srv_tariff_cache_new();
+        last_parts = mb_realtime_s(); /* open_db made them */
         if (!foreground && daemon(0, 0) < 0) {
                 mb_err_log("cannot detach: %m");
                 return 2;
         }
         setup_signals();
         block_signals(1);
+        hooks = srv_webhook_start(&s);
         http = srv_http_start(&s);
         block_signals(0);
         if (http == NULL) {
+                srv_webhook_stop(hooks);
                 srv_tariff_cache_free(s.tariffs);
                 srv_db_close(s.db);
                 return 2;
         }
+        mb_notify_ready();
         while (!got_stop) {
+                int64_t now;
+
                 mb_sleep_ms(200);
                 srv_lock(&s);
-                srv_settle_tick(&s, mb_realtime_s());
+                now = mb_realtime_s();
+                if (strcmp(cfg->db_backend, "postgresql") == 0 && now - last_parts >= 86400) {
+                        last_parts = now; /* next months' readings partitions, daily */
+                        srv_schema_pg_partitions(s.db, now, 1, 3);
+                }
+                srv_settle_tick(&s, now);
                 srv_unlock(&s);
+                mb_notify_watchdog();
         }
+        mb_notify_stopping();
         mb_notice("stopping");
         srv_http_stop(http);
+        srv_webhook_stop(hooks);
         srv_tariff_cache_free(s.tariffs);
         srv_db_close(s.db);
         pthread_mutex_destroy(&s.lock);

@@ -2,8 +2,12 @@
 #include "srv.h"
 #include "srv_accounts.h"
 #include "srv_commands.h"
+#include "srv_export.h"
 #include "srv_ingest.h"
+#include "srv_metrics.h"
+#include "srv_session.h"
 #include "srv_settle.h"
+#include "srv_stats.h"
 #include "srv_tariffs.h"
 #include "srv_topup.h"
 
@@ -43,6 +47,22 @@ const struct srv_route srv_routes[] = {
 
     {"POST", "/api/v1/settlements", srv_h_settle, SRV_WRITE},
     {"GET", "/api/v1/bills", srv_h_bills_month, SRV_READ},
+
+    /* the monitoring wall and operations (docs/api.md, Monitoring) */
+    {"POST", "/api/v1/session", srv_h_session_create, SRV_READ},
+    {"GET", "/api/v1/session", srv_h_session_show, SRV_READ},
+    {"DELETE", "/api/v1/session", srv_h_session_delete, SRV_READ},
+    {"GET", "/api/v1/stats/overview", srv_h_stats_overview, SRV_READ},
+    {"GET", "/api/v1/stats/regions", srv_h_stats_regions, SRV_READ},
+    {"GET", "/api/v1/stats/consumption", srv_h_stats_consumption, SRV_READ},
+    {"GET", "/api/v1/stats/month-end", srv_h_stats_month_end, SRV_READ},
+    {"GET", "/api/v1/stats/anomalies", srv_h_stats_anomalies, SRV_READ},
+    {"GET", "/api/v1/events", srv_h_events, SRV_READ},
+    {"GET", "/api/v1/search", srv_h_search, SRV_READ},
+    {"GET", "/api/v1/meters/*/readings", srv_h_meter_readings, SRV_READ},
+    {"GET", "/api/v1/exports/bills.csv", srv_h_export_bills, SRV_READ},
+    {"GET", "/api/v1/exports/ledger.csv", srv_h_export_ledger, SRV_READ},
+    {"GET", "/metrics", srv_h_metrics, SRV_READ},
 };
 
 const size_t srv_n_routes = sizeof(srv_routes) / sizeof(srv_routes[0]);

@@ -9,6 +9,9 @@
 #include "srv_schema.h"
 
 #include <stdio.h>
+#include <string.h>
+
+#include "srv_schema_pg.h"
 
 static const char *const migrations[] = {
     /* 0 -> 1 */
@@ -155,6 +158,26 @@ static const char *const migrations[] = {
     " path TEXT NOT NULL,"
     " status INTEGER NOT NULL,"
     " body TEXT);",
+    /* 1 -> 2: the monitoring wall (latest events, energy and revenue by
+     * time, the month's ledger export) and the webhook queue */
+    "CREATE INDEX events_ts ON events(ts);"
+    "CREATE INDEX readings_ts ON readings(ts);"
+    "CREATE INDEX ledger_ts ON ledger(ts);"
+    "CREATE TABLE webhook_queue ("
+    " id INTEGER PRIMARY KEY,"
+    " target TEXT NOT NULL,"
+    " event_key TEXT NOT NULL,"
+    " event TEXT NOT NULL,"
+    " body TEXT NOT NULL,"
+    " state TEXT NOT NULL CHECK (state IN ('pending','sent','dead')),"
+    " attempts INTEGER NOT NULL DEFAULT 0,"
+    " next_at INTEGER NOT NULL,"
+    " created_at INTEGER NOT NULL,"
+    " sent_at INTEGER,"
+    " last_status INTEGER,"
+    " last_error TEXT,"
+    " UNIQUE (target, event_key));"
+    "CREATE INDEX webhook_queue_due ON webhook_queue(state, next_at);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -179,7 +202,11 @@ static int current_version(srv_db *db, int64_t *v)
 int srv_schema_migrate(srv_db *db, char *err, size_t errlen)
 {
         int64_t v;
-        int rc = srv_db_begin(db);
+        int rc;
+
+        if (strcmp(srv_db_backend(db), "postgresql") == 0)
+                return srv_schema_pg_migrate(db, err, errlen);
+        rc = srv_db_begin(db);
 
         if (rc == MB_OK)
                 rc = current_version(db, &v);

@@ -1,5 +1,5 @@
 #define MB_LOG_MODULE "settle"
-#include "srv_settle.h"
+#include "srv_settle_impl.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,28 +12,17 @@
 #include "srv_commands.h"
 #include "srv_compare.h"
 #include "srv_ledger.h"
+#include "srv_metrics.h"
 #include "srv_month.h"
 #include "srv_tariffs.h"
+#include "srv_webhook.h"
 
-enum outcome { SETTLED, HELD, ALREADY, SKIPPED };
-
-struct boundary {
-        int found, frozen;
-        int64_t seq;
-        mb_tariff_reading r;
-};
-
-struct bill {
-        int64_t account_id, meter_id;
-        char month[8], mode[16], tariff_id[72], hash[72];
-        int prepaid;
-        struct boundary b0, b1;
-        unsigned flags;
-        mb_tariff_acc *acc;
-        int64_t energy, total, charged, posted, ledger_id;
-        int has_prev, has_year;
-        int64_t prev_wh, prev_fen, year_wh, year_fen;
-};
+#define SETTLED SRV_SETTLED
+#define HELD SRV_HELD
+#define ALREADY SRV_ALREADY
+#define SKIPPED SRV_SKIPPED
+#define bill srv_bill
+#define boundary srv_boundary
 
 static void parse_rates(const char *text, mb_tariff_reading *r)
 {
@@ -160,6 +149,11 @@ static int save_bill(srv_db *db, const struct bill *b, int settled)
             NUL_UNLESS(settled, b->charged), NUL_UNLESS(settled, b->posted),
             NUL_UNLESS(settled, b->ledger_id), now, NUL_UNLESS(settled, now));
 #undef NUL_UNLESS
+        if (rc >= 0 && b->flags) /* an anomaly: queue its webhooks in this transaction */
+                rc = srv_webhook_on_bill(
+                    db, b->account_id, b->month, settled,
+                    json_object_to_json_string_ext(flags, JSON_C_TO_STRING_PLAIN), b->energy,
+                    b->total);
         json_object_put(flags);
         json_object_put(lines);
         return rc < 0 ? rc : MB_OK;
@@ -193,11 +187,12 @@ static int post(srv_db *db, struct bill *b, const char *by)
 {
         struct srv_ledger_entry e = {.month = b->month, .by = by};
         char ref[32], reason[160];
-        int64_t sum = 0;
-        int rc = srv_db_query_i64(db, &sum,
-                                  "SELECT coalesce(sum(amount_fen), 0) FROM ledger WHERE"
-                                  " account_id = $1 AND month = $2 AND kind = 'charge'",
-                                  "it", b->account_id, b->month);
+        int64_t sum = b->charge_sum;
+        int rc = b->pre ? MB_OK
+                        : srv_db_query_i64(db, &sum,
+                                           "SELECT coalesce(sum(amount_fen), 0) FROM ledger WHERE"
+                                           " account_id = $1 AND month = $2 AND kind = 'charge'",
+                                           "it", b->account_id, b->month);
 
         if (rc < 0)
                 return rc;
@@ -211,7 +206,10 @@ static int post(srv_db *db, struct bill *b, const char *by)
         e.amount_fen = b->posted;
         e.reference = ref;
         e.reason = reason;
-        return srv_ledger_post(db, b->account_id, &e, &b->ledger_id, NULL);
+        if (b->pre) /* the chunk read the balance under the account's lock */
+                return srv_ledger_post_from(db, b->account_id, b->balance_before, &e, &b->ledger_id,
+                                            &b->balance_after);
+        return srv_ledger_post(db, b->account_id, &e, &b->ledger_id, &b->balance_after);
 }
 
 /* Queue a trip when the balance is now below the credit limit. */
@@ -221,12 +219,18 @@ static int maybe_trip(struct srv *s, srv_db *db, const struct bill *b)
         int64_t bal = 0, limit = 0, pending = 0;
         int protect = 1, active = 0;
         char reason[200];
-        int rc = srv_db_query(db, &st,
-                              "SELECT balance_fen, credit_limit_fen, protected, state FROM accounts"
-                              " WHERE id = $1",
-                              "i", b->account_id);
+        int rc = MB_OK;
 
-        if (rc >= 0 && (rc = srv_stmt_step(st)) == SRV_DB_ROW) {
+        if (b->pre) {
+                bal = b->balance_after;
+                limit = b->credit_limit;
+                protect = b->protect;
+                active = b->active;
+        } else if ((rc = srv_db_query(db, &st,
+                                      "SELECT balance_fen, credit_limit_fen, protected, state"
+                                      " FROM accounts WHERE id = $1",
+                                      "i", b->account_id)) >= 0 &&
+                   (rc = srv_stmt_step(st)) == SRV_DB_ROW) {
                 bal = srv_stmt_i64(st, 0);
                 limit = srv_stmt_i64(st, 1);
                 protect = (int)srv_stmt_i64(st, 2);
@@ -252,17 +256,20 @@ static int maybe_trip(struct srv *s, srv_db *db, const struct bill *b)
 static int prepare(struct srv *s, srv_db *db, struct bill *b)
 {
         char m1[8], m2[8];
-        int64_t t0, t1, t2;
-        const mb_tariff *t;
-        int rc = srv_month_start(b->month, &t0);
+        int64_t t0 = 0, t1 = 0, t2 = 0;
+        const mb_tariff *t = b->tariff; /* prefetched, or looked up below */
+        int rc = MB_OK;
 
-        if (rc == MB_OK && (rc = srv_month_add(b->month, 1, m1)) == MB_OK &&
-            (rc = srv_month_add(b->month, 2, m2)) == MB_OK &&
-            (rc = srv_month_start(m1, &t1)) == MB_OK)
-                rc = srv_month_start(m2, &t2);
-        if (rc == MB_OK)
+        if (!b->b0.found || !b->b1.found) { /* both prefetched: no window needed */
+                rc = srv_month_start(b->month, &t0);
+                if (rc == MB_OK && (rc = srv_month_add(b->month, 1, m1)) == MB_OK &&
+                    (rc = srv_month_add(b->month, 2, m2)) == MB_OK &&
+                    (rc = srv_month_start(m1, &t1)) == MB_OK)
+                        rc = srv_month_start(m2, &t2);
+        }
+        if (rc == MB_OK && !b->b0.found) /* prefetched, or looked up here */
                 rc = find_boundary(db, b->meter_id, t0, t1, &b->b0);
-        if (rc == MB_OK)
+        if (rc == MB_OK && !b->b1.found)
                 rc = find_boundary(db, b->meter_id, t1, t2, &b->b1);
         if (rc < 0)
                 return rc;
@@ -272,33 +279,37 @@ static int prepare(struct srv *s, srv_db *db, struct bill *b)
                 b->flags |= SRV_FLAG_MISSING_BOUNDARY;
                 return 0;
         }
-        rc = went_backwards(db, b->meter_id, b->b0.r.t, b->b1.r.t);
+        rc = b->pre && b->pre_backwards >= 0
+                 ? b->pre_backwards
+                 : went_backwards(db, b->meter_id, b->b0.r.t, b->b1.r.t);
         if (rc < 0)
                 return rc;
         if (rc > 0 || b->b1.r.import_wh < b->b0.r.import_wh)
                 b->flags |= SRV_FLAG_REGISTER_BACKWARDS;
         if (b->b1.r.import_wh < b->b0.r.import_wh)
                 return 0;
-        rc = srv_tariff_for_account(s, db, b->account_id, b->b0.r.t, &t, b->tariff_id, b->hash);
+        rc = t ? 1
+               : srv_tariff_for_account(s, db, b->account_id, b->b0.r.t, &t, b->tariff_id, b->hash);
         if (rc < 0)
                 return rc;
         if (rc == 0) {
                 b->flags |= SRV_FLAG_NO_TARIFF;
                 return 0;
         }
+        b->tariff = t;
         return 1;
 }
 
 static int compute(struct srv *s, srv_db *db, struct bill *b)
 {
-        const mb_tariff *t;
+        const mb_tariff *t = b->tariff; /* from prepare() */
         mb_tier_pos pos = {0, 0};
         struct srv_compare_in in = {0};
-        char err[256], id[72], hash[72];
-        int rc = srv_tariff_for_account(s, db, b->account_id, b->b0.r.t, &t, id, hash);
+        char err[256];
+        int rc;
 
-        if (rc <= 0)
-                return rc < 0 ? rc : MB_ENOENT;
+        if (t == NULL)
+                return MB_ENOENT;
         b->b0.r.has_rates = b->b0.r.has_rates && b->b1.r.has_rates;
         b->b1.r.has_rates = b->b0.r.has_rates;
         rc = mb_tariff_bill_month(t, &b->b0.r, &b->b1.r, 0, &pos, b->acc, err, sizeof(err));
@@ -309,11 +320,14 @@ static int compute(struct srv *s, srv_db *db, struct bill *b)
                 return rc;
         }
         b->energy = b->b1.r.import_wh - b->b0.r.import_wh;
-        if ((rc = other_month(db, b->account_id, b->month, -1, &b->prev_wh, &b->prev_fen)) < 0 ||
-            (b->has_prev = rc,
-             rc = other_month(db, b->account_id, b->month, -12, &b->year_wh, &b->year_fen)) < 0)
-                return rc;
-        b->has_year = rc;
+        if (!b->pre) { /* else prefetched */
+                if ((rc = other_month(db, b->account_id, b->month, -1, &b->prev_wh, &b->prev_fen)) <
+                        0 ||
+                    (b->has_prev = rc, rc = other_month(db, b->account_id, b->month, -12,
+                                                        &b->year_wh, &b->year_fen)) < 0)
+                        return rc;
+                b->has_year = rc;
+        }
         in.wh = b->energy;
         in.has_prev = b->has_prev;
         in.prev_wh = b->prev_wh;
@@ -341,19 +355,23 @@ static int load_account(srv_db *db, struct bill *b)
         return rc;
 }
 
-static int settle_in_tx(struct srv *s, srv_db *db, struct bill *b, const char *by)
+int srv_settle_in_tx(struct srv *s, srv_db *db, struct bill *b, const char *by)
 {
-        int64_t done = 0;
-        int rc = srv_db_query_i64(db, &done,
-                                  "SELECT count(*) FROM bills WHERE account_id = $1 AND month = $2"
-                                  " AND state = 'settled'",
-                                  "it", b->account_id, b->month);
+        int64_t done = b->pre_done;
+        /* Two servers closing the same month meet here: the second waits, then
+         * finds the bill settled.  (A prefetched bill's chunk holds the lock.) */
+        int rc = b->pre ? MB_OK : srv_db_lock(db, SRV_LOCK_ACCOUNT, b->account_id);
 
+        if (rc == MB_OK && !b->pre)
+                rc = srv_db_query_i64(db, &done,
+                                      "SELECT count(*) FROM bills WHERE account_id = $1 AND"
+                                      " month = $2 AND state = 'settled'",
+                                      "it", b->account_id, b->month);
         if (rc < 0)
                 return rc;
         if (done)
                 return ALREADY;
-        rc = load_account(db, b);
+        rc = b->pre ? SRV_DB_ROW : load_account(db, b);
         if (rc <= 0)
                 return rc < 0 ? rc : SKIPPED;
         rc = prepare(s, db, b);
@@ -367,9 +385,26 @@ static int settle_in_tx(struct srv *s, srv_db *db, struct bill *b, const char *b
         return SETTLED;
 }
 
-/* Settle one account-month in its own transaction.  An outcome or error. */
-static int settle_account(struct srv *s, srv_db *db, int64_t account_id, const char *month,
-                          const char *by, json_object *report)
+/* Settle one account-month in its own transaction.  An outcome or error;
+ * b is the caller's (acc allocated), filled for its report entry. */
+static int settle_account(struct srv *s, srv_db *db, struct bill *b, const char *by)
+{
+        int rc = srv_db_begin(db);
+
+        if (rc == MB_OK)
+                rc = srv_settle_in_tx(s, db, b, by);
+        if (rc >= 0)
+                rc = srv_db_commit(db) < 0 ? MB_ESTORE : rc;
+        if (rc < 0) {
+                mb_err_log("account %lld %s: %s", (long long)b->account_id, b->month,
+                           srv_db_errmsg(db));
+                srv_db_rollback(db);
+        }
+        return rc;
+}
+
+int srv_settle_one(struct srv *s, srv_db *db, int64_t account_id, const char *month, const char *by,
+                   struct srv_settle_summary *sum)
 {
         struct bill b;
         int rc;
@@ -380,50 +415,20 @@ static int settle_account(struct srv *s, srv_db *db, int64_t account_id, const c
         b.acc = mb_tariff_acc_new();
         if (b.acc == NULL)
                 return MB_ENOMEM;
-        rc = srv_db_begin(db);
-        if (rc == MB_OK)
-                rc = settle_in_tx(s, db, &b, by);
-        if (rc >= 0)
-                rc = srv_db_commit(db) < 0 ? MB_ESTORE : rc;
-        if (rc < 0) {
-                mb_err_log("account %lld %s: %s", (long long)account_id, month, srv_db_errmsg(db));
-                srv_db_rollback(db);
-        } else if (report && (rc == SETTLED || rc == HELD)) {
-                json_object *o = json_object_new_object();
-                int64_t n = 0;
-                char num[72] = "";
+        rc = settle_account(s, db, &b, by);
+        if (sum && (rc == SETTLED || rc == HELD)) {
                 srv_stmt *st = NULL;
 
                 if (srv_db_query(db, &st, "SELECT number FROM accounts WHERE id = $1", "i",
                                  account_id) >= 0 &&
                     srv_stmt_step(st) == SRV_DB_ROW)
-                        snprintf(num, sizeof(num), "%s", srv_stmt_text(st, 0));
+                        snprintf(b.number, sizeof(b.number), "%s", srv_stmt_text(st, 0));
                 srv_stmt_done(st);
-                (void)n;
-                srv_jadd_str(o, "account", num);
-                srv_jadd_str(o, "state", rc == SETTLED ? "settled" : "held");
-                srv_jadd_i64_or_null(o, "energy_wh", rc != SETTLED, b.energy);
-                srv_jadd_i64_or_null(o, "total_fen", rc != SETTLED, b.total);
-                srv_jadd_i64_or_null(o, "posted_fen", rc != SETTLED, b.posted);
-                json_object_object_add(o, "flags", srv_compare_flags_json(b.flags));
-                json_object_array_add(report, o);
         }
+        if (sum)
+                srv_settle_count(sum, rc, &b);
         mb_tariff_acc_free(b.acc);
         return rc;
-}
-
-static void count(struct srv_settle_summary *sum, int rc)
-{
-        if (rc == SETTLED)
-                sum->settled++;
-        else if (rc == HELD)
-                sum->held++;
-        else if (rc == ALREADY)
-                sum->already++;
-        else if (rc == SKIPPED)
-                sum->skipped++;
-        else
-                sum->failed++;
 }
 
 /* Ids from a one-column query, into a growing array. */
@@ -486,9 +491,9 @@ int srv_settle_month(struct srv *s, srv_db *db, const char *month, const char *b
         if (rc < 0)
                 return rc;
         sum->bills = json_object_new_array();
-        for (size_t i = 0; i < n; i++)
-                count(sum, settle_account(s, db, ids[i], month, by, sum->bills));
+        srv_settle_chunks(s, db, ids, n, month, by, sum); /* srv_settle_chunk.c */
         free(ids);
+        srv_metrics_settlement(sum->settled, sum->held, sum->failed);
         mb_notice("month %s: %d settled, %d held, %d already settled, %d failed", month,
                   sum->settled, sum->held, sum->already, sum->failed);
         return MB_OK;
@@ -506,7 +511,7 @@ void srv_settle_held(struct srv *s, srv_db *db, int64_t account_id)
                     "i", account_id, &ids, &months, &n) < 0)
                 return;
         for (size_t i = 0; i < n; i++) {
-                int rc = settle_account(s, db, ids[i], months[i], "settlement", NULL);
+                int rc = srv_settle_one(s, db, ids[i], months[i], "settlement", NULL);
 
                 if (rc == SETTLED)
                         mb_notice("account %lld: held month %s settled", (long long)ids[i],

@@ -24,6 +24,7 @@
 struct srv_settle_summary {
         int settled, held, already, skipped, failed;
         json_object *bills; /* array of {account, state, total_fen, flags}; owned */
+        int bills_omitted;  /* entries beyond the first 1,000 left out of bills */
 };
 
 /* Settle month for every account with a meter.  MB_EINVAL for a bad month,

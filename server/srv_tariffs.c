@@ -68,16 +68,20 @@ static int cache_get(struct srv_tariff_cache *c, const char *hash, const char *t
         return MB_OK;
 }
 
+/* The text is fetched only when the cache lacks its hash: one small row per
+ * lookup on the hot paths (ingest, month close). */
 int srv_tariff_for_account(struct srv *s, srv_db *db, int64_t account_id, int64_t at,
                            const mb_tariff **t, char *id, char *hash)
 {
+        struct cached *e = NULL;
         srv_stmt *st;
         int rc = srv_db_query(db, &st,
-                              "SELECT t.tariff_id, t.hash, t.text FROM account_tariffs a"
+                              "SELECT t.tariff_id, t.hash, t.id FROM account_tariffs a"
                               " JOIN tariffs t ON t.tariff_id = a.tariff_id"
                               " WHERE a.account_id = $1 AND a.effective_from <= $2"
                               " ORDER BY a.effective_from DESC, t.id DESC LIMIT 1",
                               "ii", account_id, at);
+        int64_t row = 0;
 
         if (rc < 0)
                 return rc;
@@ -85,9 +89,38 @@ int srv_tariff_for_account(struct srv *s, srv_db *db, int64_t account_id, int64_
         if (rc == SRV_DB_ROW) {
                 snprintf(id, 72, "%s", srv_stmt_text(st, 0));
                 snprintf(hash, SRV_TOKEN_HASH_HEX + 1, "%s", srv_stmt_text(st, 1));
-                rc = cache_get(s->tariffs, hash, srv_stmt_text(st, 2), t);
-                rc = rc < 0 ? rc : 1;
+                row = srv_stmt_i64(st, 2);
+                for (e = s->tariffs->head; e && strcmp(e->hash, hash) != 0; e = e->next)
+                        ;
         }
+        srv_stmt_done(st);
+        if (rc != SRV_DB_ROW)
+                return rc;
+        if (e) {
+                *t = e->t;
+                return 1;
+        }
+        rc = srv_tariff_by_hash(s, db, hash, row, t);
+        return rc < 0 ? rc : 1;
+}
+
+int srv_tariff_by_hash(struct srv *s, srv_db *db, const char *hash, int64_t row_id,
+                       const mb_tariff **t)
+{
+        struct cached *e;
+        srv_stmt *st;
+        int rc;
+
+        for (e = s->tariffs->head; e; e = e->next)
+                if (strcmp(e->hash, hash) == 0) {
+                        *t = e->t;
+                        return MB_OK;
+                }
+        rc = srv_db_query(db, &st, "SELECT text FROM tariffs WHERE id = $1", "i", row_id);
+        if (rc >= 0 && (rc = srv_stmt_step(st)) == SRV_DB_ROW)
+                rc = cache_get(s->tariffs, hash, srv_stmt_text(st, 0), t);
+        else if (rc >= 0)
+                rc = MB_ESTORE;
         srv_stmt_done(st);
         return rc;
 }

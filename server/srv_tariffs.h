@@ -23,6 +23,11 @@ void srv_tariff_cache_free(struct srv_tariff_cache *c);
 int srv_tariff_for_account(struct srv *s, srv_db *db, int64_t account_id, int64_t at,
                            const mb_tariff **t, char *id, char *hash);
 
+/* The parsed tariff of the stored text with this hash (tariffs row id
+ * row_id), from the cache, or read and parsed now.  MB_OK or an error. */
+int srv_tariff_by_hash(struct srv *s, srv_db *db, const char *hash, int64_t row_id,
+                       const mb_tariff **t);
+
 /* Handlers (routes in srv_routes.c). */
 void srv_h_tariff_load(struct srv_req *rq, struct srv_resp *rs);
 void srv_h_tariff_list(struct srv_req *rq, struct srv_resp *rs);

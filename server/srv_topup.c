@@ -68,6 +68,9 @@ static int post_money(struct srv_req *rq, const struct money_req *m, int64_t acc
         int rc = srv_db_begin(rq->db);
 
         *duplicate = 0;
+        /* the payment reference check and the post, one server at a time */
+        if (rc == MB_OK)
+                rc = srv_db_lock(rq->db, SRV_LOCK_ACCOUNT, account_id);
         if (rc == MB_OK && reference) {
                 rc = earlier(rq->db, reference, m->kind, account_id, amount, ledger_id, e);
                 if (rc == 1) {

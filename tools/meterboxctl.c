@@ -23,6 +23,7 @@ static const struct mbctl_command commands[] = {
     {"bill", mbctl_bill, "list and show bills"},
     {"settle", mbctl_settle, "close a month: bill every account"},
     {"command", mbctl_command, "trip, close, protect, unprotect a meter; list commands"},
+    {"export", mbctl_export, "a month's bills or ledger entries as CSV for finance"},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -33,5 +33,6 @@ int mbctl_ledger(int argc, char **argv);  /* ctl_money.c */
 int mbctl_bill(int argc, char **argv);    /* ctl_bill.c */
 int mbctl_settle(int argc, char **argv);  /* ctl_bill.c */
 int mbctl_command(int argc, char **argv); /* ctl_bill.c */
+int mbctl_export(int argc, char **argv);  /* ctl_export.c */
 
 #endif

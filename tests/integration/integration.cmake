@@ -27,3 +27,17 @@ endif()
 mb_add_script_test(dlt645_read dlt645_read.sh)
 mb_add_script_test(dlt645_discovery dlt645_discovery.sh)
 mb_add_script_test(agent_reload reload.sh)
+# Packaging (issue 8): the staged install tree and the out-of-tree example
+# plugin against it, sd_notify, systemd units, man pages, the OpenWrt package.
+mb_add_script_test(install_tree install_tree.sh)
+set_property(TEST install_tree APPEND PROPERTY ENVIRONMENT MB_BUILD=${CMAKE_BINARY_DIR}
+  MB_I_PREFIX=${CMAKE_INSTALL_PREFIX} MB_I_SBINDIR=${CMAKE_INSTALL_FULL_SBINDIR}
+  MB_I_BINDIR=${CMAKE_INSTALL_FULL_BINDIR} MB_I_LIBDIR=${CMAKE_INSTALL_FULL_LIBDIR}
+  MB_I_INCLUDEDIR=${CMAKE_INSTALL_FULL_INCLUDEDIR} MB_I_SYSCONFDIR=${CMAKE_INSTALL_FULL_SYSCONFDIR}
+  MB_I_MANDIR=${CMAKE_INSTALL_FULL_MANDIR} MB_I_DATADIR=${CMAKE_INSTALL_FULL_DATADIR})
+mb_add_script_test(packaging_notify packaging_notify.sh)
+mb_add_script_test(packaging_systemd packaging_systemd.sh)
+mb_add_script_test(packaging_man packaging_man.sh)
+set_property(TEST packaging_systemd packaging_man APPEND PROPERTY ENVIRONMENT MB_BUILD=${CMAKE_BINARY_DIR})
+mb_add_script_test(packaging_openwrt packaging_openwrt.sh)
+set_property(TEST packaging_openwrt APPEND PROPERTY ENVIRONMENT MB_BUILD=${CMAKE_BINARY_DIR})

@@ -15,6 +15,19 @@ mb_add_server_test(server_flow server_flow.sh)
 mb_add_server_test(server_auth server_auth.sh)
 mb_add_server_test(server_kill9 server_kill9.sh)
 
+# The same tests against PostgreSQL: each starts a throwaway server with
+# initdb + pg_ctl (pg_lib.sh) and stops it; skipped (77) without one.
+function(mb_add_server_pg_test name script)
+  add_test(NAME ${name} COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/${script})
+  set_tests_properties(${name} PROPERTIES ENVIRONMENT "${_mb_srv_env};MB_DB_BACKEND=pg"
+                       TIMEOUT 300 SKIP_RETURN_CODE 77 ${ARGN})
+endfunction()
+mb_add_server_pg_test(server_flow_pg server_flow.sh)
+mb_add_server_pg_test(server_auth_pg server_auth.sh)
+mb_add_server_pg_test(server_kill9_pg server_kill9.sh)
+mb_add_server_pg_test(pg_check_configs server_check_configs.sh)
+mb_add_server_pg_test(pg_two_servers pg_two_servers.sh)
+
 # The whole system: server, agent and simulated meters (docs/wire.md).
 set(_mb_e2e_env ${_mb_srv_env} ${_mb_it_env})
 function(mb_add_system_test name script)
@@ -24,6 +37,17 @@ endfunction()
 mb_add_system_test(system_e2e e2e.sh)
 mb_add_system_test(system_demo demo.sh)
 set_property(TEST system_demo APPEND PROPERTY ENVIRONMENT MB_BUILD=${CMAKE_BINARY_DIR})
+
+# The monitoring wall, /metrics, CSV exports and webhooks (docs/dashboard.md).
+mb_add_server_test(dashboard_api dashboard_api.sh)
+mb_add_server_test(export_csv export_csv.sh)
+mb_add_server_test(metrics_prom metrics_prom.sh)
+mb_add_server_test(webhook_delivery webhook_delivery.sh)
+# headless Chromium (Debian's chromium, driven by playwright-core from
+# tests/browser); screenshots go to tests/artifacts in the build tree
+mb_add_server_test(dashboard_browser dashboard_browser.sh SKIP_RETURN_CODE 77)
+set_property(TEST dashboard_browser APPEND PROPERTY ENVIRONMENT
+             MB_ARTIFACTS=${CMAKE_BINARY_DIR}/tests/artifacts)
 mb_add_system_test(system_tls tls.sh)
 mb_add_system_test(system_cap cap.sh)
 mb_add_system_test(system_command_signatures cmdsig.sh)

@@ -45,7 +45,7 @@ setup() { # CONF: a server with tokens, gateways, accounts and tariff; writes $T
   mkdir -p "$dir"
   cat >"$dir/server.conf" <<CONF
 listen = { address = "127.0.0.1"; port = 0; threads = 4; };
-database = { path = "$dir/server.db"; };
+$(db_conf "$dir")
 timezone = "Asia/Shanghai";
 settlement = { enabled = false; };
 CONF
@@ -107,7 +107,7 @@ for i in $(seq 1 "$KILLS"); do
   sleep "0.$((RANDOM % 6))$((RANDOM % 10))"
   kill -KILL "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true
   for p in "${pids[@]}"; do wait "$p" || true; done
-  echo "# kill $i: $(sqlite3 "$T/victim/server.db" 'SELECT count(*) FROM readings') readings, $(sqlite3 "$T/victim/server.db" "SELECT count(*) FROM bills WHERE state = 'settled'") bills settled"
+  echo "# kill $i: $(dbq "$T/victim" 'SELECT count(*) FROM readings') readings, $(dbq "$T/victim" "SELECT count(*) FROM bills WHERE state = 'settled'") bills settled"
 done
 pass "$KILLS kills during uploads and closes"
 [ ! -s "$T/agent.err" ] || fail "uploads were refused: $(head -5 "$T/agent.err")"
@@ -121,20 +121,22 @@ api POST /api/v1/settlements '{"month":"2025-03"}'; expect 200
 [ "$(j '["settled"]')" = 0 ] || fail "a second close settled again"
 stop_server
 
-V=$T/victim/server.db C=$T/control/server.db
-[ "$(sqlite3 "$V" 'PRAGMA integrity_check')" = ok ] || fail "integrity_check"
+V=$T/victim C=$T/control
+if [ -z "${PGDIR:-}" ]; then
+  [ "$(dbq "$V" 'PRAGMA integrity_check')" = ok ] || fail "integrity_check"
+fi
 n_expected=$(cat "$T"/g*.json | grep -o '"seq"' | wc -l)
-[ "$(sqlite3 "$V" 'SELECT count(*) FROM readings')" = "$n_expected" ] || fail "readings stored $(sqlite3 "$V" 'SELECT count(*) FROM readings') times, expected $n_expected"
+[ "$(dbq "$V" 'SELECT count(*) FROM readings')" = "$n_expected" ] || fail "readings stored $(dbq "$V" 'SELECT count(*) FROM readings') times, expected $n_expected"
 pass "each of $n_expected readings stored once"
-[ "$(sqlite3 "$V" "SELECT count(*) FROM bills WHERE month = '2025-03' AND state = 'settled'")" = 6 ] || fail "bills"
-[ -z "$(sqlite3 "$V" "SELECT account_id FROM ledger WHERE kind IN ('bill','settle') GROUP BY account_id, month HAVING count(*) > 1")" ] \
+[ "$(dbq "$V" "SELECT count(*) FROM bills WHERE month = '2025-03' AND state = 'settled'")" = 6 ] || fail "bills"
+[ -z "$(dbq "$V" "SELECT account_id FROM ledger WHERE kind IN ('bill','settle') GROUP BY account_id, month HAVING count(*) > 1")" ] \
   || fail "a month was posted twice"
 pass "one bill and one close entry per account-month"
-bad=$(sqlite3 "$V" "SELECT number FROM accounts a WHERE balance_fen != (SELECT coalesce(sum(amount_fen), 0) FROM ledger WHERE account_id = a.id)")
+bad=$(dbq "$V" "SELECT number FROM accounts a WHERE balance_fen != (SELECT coalesce(sum(amount_fen), 0) FROM ledger WHERE account_id = a.id)")
 [ -z "$bad" ] || fail "ledger sum != balance for $bad"
 pass "ledger sum == balance for every account"
 q="SELECT a.number, l.kind, l.month, l.amount_fen, l.balance_after_fen FROM ledger l JOIN accounts a ON a.id = l.account_id ORDER BY a.number, l.id"
-diff <(sqlite3 "$C" "$q") <(sqlite3 "$V" "$q") >"$T/ledger.diff" || fail "ledger differs from the control run: $(head -20 "$T/ledger.diff")"
+diff <(dbq "$C" "$q") <(dbq "$V" "$q") >"$T/ledger.diff" || fail "ledger differs from the control run: $(head -20 "$T/ledger.diff")"
 q="SELECT a.number, b.month, b.state, b.energy_wh, b.total_fen, b.posted_fen FROM bills b JOIN accounts a ON a.id = b.account_id ORDER BY 1, 2"
-diff <(sqlite3 "$C" "$q") <(sqlite3 "$V" "$q") || fail "bills differ from the control run"
+diff <(dbq "$C" "$q") <(dbq "$V" "$q") || fail "bills differ from the control run"
 pass "ledgers and bills equal the control run's, entry by entry"

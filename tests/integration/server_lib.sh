@@ -2,13 +2,37 @@
 #   MB_SERVER  path of meterbox-server
 #   MB_CTL     path of meterboxctl
 #   MB_SRC     the source tree
+#   MB_DB_BACKEND  "pg" to run against a throwaway PostgreSQL (pg_lib.sh);
+#                  default SQLite
 export TZ=Asia/Shanghai
+
+if [ "${MB_DB_BACKEND:-sqlite}" = pg ]; then
+  . "$(dirname "${BASH_SOURCE[0]}")/pg_lib.sh"
+  trap 'cleanup; pg_stop' EXIT
+  pg_start
+fi
+
+# db_conf DIR: the database line of a config whose store stands in DIR
+# (DIR/server.db for SQLite, a database of its own for PostgreSQL)
+db_conf() {
+  if [ -n "${PGDIR:-}" ]; then
+    pg_createdb "$1"
+    echo "database = { backend = \"postgresql\"; conninfo = \"$(pg_conninfo "$1")\"; };"
+  else
+    echo "database = { path = \"$1/server.db\"; };"
+  fi
+}
+
+# dbq DIR QUERY: run QUERY on DIR's store; one row per line, columns by |
+dbq() {
+  if [ -n "${PGDIR:-}" ]; then pg_sql "$1" "$2"; else sqlite3 -batch -noheader -cmd ".timeout 10000" "$1/server.db" "$2"; fi
+}
 
 # server_conf FILE: a config on a free port (0) with a temp db.
 server_conf() {
   cat >"$1" <<CONF
 listen = { address = "127.0.0.1"; port = 0; threads = 4; };
-database = { path = "$T/server.db"; };
+$(db_conf "$T")
 timezone = "Asia/Shanghai";
 limits = { max_body_bytes = 65536; max_readings = 1000; requests_per_minute = ${MB_RPM:-0}; };
 settlement = { enabled = false; };
@@ -66,4 +90,4 @@ print(json.dumps(v) if isinstance(v, (dict, list)) or v is None or isinstance(v,
 # local midnight of a date in the test zone, as UTC seconds
 at() { date -d "$1" +%s; }
 
-sqlv() { sqlite3 -batch -noheader "$T/server.db" "$1"; }
+sqlv() { dbq "$T" "$1"; }

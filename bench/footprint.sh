@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# The agent's footprint: stripped size of meterbox-agent and of each plugin,
+# and its resident memory with 32 simulated meters over an hour of simulated
+# time (sim option speed, 60 by default: one minute of real time), each meter
+# read once a simulated minute and every reading committed to agent.db.
+#
+#   bench/footprint.sh                 MinSizeRel build in build-footprint/
+#   SECONDS_RUN=60 SPEED=60 METERS=32 bench/footprint.sh
+#
+# Baselines, measured in the same run:
+#   size    the same build's stripped files, so sizes are in bytes and KB;
+#   memory  bench/footprint_baseline.c (links and initialises the agent's
+#           libraries, then waits) and the agent with 1 meter, run side by
+#           side with the 32-meter agent for the same time.
+# Targets (bench/footprint.md): agent + plugins stripped < 512 KB; VmHWM with
+# 32 meters < 4 MB.  The script reports, it never fails on a number.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+B=${B:-$top/build-footprint}
+RUN=${SECONDS_RUN:-60}
+SPEED=${SPEED:-60}
+METERS=${METERS:-32}
+jobs=${MB_JOBS:-$(nproc)}
+W=$(mktemp -d "${TMPDIR:-/tmp}/mbfoot.XXXXXX")
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill -9 "$p" 2>/dev/null || true; done
+  rm -rf "$W"
+}
+trap cleanup EXIT
+
+echo "== build: MinSizeRel (-Os, as OpenWrt), agent and plugins, in $B"
+cmake -S "$top" -B "$B" -G Ninja -DCMAKE_BUILD_TYPE=MinSizeRel -DMB_BUILD_SERVER=OFF \
+  -DMB_BUILD_TESTS=OFF -DMB_WERROR=OFF >/dev/null
+cmake --build "$B" -j "$jobs" --target meterbox-agent sim modbus dlt645 gpio >/dev/null
+libs=$(pkg-config --libs libconfig sqlite3 json-c libcurl)
+# shellcheck disable=SC2046,SC2086
+cc -Os -o "$W/baseline" "$top/bench/footprint_baseline.c" $(pkg-config --cflags json-c) \
+  -Wl,--no-as-needed $libs -lpthread -ldl
+
+kb() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1024 }'; }
+
+echo
+echo "== stripped sizes (strip --strip-unneeded)"
+mkdir -p "$W/stripped"
+total=0
+printf '%-22s %10s %9s\n' file bytes KB
+for f in agent/meterbox-agent plugins/sim.so plugins/modbus.so plugins/dlt645.so plugins/gpio.so; do
+  [ -f "$B/$f" ] || { printf '%-22s %10s\n' "$(basename "$f")" "not built"; continue; }
+  s="$W/stripped/$(basename "$f")"
+  strip --strip-unneeded -o "$s" "$B/$f"
+  n=$(stat -c %s "$s")
+  total=$((total + n))
+  printf '%-22s %10d %9s\n' "$(basename "$f")" "$n" "$(kb "$n")"
+done
+strip --strip-unneeded -o "$W/stripped/baseline" "$W/baseline"
+printf '%-22s %10d %9s   target 512 KB: %s\n' "agent + plugins" "$total" "$(kb "$total")" \
+  "$([ "$total" -lt $((512 * 1024)) ] && echo met || echo MISSED)"
+printf '%-22s %10d %9s   (ratio agent+plugins / baseline: %s)\n' "baseline program" \
+  "$(stat -c %s "$W/stripped/baseline")" "$(kb "$(stat -c %s "$W/stripped/baseline")")" \
+  "$(awk -v a="$total" -v b="$(stat -c %s "$W/stripped/baseline")" 'BEGIN { printf "%.1f", a / b }')"
+echo "shared libraries the agent needs (not counted above):"
+ldd "$B/agent/meterbox-agent" | awk '$3 ~ /^\// { print $3 }' | while read -r l; do
+  printf '  %-48s %8s KB\n' "$(basename "$l")" "$(kb "$(stat -L -c %s "$l")")"
+done
+
+# conf N FILE STORE [STORE-SETTINGS [TOP-LEVEL]]: N simulated meters on two buses (a meter box
+# with two RS-485 lines; one bus for one meter), read every second of real
+# time = every minute of simulated time.
+conf() {
+  local nbus=2
+  [ "$1" -gt 1 ] || nbus=1
+  {
+    echo "gateway = { id = \"gw-footprint\"; };"
+    echo "store = { path = \"$3.db\"; ${4:-} };"
+    echo "log = { level = \"warning\"; };"
+    echo "${5:-}"
+    echo "buses = ( { name = \"b0\"; type = \"none\"; }"
+    [ "$nbus" -eq 1 ] || echo ", { name = \"b1\"; type = \"none\"; }"
+    echo ");"
+    echo "meters = ("
+    for i in $(seq 1 "$1"); do
+      [ "$i" -gt 1 ] && echo ","
+      printf '  { name = "m%d"; plugin = "sim"; bus = "b%d"; address = "%012d"; account = "%d";\n' \
+        "$i" $((i % nbus)) "$i" $((1100000000 + i))
+      printf '    poll_interval = 1; options = { seed = %d; speed = %d; }; }' "$i" "$SPEED"
+    done
+    echo ");"
+  } >"$2"
+}
+
+# status PID KEY: a /proc/PID/status value in kB.
+status() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
+# io PID KEY: a /proc/PID/io counter in bytes (wchar: what write() was given;
+# write_bytes: what reached the block device).
+io() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/io"; }
+# start NAME CONF: run an agent in the foreground mode, in the background.
+declare -A pid
+start() {
+  "$B/agent/meterbox-agent" -f -c "$2" -P "$B/plugins" 2>"$W/$1.log" &
+  pid[$1]=$!
+  PIDS+=("${pid[$1]}")
+}
+
+echo
+echo "== resident memory: $METERS meters vs 1 meter vs baseline, ${RUN} s at speed $SPEED" \
+  "($(awk -v s="$RUN" -v x="$SPEED" 'BEGIN { printf "%.1f", s * x / 3600 }') h simulated)"
+conf "$METERS" "$W/n.conf" "$W/n"
+conf 1 "$W/one.conf" "$W/one"
+# The same meters with the flash-wear settings of docs/operations-install.md.
+conf "$METERS" "$W/batch.conf" "$W/batch" 'commit_every = 10; commit_interval_ms = 60000; synchronous = "normal";'
+# And with an uploader: libcurl initialised (OpenSSL), uploads every 10 s to a
+# closed local port, so every one fails and backs off (no TLS session).
+conf "$METERS" "$W/up.conf" "$W/up" '' 'server = { url = "http://127.0.0.1:9/"; token = "x"; interval = 10; };'
+start n "$W/n.conf"
+start one "$W/one.conf"
+start batch "$W/batch.conf"
+start up "$W/up.conf"
+"$W/baseline" "$W/baseline.db" >"$W/baseline.out" &
+pid[base]=$!
+PIDS+=("${pid[base]}")
+sleep "$RUN"
+for k in n one batch up base; do
+  kill -0 "${pid[$k]}" 2>/dev/null || { echo "$k died early:"; cat "$W/$k.log" 2>/dev/null; exit 1; }
+done
+
+# smaps PID: resident and private (dirty: written by this process) kB per
+# mapping (library, heap, stacks, anonymous), largest first.
+smaps() {
+  awk '/^[0-9a-f]+-[0-9a-f]+ / { name = (NF >= 6 ? $6 : "[anon]"); sub(".*/", "", name) }
+       $1 == "Rss:" { rss[name] += $2 }
+       $1 == "Private_Dirty:" { priv[name] += $2 }
+       END { for (n in rss) if (rss[n] > 0) printf "%d %d %s\n", rss[n], priv[n], n }' "/proc/$1/smaps" |
+    sort -rn
+}
+smaps "${pid[n]}" >"$W/smaps-n"
+smaps "${pid[base]}" >"$W/smaps-base"
+declare -A hwm rss anon wchar wbytes readings
+for k in n one batch up base; do
+  hwm[$k]=$(status "${pid[$k]}" VmHWM)
+  rss[$k]=$(status "${pid[$k]}" VmRSS)
+  anon[$k]=$(status "${pid[$k]}" RssAnon)
+  wchar[$k]=$(io "${pid[$k]}" wchar)
+  wbytes[$k]=$(io "${pid[$k]}" write_bytes)
+done
+kill -TERM "${pid[@]}"
+for i in $(seq 1 100); do
+  alive=0
+  for k in n one batch up base; do kill -0 "${pid[$k]}" 2>/dev/null && alive=1; done
+  [ $alive = 1 ] || break
+  sleep 0.1
+done
+[ $alive = 0 ] || echo "WARNING: a process did not stop within 10 s of SIGTERM (killed)"
+PIDS=("${pid[@]}")
+for k in n batch; do
+  readings[$k]=$(sqlite3 "$W/$k.db" 'SELECT count(*) FROM readings')
+done
+
+printf '%-34s %10s %10s %10s\n' process "VmHWM kB" "VmRSS kB" "RssAnon kB"
+printf '%-34s %10s %10s %10s\n' "agent, $METERS meters" "${hwm[n]}" "${rss[n]}" "${anon[n]}"
+printf '%-34s %10s %10s %10s\n' "agent, $METERS meters, batched commits" "${hwm[batch]}" "${rss[batch]}" "${anon[batch]}"
+printf '%-34s %10s %10s %10s\n' "agent, $METERS meters, uploader" "${hwm[up]}" "${rss[up]}" "${anon[up]}"
+printf '%-34s %10s %10s %10s\n' "agent, 1 meter" "${hwm[one]}" "${rss[one]}" "${anon[one]}"
+printf '%-34s %10s %10s %10s\n' "baseline program" "${hwm[base]}" "${rss[base]}" "${anon[base]}"
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+echo "ratio VmHWM $METERS meters / 1 meter:  $(ratio "${hwm[n]}" "${hwm[one]}")"
+echo "ratio VmHWM $METERS meters / baseline: $(ratio "${hwm[n]}" "${hwm[base]}")" \
+  "(the agent's own share: $((hwm[n] - hwm[base])) kB)"
+echo "target VmHWM < 4096 kB with $METERS meters: $([ "${hwm[n]}" -lt 4096 ] && echo met || echo MISSED)"
+echo
+echo "== writes to the store ($METERS meters, ${RUN} s)"
+printf '%-34s %9s %12s %12s %14s\n' store readings "wchar B" "to disk B" "disk B/reading"
+for k in n batch; do
+  case $k in n) label="commit_every 1, full (default)" ;; batch) label="commit_every 10, 60 s, normal" ;; esac
+  printf '%-34s %9s %12s %12s %14s\n' "$label" "${readings[$k]}" "${wchar[$k]}" "${wbytes[$k]}" \
+    "$((wbytes[$k] / (readings[$k] > 0 ? readings[$k] : 1)))"
+done
+echo "ratio disk bytes default / batched: $(ratio "${wbytes[n]}" "$((wbytes[batch] > 0 ? wbytes[batch] : 1))")"
+echo
+echo "where the $METERS-meter agent's resident memory is (kB, top 12; private = written by it):"
+printf '  %7s %8s  %s\n' resident private mapping
+head -12 "$W/smaps-n" | awk '{ printf "  %7d %8d  %s\n", $1, $2, $3 }'
+echo "the baseline program's (top 6):"
+head -6 "$W/smaps-base" | awk '{ printf "  %7d %8d  %s\n", $1, $2, $3 }'

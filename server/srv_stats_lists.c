@@ -1,0 +1,158 @@
+/* GET /events (latest agent events) and GET /stats/anomalies (bills held or
+ * flagged in a month). */
+#include "srv_stats.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mb_tariff_wire.h"
+
+/* An integer query parameter in [min, max], def when absent; -1 after a 400. */
+static int int_param(struct srv_req *rq, struct srv_resp *rs, const char *key, int64_t min,
+                     int64_t max, int64_t def, int64_t *out)
+{
+        const char *s = srv_req_query(rq, key);
+        char *end;
+        long long v;
+
+        *out = def;
+        if (s == NULL)
+                return 0;
+        v = strtoll(s, &end, 10);
+        if (*s == '\0' || *end != '\0' || v < min || v > max) {
+                srv_reply_errorf(rs, 400, "bad_field", key, "'%s' must be an integer in %lld..%lld",
+                                 key, (long long)min, (long long)max);
+                return -1;
+        }
+        *out = v;
+        return 0;
+}
+
+void srv_h_events(struct srv_req *rq, struct srv_resp *rs)
+{
+        const char *types = srv_req_query(rq, "type");
+        char filter[512];
+        int64_t limit, before;
+        json_object *o, *list;
+        srv_stmt *st = NULL;
+        int rc;
+
+        if (int_param(rq, rs, "limit", 1, 500, 50, &limit) < 0 ||
+            int_param(rq, rs, "before", 0, INT64_MAX, INT64_MAX, &before) < 0)
+                return;
+        if (types && (strlen(types) > sizeof(filter) - 3 ||
+                      strspn(types, "abcdefghijklmnopqrstuvwxyz0123456789_,") != strlen(types))) {
+                srv_reply_errorf(rs, 400, "bad_field", "type",
+                                 "'type' is a comma-separated list of event types");
+                return;
+        }
+        /* ",trip,close," matched with LIKE '%,' || type || ',%' */
+        snprintf(filter, sizeof(filter), "%s%s%s", types ? "," : "", types ? types : "",
+                 types ? "," : "");
+        list = json_object_new_array();
+        rc = srv_db_query(
+            rq->db, &st,
+            "SELECT g.name, g.region, e.id, m.address, a.number, a.holder, e.ts, e.type,"
+            " e.reason, e.stored_at, e.body FROM events e JOIN gateways g ON g.id = e.gateway_id"
+            " LEFT JOIN meters m ON m.id = e.meter_id LEFT JOIN accounts a ON a.id = m.account_id"
+            " WHERE e.ts < $1 AND ($2 = '' OR $2 LIKE '%,' || e.type || ',%')"
+            " ORDER BY e.ts DESC, e.gateway_id, e.id DESC LIMIT $3",
+            "iti", before, filter, limit);
+        while (rc >= 0 && (rc = srv_stmt_step(st)) == SRV_DB_ROW) {
+                json_object *e = json_object_new_object(), *body;
+
+                srv_jadd_str(e, "gateway", srv_stmt_text(st, 0));
+                srv_jadd_str(e, "region", srv_stmt_text(st, 1));
+                srv_jadd_i64(e, "id", srv_stmt_i64(st, 2));
+                srv_jadd_str(e, "meter", srv_stmt_text(st, 3));
+                srv_jadd_str(e, "account", srv_stmt_text(st, 4));
+                srv_jadd_str(e, "holder", srv_stmt_text(st, 5));
+                srv_jadd_i64(e, "ts", srv_stmt_i64(st, 6));
+                srv_jadd_str(e, "type", srv_stmt_text(st, 7));
+                srv_jadd_str(e, "reason", srv_stmt_text(st, 8));
+                srv_jadd_i64(e, "stored_at", srv_stmt_i64(st, 9));
+                body = srv_jparse_stored(srv_stmt_text(st, 10));
+                if (body && json_object_object_get_ex(body, "data", NULL)) {
+                        json_object *d = json_object_object_get(body, "data");
+
+                        json_object_object_add(e, "data", json_object_get(d));
+                }
+                json_object_put(body);
+                json_object_array_add(list, e);
+        }
+        srv_stmt_done(st);
+        if (rc < 0) {
+                json_object_put(list);
+                srv_reply_db_error(rs, rq, rc);
+                return;
+        }
+        o = json_object_new_object();
+        json_object_object_add(o, "events", list);
+        srv_reply_json(rs, 200, o);
+}
+
+void srv_h_stats_anomalies(struct srv_req *rq, struct srv_resp *rs)
+{
+        const char *m = srv_req_query(rq, "month");
+        char month[8] = "";
+        int64_t bills = 0;
+        json_object *o, *list;
+        srv_stmt *st = NULL;
+        int rc = 0;
+
+        if (m && !mb_tariff_wire_month_ok(m)) {
+                srv_reply_errorf(rs, 400, "bad_field", "month", "'month' must be \"YYYY-MM\"");
+                return;
+        }
+        if (m) {
+                snprintf(month, sizeof(month), "%s", m);
+        } else {
+                /* the latest month with bills */
+                rc = srv_db_query(rq->db, &st, "SELECT max(month) FROM bills WHERE $1 = $1", "i",
+                                  (int64_t)0);
+                if (rc >= 0 && (rc = srv_stmt_step(st)) == SRV_DB_ROW && srv_stmt_text(st, 0))
+                        snprintf(month, sizeof(month), "%s", srv_stmt_text(st, 0));
+                srv_stmt_done(st);
+        }
+        list = json_object_new_array();
+        if (rc >= 0)
+                rc = srv_db_query_i64(rq->db, &bills, "SELECT count(*) FROM bills WHERE month = $1",
+                                      "t", month);
+        if (rc >= 0)
+                rc = srv_db_query(rq->db, &st,
+                                  "SELECT a.number, a.holder, a.region, b.state, b.flags,"
+                                  " b.energy_wh, b.total_fen, b.prev_wh, m.address"
+                                  " FROM bills b JOIN accounts a ON a.id = b.account_id"
+                                  " LEFT JOIN meters m ON m.id = b.meter_id"
+                                  " WHERE b.month = $1 AND (b.state = 'held' OR b.flags != '[]')"
+                                  " ORDER BY b.state, a.number LIMIT 500",
+                                  "t", month);
+        while (rc >= 0 && (rc = srv_stmt_step(st)) == SRV_DB_ROW) {
+                json_object *e = json_object_new_object();
+
+                srv_jadd_str(e, "account", srv_stmt_text(st, 0));
+                srv_jadd_str(e, "holder", srv_stmt_text(st, 1));
+                srv_jadd_str(e, "region", srv_stmt_text(st, 2));
+                srv_jadd_str(e, "state", srv_stmt_text(st, 3));
+                json_object_object_add(e, "flags", srv_jparse_stored(srv_stmt_text(st, 4)));
+                srv_jadd_i64_or_null(e, "energy_wh", srv_stmt_is_null(st, 5), srv_stmt_i64(st, 5));
+                srv_jadd_i64_or_null(e, "total_fen", srv_stmt_is_null(st, 6), srv_stmt_i64(st, 6));
+                srv_jadd_i64_or_null(e, "prev_energy_wh", srv_stmt_is_null(st, 7),
+                                     srv_stmt_i64(st, 7));
+                srv_jadd_str(e, "meter", srv_stmt_text(st, 8));
+                json_object_array_add(list, e);
+        }
+        srv_stmt_done(st);
+        if (rc < 0) {
+                json_object_put(list);
+                srv_reply_db_error(rs, rq, rc);
+                return;
+        }
+        o = json_object_new_object();
+        srv_jadd_str(o, "month", month[0] ? month : NULL);
+        srv_jadd_i64(o, "bills", bills);
+        srv_jadd_i64(o, "count", (int64_t)json_object_array_length(list));
+        json_object_object_add(o, "anomalies", list);
+        srv_reply_json(rs, 200, o);
+}

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The dashboard in headless Chromium: the scenario of dashboard_lib.sh goes
+# in through the API, then tests/browser/dashboard.test.mjs drives Debian's
+# chromium with playwright-core.  Screenshots land in $MB_ARTIFACTS.
+# Skipped (77) only when chromium or node is not installed
+# (scripts/debian-packages.txt lists both).
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/server_lib.sh"
+. "$(dirname "$0")/dashboard_lib.sh"
+
+BROWSER=$MB_SRC/tests/browser
+[ -x /usr/bin/chromium ] || { echo "SKIP: /usr/bin/chromium is not installed"; exit 77; }
+command -v node >/dev/null && command -v npm >/dev/null || { echo "SKIP: node/npm not installed"; exit 77; }
+if [ ! -d "$BROWSER/node_modules/playwright-core" ]; then
+  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --prefix "$BROWSER" --no-audit --no-fund >"$T/npm.log" 2>&1 \
+    || fail "npm ci --prefix tests/browser: $(cat "$T/npm.log")"
+fi
+
+server_conf "$T/server.conf"
+cat >>"$T/server.conf" <<CONF
+dashboard = { www = "$MB_SRC/server/www"; meter_stale_after = 3600; };
+CONF
+ADMIN=$("$MB_SERVER" -c "$T/server.conf" --create-token root --role admin)
+OPER=$("$MB_SERVER" -c "$T/server.conf" --create-token viewer --role operator)
+start_server "$T/server.conf" "$T/server.log"
+fill_scenario
+pass "scenario filled through the API"
+
+ART=${MB_ARTIFACTS:-$T/artifacts}
+mkdir -p "$ART"
+MB_URL=$URL MB_ADMIN=$ADMIN MB_OPER=$OPER MB_GW=${GWTOK[gw-1]} MB_ARTIFACTS=$ART \
+  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 node "$BROWSER/dashboard.test.mjs" || fail "browser test (screenshots in $ART)"
+ls "$ART"/*.png
+stop_server
+pass "clean shutdown"
