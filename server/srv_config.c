@@ -15,7 +15,8 @@ static const char *const listen_keys[] = {"address", "port", "threads", NULL};
 static const char *const tls_keys[] = {"certificate", "key", "client_ca", NULL};
 static const char *const db_keys[] = {"backend", "path", "conninfo", "busy_timeout_ms", NULL};
 static const char *const limit_keys[] = {"max_body_bytes", "max_readings", "max_events",
-                                         "requests_per_minute", NULL};
+                                         "requests_per_minute", "connection_timeout_s",
+                                         "max_connections", "max_connections_per_ip", NULL};
 static const char *const settle_keys[] = {"enabled",           "day", "time", "jump_ratio",
                                           "command_ttl_hours", NULL};
 static const char *const account_keys[] = {"alarm1", "alarm2", "credit_limit", "reconnect", NULL};
@@ -145,6 +146,9 @@ static void parse_limits(struct srv_config *c, const config_setting_t *root, mb_
         c->max_readings = get_int(g, "max_readings", 1, 1000000, 10000, d);
         c->max_events = get_int(g, "max_events", 1, 1000000, 10000, d);
         c->requests_per_minute = (int)get_int(g, "requests_per_minute", 0, 1000000, 1200, d);
+        c->connection_timeout_s = (int)get_int(g, "connection_timeout_s", 1, 3600, 30, d);
+        c->max_connections = (int)get_int(g, "max_connections", 1, 100000, 1000, d);
+        c->max_connections_per_ip = (int)get_int(g, "max_connections_per_ip", 0, 100000, 0, d);
 }
 
 static void parse_hhmm(struct srv_config *c, const config_setting_t *g, mb_diag *d)

@@ -27,6 +27,9 @@ struct srv_config {
         int64_t max_body_bytes;
         int max_readings, max_events;
         int requests_per_minute; /* per token; 0: no limit */
+        int connection_timeout_s;   /* an idle connection is closed after this */
+        int max_connections;        /* open at once, all clients together */
+        int max_connections_per_ip; /* open at once from one address; 0: no limit */
         int settle_enabled;
         int settle_day;     /* day of month the previous month is settled */
         int settle_minute;  /* local minute of that day (HH:MM) */

@@ -7,7 +7,7 @@
 # threshold closes the relay, a protected account is never cut, and an
 # operator's command runs once.
 #
-# The clock starts (libfaketime) at 21:59:45 Asia/Shanghai, 15 s before the
+# The clock starts (libfaketime) at 21:59:35 Asia/Shanghai, 25 s before the
 # no-cut window 18:00-22:00 ends; the monotonic clock stays real.
 . "$(dirname "$0")/lib.sh"
 PY=/usr/bin/python3
@@ -29,7 +29,7 @@ meters = (
 CONF
 "$MB_AGENT" -t -c "$T/agent.conf" >/dev/null || fail "config rejected"
 
-export FAKETIME="@2026-11-25 21:59:45" FAKETIME_DONT_FAKE_MONOTONIC=1 FAKETIME_NO_CACHE=1
+export FAKETIME="@2026-11-25 21:59:35" FAKETIME_DONT_FAKE_MONOTONIC=1 FAKETIME_NO_CACHE=1
 export LD_PRELOAD=/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
 start_agent "$T/agent.conf" "$T/log"
