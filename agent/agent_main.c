@@ -1,7 +1,6 @@
 /* meterbox-agent: command line, signals and the main loop. */
 #define MB_LOG_MODULE "agent"
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,17 +11,8 @@
 #include "mb_build_config.h"
 #include "mb_log.h"
 #include "mb_notify.h"
+#include "mb_signal.h"
 #include "mb_time.h"
-
-static volatile sig_atomic_t got_stop, got_reload;
-
-static void on_signal(int sig)
-{
-        if (sig == SIGHUP)
-                got_reload = 1;
-        else
-                got_stop = 1;
-}
 
 static void usage(FILE *f)
 {
@@ -102,31 +92,6 @@ static int parse_args(int argc, char **argv, struct options *o)
         return 0;
 }
 
-static void setup_signals(void)
-{
-        struct sigaction sa;
-
-        memset(&sa, 0, sizeof(sa));
-        sa.sa_handler = on_signal;
-        sigemptyset(&sa.sa_mask);
-        sigaction(SIGTERM, &sa, NULL);
-        sigaction(SIGINT, &sa, NULL);
-        sigaction(SIGHUP, &sa, NULL);
-        signal(SIGPIPE, SIG_IGN);
-}
-
-/* Bus threads inherit this mask, so only the main thread takes signals. */
-static void block_signals(int block)
-{
-        sigset_t set;
-
-        sigemptyset(&set);
-        sigaddset(&set, SIGTERM);
-        sigaddset(&set, SIGINT);
-        sigaddset(&set, SIGHUP);
-        pthread_sigmask(block ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL);
-}
-
 static void apply_logging(const struct agent_config *cfg, int verbose)
 {
         mb_log_set_level(verbose ? MB_LOG_DEBUG : mb_log_level_parse(cfg->log_level));
@@ -147,20 +112,19 @@ static int run(const struct options *o)
                 agent_stop(&a);
                 return 2;
         }
-        setup_signals();
-        block_signals(1);
+        mb_signals_install();
+        mb_signals_block(1);
         rc = agent_start(&a);
-        block_signals(0);
+        mb_signals_block(0);
         if (rc == 0)
                 mb_notify_ready();
-        while (rc == 0 && !got_stop) {
+        while (rc == 0 && !mb_signal_stop()) {
                 mb_sleep_ms(200);
-                if (got_reload) {
-                        got_reload = 0;
+                if (mb_signal_reload()) {
                         mb_notify_reloading();
-                        block_signals(1);
+                        mb_signals_block(1);
                         agent_reload(&a, o->config, o->plugin_dir);
-                        block_signals(0);
+                        mb_signals_block(0);
                         mb_notify_ready();
                 }
                 agent_tick(&a);

@@ -1,7 +1,6 @@
 /* meterbox-server: command line, start-up order, signals, the schedule. */
 #define MB_LOG_MODULE "server"
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +10,7 @@
 #include "mb_build_config.h"
 #include "mb_log.h"
 #include "mb_notify.h"
+#include "mb_signal.h"
 #include "mb_time.h"
 #include "srv.h"
 #include "srv_auth.h"
@@ -21,14 +21,6 @@
 #include "srv_tariffs.h"
 #include "srv_webhook.h"
 #include "srv_token.h"
-
-static volatile sig_atomic_t got_stop;
-
-static void on_signal(int sig)
-{
-        (void)sig;
-        got_stop = 1;
-}
 
 struct options {
         const char *config;
@@ -188,13 +180,16 @@ static int revoke_token(const struct srv_config *cfg, const char *name)
                 return 2;
         rc = srv_db_begin(db);
         if (rc == MB_OK)
-                rc = srv_db_query_i64(db, &n, "SELECT count(*) FROM tokens WHERE name = $1"
-                                              " AND revoked = 0", "t", name);
-        if (rc >= 0)
-                rc = srv_db_exec_args(db,
-                                      "UPDATE tokens SET revoked = 1, name = name || ':revoked:' || id"
-                                      " WHERE name = $1 AND revoked = 0",
+                rc = srv_db_query_i64(db, &n,
+                                      "SELECT count(*) FROM tokens WHERE name = $1"
+                                      " AND revoked = 0",
                                       "t", name);
+        if (rc >= 0)
+                rc = srv_db_exec_args(
+                    db,
+                    "UPDATE tokens SET revoked = 1, name = name || ':revoked:' || id"
+                    " WHERE name = $1 AND revoked = 0",
+                    "t", name);
         if (rc >= 0)
                 rc = srv_db_commit(db);
         if (rc < 0)
@@ -207,29 +202,6 @@ static int revoke_token(const struct srv_config *cfg, const char *name)
         }
         printf("revoked %s\n", name);
         return 0;
-}
-
-static void setup_signals(void)
-{
-        struct sigaction sa;
-
-        memset(&sa, 0, sizeof(sa));
-        sa.sa_handler = on_signal;
-        sigemptyset(&sa.sa_mask);
-        sigaction(SIGTERM, &sa, NULL);
-        sigaction(SIGINT, &sa, NULL);
-        signal(SIGPIPE, SIG_IGN);
-}
-
-/* Threads started from here on (libmicrohttpd's) never take the signals. */
-static void block_signals(int block)
-{
-        sigset_t set;
-
-        sigemptyset(&set);
-        sigaddset(&set, SIGTERM);
-        sigaddset(&set, SIGINT);
-        pthread_sigmask(block ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL);
 }
 
 static int run(const struct srv_config *cfg, int foreground)
@@ -248,11 +220,11 @@ static int run(const struct srv_config *cfg, int foreground)
                 mb_err_log("cannot detach: %m");
                 return 2;
         }
-        setup_signals();
-        block_signals(1);
+        mb_signals_install();
+        mb_signals_block(1);
         hooks = srv_webhook_start(&s);
         http = srv_http_start(&s);
-        block_signals(0);
+        mb_signals_block(0);
         if (http == NULL) {
                 srv_webhook_stop(hooks);
                 srv_tariff_cache_free(s.tariffs);
@@ -260,7 +232,7 @@ static int run(const struct srv_config *cfg, int foreground)
                 return 2;
         }
         mb_notify_ready();
-        while (!got_stop) {
+        while (!mb_signal_stop()) {
                 int64_t now;
 
                 mb_sleep_ms(200);
