@@ -231,8 +231,7 @@ int mb_conf_check_keys(const config_setting_t *group, const char *const *allowed
         return n;
 }
 
-int mb_conf_timezone(const config_setting_t *group, const char *key, const char **out,
-                     mb_diag *d)
+int mb_conf_timezone(const config_setting_t *group, const char *key, const char **out, mb_diag *d)
 {
         char path[512];
         const char *tz;
@@ -251,4 +250,29 @@ int mb_conf_timezone(const config_setting_t *group, const char *key, const char 
                    "with its zone file installed, or a POSIX TZ string such as \"CST-8\")",
                    tz);
         return -1;
+}
+
+const config_setting_t *mb_conf_group(const config_setting_t *root, const char *name,
+                                      const char *const *keys, mb_diag *d)
+{
+        const config_setting_t *g = config_setting_get_member(root, name);
+
+        if (g == NULL)
+                return NULL;
+        if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
+                mb_diag_at(d, g, "'%s' must be a group { ... }", name);
+                return NULL;
+        }
+        mb_conf_check_keys(g, keys, name, d);
+        return g;
+}
+
+int64_t mb_conf_int_or(const config_setting_t *g, const char *key, int64_t min, int64_t max,
+                       int64_t def, mb_diag *d)
+{
+        int64_t v = def;
+
+        if (g)
+                mb_conf_int(g, key, min, max, &v, d);
+        return v;
 }

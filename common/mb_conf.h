@@ -43,6 +43,16 @@ int mb_conf_int(const config_setting_t *group, const char *key, int64_t min, int
 int mb_conf_bool(const config_setting_t *group, const char *key, int *out, mb_diag *d);
 int mb_conf_double(const config_setting_t *group, const char *key, double *out, mb_diag *d);
 
+/* The group called name in root, with its keys checked against the
+ * NULL-terminated list keys (unknown ones are located errors in d); NULL
+ * when absent, or when it is not a group (a located error). */
+const config_setting_t *mb_conf_group(const config_setting_t *root, const char *name,
+                                      const char *const *keys, mb_diag *d);
+/* Integer key of group g (may be NULL) within min..max; def when absent or
+ * invalid (the error is in d). */
+int64_t mb_conf_int_or(const config_setting_t *g, const char *key, int64_t min, int64_t max,
+                       int64_t def, mb_diag *d);
+
 /* As mb_conf_string, but absence is an error too (located at the group). */
 int mb_conf_need_string(const config_setting_t *group, const char *key, const char **out,
                         mb_diag *d);

@@ -8,44 +8,24 @@
 #include "mb_build_config.h"
 #include "mb_money.h"
 
-static const char *const top_keys[] = {"listen",   "tls", "database",  "timezone", "limits",
-                                       "settlement", "accounts", "log", "dashboard", "webhooks",
-                                       "commands", NULL};
+static const char *const top_keys[] = {"listen",    "tls",        "database", "timezone",
+                                       "limits",    "settlement", "accounts", "log",
+                                       "dashboard", "webhooks",   "commands", NULL};
 static const char *const listen_keys[] = {"address", "port", "threads", NULL};
 static const char *const tls_keys[] = {"certificate", "key", "client_ca", NULL};
 static const char *const db_keys[] = {"backend", "path", "conninfo", "busy_timeout_ms", NULL};
-static const char *const limit_keys[] = {"max_body_bytes", "max_readings", "max_events",
-                                         "requests_per_minute", "connection_timeout_s",
-                                         "max_connections", "max_connections_per_ip", NULL};
+static const char *const limit_keys[] = {"max_body_bytes",
+                                         "max_readings",
+                                         "max_events",
+                                         "requests_per_minute",
+                                         "connection_timeout_s",
+                                         "max_connections",
+                                         "max_connections_per_ip",
+                                         NULL};
 static const char *const settle_keys[] = {"enabled",           "day", "time", "jump_ratio",
                                           "command_ttl_hours", NULL};
 static const char *const account_keys[] = {"alarm1", "alarm2", "credit_limit", "reconnect", NULL};
 static const char *const log_keys[] = {"level", "syslog", NULL};
-
-static const config_setting_t *group(const config_setting_t *root, const char *name,
-                                     const char *const *keys, mb_diag *d)
-{
-        const config_setting_t *g = config_setting_get_member(root, name);
-
-        if (g == NULL)
-                return NULL;
-        if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
-                mb_diag_at(d, g, "'%s' must be a group { ... }", name);
-                return NULL;
-        }
-        mb_conf_check_keys(g, keys, name, d);
-        return g;
-}
-
-static int get_int(const config_setting_t *g, const char *key, int64_t min, int64_t max,
-                   int64_t def, mb_diag *d)
-{
-        int64_t v = def;
-
-        if (g)
-                mb_conf_int(g, key, min, max, &v, d);
-        return (int)v;
-}
 
 /* A money amount in yuan as a decimal string ("20.00") or fen as an integer. */
 static void get_money(const config_setting_t *g, const char *key, int64_t *out, mb_diag *d)
@@ -61,13 +41,13 @@ static void get_money(const config_setting_t *g, const char *key, int64_t *out, 
 
 static void parse_listen(struct srv_config *c, const config_setting_t *root, mb_diag *d)
 {
-        const config_setting_t *g = group(root, "listen", listen_keys, d);
+        const config_setting_t *g = mb_conf_group(root, "listen", listen_keys, d);
 
         c->listen_address = "127.0.0.1";
         if (g)
                 mb_conf_string(g, "address", &c->listen_address, d);
-        c->port = get_int(g, "port", 0, 65535, 8080, d);
-        c->threads = get_int(g, "threads", 1, 256, 4, d);
+        c->port = (int)mb_conf_int_or(g, "port", 0, 65535, 8080, d);
+        c->threads = (int)mb_conf_int_or(g, "threads", 1, 256, 4, d);
 }
 
 /* commands { signing_key_file }: the secret the gateways' command keys derive
@@ -75,7 +55,7 @@ static void parse_listen(struct srv_config *c, const config_setting_t *root, mb_
 static void parse_commands(struct srv_config *c, const config_setting_t *root, mb_diag *d)
 {
         static const char *const keys[] = {"signing_key_file", NULL};
-        const config_setting_t *g = group(root, "commands", keys, d);
+        const config_setting_t *g = mb_conf_group(root, "commands", keys, d);
         const char *path = NULL;
         FILE *f;
 
@@ -87,14 +67,13 @@ static void parse_commands(struct srv_config *c, const config_setting_t *root, m
                 fclose(f);
         }
         if (!f || c->cmd_secret_len < 16)
-                mb_diag_at(d, config_setting_get_member(g, "signing_key_file"),
-                           "'%s': %s", path,
+                mb_diag_at(d, config_setting_get_member(g, "signing_key_file"), "'%s': %s", path,
                            f ? "needs at least 16 bytes of secret" : "cannot be read");
 }
 
 static void parse_tls(struct srv_config *c, const config_setting_t *root, mb_diag *d)
 {
-        const config_setting_t *g = group(root, "tls", tls_keys, d);
+        const config_setting_t *g = mb_conf_group(root, "tls", tls_keys, d);
 
         if (!g)
                 return;
@@ -106,7 +85,7 @@ static void parse_tls(struct srv_config *c, const config_setting_t *root, mb_dia
 /* database: backend "sqlite" (path) or "postgresql" (conninfo). */
 static void parse_db(struct srv_config *c, const config_setting_t *root, mb_diag *d)
 {
-        const config_setting_t *g = group(root, "database", db_keys, d);
+        const config_setting_t *g = mb_conf_group(root, "database", db_keys, d);
         const config_setting_t *path = g ? config_setting_get_member(g, "path") : NULL;
         const config_setting_t *ci = g ? config_setting_get_member(g, "conninfo") : NULL;
 
@@ -123,32 +102,38 @@ static void parse_db(struct srv_config *c, const config_setting_t *root, mb_diag
                                    "'backend' must be \"sqlite\" or \"postgresql\", not \"%s\"",
                                    c->db_backend);
                 else if (strcmp(c->db_backend, "postgresql") == 0 && path)
-                        mb_diag_at(d, path, "'path' is for backend \"sqlite\"; PostgreSQL takes"
-                                            " 'conninfo'");
+                        mb_diag_at(d, path,
+                                   "'path' is for backend \"sqlite\"; PostgreSQL takes"
+                                   " 'conninfo'");
                 else if (strcmp(c->db_backend, "postgresql") == 0 && !ci)
-                        mb_diag_at(d, g, "backend \"postgresql\" needs 'conninfo', e.g."
-                                         " \"host=/run/postgresql dbname=meterbox\"");
+                        mb_diag_at(d, g,
+                                   "backend \"postgresql\" needs 'conninfo', e.g."
+                                   " \"host=/run/postgresql dbname=meterbox\"");
                 else if (strcmp(c->db_backend, "sqlite") == 0 && ci)
-                        mb_diag_at(d, ci, "'conninfo' is for backend \"postgresql\"; SQLite"
-                                          " takes 'path'");
+                        mb_diag_at(d, ci,
+                                   "'conninfo' is for backend \"postgresql\"; SQLite"
+                                   " takes 'path'");
         }
-        c->busy_timeout_ms = get_int(g, "busy_timeout_ms", 0, 600000, 5000, d);
+        c->busy_timeout_ms = (int)mb_conf_int_or(g, "busy_timeout_ms", 0, 600000, 5000, d);
 }
 
 static void parse_limits(struct srv_config *c, const config_setting_t *root, mb_diag *d)
 {
-        const config_setting_t *g = group(root, "limits", limit_keys, d);
+        const config_setting_t *g = mb_conf_group(root, "limits", limit_keys, d);
         int64_t v = 1048576;
 
         if (g)
                 mb_conf_int(g, "max_body_bytes", 1024, (int64_t)1 << 30, &v, d);
         c->max_body_bytes = v;
-        c->max_readings = get_int(g, "max_readings", 1, 1000000, 10000, d);
-        c->max_events = get_int(g, "max_events", 1, 1000000, 10000, d);
-        c->requests_per_minute = (int)get_int(g, "requests_per_minute", 0, 1000000, 1200, d);
-        c->connection_timeout_s = (int)get_int(g, "connection_timeout_s", 1, 3600, 30, d);
-        c->max_connections = (int)get_int(g, "max_connections", 1, 100000, 1000, d);
-        c->max_connections_per_ip = (int)get_int(g, "max_connections_per_ip", 0, 100000, 0, d);
+        c->max_readings = (int)mb_conf_int_or(g, "max_readings", 1, 1000000, 10000, d);
+        c->max_events = (int)mb_conf_int_or(g, "max_events", 1, 1000000, 10000, d);
+        c->requests_per_minute =
+            (int)(int)mb_conf_int_or(g, "requests_per_minute", 0, 1000000, 1200, d);
+        c->connection_timeout_s =
+            (int)(int)mb_conf_int_or(g, "connection_timeout_s", 1, 3600, 30, d);
+        c->max_connections = (int)(int)mb_conf_int_or(g, "max_connections", 1, 100000, 1000, d);
+        c->max_connections_per_ip =
+            (int)(int)mb_conf_int_or(g, "max_connections_per_ip", 0, 100000, 0, d);
 }
 
 static void parse_hhmm(struct srv_config *c, const config_setting_t *g, mb_diag *d)
@@ -170,25 +155,25 @@ static void parse_hhmm(struct srv_config *c, const config_setting_t *g, mb_diag 
 
 static void parse_settlement(struct srv_config *c, const config_setting_t *root, mb_diag *d)
 {
-        const config_setting_t *g = group(root, "settlement", settle_keys, d);
+        const config_setting_t *g = mb_conf_group(root, "settlement", settle_keys, d);
         const char *ratio;
 
         c->settle_enabled = 1;
         c->jump_milli = 3000;
         if (g)
                 mb_conf_bool(g, "enabled", &c->settle_enabled, d);
-        c->settle_day = get_int(g, "day", 1, 28, 1, d);
+        c->settle_day = (int)mb_conf_int_or(g, "day", 1, 28, 1, d);
         parse_hhmm(c, g, d);
         if (g && mb_conf_string(g, "jump_ratio", &ratio, d) == 1 &&
             (mb_decimal_parse(ratio, 3, &c->jump_milli) < 0 || c->jump_milli <= 1000))
                 mb_diag_at(d, config_setting_get_member(g, "jump_ratio"),
                            "'jump_ratio' must be a decimal string above 1, e.g. \"3.0\"");
-        c->command_ttl_s = get_int(g, "command_ttl_hours", 1, 24 * 365, 24, d) * 3600;
+        c->command_ttl_s = (int)mb_conf_int_or(g, "command_ttl_hours", 1, 24 * 365, 24, d) * 3600;
 }
 
 static void parse_accounts(struct srv_config *c, const config_setting_t *root, mb_diag *d)
 {
-        const config_setting_t *g = group(root, "accounts", account_keys, d);
+        const config_setting_t *g = mb_conf_group(root, "accounts", account_keys, d);
 
         c->alarm1_fen = 2000;
         c->alarm2_fen = 500;
@@ -203,7 +188,7 @@ static void parse_accounts(struct srv_config *c, const config_setting_t *root, m
 static void parse_log(struct srv_config *c, const config_setting_t *root, mb_diag *d)
 {
         static const char *const levels[] = {"error", "warning", "notice", "info", "debug", NULL};
-        const config_setting_t *g = group(root, "log", log_keys, d);
+        const config_setting_t *g = mb_conf_group(root, "log", log_keys, d);
         int ok = 0;
 
         c->log_level = "info";

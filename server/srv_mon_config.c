@@ -41,31 +41,6 @@ unsigned srv_notify_bit(const char *name)
         return 0;
 }
 
-static const config_setting_t *group(const config_setting_t *root, const char *name,
-                                     const char *const *keys, mb_diag *d)
-{
-        const config_setting_t *g = config_setting_get_member(root, name);
-
-        if (g == NULL)
-                return NULL;
-        if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
-                mb_diag_at(d, g, "'%s' must be a group { ... }", name);
-                return NULL;
-        }
-        mb_conf_check_keys(g, keys, name, d);
-        return g;
-}
-
-static int get_int(const config_setting_t *g, const char *key, int64_t min, int64_t max,
-                   int64_t def, mb_diag *d)
-{
-        int64_t v = def;
-
-        if (g)
-                mb_conf_int(g, key, min, max, &v, d);
-        return (int)v;
-}
-
 static void parse_events(struct srv_webhook_target *t, const config_setting_t *g, mb_diag *d)
 {
         const config_setting_t *ev = config_setting_get_member(g, "events");
@@ -119,15 +94,16 @@ static void parse_target(struct srv_webhooks_config *w, const config_setting_t *
 
 static void parse_webhooks(struct srv_webhooks_config *w, const config_setting_t *root, mb_diag *d)
 {
-        const config_setting_t *g = group(root, "webhooks", hook_keys, d), *list;
+        const config_setting_t *g = mb_conf_group(root, "webhooks", hook_keys, d), *list;
 
         memset(w, 0, sizeof(*w));
-        w->retry_base_s = get_int(g, "retry_base", 1, 86400, 10, d);
-        w->retry_max_s = get_int(g, "retry_max", 1, 7 * 86400, 3600, d);
-        w->max_attempts = get_int(g, "max_attempts", 1, 1000, 20, d);
-        w->timeout_s = get_int(g, "timeout", 1, 600, 10, d);
-        w->poll_ms = get_int(g, "poll_ms", 50, 60000, 1000, d);
-        w->gateway_offline_s = get_int(g, "gateway_offline_after", 10, 30 * 86400, 1800, d);
+        w->retry_base_s = (int)mb_conf_int_or(g, "retry_base", 1, 86400, 10, d);
+        w->retry_max_s = (int)mb_conf_int_or(g, "retry_max", 1, 7 * 86400, 3600, d);
+        w->max_attempts = (int)mb_conf_int_or(g, "max_attempts", 1, 1000, 20, d);
+        w->timeout_s = (int)mb_conf_int_or(g, "timeout", 1, 600, 10, d);
+        w->poll_ms = (int)mb_conf_int_or(g, "poll_ms", 50, 60000, 1000, d);
+        w->gateway_offline_s =
+            (int)mb_conf_int_or(g, "gateway_offline_after", 10, 30 * 86400, 1800, d);
         list = g ? config_setting_get_member(g, "targets") : NULL;
         if (list == NULL)
                 return;
@@ -147,14 +123,15 @@ static void parse_webhooks(struct srv_webhooks_config *w, const config_setting_t
 void srv_mon_config_parse(struct srv_mon_config *m, struct srv_webhooks_config *w,
                           const config_setting_t *root, mb_diag *d)
 {
-        const config_setting_t *g = group(root, "dashboard", dash_keys, d);
+        const config_setting_t *g = mb_conf_group(root, "dashboard", dash_keys, d);
 
         m->www_dir = MB_DATA_DIR "/www";
         if (g)
                 mb_conf_string(g, "www", &m->www_dir, d);
-        m->session_s = get_int(g, "session_hours", 1, 24 * 30, 12, d) * 3600;
-        m->gateway_offline_s = get_int(g, "gateway_offline_after", 10, 30 * 86400, 900, d);
-        m->meter_stale_s = get_int(g, "meter_stale_after", 10, 30 * 86400, 7200, d);
-        m->month_end_window_days = get_int(g, "month_end_window_days", 1, 28, 5, d);
+        m->session_s = (int)mb_conf_int_or(g, "session_hours", 1, 24 * 30, 12, d) * 3600;
+        m->gateway_offline_s =
+            (int)mb_conf_int_or(g, "gateway_offline_after", 10, 30 * 86400, 900, d);
+        m->meter_stale_s = (int)mb_conf_int_or(g, "meter_stale_after", 10, 30 * 86400, 7200, d);
+        m->month_end_window_days = (int)mb_conf_int_or(g, "month_end_window_days", 1, 28, 5, d);
         parse_webhooks(w, root, d);
 }
