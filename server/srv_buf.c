@@ -45,21 +45,30 @@ void srv_buf_puts(struct srv_buf *b, const char *s)
         srv_buf_add(b, s, strlen(s));
 }
 
+/* Format into the room already there, and only when it does not fit grow
+ * and format again: most appends fit, and formatting twice every time was
+ * the larger part of writing a bill's lines. */
 void srv_buf_printf(struct srv_buf *b, const char *fmt, ...)
 {
         va_list ap;
         int n;
 
+        if (reserve(b, 0) < 0)
+                return;
         va_start(ap, fmt);
-        n = vsnprintf(NULL, 0, fmt, ap);
+        n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
         va_end(ap);
-        if (n < 0 || reserve(b, (size_t)n) < 0) {
+        if (n < 0) {
                 b->failed = 1;
                 return;
         }
-        va_start(ap, fmt);
-        vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
-        va_end(ap);
+        if ((size_t)n >= b->cap - b->len) {
+                if (reserve(b, (size_t)n) < 0)
+                        return;
+                va_start(ap, fmt);
+                vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
+                va_end(ap);
+        }
         b->len += (size_t)n;
 }
 

@@ -76,10 +76,46 @@ static void parse_rates(const char *text, mb_tariff_reading *r)
 
 struct window {
         int64_t lo, hi, t0, t1, t2;
-        int64_t mlo, mhi; /* the chunk's meter ids lie in [mlo, mhi] */
+        int64_t mlo, mhi;      /* the chunk's meter ids lie in [mlo, mhi] */
+        struct srv_bill **bym; /* the chunk's bills with a meter, by meter id */
+        size_t nbym;
         const char *month;
         char prev[8], year[8];
 };
+
+static int by_meter_cmp(const void *a, const void *b)
+{
+        int64_t x = (*(struct srv_bill *const *)a)->meter_id;
+        int64_t y = (*(struct srv_bill *const *)b)->meter_id;
+
+        return (x > y) - (x < y);
+}
+
+/* Index the chunk's bills by meter id, so the readings queries can run on
+ * the readings' own key (meter_id, seq) without joining meters. */
+static void index_meters(struct srv_bill *bs, size_t n, struct window *w)
+{
+        w->nbym = 0;
+        for (size_t i = 0; i < n; i++)
+                if (bs[i].meter_id)
+                        w->bym[w->nbym++] = &bs[i];
+        qsort(w->bym, w->nbym, sizeof(*w->bym), by_meter_cmp);
+}
+
+static struct srv_bill *find_meter(const struct window *w, int64_t meter_id)
+{
+        size_t lo = 0, hi = w->nbym;
+
+        while (lo < hi) {
+                size_t mid = (lo + hi) / 2;
+
+                if (w->bym[mid]->meter_id < meter_id)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        return lo < w->nbym && w->bym[lo]->meter_id == meter_id ? w->bym[lo] : NULL;
+}
 
 static int fetch_accounts(srv_db *db, struct srv_bill *bs, size_t n, struct window *w)
 {
@@ -125,20 +161,18 @@ static int fetch_accounts(srv_db *db, struct srv_bill *bs, size_t n, struct wind
 }
 
 /* The first boundary reading in [t0, t1) and in [t1, t2) of each meter. */
-static int fetch_boundaries(srv_db *db, struct srv_bill *bs, size_t n, const struct window *w)
+static int fetch_boundaries(srv_db *db, const struct window *w)
 {
         srv_stmt *st = NULL;
         int rc = srv_db_query(db, &st,
-                              "SELECT m.account_id, r.seq, r.ts, r.import_wh, r.rates"
-                              " FROM meters m JOIN readings r ON r.meter_id = m.id"
-                              " WHERE m.account_id BETWEEN $1 AND $2 AND r.kind = 'boundary'"
-                              " AND r.ts >= $3 AND r.ts < $4 AND r.import_wh IS NOT NULL"
-                              " AND r.meter_id BETWEEN $5 AND $6"
-                              " ORDER BY m.account_id, r.ts, r.seq",
-                              "iiiiii", w->lo, w->hi, w->t0, w->t2, w->mlo, w->mhi);
+                              "SELECT meter_id, seq, ts, import_wh, rates FROM readings"
+                              " WHERE meter_id BETWEEN $1 AND $2 AND kind = 'boundary'"
+                              " AND ts >= $3 AND ts < $4 AND import_wh IS NOT NULL"
+                              " ORDER BY meter_id, ts, seq",
+                              "iiii", w->mlo, w->mhi, w->t0, w->t2);
 
         while (rc >= 0 && (rc = srv_stmt_step(st)) == SRV_DB_ROW) {
-                struct srv_bill *b = find(bs, n, srv_stmt_i64(st, 0));
+                struct srv_bill *b = find_meter(w, srv_stmt_i64(st, 0));
                 int64_t ts = srv_stmt_i64(st, 2);
                 struct srv_boundary *x;
 
@@ -158,42 +192,45 @@ static int fetch_boundaries(srv_db *db, struct srv_bill *bs, size_t n, const str
 }
 
 /* A register that went backwards between a meter's two boundaries: a
- * reading lower than the one before it (by seq), or an agent's event.  A
- * bill without both boundaries here leaves it to prepare() (-1). */
+ * reading lower than the one before it (by seq, among the readings of the
+ * two months), or an agent's event.  The readings come in their key order,
+ * so the comparison with the one before is made here as they stream past
+ * (a window function over the same rows cost a sort).  A bill without
+ * both boundaries here leaves it to prepare() (-1). */
 static int fetch_backwards(srv_db *db, struct srv_bill *bs, size_t n, const struct window *w)
 {
         srv_stmt *st = NULL;
+        int64_t pm = 0, pts = 0, pwh = 0;
         int rc;
 
         for (size_t i = 0; i < n; i++)
                 bs[i].pre_backwards = bs[i].b0.found && bs[i].b1.found ? 0 : -1;
         rc = srv_db_query(db, &st,
-                          "SELECT x.account_id, x.ts, x.pts FROM (SELECT m.account_id, r.ts,"
-                          " lag(r.ts) OVER w AS pts, r.import_wh - lag(r.import_wh) OVER w AS d"
-                          " FROM meters m JOIN readings r ON r.meter_id = m.id"
-                          " WHERE m.account_id BETWEEN $1 AND $2 AND r.ts >= $3 AND r.ts < $4"
-                          " AND r.import_wh IS NOT NULL AND r.meter_id BETWEEN $5 AND $6"
-                          " WINDOW w AS (PARTITION BY r.meter_id ORDER BY r.seq)) x"
-                          " WHERE x.d < 0",
-                          "iiiiii", w->lo, w->hi, w->t0, w->t2, w->mlo, w->mhi);
+                          "SELECT meter_id, ts, import_wh FROM readings"
+                          " WHERE meter_id BETWEEN $1 AND $2 AND ts >= $3 AND ts < $4"
+                          " AND import_wh IS NOT NULL ORDER BY meter_id, seq",
+                          "iiii", w->mlo, w->mhi, w->t0, w->t2);
         while (rc >= 0 && (rc = srv_stmt_step(st)) == SRV_DB_ROW) {
-                struct srv_bill *b = find(bs, n, srv_stmt_i64(st, 0));
-                int64_t ts = srv_stmt_i64(st, 1), pts = srv_stmt_i64(st, 2);
+                int64_t m = srv_stmt_i64(st, 0), ts = srv_stmt_i64(st, 1), wh = srv_stmt_i64(st, 2);
+                struct srv_bill *b;
 
-                if (b && b->pre_backwards == 0 && pts >= b->b0.r.t && ts <= b->b1.r.t)
+                if (m == pm && wh < pwh && (b = find_meter(w, m)) != NULL &&
+                    b->pre_backwards == 0 && pts >= b->b0.r.t && ts <= b->b1.r.t)
                         b->pre_backwards = 1;
+                pm = m;
+                pts = ts;
+                pwh = wh;
         }
         srv_stmt_done(st);
         if (rc < 0)
                 return rc;
         rc = srv_db_query(db, &st,
-                          "SELECT m.account_id, e.ts FROM meters m JOIN events e"
-                          " ON e.meter_id = m.id WHERE m.account_id BETWEEN $1 AND $2"
-                          " AND e.ts >= $3 AND e.ts < $4 AND e.meter_id BETWEEN $5 AND $6"
-                          " AND e.type IN ('register_backwards', 'register_reset')",
-                          "iiiiii", w->lo, w->hi, w->t0, w->t2, w->mlo, w->mhi);
+                          "SELECT meter_id, ts FROM events WHERE meter_id BETWEEN $1 AND $2"
+                          " AND ts >= $3 AND ts < $4"
+                          " AND type IN ('register_backwards', 'register_reset')",
+                          "iiii", w->mlo, w->mhi, w->t0, w->t2);
         while (rc >= 0 && (rc = srv_stmt_step(st)) == SRV_DB_ROW) {
-                struct srv_bill *b = find(bs, n, srv_stmt_i64(st, 0));
+                struct srv_bill *b = find_meter(w, srv_stmt_i64(st, 0));
                 int64_t ts = srv_stmt_i64(st, 1);
 
                 if (b && b->pre_backwards == 0 && ts >= b->b0.r.t && ts <= b->b1.r.t)
@@ -291,9 +328,9 @@ static int window_of(const char *month, struct window *w)
 
 /* One chunk in one transaction; outcomes counted only once it commits. */
 static int chunk(struct srv *s, srv_db *db, struct srv_bill *bs, size_t n, const char *by, int *out,
-                 int64_t *ids)
+                 int64_t *ids, struct srv_bill **bym)
 {
-        struct window w = {0};
+        struct window w = {.bym = bym};
         int rc = window_of(bs[0].month, &w);
 
         w.lo = bs[0].account_id;
@@ -306,8 +343,10 @@ static int chunk(struct srv *s, srv_db *db, struct srv_bill *bs, size_t n, const
                 rc = srv_db_lock_many(db, SRV_LOCK_ACCOUNT, ids, n);
         if (rc == MB_OK)
                 rc = fetch_accounts(db, bs, n, &w);
-        if (rc >= 0)
-                rc = fetch_boundaries(db, bs, n, &w);
+        if (rc >= 0) {
+                index_meters(bs, n, &w);
+                rc = fetch_boundaries(db, &w);
+        }
         if (rc >= 0)
                 rc = fetch_backwards(db, bs, n, &w);
         if (rc >= 0)
@@ -336,8 +375,9 @@ void srv_settle_chunks(struct srv *s, srv_db *db, const int64_t *ids, size_t n, 
         struct srv_bill *bs = calloc(per, sizeof(*bs));
         int *out = calloc(per, sizeof(*out));
         int64_t *lockids = calloc(per, sizeof(*lockids));
+        struct srv_bill **bym = calloc(per, sizeof(*bym));
 
-        for (size_t i = 0; bs && out && lockids && i < n; i += per) {
+        for (size_t i = 0; bs && out && lockids && bym && i < n; i += per) {
                 size_t k = n - i < per ? n - i : per;
                 int rc = MB_OK;
 
@@ -350,7 +390,7 @@ void srv_settle_chunks(struct srv *s, srv_db *db, const int64_t *ids, size_t n, 
                                 rc = MB_ENOMEM;
                 }
                 if (rc == MB_OK)
-                        rc = chunk(s, db, bs, k, by, out, lockids);
+                        rc = chunk(s, db, bs, k, by, out, lockids, bym);
                 for (size_t j = 0; j < k; j++) {
                         if (rc == MB_OK)
                                 srv_settle_count(sum, out[j], &bs[j]);
@@ -359,10 +399,11 @@ void srv_settle_chunks(struct srv *s, srv_db *db, const int64_t *ids, size_t n, 
                         mb_tariff_acc_free(bs[j].acc);
                 }
         }
-        if (bs == NULL || out == NULL || lockids == NULL)
+        if (bs == NULL || out == NULL || lockids == NULL || bym == NULL)
                 for (size_t i = 0; i < n; i++)
                         srv_settle_one(s, db, ids[i], month, by, sum);
         free(bs);
         free(out);
         free(lockids);
+        free(bym);
 }

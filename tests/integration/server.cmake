@@ -14,6 +14,7 @@ mb_add_server_test(server_check_configs server_check_configs.sh)
 mb_add_server_test(server_flow server_flow.sh)
 mb_add_server_test(server_auth server_auth.sh)
 mb_add_server_test(server_kill9 server_kill9.sh)
+mb_add_server_test(settle_flags settle_flags.sh)
 
 # The same tests against PostgreSQL: each starts a throwaway server with
 # initdb + pg_ctl (pg_lib.sh) and stops it; skipped (77) without one.
@@ -25,6 +26,7 @@ endfunction()
 mb_add_server_pg_test(server_flow_pg server_flow.sh)
 mb_add_server_pg_test(server_auth_pg server_auth.sh)
 mb_add_server_pg_test(server_kill9_pg server_kill9.sh)
+mb_add_server_pg_test(settle_flags_pg settle_flags.sh)
 mb_add_server_pg_test(pg_check_configs server_check_configs.sh)
 mb_add_server_pg_test(pg_two_servers pg_two_servers.sh)
 
