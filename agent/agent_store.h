@@ -127,11 +127,15 @@ int agent_store_meter_by_address(agent_store *st, const char *addr, int64_t *met
 
 /* ---- upload side (agent_store_upload.c) ---- */
 
-/* Append unacknowledged readings, oldest first, as JSON objects to array
- * (each with meter address, seq, ts, kind and every stored field), at most
- * max of them and about max_bytes of JSON.  Boundary readings are left out
- * unless with_boundary.  Returns how many, or a negative MB_ code. */
-int agent_store_unacked_readings(agent_store *st, json_object *array, int max, size_t max_bytes,
+/* Called with each reading as a JSON object (meter address, seq, ts, kind
+ * and every stored field), borrowed for the call only; returns nonzero to
+ * stop after this one. */
+typedef int (*agent_store_reading_fn)(void *arg, json_object *reading);
+/* Hand unacknowledged readings to fn one at a time, oldest first, at most
+ * max of them, so a batch never has to exist as one tree of objects.
+ * Boundary readings are left out unless with_boundary.  Runs under the
+ * store's lock.  Returns how many were handed over, or a negative MB_ code. */
+int agent_store_unacked_readings(agent_store *st, agent_store_reading_fn fn, void *arg, int max,
                                  int with_boundary);
 /* Unacknowledged events with id <= upto... : append up to max, oldest first;
  * returns how many or a negative MB_ code. */

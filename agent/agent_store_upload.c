@@ -29,7 +29,7 @@ static json_object *reading_json(sqlite3_stmt *s, const char *meter)
         return o;
 }
 
-int agent_store_unacked_readings(agent_store *st, json_object *array, int max, size_t max_bytes,
+int agent_store_unacked_readings(agent_store *st, agent_store_reading_fn fn, void *arg, int max,
                                  int with_boundary)
 {
         /* Per meter in sequence order, so the server's high-water check stays
@@ -39,23 +39,23 @@ int agent_store_unacked_readings(agent_store *st, json_object *array, int max, s
                                   " FROM readings r WHERE r.acked = 0 AND (r.kind = 0 OR ?1)"
                                   " ORDER BY r.meter_id, r.seq LIMIT ?2";
         sqlite3_stmt *s;
-        size_t bytes = 0;
-        int rc, n = 0;
+        int rc, n = 0, stop = 0;
 
         pthread_mutex_lock(&st->lock);
         rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
         if (rc == SQLITE_OK) {
                 sqlite3_bind_int(s, 1, with_boundary);
                 sqlite3_bind_int(s, 2, max);
-                while (bytes < max_bytes && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+                while (!stop && (rc = sqlite3_step(s)) == SQLITE_ROW) {
                         json_object *o = reading_json(s, (const char *)sqlite3_column_text(s, 29));
-                        bytes += strlen(json_object_to_json_string(o));
-                        json_object_array_add(array, o);
+
+                        stop = fn(arg, o);
+                        json_object_put(o);
                         n++;
                 }
                 sqlite3_finalize(s);
         }
-        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        if (!stop && rc != SQLITE_DONE)
                 n = agent_store_rc(st, rc, "unacknowledged readings");
         pthread_mutex_unlock(&st->lock);
         return n;

@@ -5,6 +5,7 @@
 #include "agent_upload.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,20 +42,87 @@ static int64_t wall(void)
         return mb_realtime_s();
 }
 
-static json_object *build_batch(struct agent_upload *u, int *n_readings, int *n_events)
-{
-        json_object *b = json_object_new_object(), *rd = json_object_new_array(),
-                    *ev = json_object_new_array();
-        int boundary = agent_boundary_due(wall(), u->slot);
+/* One request's body, written as the readings stream out of agent.db: a
+ * json-c tree of a whole batch (500 readings) cost 2.5 MB of heap on a
+ * gateway.  Each reading is still serialised by json-c; what is kept of it
+ * is its meter and seq, for a refusal that names readings[i]. */
+struct batch {
+        FILE *f;
+        char *text;
+        size_t len, bytes, max_bytes;
+        int n, cap;
+        struct sent {
+                char meter[64];
+                int64_t seq;
+        } * sent;
+        json_object *events;
+};
 
-        *n_readings = agent_store_unacked_readings(u->a->store, rd, u->max_readings,
-                                                   (size_t)u->max_bytes, boundary);
-        *n_events = agent_store_unacked_events(u->a->store, ev, EVENTS_PER_BATCH);
-        json_object_object_add(b, "gateway", json_object_new_string(u->a->cfg->gateway_id));
-        json_object_object_add(b, "sent_at", json_object_new_int64(wall()));
-        json_object_object_add(b, "readings", rd);
-        json_object_object_add(b, "events", ev);
-        return b;
+static int add_reading(void *arg, json_object *r)
+{
+        struct batch *b = arg;
+        const char *t = json_object_to_json_string_ext(r, JSON_C_TO_STRING_PLAIN);
+        json_object *m, *q;
+
+        if (b->n == b->cap) {
+                int cap = b->cap ? b->cap * 2 : 64;
+                struct sent *p = realloc(b->sent, (size_t)cap * sizeof(*p));
+
+                if (p == NULL)
+                        return 1;
+                b->sent = p;
+                b->cap = cap;
+        }
+        snprintf(b->sent[b->n].meter, sizeof(b->sent[b->n].meter), "%s",
+                 json_object_object_get_ex(r, "meter", &m) ? json_object_get_string(m) : "");
+        b->sent[b->n].seq = json_object_object_get_ex(r, "seq", &q) ? json_object_get_int64(q) : 0;
+        fprintf(b->f, "%s%s", b->n++ ? "," : "", t);
+        b->bytes += strlen(t);
+        return b->bytes >= b->max_bytes;
+}
+
+static void batch_free(struct batch *b)
+{
+        if (b->f)
+                fclose(b->f);
+        free(b->text);
+        free(b->sent);
+        json_object_put(b->events);
+        memset(b, 0, sizeof(*b));
+}
+
+/* The body of the next request into b.  MB_OK or MB_ENOMEM / a store error. */
+static int build_batch(struct agent_upload *u, struct batch *b, int *n_readings, int *n_events)
+{
+        json_object *gw = json_object_new_string(u->a->cfg->gateway_id);
+        int boundary = agent_boundary_due(wall(), u->slot), rc;
+
+        memset(b, 0, sizeof(*b));
+        b->max_bytes = (size_t)u->max_bytes;
+        b->events = json_object_new_array();
+        b->f = open_memstream(&b->text, &b->len);
+        if (gw == NULL || b->events == NULL || b->f == NULL) {
+                json_object_put(gw);
+                batch_free(b);
+                return MB_ENOMEM;
+        }
+        fprintf(b->f, "{\"gateway\":%s,\"sent_at\":%lld,\"readings\":[",
+                json_object_to_json_string_ext(gw, JSON_C_TO_STRING_PLAIN), (long long)wall());
+        json_object_put(gw);
+        rc = agent_store_unacked_readings(u->a->store, add_reading, b, u->max_readings, boundary);
+        *n_readings = rc < 0 ? 0 : rc;
+        *n_events = agent_store_unacked_events(u->a->store, b->events, EVENTS_PER_BATCH);
+        if (*n_events < 0)
+                *n_events = 0;
+        fprintf(b->f, "],\"events\":%s}",
+                json_object_to_json_string_ext(b->events, JSON_C_TO_STRING_PLAIN));
+        if (fclose(b->f) != 0 || b->text == NULL) {
+                b->f = NULL;
+                batch_free(b);
+                return MB_ENOMEM;
+        }
+        b->f = NULL;
+        return MB_OK;
 }
 
 static void apply_acks(struct agent_upload *u, json_object *resp)
@@ -137,9 +205,9 @@ static int take_answer(struct agent_upload *u, const char *body)
 /* The server refused one record of the batch as bad input and named it
  * ("readings[3].seq", "events[7].data"): set it aside, record why, and let
  * the rest through.  Returns MB_EAGAIN_BATCH when it did, else MB_EPROTO. */
-static int set_aside(struct agent_upload *u, json_object *batch, const char *body)
+static int set_aside(struct agent_upload *u, const struct batch *b, const char *body)
 {
-        json_object *resp = json_tokener_parse(body ? body : ""), *e, *f, *m, *rec;
+        json_object *resp = json_tokener_parse(body ? body : ""), *e, *f, *m;
         const char *field = NULL, *msg = "";
         char data[256], kind[16] = "";
         size_t i;
@@ -152,14 +220,15 @@ static int set_aside(struct agent_upload *u, json_object *batch, const char *bod
                         msg = json_object_get_string(m);
         }
         if (field && sscanf(field, "%15[a-z][%zu]", kind, &i) == 2 &&
-            json_object_object_get_ex(batch, kind, &rec) && i < json_object_array_length(rec) &&
+            ((strcmp(kind, "readings") == 0 && i < (size_t)b->n) ||
+             (strcmp(kind, "events") == 0 && i < json_object_array_length(b->events))) &&
             agent_store_begin(u->a->store) == MB_OK) {
-                json_object *r = json_object_array_get_idx(rec, i), *v;
-                if (strcmp(kind, "readings") == 0 && json_object_object_get_ex(r, "seq", &v) &&
-                    json_object_object_get_ex(r, "meter", &m))
-                        agent_store_refused_reading(u->a->store, json_object_get_string(m),
-                                                    json_object_get_int64(v));
-                else if (strcmp(kind, "events") == 0 && json_object_object_get_ex(r, "id", &v))
+                json_object *v;
+
+                if (kind[0] == 'r')
+                        agent_store_refused_reading(u->a->store, b->sent[i].meter, b->sent[i].seq);
+                else if (json_object_object_get_ex(json_object_array_get_idx(b->events, i), "id",
+                                                   &v))
                         agent_store_refused_event(u->a->store, json_object_get_int64(v));
                 snprintf(data, sizeof(data), "{\"field\":\"%.60s\"}", field);
                 agent_store_add_event(u->a->store, 0, wall(), "upload_refused", msg, INT64_MIN,
@@ -190,16 +259,21 @@ static int sync_once(struct agent_upload *u, int *more, int64_t *retry_after_s)
         struct agent_http_resp r;
         int nr, ne, rc;
         char err[300];
-        json_object *batch = build_batch(u, &nr, &ne);
+        struct batch batch;
 
-        *more = nr >= u->max_readings || ne >= EVENTS_PER_BATCH;
-        rc = agent_http_request(u->http, "POST", "/api/v1/readings",
-                                json_object_to_json_string_ext(batch, JSON_C_TO_STRING_PLAIN), &r,
-                                err, sizeof(err));
+        *retry_after_s = -1;
+        *more = 0;
+        if ((rc = build_batch(u, &batch, &nr, &ne)) < 0) {
+                mb_err_log("sync: cannot build a batch: %s", mb_strerror(rc));
+                return rc;
+        }
+        *more = nr >= u->max_readings || ne >= EVENTS_PER_BATCH || batch.bytes >= batch.max_bytes;
+        rc = agent_http_request(u->http, "POST", "/api/v1/readings", batch.text, &r, err,
+                                sizeof(err));
         *retry_after_s = r.retry_after_s;
         if (rc != MB_OK) {
                 mb_warn("sync failed: %s", err);
-                json_object_put(batch);
+                batch_free(&batch);
                 return rc;
         }
         if (r.status == 200)
@@ -207,13 +281,13 @@ static int sync_once(struct agent_upload *u, int *more, int64_t *retry_after_s)
         else if (r.status == 413 && (u->max_readings > 1 || u->max_bytes > 1024))
                 rc = shrink(u);
         else if ((r.status == 400 || r.status == 409 || r.status == 422) &&
-                 set_aside(u, batch, r.body) == MB_EAGAIN_BATCH)
+                 set_aside(u, &batch, r.body) == MB_EAGAIN_BATCH)
                 rc = MB_EAGAIN_BATCH;
         else {
                 mb_warn("sync refused: HTTP %ld: %.300s", r.status, r.body ? r.body : "");
                 rc = r.status == 429 || r.status == 503 ? MB_EBUSY : MB_EPROTO;
         }
-        json_object_put(batch);
+        batch_free(&batch);
         if (rc == MB_OK) {
                 u->stats.readings_sent += nr;
                 u->stats.events_sent += ne;

@@ -26,11 +26,17 @@ adb() { sql "$T/agent.db" "$1" 2>/dev/null; }
 ready() { [ "$(adb "SELECT count(*) FROM readings")" -ge 1 ]; }
 wait_for 20 ready || fail "no reading"
 adb "INSERT INTO events(meter_id, ts, type, reason, data) VALUES (0, strftime('%s'), 'note', 'poison', '[1,2]')"
+# And a reading the server refuses (a negative register), behind good ones.
+adb "INSERT INTO readings(meter_id, seq, ts, kind, fields, quality, import_wh)
+     SELECT meter_id, 1000000, ts, 0, fields, quality, -1 FROM readings ORDER BY seq LIMIT 1"
 
 flowing() { [ "$(adb "SELECT count(*) FROM readings WHERE acked = 1")" -ge 10 ]; }
 wait_for 30 flowing || fail "uploads blocked: $(grep refused "$T/agent.log" | tail -2)"
 [ "$(adb "SELECT acked FROM events WHERE reason = 'poison'")" = 2 ] || fail "poison not set aside"
+set_aside() { [ "$(adb "SELECT acked FROM readings WHERE seq = 1000000")" = 2 ]; }
+wait_for 20 set_aside || fail "poisoned reading not set aside: $(grep refused "$T/agent.log" | tail -2)"
+[ "$(sqlv "SELECT count(*) FROM readings WHERE seq = 1000000")" = 0 ] || fail "the server stored the poison"
 [ "$(adb "SELECT count(*) FROM events WHERE type = 'upload_refused'")" -ge 1 ] || fail "no record of why"
 arrived() { [ "$(sqlv "SELECT count(*) FROM events WHERE type = 'upload_refused'")" -ge 1 ]; }
 wait_for 20 arrived || fail "the refusal record did not reach the server"
-pass "a refused record is set aside and recorded; the rest keeps flowing"
+pass "a refused event and a refused reading are set aside and recorded; the rest keeps flowing"
