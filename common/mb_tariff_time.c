@@ -5,14 +5,51 @@
 #include "mb_tariff_priv.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+/* mktime re-derives the zone's rules on every call (glibc re-parses the
+ * zone's rule string with sscanf for dates past its last transition), and
+ * was 6% of a month close, where every bill asks for the same few
+ * midnights.  So each thread keeps its last few answers, for the TZ they
+ * were computed under: the C library itself reloads zone rules only when
+ * TZ changes. */
+#define MIDNIGHTS 8
+static _Thread_local struct midnight {
+        int y, m, d;
+        int64_t t;
+} midnights[MIDNIGHTS];
+static _Thread_local unsigned midnights_next;
+static _Thread_local char midnights_tz[64];
+
+static struct midnight *cached_midnight(int y, int m, int d)
+{
+        const char *tz = getenv("TZ");
+
+        if (tz == NULL)
+                tz = "";
+        if (strncmp(tz, midnights_tz, sizeof(midnights_tz)) != 0) {
+                memset(midnights, 0, sizeof(midnights));
+                snprintf(midnights_tz, sizeof(midnights_tz), "%s", tz);
+                return NULL;
+        }
+        for (unsigned i = 0; i < MIDNIGHTS; i++)
+                if (midnights[i].y == y && midnights[i].m == m && midnights[i].d == d)
+                        return &midnights[i];
+        return NULL;
+}
+
 int mbt_midnight(int y, int m, int d, int64_t *out)
 {
+        struct midnight *c = cached_midnight(y, m, d);
         struct tm tm;
         time_t t;
 
+        if (c) {
+                *out = c->t;
+                return MB_OK;
+        }
         memset(&tm, 0, sizeof(tm));
         tm.tm_year = y - 1900;
         tm.tm_mon = m - 1;
@@ -22,6 +59,10 @@ int mbt_midnight(int y, int m, int d, int64_t *out)
         if (t == (time_t)-1)
                 return MB_ERANGE; /* (a real local midnight is never -1 s) */
         *out = (int64_t)t;
+        if (y != 0) { /* year 0 marks an empty slot */
+                c = &midnights[midnights_next++ % MIDNIGHTS];
+                *c = (struct midnight){y, m, d, *out};
+        }
         return MB_OK;
 }
 

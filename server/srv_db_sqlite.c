@@ -352,8 +352,7 @@ static void lite_done(srv_stmt *st)
                 free(s);
                 return;
         }
-        sqlite3_reset(s->st);
-        sqlite3_clear_bindings(s->st);
+        sqlite3_reset(s->st); /* bindings stay: the next use rebinds every one */
         if (s->returning_id)
                 s->returning_id = 1;
         s->busy = 0;

@@ -91,22 +91,42 @@ static int went_backwards(srv_db *db, int64_t meter_id, int64_t from, int64_t to
         return rc < 0 ? rc : (n > 0 || ev > 0);
 }
 
+/* Append v in decimal to out. */
+static void put_i64(struct srv_buf *out, const char *name, int64_t v)
+{
+        char d[24], *p = d + sizeof(d);
+        uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+
+        do
+                *--p = (char)('0' + u % 10);
+        while ((u /= 10) != 0);
+        if (v < 0)
+                *--p = '-';
+        srv_buf_puts(out, name);
+        srv_buf_add(out, p, (size_t)(d + sizeof(d) - p));
+}
+
 /* The bill's lines as the JSON array the bills API returns, written
  * straight from the integers: a json-c tree of eight members per line cost
- * an eighth of a month close.  Caller frees; NULL when out of memory. */
+ * an eighth of a month close, and printf of eight numbers a line 3%.
+ * Caller frees; NULL when out of memory. */
 static char *lines_text(const mb_tariff_acc *acc)
 {
         struct srv_buf out = {0};
         mb_tariff_line l;
 
         srv_buf_puts(&out, "[");
-        for (size_t i = 0; mb_tariff_acc_line(acc, i, &l) == MB_OK; i++)
-                srv_buf_printf(&out,
-                               "%s{\"kind\":%d,\"version\":%d,\"tier\":%d,\"rate\":%d,"
-                               "\"qty\":%lld,\"price\":%lld,\"exact\":%lld,\"fen\":%lld}",
-                               i ? "," : "", l.kind, (int)l.version, l.tier, l.rate,
-                               (long long)l.qty, (long long)l.price, (long long)l.exact,
-                               (long long)l.fen);
+        for (size_t i = 0; mb_tariff_acc_line(acc, i, &l) == MB_OK; i++) {
+                put_i64(&out, i ? ",{\"kind\":" : "{\"kind\":", l.kind);
+                put_i64(&out, ",\"version\":", l.version);
+                put_i64(&out, ",\"tier\":", l.tier);
+                put_i64(&out, ",\"rate\":", l.rate);
+                put_i64(&out, ",\"qty\":", l.qty);
+                put_i64(&out, ",\"price\":", l.price);
+                put_i64(&out, ",\"exact\":", l.exact);
+                put_i64(&out, ",\"fen\":", l.fen);
+                srv_buf_puts(&out, "}");
+        }
         srv_buf_puts(&out, "]");
         return srv_buf_take(&out);
 }

@@ -524,10 +524,29 @@ static void test_version_changes_tier_period(void **state)
         mb_tariff_free(t);
 }
 
+/* Local midnights are remembered per thread (mb_tariff_time.c): a change of
+ * TZ must not answer from what was remembered under the old zone. */
+static void test_midnights_follow_tz(void **state)
+{
+        struct fx *f = *state;
+        int64_t s8, e8, s0, e0, at = tt_lt(2026, 10, 15, 12, 0);
+
+        assert_int_equal(mb_tariff_tier_period(f->bj, at, &s8, &e8), MB_OK);
+        setenv("TZ", "UTC", 1);
+        tzset();
+        assert_int_equal(mb_tariff_tier_period(f->bj, at, &s0, &e0), MB_OK);
+        tt_tz();
+        assert_int_equal(s0 - s8, 8 * 3600);
+        assert_int_equal(e0 - e8, 8 * 3600);
+        assert_int_equal(mb_tariff_tier_period(f->bj, at, &s0, &e0), MB_OK);
+        assert_int_equal(s0, s8);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test_setup(test_bj_500_kwh_one_interval, reset),
+            cmocka_unit_test_setup(test_midnights_follow_tz, reset),
             cmocka_unit_test_setup(test_bj_500_kwh_three_readings, reset),
             cmocka_unit_test_setup(test_bj_round_once_per_line, reset),
             cmocka_unit_test_setup(test_bj_month_boundary_resets_tiers, reset),
