@@ -3,11 +3,11 @@
 
 #include <ctype.h>
 #include <dlfcn.h>
-#include <link.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "agent_elf.h"
 #include "agent_host.h"
 #include "mb_build_config.h"
 #include "mb_log.h"
@@ -62,18 +62,6 @@ static int valid_name(const char *name)
                     *c != '-')
                         return 0;
         return 1;
-}
-
-/* The size of the exported object, from the ELF symbol table, so a truncated
- * descriptor is refused before a single field past its end is read. */
-static size_t symbol_size(const void *sym)
-{
-        Dl_info info;
-        const ElfW(Sym) *es = NULL;
-
-        if (!dladdr1(sym, &info, (void **)&es, RTLD_DL_SYMENT) || !es)
-                return 0;
-        return (size_t)es->st_size;
 }
 
 static int check_functions(const mb_plugin *p, const char *path, mb_diag *d)
@@ -187,7 +175,7 @@ static const agent_plugin *load(agent_plugins *reg, const char *path, const char
                             MB_PLUGIN_SYMBOL);
                 goto fail;
         }
-        if (check_descriptor(desc, symbol_size(desc), path, d) < 0)
+        if (check_descriptor(desc, agent_elf_symbol_size(desc), path, d) < 0)
                 goto fail;
         if (want && strcmp(desc->name, want) != 0) {
                 mb_diag_add(d, path, 0, "file declares plugin '%s', expected '%s'", desc->name,

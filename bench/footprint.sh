@@ -6,6 +6,10 @@
 #
 #   bench/footprint.sh                 MinSizeRel build in build-footprint/
 #   SECONDS_RUN=60 SPEED=60 METERS=32 bench/footprint.sh
+#   LIBC=musl bench/footprint.sh       the gateway build of bench/musl/build.sh
+#                                      in build-musl/: musl and OpenWrt-like
+#                                      libraries (agent and sim plugin only;
+#                                      about 80 s more the first time)
 #
 # Baselines, measured in the same run:
 #   size    the same build's stripped files, so sizes are in bytes and KB;
@@ -16,7 +20,12 @@
 # 32 meters < 4 MB.  The script reports, it never fails on a number.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-B=${B:-$top/build-footprint}
+LIBC=${LIBC:-glibc}
+case $LIBC in
+glibc) B=${B:-$top/build-footprint} ;;
+musl) B=${B:-$top/build-musl} ;;
+*) echo "LIBC must be glibc or musl" >&2 && exit 2 ;;
+esac
 RUN=${SECONDS_RUN:-60}
 SPEED=${SPEED:-60}
 METERS=${METERS:-32}
@@ -29,13 +38,26 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "== build: MinSizeRel (-Os, as OpenWrt), agent and plugins, in $B"
-cmake -S "$top" -B "$B" -G Ninja -DCMAKE_BUILD_TYPE=MinSizeRel -DMB_BUILD_SERVER=OFF \
-  -DMB_BUILD_TESTS=OFF -DMB_WERROR=OFF >/dev/null
-cmake --build "$B" -j "$jobs" --target meterbox-agent sim modbus dlt645 gpio >/dev/null
-libs=$(pkg-config --libs libconfig sqlite3 json-c libcurl)
+if [ "$LIBC" = glibc ]; then
+  echo "== build: MinSizeRel (-Os, as OpenWrt), agent and plugins, in $B"
+  cmake -S "$top" -B "$B" -G Ninja -DCMAKE_BUILD_TYPE=MinSizeRel -DMB_BUILD_SERVER=OFF \
+    -DMB_BUILD_TESTS=OFF -DMB_WERROR=OFF >/dev/null
+  cmake --build "$B" -j "$jobs" --target meterbox-agent sim modbus dlt645 gpio >/dev/null
+  bcc=(cc)
+  deps() { ldd "$1"; }
+else
+  echo "== build: bench/musl/build.sh (musl, MinSizeRel), agent and sim plugin, in $B"
+  B=$B "$top/bench/musl/build.sh" >"$W/musl-build.log" 2>&1 || { cat "$W/musl-build.log"; exit 1; }
+  P=${MB_MUSL_CACHE:-$HOME/.cache/meterbox-musl}/prefix
+  # The baseline links the prefix's libraries too, found by the same rpath.
+  export PKG_CONFIG_LIBDIR=$P/lib/pkgconfig PKG_CONFIG_PATH=
+  bcc=(musl-gcc "-Wl,-rpath,$P/lib")
+  deps() { /lib/ld-musl-x86_64.so.1 --list "$1"; }
+fi
+# nettle too: the agent links it (common/mb_cmdsig.c).
+libs=$(pkg-config --libs libconfig sqlite3 json-c libcurl nettle)
 # shellcheck disable=SC2046,SC2086
-cc -Os -o "$W/baseline" "$top/bench/footprint_baseline.c" $(pkg-config --cflags json-c) \
+"${bcc[@]}" -Os -o "$W/baseline" "$top/bench/footprint_baseline.c" $(pkg-config --cflags json-c) \
   -Wl,--no-as-needed $libs -lpthread -ldl
 
 kb() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1024 }'; }
@@ -60,7 +82,7 @@ printf '%-22s %10d %9s   (ratio agent+plugins / baseline: %s)\n' "baseline progr
   "$(stat -c %s "$W/stripped/baseline")" "$(kb "$(stat -c %s "$W/stripped/baseline")")" \
   "$(awk -v a="$total" -v b="$(stat -c %s "$W/stripped/baseline")" 'BEGIN { printf "%.1f", a / b }')"
 echo "shared libraries the agent needs (not counted above):"
-ldd "$B/agent/meterbox-agent" | awk '$3 ~ /^\// { print $3 }' | while read -r l; do
+deps "$B/agent/meterbox-agent" | awk '$3 ~ /^\// { print $3 }' | while read -r l; do
   printf '  %-48s %8s KB\n' "$(basename "$l")" "$(kb "$(stat -L -c %s "$l")")"
 done
 
@@ -135,11 +157,12 @@ smaps() {
 }
 smaps "${pid[n]}" >"$W/smaps-n"
 smaps "${pid[base]}" >"$W/smaps-base"
-declare -A hwm rss anon wchar wbytes readings
+declare -A hwm rss anon file wchar wbytes readings
 for k in n one batch up base; do
   hwm[$k]=$(status "${pid[$k]}" VmHWM)
   rss[$k]=$(status "${pid[$k]}" VmRSS)
   anon[$k]=$(status "${pid[$k]}" RssAnon)
+  file[$k]=$(status "${pid[$k]}" RssFile)
   wchar[$k]=$(io "${pid[$k]}" wchar)
   wbytes[$k]=$(io "${pid[$k]}" write_bytes)
 done
@@ -156,12 +179,19 @@ for k in n batch; do
   readings[$k]=$(sqlite3 "$W/$k.db" 'SELECT count(*) FROM readings')
 done
 
-printf '%-34s %10s %10s %10s\n' process "VmHWM kB" "VmRSS kB" "RssAnon kB"
-printf '%-34s %10s %10s %10s\n' "agent, $METERS meters" "${hwm[n]}" "${rss[n]}" "${anon[n]}"
-printf '%-34s %10s %10s %10s\n' "agent, $METERS meters, batched commits" "${hwm[batch]}" "${rss[batch]}" "${anon[batch]}"
-printf '%-34s %10s %10s %10s\n' "agent, $METERS meters, uploader" "${hwm[up]}" "${rss[up]}" "${anon[up]}"
-printf '%-34s %10s %10s %10s\n' "agent, 1 meter" "${hwm[one]}" "${rss[one]}" "${anon[one]}"
-printf '%-34s %10s %10s %10s\n' "baseline program" "${hwm[base]}" "${rss[base]}" "${anon[base]}"
+echo "($LIBC)"
+row() { printf '%-38s %10s %10s %10s %10s\n' "$@"; }
+row process "VmHWM kB" "VmRSS kB" "RssAnon kB" "RssFile kB"
+for k in n batch up one base; do
+  case $k in
+  n) label="agent, $METERS meters" ;;
+  batch) label="agent, $METERS meters, batched commits" ;;
+  up) label="agent, $METERS meters, uploader" ;;
+  one) label="agent, 1 meter" ;;
+  base) label="baseline program" ;;
+  esac
+  row "$label" "${hwm[$k]}" "${rss[$k]}" "${anon[$k]}" "${file[$k]}"
+done
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 echo "ratio VmHWM $METERS meters / 1 meter:  $(ratio "${hwm[n]}" "${hwm[one]}")"
 echo "ratio VmHWM $METERS meters / baseline: $(ratio "${hwm[n]}" "${hwm[base]}")" \
@@ -177,8 +207,8 @@ for k in n batch; do
 done
 echo "ratio disk bytes default / batched: $(ratio "${wbytes[n]}" "$((wbytes[batch] > 0 ? wbytes[batch] : 1))")"
 echo
-echo "where the $METERS-meter agent's resident memory is (kB, top 12; private = written by it):"
+echo "where the $METERS-meter agent's resident memory is (kB, top 20; private = written by it):"
 printf '  %7s %8s  %s\n' resident private mapping
-head -12 "$W/smaps-n" | awk '{ printf "  %7d %8d  %s\n", $1, $2, $3 }'
+head -20 "$W/smaps-n" | awk '{ printf "  %7d %8d  %s\n", $1, $2, $3 }'
 echo "the baseline program's (top 6):"
 head -6 "$W/smaps-base" | awk '{ printf "  %7d %8d  %s\n", $1, $2, $3 }'

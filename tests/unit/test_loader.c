@@ -6,7 +6,9 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <dlfcn.h>
 
+#include "agent_elf.h"
 #include "agent_plugin.h"
 
 static char path[4096];
@@ -105,10 +107,37 @@ static void refuses_file_whose_name_differs(void **state)
         agent_plugins_free(reg);
 }
 
+/* The descriptor's size from the symbol table, by dladdr1 (glibc) and by
+ * the walk of the dynamic symbol tables that C libraries without dladdr1
+ * use (musl, on OpenWrt): both must see the truncated descriptor's 16
+ * bytes and a whole one's, and nothing for an address inside an object. */
+static void symbol_size_both_ways(void **state)
+{
+        static const struct {
+                const char *name;
+                size_t size;
+        } cases[] = {{"truncated", 8 + sizeof(void *)}, {"testmeter", sizeof(mb_plugin)}};
+
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                void *dl = dlopen(plugin_file(cases[i].name), RTLD_NOW | RTLD_LOCAL);
+                const char *desc;
+
+                assert_non_null(dl);
+                desc = dlsym(dl, MB_PLUGIN_SYMBOL);
+                assert_non_null(desc);
+                assert_int_equal(agent_elf_symbol_size_walk(desc), cases[i].size);
+                assert_int_equal(agent_elf_symbol_size(desc), cases[i].size);
+                assert_int_equal(agent_elf_symbol_size_walk(desc + 4), 0);
+                dlclose(dl);
+        }
+        assert_int_equal(agent_elf_symbol_size_walk(&path), 0); /* not a dynamic symbol */
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(refuses_other_abi),
+            cmocka_unit_test(symbol_size_both_ways),
             cmocka_unit_test(refuses_truncated_descriptor),
             cmocka_unit_test(refuses_small_descriptor),
             cmocka_unit_test(refuses_missing_descriptor),
