@@ -126,6 +126,12 @@ static void money(struct srv_req *rq, struct srv_resp *rs, const struct money_re
         if (rc > 0)
                 rc = post_money(rq, m, account_id, m->sign ? m->sign * amount : amount, reference,
                                 reason, &ledger_id, &dup, &e);
+        /* Another server posted the same reference to another account between
+         * our check and our insert (each held only its own account's lock),
+         * and its row won: decide again, now that it is there to see. */
+        if (rc == MB_EEXIST && !e.status && reference)
+                rc = post_money(rq, m, account_id, m->sign ? m->sign * amount : amount, reference,
+                                reason, &ledger_id, &dup, &e);
         if (rc == MB_EEXIST && e.status) {
                 srv_reply_error(rs, &e);
                 goto out;

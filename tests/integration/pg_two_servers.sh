@@ -93,6 +93,22 @@ codes=$(cat "$T/top.a.code" "$T/top.b.code" | sort | tr '\n' ' ')
 [ "$(sqlv "SELECT count(*) FROM ledger WHERE reference = 'RACE-1'")" = 1 ] || fail "racing top-up posted twice"
 pass "one payment reference through both servers at once: one ledger entry (201 + duplicate 200)"
 
+# The same reference to two accounts at once, one through each server: each
+# locks its own account, so both find the reference unused; the loser's
+# INSERT meets the winner's row and must answer 409, not 500.
+for i in $(seq 1 8); do
+  curl -s -o "$T/x.a" -w '%{http_code}\n' -H "Authorization: Bearer $ADMIN" \
+    --data-binary "{\"amount_fen\":55,\"reference\":\"RACE2-$i\"}" "$URL_A/api/v1/accounts/A103/topups" >"$T/x.a.code" &
+  p=$!
+  curl -s -o "$T/x.b" -w '%{http_code}\n' -H "Authorization: Bearer $ADMIN" \
+    --data-binary "{\"amount_fen\":55,\"reference\":\"RACE2-$i\"}" "$URL_B/api/v1/accounts/A105/topups" >"$T/x.b.code"
+  wait $p
+  codes=$(cat "$T/x.a.code" "$T/x.b.code" | sort | tr '\n' ' ')
+  [ "$codes" = "201 409 " ] || fail "RACE2-$i to two accounts answered $codes: $(cat "$T/x.a" "$T/x.b")"
+  [ "$(sqlv "SELECT count(*) FROM ledger WHERE reference = 'RACE2-$i'")" = 1 ] || fail "RACE2-$i posted twice"
+done
+pass "one payment reference to two accounts at once, 8 times: 201 + 409, one ledger entry each"
+
 # Month close on both servers at the same moment.
 both /api/v1/settlements '{"month":"2025-03"}' "$ADMIN" "$T/close"
 [ "$(cat "$T/close.a.code")" = 200 ] && [ "$(cat "$T/close.b.code")" = 200 ] || fail "close: $(cat "$T/close.a" "$T/close.b")"
