@@ -7,8 +7,9 @@
  *
  * Errors map SQLSTATE to the srv_db codes: 23505 unique violation ->
  * MB_EEXIST; 40001 serialization, 40P01 deadlock, 55P03 lock timeout, 57014
- * cancelled -> MB_EBUSY (the caller answers 503 and the client retries);
- * anything else MB_ESTORE.
+ * cancelled, 53300 too many connections -> MB_EBUSY (the caller answers 503
+ * and the client retries); 53100 disk full -> MB_ENOSPC (507, as SQLite's
+ * SQLITE_FULL); anything else MB_ESTORE.
  */
 #define MB_LOG_MODULE "db"
 #include "srv_db_impl.h"
@@ -78,8 +79,11 @@ static int map_error(struct pg_db *db, const PGresult *res, const char *what)
                 return MB_ESTORE;
         if (strcmp(state, "23505") == 0)
                 return MB_EEXIST;
+        if (strcmp(state, "53100") == 0)
+                return MB_ENOSPC;
         if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
-            strcmp(state, "55P03") == 0 || strcmp(state, "57014") == 0)
+            strcmp(state, "55P03") == 0 || strcmp(state, "57014") == 0 ||
+            strcmp(state, "53300") == 0)
                 return MB_EBUSY;
         return MB_ESTORE;
 }
