@@ -75,6 +75,10 @@ int agent_start(struct agent *a)
                 }
                 a->n_buses++;
         }
+        if (agent_store_begin(a->store) == MB_OK) {
+                agent_store_requeue_commands(a->store);
+                agent_store_end(a->store);
+        }
         agent_policy_reload(a);
         agent_policy_resume(a);
         if (a->cfg->server.url && !(a->upload = agent_upload_start(a)))

@@ -97,6 +97,11 @@ int agent_store_put_command(agent_store *st, const struct agent_command *c, int6
 /* Inside begin/end: set a command's state ("running", "done", "failed",
  * "expired"). */
 int agent_store_command_state(agent_store *st, int64_t id, const char *state, int64_t now);
+/* Inside begin/end: commands left "running" by an agent that was stopped
+ * (killed, power cut) before their relay operation was confirmed go back
+ * to "new", to be carried out again (relay operations are idempotent on
+ * the meter; an expired one is then refused as expired). */
+int agent_store_requeue_commands(agent_store *st);
 /* Inside begin/end: record the local balance computed with reading seq. */
 int agent_store_set_balance(agent_store *st, int64_t meter_id, int64_t seq, int64_t balance_fen);
 /* Inside begin/end: save a meter's policy state. */

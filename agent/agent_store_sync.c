@@ -66,6 +66,12 @@ int agent_store_command_state(agent_store *st, int64_t id, const char *state, in
                          state, now, id);
 }
 
+int agent_store_requeue_commands(agent_store *st)
+{
+        return exec_args(
+            st, "UPDATE commands SET state = 'new', done_at = NULL WHERE state = 'running'", "");
+}
+
 int agent_store_set_balance(agent_store *st, int64_t meter_id, int64_t seq, int64_t balance_fen)
 {
         return exec_args(st, "UPDATE readings SET balance_fen = ? WHERE meter_id = ? AND seq = ?",

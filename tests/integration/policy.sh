@@ -135,6 +135,19 @@ sleep 1
 [ "$(ev command_result)" -eq 1 ] || fail "a command ran twice"
 pass "an operator's command runs once and reports its result"
 
+# A command the agent had started when it was killed ('running' in agent.db,
+# its relay operation never confirmed) is carried out at the next start.
+kill -TERM "$AGENT_PID"
+wait "$AGENT_PID" || fail "unclean stop"
+db "INSERT INTO commands (id, meter_id, op, reason, issued_by, state, received_at)
+    SELECT 42, id, 'close', 'killed mid-run', 'ops1', 'running', strftime('%s') FROM meters LIMIT 1"
+[ "$(db "SELECT state FROM commands WHERE id = 42")" = running ] || fail "test set-up"
+start_agent "$T/agent.conf" "$T/log"
+done42() { [ "$(db "SELECT state FROM commands WHERE id = 42")" = done ]; }
+wait_for 10 done42 || fail "a command left running by a kill stays: $(db 'SELECT id, state FROM commands') $(tail -5 "$T/log")"
+db "SELECT data FROM events WHERE type = 'command_result'" | grep -q '"command":42' || fail "no result for 42"
+pass "a command left running by a kill is carried out at the next start"
+
 kill -TERM "$AGENT_PID"
 wait "$AGENT_PID" || fail "unclean stop"
 [ "$(db 'PRAGMA integrity_check')" = ok ] || fail "agent.db damaged"
