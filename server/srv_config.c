@@ -14,14 +14,10 @@ static const char *const top_keys[] = {"listen",    "tls",        "database", "t
 static const char *const listen_keys[] = {"address", "port", "threads", NULL};
 static const char *const tls_keys[] = {"certificate", "key", "client_ca", NULL};
 static const char *const db_keys[] = {"backend", "path", "conninfo", "busy_timeout_ms", NULL};
-static const char *const limit_keys[] = {"max_body_bytes",
-                                         "max_readings",
-                                         "max_events",
-                                         "requests_per_minute",
-                                         "connection_timeout_s",
-                                         "max_connections",
-                                         "max_connections_per_ip",
-                                         NULL};
+static const char *const limit_keys[] = {
+    "max_body_bytes",      "max_readings",           "max_events",
+    "requests_per_minute", "connection_timeout_s",   "request_deadline_s",
+    "max_connections",     "max_connections_per_ip", NULL};
 static const char *const settle_keys[] = {"enabled",           "day", "time", "jump_ratio",
                                           "command_ttl_hours", NULL};
 static const char *const account_keys[] = {"alarm1", "alarm2", "credit_limit", "reconnect", NULL};
@@ -131,6 +127,7 @@ static void parse_limits(struct srv_config *c, const config_setting_t *root, mb_
             (int)(int)mb_conf_int_or(g, "requests_per_minute", 0, 1000000, 1200, d);
         c->connection_timeout_s =
             (int)(int)mb_conf_int_or(g, "connection_timeout_s", 1, 3600, 30, d);
+        c->request_deadline_s = (int)mb_conf_int_or(g, "request_deadline_s", 0, 86400, 300, d);
         c->max_connections = (int)(int)mb_conf_int_or(g, "max_connections", 1, 100000, 1000, d);
         c->max_connections_per_ip =
             (int)(int)mb_conf_int_or(g, "max_connections_per_ip", 0, 100000, 0, d);

@@ -19,22 +19,23 @@ struct srv_config {
         int threads;
         const char *tls_cert, *tls_key; /* both NULL: plain HTTP */
         const char *tls_client_ca;      /* gateways may present certificates from this CA */
-        const char *db_backend;  /* "sqlite" or "postgresql" */
-        const char *db_path;     /* sqlite */
-        const char *db_conninfo; /* postgresql: libpq conninfo; NULL for sqlite */
+        const char *db_backend;         /* "sqlite" or "postgresql" */
+        const char *db_path;            /* sqlite */
+        const char *db_conninfo;        /* postgresql: libpq conninfo; NULL for sqlite */
         int busy_timeout_ms;
         const char *timezone; /* NULL: the process's TZ */
         int64_t max_body_bytes;
         int max_readings, max_events;
-        int requests_per_minute; /* per token; 0: no limit */
+        int requests_per_minute;    /* per token; 0: no limit */
         int connection_timeout_s;   /* an idle connection is closed after this */
+        int request_deadline_s;     /* ... and one that takes longer for a request; 0: never */
         int max_connections;        /* open at once, all clients together */
         int max_connections_per_ip; /* open at once from one address; 0: no limit */
         int settle_enabled;
-        int settle_day;     /* day of month the previous month is settled */
-        int settle_minute;  /* local minute of that day (HH:MM) */
-        int64_t jump_milli; /* flag a month whose use changed beyond this ratio, x1000 */
-        int command_ttl_s;  /* pending commands expire after this */
+        int settle_day;         /* day of month the previous month is settled */
+        int settle_minute;      /* local minute of that day (HH:MM) */
+        int64_t jump_milli;     /* flag a month whose use changed beyond this ratio, x1000 */
+        int command_ttl_s;      /* pending commands expire after this */
         uint8_t cmd_secret[64]; /* commands.signing_key_file; empty: unsigned commands */
         size_t cmd_secret_len;
         int64_t alarm1_fen, alarm2_fen, credit_limit_fen, reconnect_fen; /* account defaults */

@@ -15,6 +15,7 @@
 
 #include "mb_log.h"
 #include "srv_auth.h"
+#include "srv_deadline.h"
 #include "srv_metrics.h"
 #include "srv_www.h"
 
@@ -25,6 +26,7 @@
 struct srv_http {
         struct MHD_Daemon *d;
         struct srv *srv;
+        srv_deadline *deadline;   /* limits.request_deadline_s */
         char *cert, *key, *trust; /* trust: CA of client certificates, or NULL */
 };
 
@@ -63,8 +65,8 @@ void srv_http_dispatch(struct srv *s, struct srv_req *rq, const char *authorizat
         rq->db = s->db;
         /* A gateway's verified client certificate stands for its token. */
         rc = !authorization && rq->client_cn[0]
-                     ? srv_auth_client_cert(s->db, rq->client_cn, &rq->auth)
-                     : srv_auth_check(s->db, authorization, &rq->auth);
+                 ? srv_auth_client_cert(s->db, rq->client_cn, &rq->auth)
+                 : srv_auth_check(s->db, authorization, &rq->auth);
         if (rc == MB_EAUTH) {
                 srv_reply_errorf(rs, 401, "unauthorized", "",
                                  "a valid 'Authorization: Bearer TOKEN' header is required");
@@ -165,6 +167,14 @@ static int append(struct body *b, const char *data, size_t n, size_t limit)
         return 0;
 }
 
+static int conn_fd(struct MHD_Connection *c)
+{
+        const union MHD_ConnectionInfo *i =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+
+        return i ? (int)i->connect_fd : -1;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **con_cls)
@@ -217,19 +227,37 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         rq.query_ctx = c;
         if (h->trust)
                 srv_client_cert_cn(c, rq.client_cn, sizeof(rq.client_cn));
+        /* the server's own time (a month close of a million accounts) is
+         * not the client's: only receiving and sending are timed */
+        srv_deadline_pause(h->deadline, conn_fd(c));
         srv_http_dispatch(
             h->srv, &rq,
             MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION), &rs);
+        srv_deadline_restart(h->deadline, conn_fd(c), mb_monotonic_ms());
         ret = send_resp(c, &rs);
         resp_free(&rs);
         return ret;
 }
 
+/* Time each connection for limits.request_deadline_s (srv_deadline.h). */
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+        struct srv_http *h = cls;
+
+        if (toe == MHD_CONNECTION_NOTIFY_STARTED)
+                srv_deadline_open(h->deadline, conn_fd(c), mb_monotonic_ms());
+        else
+                srv_deadline_close(h->deadline, conn_fd(c));
+}
+
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
+        struct srv_http *h = cls;
         struct body *b = *con_cls;
 
+        srv_deadline_restart(h->deadline, conn_fd(c), mb_monotonic_ms());
         if (b) {
                 free(b->buf);
                 free(b);
@@ -290,6 +318,10 @@ struct srv_http *srv_http_start(struct srv *s)
         if (h == NULL)
                 return NULL;
         h->srv = s;
+        if ((h->deadline = srv_deadline_new(cfg->request_deadline_s)) == NULL) {
+                free(h);
+                return NULL;
+        }
         if (resolve(cfg->listen_address, cfg->port, &ss) < 0) {
                 mb_err_log("listen address '%s' is not a numeric IPv4 or IPv6 address",
                            cfg->listen_address);
@@ -314,18 +346,17 @@ struct srv_http *srv_http_start(struct srv *s)
                         return NULL;
                 }
         }
-        h->d = MHD_start_daemon(flags, (uint16_t)cfg->port, NULL, NULL, on_request, h,
-                                MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
-                                (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE,
-                                (unsigned)cfg->threads, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
-                                h, MHD_OPTION_CONNECTION_TIMEOUT,
-                                (unsigned)cfg->connection_timeout_s, MHD_OPTION_CONNECTION_LIMIT,
-                                (unsigned)cfg->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-                                (unsigned)cfg->max_connections_per_ip,
-                                h->cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, h->cert,
-                                MHD_OPTION_HTTPS_MEM_KEY, h->key,
-                                h->trust ? MHD_OPTION_HTTPS_MEM_TRUST : MHD_OPTION_END, h->trust,
-                                MHD_OPTION_END);
+        h->d = MHD_start_daemon(
+            flags, (uint16_t)cfg->port, NULL, NULL, on_request, h, MHD_OPTION_EXTERNAL_LOGGER,
+            mhd_log, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+            MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads, MHD_OPTION_NOTIFY_COMPLETED,
+            on_completed, h, MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
+            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->connection_timeout_s,
+            MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections,
+            MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->max_connections_per_ip,
+            h->cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, h->cert, MHD_OPTION_HTTPS_MEM_KEY,
+            h->key, h->trust ? MHD_OPTION_HTTPS_MEM_TRUST : MHD_OPTION_END, h->trust,
+            MHD_OPTION_END);
         if (h->d == NULL) {
                 mb_err_log("cannot listen on %s port %d", cfg->listen_address, cfg->port);
                 srv_http_stop(h);
@@ -339,12 +370,22 @@ struct srv_http *srv_http_start(struct srv *s)
         return h;
 }
 
+void srv_http_tick(struct srv_http *h, int64_t now_ms)
+{
+        int n = h ? srv_deadline_sweep(h->deadline, now_ms) : 0;
+
+        if (n > 0)
+                mb_notice("closed %d connection%s that took over %d s for one request", n,
+                          n == 1 ? "" : "s", h->srv->cfg->request_deadline_s);
+}
+
 void srv_http_stop(struct srv_http *h)
 {
         if (h == NULL)
                 return;
         if (h->d)
                 MHD_stop_daemon(h->d);
+        srv_deadline_free(h->deadline);
         free(h->cert);
         free(h->key);
         free(h->trust);

@@ -15,6 +15,10 @@ struct srv_http;
  * failure.  The port actually bound (config port 0 picks one) is logged as
  * "listening on http://ADDR:PORT". */
 struct srv_http *srv_http_start(struct srv *s);
+/* Shut down the connections past limits.request_deadline_s (srv_deadline.h)
+ * at now_ms (monotonic); the main loop calls it a few times a second.
+ * NULL ok. */
+void srv_http_tick(struct srv_http *h, int64_t now_ms);
 /* Stop accepting, finish running requests, free everything.  NULL ok. */
 void srv_http_stop(struct srv_http *h);
 

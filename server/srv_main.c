@@ -244,6 +244,7 @@ static int run(const struct srv_config *cfg, int foreground)
                 }
                 srv_settle_tick(&s, now);
                 srv_unlock(&s);
+                srv_http_tick(http, mb_monotonic_ms());
                 mb_notify_watchdog();
         }
         mb_notify_stopping();

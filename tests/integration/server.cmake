@@ -15,6 +15,7 @@ mb_add_server_test(server_flow server_flow.sh)
 mb_add_server_test(server_auth server_auth.sh)
 mb_add_server_test(server_kill9 server_kill9.sh)
 mb_add_server_test(settle_flags settle_flags.sh)
+mb_add_server_test(request_deadline request_deadline.sh)
 
 # The same tests against PostgreSQL: each starts a throwaway server with
 # initdb + pg_ctl (pg_lib.sh) and stops it; skipped (77) without one.
