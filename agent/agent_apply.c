@@ -9,6 +9,7 @@
 
 #include "agent.h"
 #include "mb_cmdsig.h"
+#include "mb_snapsig.h"
 #include "mb_log.h"
 #include "mb_time.h"
 
@@ -104,11 +105,45 @@ static void record_foreign(agent_store *st, const char *addr, json_object *cmds,
         json_object_put(d);
 }
 
+/* Why the agent refuses the balance snapshot e of meter meter_id, or NULL
+ * when it takes it: with a command key, snapshots must be signed for this
+ * gateway (mb_snapsig.h) and no older than the one in force. */
+static const char *snapshot_refusal(agent_store *st, const struct agent_config *cfg,
+                                    int64_t meter_id, json_object *e)
+{
+        const char *key = cfg->server.command_key;
+        char *held = NULL;
+        json_object *prev;
+        int64_t prev_at = INT64_MIN;
+
+        if (!key)
+                return NULL;
+        if (!str_of(e, "sig"))
+                return "unsigned";
+        if (!mb_snapsig_verify(key, cfg->gateway_id, e))
+                return "bad signature (forged, altered, or for another gateway)";
+        if (agent_store_get_snapshot(st, meter_id, &held) == MB_OK &&
+            (prev = json_tokener_parse(held)) != NULL) {
+                prev_at = int_of(prev, "signed_at");
+                json_object_put(prev);
+        }
+        free(held);
+        return int_of(e, "signed_at") < prev_at ? "replayed: older than the snapshot in force"
+                                                : NULL;
+}
+
+static void record_snapshot_refusal(agent_store *st, int64_t meter_id, const char *addr,
+                                    const char *why, int64_t now)
+{
+        agent_store_add_event(st, meter_id, now, "snapshot_rejected", why, INT64_MIN, NULL);
+        mb_warn("meter %s: balance snapshot rejected: %s", addr, why);
+}
+
 /* One entry of "meters".  Returns 1 applied, 0 skipped, -1 store error. */
 static int apply_meter(agent_store *st, const struct agent_config *cfg, json_object *e, size_t i,
                        int64_t now)
 {
-        const char *addr = str_of(e, "meter");
+        const char *addr = str_of(e, "meter"), *why;
         json_object *tariff, *cmds;
         int64_t id;
 
@@ -125,9 +160,12 @@ static int apply_meter(agent_store *st, const struct agent_config *cfg, json_obj
             agent_store_put_tariff(st, str_of(tariff, "hash"), str_of(tariff, "id"),
                                    str_of(tariff, "text")) != MB_OK)
                 return -1;
-        if (str_of(e, "account") &&
-            agent_store_put_snapshot(
-                st, id, json_object_to_json_string_ext(e, JSON_C_TO_STRING_PLAIN), now) != MB_OK)
+        if (str_of(e, "account") && (why = snapshot_refusal(st, cfg, id, e)) != NULL)
+                record_snapshot_refusal(st, id, addr, why, now);
+        else if (str_of(e, "account") &&
+                 agent_store_put_snapshot(st, id,
+                                          json_object_to_json_string_ext(e, JSON_C_TO_STRING_PLAIN),
+                                          now) != MB_OK)
                 return -1;
         if (json_object_object_get_ex(e, "commands", &cmds) &&
             put_commands(st, cfg, addr, id, cmds, now) < 0)

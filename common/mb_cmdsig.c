@@ -11,15 +11,28 @@ static void hex(const uint8_t *d, size_t n, char *out)
                 snprintf(out + 2 * i, 3, "%02x", d[i]);
 }
 
-static void hmac_hex(const uint8_t *key, size_t key_len, const char *msg, char out[MB_CMDSIG_HEX])
+static void hmac_hex(const uint8_t *key, size_t key_len, const void *msg, size_t len,
+                     char out[MB_CMDSIG_HEX])
 {
         struct hmac_sha256_ctx ctx;
         uint8_t digest[SHA256_DIGEST_SIZE];
 
         hmac_sha256_set_key(&ctx, key_len, key);
-        hmac_sha256_update(&ctx, strlen(msg), (const uint8_t *)msg);
+        hmac_sha256_update(&ctx, len, msg);
         hmac_sha256_digest(&ctx, sizeof(digest), digest);
         hex(digest, sizeof(digest), out);
+}
+
+void mb_cmdsig_hmac(const char *key_hex, const void *msg, size_t len, char out[MB_CMDSIG_HEX])
+{
+        hmac_hex((const uint8_t *)key_hex, strlen(key_hex), msg, len, out);
+}
+
+int mb_cmdsig_equal(const char *want, const char *sig)
+{
+        if (!sig || strlen(sig) != MB_CMDSIG_HEX - 1)
+                return 0;
+        return memeql_sec(want, sig, MB_CMDSIG_HEX - 1) != 0;
 }
 
 void mb_cmdsig_gateway_key(const uint8_t *secret, size_t secret_len, const char *gateway,
@@ -28,7 +41,7 @@ void mb_cmdsig_gateway_key(const uint8_t *secret, size_t secret_len, const char 
         char msg[256];
 
         snprintf(msg, sizeof(msg), "meterbox-command-key\n%s", gateway);
-        hmac_hex(secret, secret_len, msg, out);
+        hmac_hex(secret, secret_len, msg, strlen(msg), out);
 }
 
 void mb_cmdsig_sign(const char *key_hex, const char *gateway, int64_t id, const char *meter,
@@ -38,7 +51,7 @@ void mb_cmdsig_sign(const char *key_hex, const char *gateway, int64_t id, const 
 
         snprintf(msg, sizeof(msg), "v1\n%s\n%lld\n%s\n%s\n%lld\n%lld", gateway, (long long)id,
                  meter, op, (long long)issued_at, (long long)expires_at);
-        hmac_hex((const uint8_t *)key_hex, strlen(key_hex), msg, out);
+        mb_cmdsig_hmac(key_hex, msg, strlen(msg), out);
 }
 
 int mb_cmdsig_verify(const char *key_hex, const char *gateway, int64_t id, const char *meter,
@@ -46,8 +59,6 @@ int mb_cmdsig_verify(const char *key_hex, const char *gateway, int64_t id, const
 {
         char want[MB_CMDSIG_HEX];
 
-        if (!sig || strlen(sig) != MB_CMDSIG_HEX - 1)
-                return 0;
         mb_cmdsig_sign(key_hex, gateway, id, meter, op, issued_at, expires_at, want);
-        return memeql_sec(want, sig, MB_CMDSIG_HEX - 1) != 0;
+        return mb_cmdsig_equal(want, sig);
 }

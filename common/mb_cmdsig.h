@@ -26,8 +26,13 @@ void mb_cmdsig_gateway_key(const uint8_t *secret, size_t secret_len, const char 
                            char out[MB_CMDSIG_HEX]);
 /* The signature of one command under key_hex (the gateway key), as hex in out. */
 void mb_cmdsig_sign(const char *key_hex, const char *gateway, int64_t id, const char *meter,
-                    const char *op, int64_t issued_at, int64_t expires_at,
-                    char out[MB_CMDSIG_HEX]);
+                    const char *op, int64_t issued_at, int64_t expires_at, char out[MB_CMDSIG_HEX]);
+/* HMAC-SHA256 of msg (len bytes) under key_hex (the gateway key), as hex in
+ * out: the primitive of both signatures (here and mb_snapsig.h). */
+void mb_cmdsig_hmac(const char *key_hex, const void *msg, size_t len, char out[MB_CMDSIG_HEX]);
+/* 1 when sig (any string, NULL too) equals the hex signature want,
+ * compared in constant time; 0 otherwise. */
+int mb_cmdsig_equal(const char *want, const char *sig);
 /* 1 when sig (any string) equals the expected signature, compared in
  * constant time; 0 otherwise. */
 int mb_cmdsig_verify(const char *key_hex, const char *gateway, int64_t id, const char *meter,

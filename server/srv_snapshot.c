@@ -1,5 +1,6 @@
 #include "srv_snapshot.h"
 #include "mb_cmdsig.h"
+#include "mb_snapsig.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 
 struct meter_row;
 static void sign_commands(struct srv *s, const struct meter_row *m, json_object *cmds);
+static void sign_snapshot(struct srv *s, const struct meter_row *m, json_object *o);
 
 struct meter_row {
         char address[64], number[72], mode[16], gateway[80];
@@ -140,10 +142,27 @@ int srv_snapshot_meter(struct srv *s, srv_db *db, int64_t meter_id, int deliver,
                 json_object_put(o);
                 return rc;
         }
+        sign_snapshot(s, &m, o);
         sign_commands(s, &m, cmds);
         json_object_object_add(o, "commands", cmds);
         *out = o;
         return MB_OK;
+}
+
+/* Sign the balance snapshot o (before its commands are added) with the
+ * gateway's key (mb_snapsig.h), when the server has a signing secret and the
+ * meter an account.  An agent refuses a snapshot older than the one it
+ * holds, so signed_at is the time it was made. */
+static void sign_snapshot(struct srv *s, const struct meter_row *m, json_object *o)
+{
+        char key[MB_CMDSIG_HEX], sig[MB_CMDSIG_HEX];
+
+        if (!s->cfg->cmd_secret_len || !m->gateway[0] || !m->has_account)
+                return;
+        mb_cmdsig_gateway_key(s->cfg->cmd_secret, s->cfg->cmd_secret_len, m->gateway, key);
+        srv_jadd_i64(o, "signed_at", mb_realtime_s());
+        if (mb_snapsig_sign(key, m->gateway, o, sig) == 0)
+                srv_jadd_str(o, "sig", sig);
 }
 
 /* Sign each command with the gateway's key (docs/security.md), when the

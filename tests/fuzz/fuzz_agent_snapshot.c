@@ -5,7 +5,9 @@
  * mb_tariff_wire_acc_parse, thresholds), then charged as the policy does:
  * agent_charge_start and one interval after the reference under a tiered
  * tariff.  A spoofed or broken server must not crash the gateway or make it
- * overflow its arithmetic (UBSan), whatever numbers it sends.
+ * overflow its arithmetic (UBSan), whatever numbers it sends.  The entry's
+ * signature is checked first, as an agent with a command key does: the
+ * canonical form of mb_snapsig.c walks whatever values arrive.
  */
 #include <stdint.h>
 #include <string.h>
@@ -14,6 +16,7 @@
 
 #include "agent_charge.h"
 #include "agent_snapshot.h"
+#include "mb_snapsig.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -63,6 +66,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         json_tokener_free(tok);
         if (!o)
                 return 0;
+        mb_snapsig_verify("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+                          "gw-fuzz", o);
         memset(&s, 0, sizeof(s));
         if (agent_snapshot_parse(o, &s, err, sizeof(err)) == MB_OK)
                 charge(&s);

@@ -2,7 +2,9 @@
 # Relay commands are signed per gateway (docs/security.md): the agent runs a
 # command the server signed for it, once, and refuses and records a command
 # that is unsigned, forged, signed for another gateway, replayed with an
-# older counter, expired, or for a meter it does not have.
+# older counter, expired, or for a meter it does not have.  Balance
+# snapshots are signed with the same key: the agent takes the server's, and
+# refuses one that is unsigned, altered, or older than the one in force.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/server_lib.sh"
 PY=/usr/bin/python3
@@ -91,3 +93,34 @@ pass "unsigned, forged, other-gateway, expired, out-of-order, foreign-meter and 
 wait_for 20 bash -c "[ \"\$(sqlite3 -cmd '.timeout 5000' '$T/server.db' \"SELECT count(*) FROM events WHERE type = 'command_rejected'\")\" -ge 6 ]" ||
   fail "the refusals did not reach the server"
 pass "the refusals reach the server as events"
+
+# Snapshots: the server's signed ones are taken.
+snap() { adb "SELECT json FROM snapshots"; }
+signed() { snap | grep -q '"sig"'; }
+wait_for 20 signed || fail "no signed snapshot stored: $(snap)"
+[ "$(adb "SELECT count(*) FROM events WHERE type = 'snapshot_rejected'")" = 0 ] ||
+  fail "the server's snapshot was refused: $(adb "SELECT reason FROM events WHERE type = 'snapshot_rejected'")"
+OLD_SNAP=$(snap)
+newer() { [ "$(snap | $PY -c 'import json,sys; print(json.load(sys.stdin)["signed_at"])')" -gt \
+          "$(echo "$OLD_SNAP" | $PY -c 'import json,sys; print(json.load(sys.stdin)["signed_at"])')" ]; }
+wait_for 20 newer || fail "no newer snapshot"
+pass "the server's signed balance snapshots are taken"
+
+# apply_snap EDIT: the snapshot in force, changed by the Python expression
+# EDIT on e, applied as a server answer.
+apply_snap() {
+  snap | $PY -c "import json,sys; e = json.load(sys.stdin); $1; print(json.dumps({'meters': [e]}))" >"$T/snap.json"
+  "$MB_AGENT" -c "$T/agent.conf" --apply "$T/snap.json" >/dev/null || fail "--apply failed"
+}
+srej() { adb "SELECT count(*) FROM events WHERE type = 'snapshot_rejected' AND reason LIKE '%$1%'"; }
+apply_snap "e['balance_fen'] = 987654321"
+[ "$(srej "bad signature")" = 1 ] || fail "an altered balance was not refused"
+apply_snap "e.pop('sig')"
+[ "$(srej unsigned)" = 1 ] || fail "an unsigned snapshot was not refused"
+apply_snap "e['thresholds']['credit_limit_fen'] = 10**9"
+[ "$(srej "bad signature")" = 2 ] || fail "an altered threshold was not refused"
+echo "$OLD_SNAP" | $PY -c "import json,sys; print(json.dumps({'meters': [json.load(sys.stdin)]}))" >"$T/old.json"
+"$MB_AGENT" -c "$T/agent.conf" --apply "$T/old.json" >/dev/null || fail "--apply failed"
+[ "$(srej replayed)" = 1 ] || fail "an older signed snapshot was not refused"
+snap | grep -q 987654321 && fail "the altered balance was stored"
+pass "altered, unsigned and replayed snapshots are refused and recorded"

@@ -6,3 +6,4 @@ add_dependencies(test_loader tp_bad_abi tp_truncated tp_small_size tp_nodesc tp_
 mb_add_unit_test(test_store unit/test_store.c LIBS agent_core)
 mb_add_unit_test(test_policy unit/test_policy.c LIBS agent_core)
 mb_add_unit_test(test_schedule unit/test_schedule.c LIBS agent_core)
+mb_add_unit_test(test_snapsig unit/test_snapsig.c LIBS mb_common)
