@@ -49,6 +49,11 @@ int srv_db_lock(srv_db *db, enum srv_lock_kind kind, int64_t id)
         return db->ops->lock(db, (int)kind, id);
 }
 
+int srv_db_try_lock(srv_db *db, enum srv_lock_kind kind, int64_t id)
+{
+        return db->ops->try_lock(db, (int)kind, id);
+}
+
 int srv_db_lock_many(srv_db *db, enum srv_lock_kind kind, const int64_t *ids, size_t n)
 {
         return n ? db->ops->lock_many(db, (int)kind, ids, n) : MB_OK;

@@ -71,8 +71,12 @@ enum srv_lock_kind {
         SRV_LOCK_GATEWAY = 1, /* ingest of one gateway's batches, command delivery */
         SRV_LOCK_ACCOUNT = 2, /* balance, charge state, month close, payments */
         SRV_LOCK_SCHEMA = 3,  /* migrations (id 0) */
+        SRV_LOCK_CLOSE = 4,   /* a chunk of a month close (its first account id) */
 };
 int srv_db_lock(srv_db *db, enum srv_lock_kind kind, int64_t id);
+/* The same lock if no one else holds it: 1 taken, 0 held by another server
+ * (nothing waited for), or a negative MB_ code.  SQLite: always 1. */
+int srv_db_try_lock(srv_db *db, enum srv_lock_kind kind, int64_t id);
 /* The same for ids[0..n-1] (ascending, so two callers never deadlock), in
  * one round trip. */
 int srv_db_lock_many(srv_db *db, enum srv_lock_kind kind, const int64_t *ids, size_t n);

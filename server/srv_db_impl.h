@@ -25,6 +25,7 @@ struct srv_db_ops {
         int (*vquery)(srv_db *db, srv_stmt **out, const char *sql, const char *types, va_list ap);
         int (*changes)(srv_db *db);
         int (*lock)(srv_db *db, int kind, int64_t id);
+        int (*try_lock)(srv_db *db, int kind, int64_t id);
         int (*lock_many)(srv_db *db, int kind, const int64_t *ids, size_t n);
         int (*step)(srv_stmt *st);
         int64_t (*col_i64)(srv_stmt *st, int col);

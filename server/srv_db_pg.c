@@ -308,12 +308,27 @@ static int pg_vquery(srv_db *base, srv_stmt **out, const char *sql, const char *
 }
 
 /* Advisory lock key: the kind in the top byte, the id below. */
+static int64_t lock_key(int kind, int64_t id)
+{
+        return (int64_t)((uint64_t)kind << 56 | ((uint64_t)id & 0x00ffffffffffffffULL));
+}
+
 static int pg_lock(srv_db *base, int kind, int64_t id)
 {
-        int64_t key = (int64_t)((uint64_t)kind << 56 | ((uint64_t)id & 0x00ffffffffffffffULL));
-        int rc = srv_db_exec_args(base, "SELECT pg_advisory_xact_lock($1)", "i", key);
+        int rc =
+            srv_db_exec_args(base, "SELECT pg_advisory_xact_lock($1)", "i", lock_key(kind, id));
 
         return rc < 0 ? rc : MB_OK;
+}
+
+static int pg_try_lock(srv_db *base, int kind, int64_t id)
+{
+        int64_t got = 0;
+        int rc = srv_db_query_i64(
+            base, &got, "SELECT CASE WHEN pg_try_advisory_xact_lock($1) THEN 1 ELSE 0 END", "i",
+            lock_key(kind, id));
+
+        return rc < 0 ? rc : got == 1;
 }
 
 /* Every key in one statement: the ids as an int8[] literal, locked in
@@ -534,6 +549,7 @@ static const struct srv_db_ops pg_ops = {
     .vquery = pg_vquery,
     .changes = pg_changes,
     .lock = pg_lock,
+    .try_lock = pg_try_lock,
     .lock_many = pg_lock_many,
     .step = pg_step,
     .col_i64 = pg_i64,

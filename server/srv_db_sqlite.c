@@ -148,6 +148,11 @@ static int lite_lock(srv_db *db, int kind, int64_t id)
         return MB_OK;
 }
 
+static int lite_try_lock(srv_db *db, int kind, int64_t id)
+{
+        return 1;
+}
+
 static int lite_lock_many(srv_db *db, int kind, const int64_t *ids, size_t n)
 {
         return MB_OK;
@@ -424,6 +429,7 @@ static const struct srv_db_ops lite_ops = {
     .vquery = lite_vquery,
     .changes = lite_changes,
     .lock = lite_lock,
+    .try_lock = lite_try_lock,
     .lock_many = lite_lock_many,
     .step = lite_step,
     .col_i64 = lite_i64,

@@ -7,6 +7,9 @@
  * is the tariff lookup (cached), the bill arithmetic and the writes.  Each
  * account-month is still settled exactly once: the chunk commits or not as a
  * whole, and a chunk that fails is redone one account per transaction.
+ * Several servers on one PostgreSQL closing the same month at once take
+ * turns: each claims a chunk with a lock it does not wait for, leaves the
+ * chunks others hold to them, and comes back to those at the end.
  */
 #define MB_LOG_MODULE "settle"
 #include "srv_settle_impl.h"
@@ -326,9 +329,13 @@ static int window_of(const char *month, struct window *w)
         return MB_OK;
 }
 
-/* One chunk in one transaction; outcomes counted only once it commits. */
+/* chunk(): another server is closing these accounts right now */
+#define CHUNK_TAKEN 1
+
+/* One chunk in one transaction; outcomes counted only once it commits.
+ * With claim, a chunk another server holds is left to it: CHUNK_TAKEN. */
 static int chunk(struct srv *s, srv_db *db, struct srv_bill *bs, size_t n, const char *by, int *out,
-                 int64_t *ids, struct srv_bill **bym)
+                 int64_t *ids, struct srv_bill **bym, int claim)
 {
         struct window w = {.bym = bym};
         int rc = window_of(bs[0].month, &w);
@@ -337,6 +344,15 @@ static int chunk(struct srv *s, srv_db *db, struct srv_bill *bs, size_t n, const
         w.hi = bs[n - 1].account_id;
         if (rc == MB_OK)
                 rc = srv_db_begin(db);
+        if (rc == MB_OK && claim) {
+                int got = srv_db_try_lock(db, SRV_LOCK_CLOSE, w.lo);
+
+                if (got == 0) {
+                        srv_db_rollback(db);
+                        return CHUNK_TAKEN;
+                }
+                rc = got < 0 ? got : MB_OK;
+        }
         for (size_t i = 0; rc == MB_OK && i < n; i++)
                 ids[i] = bs[i].account_id;
         if (rc == MB_OK)
@@ -367,43 +383,73 @@ static int chunk(struct srv *s, srv_db *db, struct srv_bill *bs, size_t n, const
         return rc;
 }
 
+struct chunk_bufs {
+        struct srv_bill *bs;
+        int *out;
+        int64_t *lockids;
+        struct srv_bill **bym;
+};
+
+/* Settle ids[0..k-1]: one chunk, or one account per transaction when the
+ * chunk fails.  CHUNK_TAKEN (nothing done) when claim and another server
+ * holds it; else MB_OK. */
+static int settle_range(struct srv *s, srv_db *db, const int64_t *ids, size_t k, const char *month,
+                        const char *by, struct srv_settle_summary *sum, struct chunk_bufs *b,
+                        int claim)
+{
+        int rc = MB_OK;
+
+        for (size_t j = 0; j < k; j++) {
+                memset(&b->bs[j], 0, sizeof(b->bs[j]));
+                b->bs[j].account_id = ids[j];
+                b->bs[j].pre = 1;
+                snprintf(b->bs[j].month, sizeof(b->bs[j].month), "%s", month);
+                if ((b->bs[j].acc = mb_tariff_acc_new()) == NULL)
+                        rc = MB_ENOMEM;
+        }
+        if (rc == MB_OK)
+                rc = chunk(s, db, b->bs, k, by, b->out, b->lockids, b->bym, claim);
+        for (size_t j = 0; j < k; j++) {
+                if (rc == MB_OK)
+                        srv_settle_count(sum, b->out[j], &b->bs[j]);
+                else if (rc != CHUNK_TAKEN)
+                        srv_settle_one(s, db, ids[j], month, by, sum);
+                mb_tariff_acc_free(b->bs[j].acc);
+        }
+        return rc == CHUNK_TAKEN ? rc : MB_OK;
+}
+
+/* Two passes, so that servers closing the same month share the work: the
+ * first leaves each chunk another server holds to it, the second goes back
+ * to those (waiting for that server's commit, then finding them settled, or
+ * settling what it did not). */
 void srv_settle_chunks(struct srv *s, srv_db *db, const int64_t *ids, size_t n, const char *month,
                        const char *by, struct srv_settle_summary *sum)
 {
         size_t per =
             strcmp(srv_db_backend(db), "postgresql") == 0 ? SRV_SETTLE_CHUNK_PG : SRV_SETTLE_CHUNK;
-        struct srv_bill *bs = calloc(per, sizeof(*bs));
-        int *out = calloc(per, sizeof(*out));
-        int64_t *lockids = calloc(per, sizeof(*lockids));
-        struct srv_bill **bym = calloc(per, sizeof(*bym));
+        struct chunk_bufs b = {calloc(per, sizeof(*b.bs)), calloc(per, sizeof(*b.out)),
+                               calloc(per, sizeof(*b.lockids)), calloc(per, sizeof(*b.bym))};
+        size_t *later = calloc(n / per + 1, sizeof(*later)), nlater = 0;
 
-        for (size_t i = 0; bs && out && lockids && bym && i < n; i += per) {
-                size_t k = n - i < per ? n - i : per;
-                int rc = MB_OK;
-
-                for (size_t j = 0; j < k; j++) {
-                        memset(&bs[j], 0, sizeof(bs[j]));
-                        bs[j].account_id = ids[i + j];
-                        bs[j].pre = 1;
-                        snprintf(bs[j].month, sizeof(bs[j].month), "%s", month);
-                        if ((bs[j].acc = mb_tariff_acc_new()) == NULL)
-                                rc = MB_ENOMEM;
-                }
-                if (rc == MB_OK)
-                        rc = chunk(s, db, bs, k, by, out, lockids, bym);
-                for (size_t j = 0; j < k; j++) {
-                        if (rc == MB_OK)
-                                srv_settle_count(sum, out[j], &bs[j]);
-                        else
-                                srv_settle_one(s, db, ids[i + j], month, by, sum);
-                        mb_tariff_acc_free(bs[j].acc);
-                }
-        }
-        if (bs == NULL || out == NULL || lockids == NULL || bym == NULL)
+        if (b.bs == NULL || b.out == NULL || b.lockids == NULL || b.bym == NULL || later == NULL) {
                 for (size_t i = 0; i < n; i++)
                         srv_settle_one(s, db, ids[i], month, by, sum);
-        free(bs);
-        free(out);
-        free(lockids);
-        free(bym);
+        } else {
+                for (size_t i = 0; i < n; i += per)
+                        if (settle_range(s, db, ids + i, n - i < per ? n - i : per, month, by, sum,
+                                         &b, 1) == CHUNK_TAKEN)
+                                later[nlater++] = i;
+                for (size_t c = 0; c < nlater; c++) {
+                        size_t i = later[c];
+
+                        settle_range(s, db, ids + i, n - i < per ? n - i : per, month, by, sum, &b,
+                                     0);
+                }
+        }
+        free(b.bs);
+        free(b.out);
+        free(b.lockids);
+        free(b.bym);
+        free(later);
 }

@@ -52,7 +52,9 @@ void srv_settle_count(struct srv_settle_summary *sum, int rc, const struct srv_b
 
 /* Settle the accounts ids[0..n-1] (ascending) for month in transactions of
  * up to SRV_SETTLE_CHUNK accounts; a chunk that fails is redone one account
- * per transaction, so one bad account cannot hold up the rest. */
+ * per transaction, so one bad account cannot hold up the rest.  Servers
+ * closing the same month at once share the chunks (srv_db_try_lock) and
+ * then check each other's. */
 void srv_settle_chunks(struct srv *s, srv_db *db, const int64_t *ids, size_t n, const char *month,
                        const char *by, struct srv_settle_summary *sum);
 

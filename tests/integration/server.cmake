@@ -30,6 +30,7 @@ mb_add_server_pg_test(server_kill9_pg server_kill9.sh)
 mb_add_server_pg_test(settle_flags_pg settle_flags.sh)
 mb_add_server_pg_test(pg_check_configs server_check_configs.sh)
 mb_add_server_pg_test(pg_two_servers pg_two_servers.sh)
+mb_add_server_pg_test(pg_close_split pg_close_split.sh)
 mb_add_server_pg_test(pg_disk_full pg_disk_full.sh)
 
 # The whole system: server, agent and simulated meters (docs/wire.md).

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Two meterbox-servers on one PostgreSQL closing the same month at once
+# share the work (srv_settle_chunk.c): 5,000 accounts in chunks of 500, each
+# server settles some of them, together every one exactly once, with one
+# bill and one ledger entry each, and every chunk the other held is found
+# settled afterwards ("already_settled").
+MB_DB_BACKEND=pg
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/server_lib.sh"
+N=5000
+M0=$(at "2025-03-01 00:00"); M1=$(at "2025-04-01 00:00"); EFF=$(at "2020-01-01 00:00")
+
+server_conf "$T/server.conf"
+ADMIN=$("$MB_SERVER" -c "$T/server.conf" --create-token root)
+start_server "$T/server.conf" "$T/a.log"; URL_A=$URL
+start_server "$T/server.conf" "$T/b.log"; URL_B=$URL
+URL=$URL_A
+api POST /api/v1/tariffs "@$MB_SRC/etc/tariffs/beijing-residential.conf"; expect 201
+api POST /api/v1/gateways '{"name":"gw-s"}'; expect 201
+now=$(date +%s)
+sqlv "INSERT INTO accounts (number, mode, state, alarm1_fen, alarm2_fen, credit_limit_fen, reconnect_fen, created_at, updated_at)
+      SELECT 'S' || lpad(i::text, 6, '0'), 'monthly', 'active', 2000, 500, -100000000, 100, $now, $now
+      FROM generate_series(1, $N) i ORDER BY i;
+      INSERT INTO meters (address, gateway_id, account_id, bound_at)
+      SELECT 'SM' || a.id, (SELECT id FROM gateways WHERE name = 'gw-s'), a.id, $now FROM accounts a;
+      INSERT INTO account_tariffs SELECT id, $EFF, '2020-01-01', 'cn-bj-residential', $now, 'test' FROM accounts;
+      INSERT INTO readings (meter_id, seq, ts, kind, quality, import_wh, body, stored_at)
+      SELECT id, 1, $M0, 'boundary', 0, 1000000, '{}', $now FROM meters;
+      INSERT INTO readings (meter_id, seq, ts, kind, quality, import_wh, body, stored_at)
+      SELECT id, 2, $M1, 'boundary', 0, 1000000 + 100000 + id, '{}', $now FROM meters;
+      UPDATE meters SET high_seq = 2; ANALYZE;" >/dev/null || fail "populate"
+
+curl -s -o "$T/a.json" -H "Authorization: Bearer $ADMIN" -d '{"month":"2025-03"}' "$URL_A/api/v1/settlements" &
+p=$!
+curl -s -o "$T/b.json" -H "Authorization: Bearer $ADMIN" -d '{"month":"2025-03"}' "$URL_B/api/v1/settlements"
+wait $p
+field() { /usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"; }
+sa=$(field "$T/a.json" settled) aa=$(field "$T/a.json" already_settled)
+sb=$(field "$T/b.json" settled) ab=$(field "$T/b.json" already_settled)
+[ $((sa + sb)) = $N ] || fail "settled $sa + $sb, expected $N: $(head -c 300 "$T/a.json") $(head -c 300 "$T/b.json")"
+[ $((aa + ab)) = $N ] || fail "already settled $aa + $ab, expected $N"
+[ "$sa" -gt 0 ] && [ "$sb" -gt 0 ] || fail "one server did all the work: $sa and $sb"
+[ "$(sqlv "SELECT count(*) FROM bills WHERE month = '2025-03' AND state = 'settled'")" = $N ] || fail "bills"
+[ "$(sqlv "SELECT count(*) FROM ledger WHERE kind = 'bill' AND month = '2025-03'")" = $N ] || fail "ledger entries"
+[ -z "$(sqlv "SELECT account_id FROM ledger WHERE kind = 'bill' GROUP BY account_id HAVING count(*) > 1")" ] ||
+  fail "an account billed twice"
+pass "two servers closing $N accounts at once shared them ($sa and $sb settled); one bill and one entry each"
+! grep -q "ERROR\|error\|one by one" "$T/a.log" "$T/b.log" ||
+  fail "errors logged: $(grep -h "ERROR\|error\|one by one" "$T/a.log" "$T/b.log" | head -3)"
+pass "nothing logged as an error, no chunk fell back to one account at a time"
