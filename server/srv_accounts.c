@@ -300,7 +300,7 @@ void srv_h_account_list(struct srv_req *rq, struct srv_resp *rs)
 {
         const char *region = srv_req_query(rq, "region"), *state = srv_req_query(rq, "state");
         const char *mode = srv_req_query(rq, "mode");
-        json_object *a = json_object_new_array(), *o;
+        json_object *a = json_object_new_array();
         srv_stmt *st = NULL;
         int rc = srv_db_query(rq->db, &st,
                               "SELECT a.number, a.holder, a.region, a.mode, a.state,"
@@ -325,12 +325,5 @@ void srv_h_account_list(struct srv_req *rq, struct srv_resp *rs)
                 json_object_array_add(a, x);
         }
         srv_stmt_done(st);
-        if (rc < 0) {
-                json_object_put(a);
-                srv_reply_db_error(rs, rq, rc);
-                return;
-        }
-        o = json_object_new_object();
-        json_object_object_add(o, "accounts", a);
-        srv_reply_json(rs, 200, o);
+        srv_reply_list(rq, rs, rc, "accounts", a);
 }

@@ -111,21 +111,14 @@ static void list(struct srv_req *rq, struct srv_resp *rs, const char *sql, const
                  const char *a1)
 {
         int64_t now = mb_realtime_s();
-        json_object *a = json_object_new_array(), *o;
+        json_object *a = json_object_new_array();
         srv_stmt *st = NULL;
         int rc = srv_db_query(rq->db, &st, sql, types, a1);
 
         while (rc >= 0 && (rc = srv_stmt_step(st)) == SRV_DB_ROW)
                 json_object_array_add(a, command_row(st, now));
         srv_stmt_done(st);
-        if (rc < 0) {
-                json_object_put(a);
-                srv_reply_db_error(rs, rq, rc);
-                return;
-        }
-        o = json_object_new_object();
-        json_object_object_add(o, "commands", a);
-        srv_reply_json(rs, 200, o);
+        srv_reply_list(rq, rs, rc, "commands", a);
 }
 
 void srv_h_command_list_meter(struct srv_req *rq, struct srv_resp *rs)

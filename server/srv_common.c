@@ -60,6 +60,21 @@ void srv_reply_db_error(struct srv_resp *rs, struct srv_req *rq, int rc)
         snprintf(rs->header_value, sizeof(rs->header_value), "1");
 }
 
+void srv_reply_list(struct srv_req *rq, struct srv_resp *rs, int rc, const char *name,
+                    json_object *a)
+{
+        json_object *o;
+
+        if (rc < 0) {
+                json_object_put(a);
+                srv_reply_db_error(rs, rq, rc);
+                return;
+        }
+        o = json_object_new_object();
+        json_object_object_add(o, name, a);
+        srv_reply_json(rs, 200, o);
+}
+
 const char *srv_req_query(struct srv_req *rq, const char *key)
 {
         return rq->query ? rq->query(rq->query_ctx, key) : NULL;

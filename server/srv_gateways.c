@@ -92,21 +92,14 @@ out:
 
 void srv_h_gateway_list(struct srv_req *rq, struct srv_resp *rs)
 {
-        json_object *a = json_object_new_array(), *o;
+        json_object *a = json_object_new_array();
         srv_stmt *st = NULL;
         int rc = srv_db_query(rq->db, &st, GATEWAY_SELECT " ORDER BY g.name", "");
 
         while (rc >= 0 && (rc = srv_stmt_step(st)) == SRV_DB_ROW)
                 json_object_array_add(a, gateway_json(st));
         srv_stmt_done(st);
-        if (rc < 0) {
-                json_object_put(a);
-                srv_reply_db_error(rs, rq, rc);
-                return;
-        }
-        o = json_object_new_object();
-        json_object_object_add(o, "gateways", a);
-        srv_reply_json(rs, 200, o);
+        srv_reply_list(rq, rs, rc, "gateways", a);
 }
 
 static json_object *meter_json(srv_stmt *st)
@@ -172,7 +165,7 @@ void srv_h_gateway_show(struct srv_req *rq, struct srv_resp *rs)
 
 void srv_h_meter_list(struct srv_req *rq, struct srv_resp *rs)
 {
-        json_object *a = json_object_new_array(), *o;
+        json_object *a = json_object_new_array();
         srv_stmt *st = NULL;
         int rc = srv_db_query(rq->db, &st,
                               METER_SELECT " WHERE (CAST($1 AS TEXT) IS NULL OR g.name = $1)"
@@ -182,14 +175,7 @@ void srv_h_meter_list(struct srv_req *rq, struct srv_resp *rs)
         while (rc >= 0 && (rc = srv_stmt_step(st)) == SRV_DB_ROW)
                 json_object_array_add(a, meter_json(st));
         srv_stmt_done(st);
-        if (rc < 0) {
-                json_object_put(a);
-                srv_reply_db_error(rs, rq, rc);
-                return;
-        }
-        o = json_object_new_object();
-        json_object_object_add(o, "meters", a);
-        srv_reply_json(rs, 200, o);
+        srv_reply_list(rq, rs, rc, "meters", a);
 }
 
 void srv_h_meter_show(struct srv_req *rq, struct srv_resp *rs)

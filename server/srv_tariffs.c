@@ -218,7 +218,7 @@ void srv_h_tariff_load(struct srv_req *rq, struct srv_resp *rs)
 
 void srv_h_tariff_list(struct srv_req *rq, struct srv_resp *rs)
 {
-        json_object *a = json_object_new_array(), *o;
+        json_object *a = json_object_new_array();
         srv_stmt *st = NULL;
         int rc = srv_db_query(rq->db, &st,
                               "SELECT tariff_id, name, currency, hash, loaded_at FROM tariffs t"
@@ -237,14 +237,7 @@ void srv_h_tariff_list(struct srv_req *rq, struct srv_resp *rs)
                 json_object_array_add(a, t);
         }
         srv_stmt_done(st);
-        if (rc < 0) {
-                json_object_put(a);
-                srv_reply_db_error(rs, rq, rc);
-                return;
-        }
-        o = json_object_new_object();
-        json_object_object_add(o, "tariffs", a);
-        srv_reply_json(rs, 200, o);
+        srv_reply_list(rq, rs, rc, "tariffs", a);
 }
 
 /* Latest stored row of tariff id: hash and text (malloc'd) */
