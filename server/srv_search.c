@@ -27,7 +27,7 @@ void srv_h_search(struct srv_req *rq, struct srv_resp *rs)
 {
         const char *q = srv_req_query(rq, "q");
         char *prefix, *inner;
-        json_object *o, *list;
+        json_object *list;
         srv_stmt *st = NULL;
         int rc;
 
@@ -75,14 +75,7 @@ void srv_h_search(struct srv_req *rq, struct srv_resp *rs)
         srv_stmt_done(st);
         free(prefix);
         free(inner);
-        if (rc < 0) {
-                json_object_put(list);
-                srv_reply_db_error(rs, rq, rc);
-                return;
-        }
-        o = json_object_new_object();
-        json_object_object_add(o, "accounts", list);
-        srv_reply_json(rs, 200, o);
+        srv_reply_list(rq, rs, rc, "accounts", list);
 }
 
 void srv_h_meter_readings(struct srv_req *rq, struct srv_resp *rs)

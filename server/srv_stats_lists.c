@@ -34,7 +34,7 @@ void srv_h_events(struct srv_req *rq, struct srv_resp *rs)
         const char *types = srv_req_query(rq, "type");
         char filter[512];
         int64_t limit, before;
-        json_object *o, *list;
+        json_object *list;
         srv_stmt *st = NULL;
         int rc;
 
@@ -82,14 +82,7 @@ void srv_h_events(struct srv_req *rq, struct srv_resp *rs)
                 json_object_array_add(list, e);
         }
         srv_stmt_done(st);
-        if (rc < 0) {
-                json_object_put(list);
-                srv_reply_db_error(rs, rq, rc);
-                return;
-        }
-        o = json_object_new_object();
-        json_object_object_add(o, "events", list);
-        srv_reply_json(rs, 200, o);
+        srv_reply_list(rq, rs, rc, "events", list);
 }
 
 void srv_h_stats_anomalies(struct srv_req *rq, struct srv_resp *rs)
