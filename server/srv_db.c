@@ -65,7 +65,18 @@ int srv_db_query(srv_db *db, srv_stmt **out, const char *sql, const char *types,
         int rc;
 
         va_start(ap, types);
-        rc = db->ops->vquery(db, out, sql, types, ap);
+        rc = db->ops->vquery(db, out, sql, 0, types, ap);
+        va_end(ap);
+        return rc;
+}
+
+int srv_db_query_replan(srv_db *db, srv_stmt **out, const char *sql, const char *types, ...)
+{
+        va_list ap;
+        int rc;
+
+        va_start(ap, types);
+        rc = db->ops->vquery(db, out, sql, 1, types, ap);
         va_end(ap);
         return rc;
 }
@@ -77,7 +88,7 @@ int srv_db_exec_args(srv_db *db, const char *sql, const char *types, ...)
         int rc;
 
         va_start(ap, types);
-        rc = db->ops->vquery(db, &st, sql, types, ap);
+        rc = db->ops->vquery(db, &st, sql, 0, types, ap);
         va_end(ap);
         if (rc < 0)
                 return rc;
@@ -94,7 +105,7 @@ int srv_db_query_i64(srv_db *db, int64_t *out, const char *sql, const char *type
         int rc;
 
         va_start(ap, types);
-        rc = db->ops->vquery(db, &st, sql, types, ap);
+        rc = db->ops->vquery(db, &st, sql, 0, types, ap);
         va_end(ap);
         if (rc < 0)
                 return rc;

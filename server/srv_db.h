@@ -91,6 +91,16 @@ int srv_db_exec_script(srv_db *db, const char *sql);
  */
 int srv_db_query(srv_db *db, srv_stmt **out, const char *sql, const char *types, ...);
 
+/*
+ * As srv_db_query, for a query whose best plan depends on its arguments: a
+ * range that may span a few rows or the whole table.  PostgreSQL settles on
+ * a generic plan, blind to the values, after five runs of a cached
+ * statement; this one is planned for each call's values instead (the
+ * unnamed statement, at the cost of planning each call).  Only one such
+ * statement may be open on a handle at a time.
+ */
+int srv_db_query_replan(srv_db *db, srv_stmt **out, const char *sql, const char *types, ...);
+
 /* Prepare, bind, step to the end and release: returns the number of rows
  * changed (>= 0) or an error. */
 int srv_db_exec_args(srv_db *db, const char *sql, const char *types, ...);

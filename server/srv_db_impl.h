@@ -22,7 +22,9 @@ struct srv_db_ops {
         int (*commit)(srv_db *db);
         int (*rollback)(srv_db *db);
         int (*exec_script)(srv_db *db, const char *sql);
-        int (*vquery)(srv_db *db, srv_stmt **out, const char *sql, const char *types, va_list ap);
+        /* replan: plan for this call's arguments, not a cached generic plan */
+        int (*vquery)(srv_db *db, srv_stmt **out, const char *sql, int replan, const char *types,
+                      va_list ap);
         int (*changes)(srv_db *db);
         int (*lock)(srv_db *db, int kind, int64_t id);
         int (*try_lock)(srv_db *db, int kind, int64_t id);

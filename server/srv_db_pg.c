@@ -100,13 +100,15 @@ static int simple(struct pg_db *db, const char *sql)
         return rc;
 }
 
+/* plan_cache_mode: a database set to force generic plans would also give
+ * one to the unnamed statement, undoing srv_db_query_replan. */
 static int session_setup(struct pg_db *db, int lock_timeout_ms)
 {
-        char sql[160];
+        char sql[200];
 
         PQsetNoticeProcessor(db->c, on_notice, NULL);
         snprintf(sql, sizeof(sql),
-                 "SET lock_timeout = %d; SET TIME ZONE 'UTC';"
+                 "SET lock_timeout = %d; SET TIME ZONE 'UTC'; SET plan_cache_mode = auto;"
                  " SET application_name = 'meterbox-server'",
                  lock_timeout_ms);
         return simple(db, sql);
@@ -198,6 +200,8 @@ static int pg_changes(srv_db *base)
         return ((struct pg_db *)base)->changes;
 }
 
+static struct pg_stmt *oneoff_for(struct pg_db *db, const char *sql);
+
 static struct pg_stmt *slot_for(struct pg_db *db, const char *sql)
 {
         size_t h = ((uintptr_t)sql >> 3) % CACHE_SIZE;
@@ -222,6 +226,13 @@ static struct pg_stmt *slot_for(struct pg_db *db, const char *sql)
                 }
         }
         /* Cache full or the statement in use: the unnamed statement. */
+        return oneoff_for(db, sql);
+}
+
+/* The unnamed statement, prepared again at each use, so PostgreSQL plans it
+ * for that use's parameter values; NULL while it is in use. */
+static struct pg_stmt *oneoff_for(struct pg_db *db, const char *sql)
+{
         if (db->oneoff.busy)
                 return NULL;
         db->oneoff.sql = sql;
@@ -232,7 +243,8 @@ static struct pg_stmt *slot_for(struct pg_db *db, const char *sql)
         return &db->oneoff;
 }
 
-static int pg_vquery(srv_db *base, srv_stmt **out, const char *sql, const char *types, va_list ap)
+static int pg_vquery(srv_db *base, srv_stmt **out, const char *sql, int replan, const char *types,
+                     va_list ap)
 {
         struct pg_db *db = (struct pg_db *)base;
         struct pg_stmt *s;
@@ -245,7 +257,8 @@ static int pg_vquery(srv_db *base, srv_stmt **out, const char *sql, const char *
         *out = NULL;
         if (PQtransactionStatus(db->c) == PQTRANS_UNKNOWN && ensure_conn(db) < 0)
                 return MB_EBUSY;
-        s = slot_for(db, sql); /* after a reconnect: its statements prepare again */
+        /* after a reconnect, cached statements prepare again */
+        s = replan ? oneoff_for(db, sql) : slot_for(db, sql);
         if (s == NULL || n > MAX_PARAMS) {
                 snprintf(base->err, sizeof(base->err), "%s [%s]",
                          s ? "too many parameters" : "statement in use twice", sql);

@@ -290,11 +290,15 @@ static int bind_args(struct lite_stmt *s, const char *types, va_list ap)
 
 static void lite_done(srv_stmt *st);
 
-static int lite_vquery(srv_db *base, srv_stmt **out, const char *sql, const char *types, va_list ap)
+/* replan: SQLite's planner does not pick indexes by the bound values (no
+ * STAT4), so a cached statement serves every call alike. */
+static int lite_vquery(srv_db *base, srv_stmt **out, const char *sql, int replan, const char *types,
+                       va_list ap)
 {
         struct lite_stmt *s = NULL;
         int rc = prepare((struct lite_db *)base, sql, &s);
 
+        (void)replan;
         *out = NULL;
         if (rc < 0)
                 return rc;

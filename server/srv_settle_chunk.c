@@ -4,7 +4,12 @@
  * the close fetched for the whole chunk in one query each (account and
  * meter, settled already?, boundary readings, register-backwards evidence,
  * earlier bills, the month's continuous charges).  What is left per account
- * is the tariff lookup (cached), the bill arithmetic and the writes.  Each
+ * is the tariff lookup (cached), the bill arithmetic and the writes.  The
+ * range fetches are planned for each chunk's bounds (srv_db_query_replan):
+ * PostgreSQL's generic plan for "meter_id BETWEEN $1 AND $2 AND ts >= $3"
+ * walked the ts index over the whole month, a cost per chunk that grew with
+ * the accounts (a close quadratic in them).  The tariff fetch stays cached:
+ * it runs lookups while its rows are open.  Each
  * account-month is still settled exactly once: the chunk commits or not as a
  * whole, and a chunk that fails is redone one account per transaction.
  * Several servers on one PostgreSQL closing the same month at once take
@@ -124,11 +129,12 @@ static int fetch_accounts(srv_db *db, struct srv_bill *bs, size_t n, struct wind
 {
         srv_stmt *st = NULL;
         struct srv_bill *b;
-        int rc = srv_db_query(db, &st,
-                              "SELECT a.id, m.id, a.mode, a.number, a.credit_limit_fen,"
-                              " a.protected, a.state, a.balance_fen FROM accounts a JOIN meters m"
-                              " ON m.account_id = a.id WHERE a.id BETWEEN $1 AND $2",
-                              "ii", w->lo, w->hi);
+        int rc =
+            srv_db_query_replan(db, &st,
+                                "SELECT a.id, m.id, a.mode, a.number, a.credit_limit_fen,"
+                                " a.protected, a.state, a.balance_fen FROM accounts a JOIN meters m"
+                                " ON m.account_id = a.id WHERE a.id BETWEEN $1 AND $2",
+                                "ii", w->lo, w->hi);
 
         while (rc >= 0 && (rc = srv_stmt_step(st)) == SRV_DB_ROW) {
                 if ((b = find(bs, n, srv_stmt_i64(st, 0))) == NULL)
@@ -151,10 +157,11 @@ static int fetch_accounts(srv_db *db, struct srv_bill *bs, size_t n, struct wind
                 return rc;
         /* state is tested here, not in SQL: a state filter would tempt the
          * planner onto bills_state, every bill of the month per chunk */
-        rc = srv_db_query(db, &st,
-                          "SELECT account_id, state FROM bills WHERE account_id BETWEEN $1 AND $2"
-                          " AND month = $3",
-                          "iit", w->lo, w->hi, w->month);
+        rc = srv_db_query_replan(
+            db, &st,
+            "SELECT account_id, state FROM bills WHERE account_id BETWEEN $1 AND $2"
+            " AND month = $3",
+            "iit", w->lo, w->hi, w->month);
         while (rc >= 0 && (rc = srv_stmt_step(st)) == SRV_DB_ROW)
                 if ((b = find(bs, n, srv_stmt_i64(st, 0))) != NULL &&
                     strcmp(srv_stmt_text(st, 1), "settled") == 0)
@@ -167,12 +174,12 @@ static int fetch_accounts(srv_db *db, struct srv_bill *bs, size_t n, struct wind
 static int fetch_boundaries(srv_db *db, const struct window *w)
 {
         srv_stmt *st = NULL;
-        int rc = srv_db_query(db, &st,
-                              "SELECT meter_id, seq, ts, import_wh, rates FROM readings"
-                              " WHERE meter_id BETWEEN $1 AND $2 AND kind = 'boundary'"
-                              " AND ts >= $3 AND ts < $4 AND import_wh IS NOT NULL"
-                              " ORDER BY meter_id, ts, seq",
-                              "iiii", w->mlo, w->mhi, w->t0, w->t2);
+        int rc = srv_db_query_replan(db, &st,
+                                     "SELECT meter_id, seq, ts, import_wh, rates FROM readings"
+                                     " WHERE meter_id BETWEEN $1 AND $2 AND kind = 'boundary'"
+                                     " AND ts >= $3 AND ts < $4 AND import_wh IS NOT NULL"
+                                     " ORDER BY meter_id, ts, seq",
+                                     "iiii", w->mlo, w->mhi, w->t0, w->t2);
 
         while (rc >= 0 && (rc = srv_stmt_step(st)) == SRV_DB_ROW) {
                 struct srv_bill *b = find_meter(w, srv_stmt_i64(st, 0));
@@ -208,11 +215,11 @@ static int fetch_backwards(srv_db *db, struct srv_bill *bs, size_t n, const stru
 
         for (size_t i = 0; i < n; i++)
                 bs[i].pre_backwards = bs[i].b0.found && bs[i].b1.found ? 0 : -1;
-        rc = srv_db_query(db, &st,
-                          "SELECT meter_id, ts, import_wh FROM readings"
-                          " WHERE meter_id BETWEEN $1 AND $2 AND ts >= $3 AND ts < $4"
-                          " AND import_wh IS NOT NULL ORDER BY meter_id, seq",
-                          "iiii", w->mlo, w->mhi, w->t0, w->t2);
+        rc = srv_db_query_replan(db, &st,
+                                 "SELECT meter_id, ts, import_wh FROM readings"
+                                 " WHERE meter_id BETWEEN $1 AND $2 AND ts >= $3 AND ts < $4"
+                                 " AND import_wh IS NOT NULL ORDER BY meter_id, seq",
+                                 "iiii", w->mlo, w->mhi, w->t0, w->t2);
         while (rc >= 0 && (rc = srv_stmt_step(st)) == SRV_DB_ROW) {
                 int64_t m = srv_stmt_i64(st, 0), ts = srv_stmt_i64(st, 1), wh = srv_stmt_i64(st, 2);
                 struct srv_bill *b;
@@ -227,11 +234,11 @@ static int fetch_backwards(srv_db *db, struct srv_bill *bs, size_t n, const stru
         srv_stmt_done(st);
         if (rc < 0)
                 return rc;
-        rc = srv_db_query(db, &st,
-                          "SELECT meter_id, ts FROM events WHERE meter_id BETWEEN $1 AND $2"
-                          " AND ts >= $3 AND ts < $4"
-                          " AND type IN ('register_backwards', 'register_reset')",
-                          "iiii", w->mlo, w->mhi, w->t0, w->t2);
+        rc = srv_db_query_replan(db, &st,
+                                 "SELECT meter_id, ts FROM events WHERE meter_id BETWEEN $1 AND $2"
+                                 " AND ts >= $3 AND ts < $4"
+                                 " AND type IN ('register_backwards', 'register_reset')",
+                                 "iiii", w->mlo, w->mhi, w->t0, w->t2);
         while (rc >= 0 && (rc = srv_stmt_step(st)) == SRV_DB_ROW) {
                 struct srv_bill *b = find_meter(w, srv_stmt_i64(st, 0));
                 int64_t ts = srv_stmt_i64(st, 1);
@@ -247,10 +254,11 @@ static int fetch_backwards(srv_db *db, struct srv_bill *bs, size_t n, const stru
 static int fetch_history(srv_db *db, struct srv_bill *bs, size_t n, const struct window *w)
 {
         srv_stmt *st = NULL;
-        int rc = srv_db_query(db, &st,
-                              "SELECT account_id, month, energy_wh, total_fen, state FROM bills"
-                              " WHERE account_id BETWEEN $1 AND $2 AND month IN ($3, $4)",
-                              "iitt", w->lo, w->hi, w->prev, w->year);
+        int rc =
+            srv_db_query_replan(db, &st,
+                                "SELECT account_id, month, energy_wh, total_fen, state FROM bills"
+                                " WHERE account_id BETWEEN $1 AND $2 AND month IN ($3, $4)",
+                                "iitt", w->lo, w->hi, w->prev, w->year);
 
         while (rc >= 0 && (rc = srv_stmt_step(st)) == SRV_DB_ROW) {
                 struct srv_bill *b = find(bs, n, srv_stmt_i64(st, 0));
@@ -270,11 +278,11 @@ static int fetch_history(srv_db *db, struct srv_bill *bs, size_t n, const struct
         srv_stmt_done(st);
         if (rc < 0)
                 return rc;
-        rc = srv_db_query(db, &st,
-                          "SELECT account_id, sum(amount_fen) FROM ledger"
-                          " WHERE account_id BETWEEN $1 AND $2 AND month = $3"
-                          " AND kind = 'charge' GROUP BY account_id",
-                          "iit", w->lo, w->hi, w->month);
+        rc = srv_db_query_replan(db, &st,
+                                 "SELECT account_id, sum(amount_fen) FROM ledger"
+                                 " WHERE account_id BETWEEN $1 AND $2 AND month = $3"
+                                 " AND kind = 'charge' GROUP BY account_id",
+                                 "iit", w->lo, w->hi, w->month);
         while (rc >= 0 && (rc = srv_stmt_step(st)) == SRV_DB_ROW) {
                 struct srv_bill *b = find(bs, n, srv_stmt_i64(st, 0));
 
