@@ -81,21 +81,41 @@ int srv_db_query_replan(srv_db *db, srv_stmt **out, const char *sql, const char 
         return rc;
 }
 
-int srv_db_exec_args(srv_db *db, const char *sql, const char *types, ...)
+/* Run to the end: the number of rows changed, or an error. */
+static int vexec(srv_db *db, const char *sql, const char *types, va_list ap)
 {
         srv_stmt *st;
-        va_list ap;
-        int rc;
+        int rc = db->ops->vquery(db, &st, sql, 0, types, ap);
 
-        va_start(ap, types);
-        rc = db->ops->vquery(db, &st, sql, 0, types, ap);
-        va_end(ap);
         if (rc < 0)
                 return rc;
         while ((rc = srv_stmt_step(st)) == SRV_DB_ROW)
                 ;
         srv_stmt_done(st);
         return rc < 0 ? rc : db->ops->changes(db);
+}
+
+int srv_db_exec_args(srv_db *db, const char *sql, const char *types, ...)
+{
+        va_list ap;
+        int rc;
+
+        va_start(ap, types);
+        rc = vexec(db, sql, types, ap);
+        va_end(ap);
+        return rc;
+}
+
+int srv_db_exec_later(srv_db *db, const char *sql, const char *types, ...)
+{
+        va_list ap;
+        int rc;
+
+        va_start(ap, types);
+        rc = db->ops->exec_later ? db->ops->exec_later(db, sql, types, ap)
+                                 : vexec(db, sql, types, ap);
+        va_end(ap);
+        return rc < 0 ? rc : MB_OK;
 }
 
 int srv_db_query_i64(srv_db *db, int64_t *out, const char *sql, const char *types, ...)

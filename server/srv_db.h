@@ -105,6 +105,19 @@ int srv_db_query_replan(srv_db *db, srv_stmt **out, const char *sql, const char 
  * changed (>= 0) or an error. */
 int srv_db_exec_args(srv_db *db, const char *sql, const char *types, ...);
 
+/*
+ * A write inside the caller's transaction whose result the caller does not
+ * need: MB_OK or an error, never a row count.  SQLite runs it now.
+ * PostgreSQL sends it without waiting for it (libpq's pipeline mode) and
+ * reads its outcome at the next call on the handle that waits for the
+ * database, which then fails with the write's error if it had one; a
+ * transaction with a failed write can only be rolled back, as always.
+ * Outside a transaction it runs now on both.  Saves a round trip per write
+ * in runs of writes (the month close posts a balance, a ledger entry and a
+ * bill per account).
+ */
+int srv_db_exec_later(srv_db *db, const char *sql, const char *types, ...);
+
 /* As srv_db_query, then step once: 1 and the row's first column as int64 in
  * *out, 0 when there is no row (or it is NULL), or an error. */
 int srv_db_query_i64(srv_db *db, int64_t *out, const char *sql, const char *types, ...);

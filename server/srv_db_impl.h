@@ -25,6 +25,8 @@ struct srv_db_ops {
         /* replan: plan for this call's arguments, not a cached generic plan */
         int (*vquery)(srv_db *db, srv_stmt **out, const char *sql, int replan, const char *types,
                       va_list ap);
+        /* NULL: srv_db_exec_later runs the write at once */
+        int (*exec_later)(srv_db *db, const char *sql, const char *types, va_list ap);
         int (*changes)(srv_db *db);
         int (*lock)(srv_db *db, int kind, int64_t id);
         int (*try_lock)(srv_db *db, int kind, int64_t id);

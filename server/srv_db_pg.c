@@ -28,6 +28,7 @@
 #define INT8OID 20
 #define TEXTOID 25
 #define COPY_CHUNK 65536
+#define MAX_QUEUED 64 /* writes in flight before srv_db_exec_later reads answers */
 
 struct pg_stmt {
         struct srv_stmt base;
@@ -43,6 +44,7 @@ struct pg_db {
         struct srv_db base;
         PGconn *c;
         int changes;
+        int queued;          /* srv_db_exec_later writes sent, answers not read */
         int lock_timeout_ms; /* set again after a reconnect */
         unsigned generation; /* bumped by a reconnect: statements prepare again */
         struct pg_stmt cache[CACHE_SIZE];
@@ -88,12 +90,45 @@ static int map_error(struct pg_db *db, const PGresult *res, const char *what)
         return MB_ESTORE;
 }
 
-static int simple(struct pg_db *db, const char *sql)
+/* Read the outcome of the writes srv_db_exec_later queued, and leave
+ * pipeline mode: MB_OK or the first one's error.  Every call that waits
+ * for the database comes through here first. */
+static int flush(struct pg_db *db)
 {
-        PGresult *res = PQexec(db->c, sql);
-        ExecStatusType st = PQresultStatus(res);
+        PGresult *res;
         int rc = MB_OK;
 
+        if (PQpipelineStatus(db->c) == PQ_PIPELINE_OFF)
+                return MB_OK;
+        if (PQpipelineSync(db->c) != 1)
+                rc = map_error(db, NULL, "queued writes");
+        /* each write's results end with NULL; after an error the rest
+         * come back PGRES_PIPELINE_ABORTED */
+        for (int i = 0; i < db->queued; i++)
+                while ((res = PQgetResult(db->c)) != NULL) {
+                        ExecStatusType st = PQresultStatus(res);
+
+                        if (rc == MB_OK && st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+                                rc = map_error(db, res, "queued write");
+                        PQclear(res);
+                }
+        PQclear(PQgetResult(db->c)); /* the sync's PGRES_PIPELINE_SYNC */
+        db->queued = 0;
+        if (PQexitPipelineMode(db->c) != 1 && rc == MB_OK)
+                rc = map_error(db, NULL, "queued writes");
+        return rc;
+}
+
+static int simple(struct pg_db *db, const char *sql)
+{
+        PGresult *res;
+        ExecStatusType st;
+        int rc = flush(db);
+
+        if (rc < 0)
+                return rc;
+        res = PQexec(db->c, sql);
+        st = PQresultStatus(res);
         if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
                 rc = map_error(db, res, "exec");
         PQclear(res);
@@ -190,6 +225,7 @@ static int pg_rollback(srv_db *base)
 {
         struct pg_db *db = (struct pg_db *)base;
 
+        flush(db); /* a queued write's error is why we are here */
         if (PQtransactionStatus(db->c) == PQTRANS_IDLE)
                 return MB_OK;
         return simple(db, "ROLLBACK");
@@ -243,43 +279,10 @@ static struct pg_stmt *oneoff_for(struct pg_db *db, const char *sql)
         return &db->oneoff;
 }
 
-static int pg_vquery(srv_db *base, srv_stmt **out, const char *sql, int replan, const char *types,
-                     va_list ap)
+/* The statement's parameters as text, into values[] (numbers in nums[]). */
+static int bind_values(struct pg_db *db, const char *types, size_t n, va_list ap, char (*nums)[24],
+                       const char **values)
 {
-        struct pg_db *db = (struct pg_db *)base;
-        struct pg_stmt *s;
-        size_t n = types ? strlen(types) : 0;
-        char nums[MAX_PARAMS][24];
-        const char *values[MAX_PARAMS];
-        ExecStatusType st;
-        PGresult *res;
-
-        *out = NULL;
-        if (PQtransactionStatus(db->c) == PQTRANS_UNKNOWN && ensure_conn(db) < 0)
-                return MB_EBUSY;
-        /* after a reconnect, cached statements prepare again */
-        s = replan ? oneoff_for(db, sql) : slot_for(db, sql);
-        if (s == NULL || n > MAX_PARAMS) {
-                snprintf(base->err, sizeof(base->err), "%s [%s]",
-                         s ? "too many parameters" : "statement in use twice", sql);
-                return MB_EINVAL;
-        }
-        if (!s->prepared) {
-                Oid oids[MAX_PARAMS];
-
-                for (size_t i = 0; i < n; i++)
-                        oids[i] = types[i] == 't' ? TEXTOID : INT8OID;
-                res = PQprepare(db->c, s->name, sql, (int)n, oids);
-                if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-                        int rc = map_error(db, res, "prepare");
-
-                        mb_err_log("cannot prepare [%s]: %s", sql, base->err);
-                        PQclear(res);
-                        return rc;
-                }
-                PQclear(res);
-                s->prepared = 1;
-        }
         for (size_t i = 0; i < n; i++) {
                 int64_t v;
 
@@ -297,15 +300,83 @@ static int pg_vquery(srv_db *base, srv_stmt **out, const char *sql, int replan, 
                         values[i] = va_arg(ap, const char *);
                         break;
                 default:
-                        snprintf(base->err, sizeof(base->err), "bad bind type '%c'", types[i]);
+                        snprintf(db->base.err, sizeof(db->base.err), "bad bind type '%c'",
+                                 types[i]);
                         return MB_EINVAL;
                 }
+        }
+        return MB_OK;
+}
+
+/* Prepare s (named by its slot) unless it is. */
+static int prepare_stmt(struct pg_db *db, struct pg_stmt *s, const char *sql, const char *types,
+                        size_t n)
+{
+        Oid oids[MAX_PARAMS];
+        PGresult *res;
+        int rc = MB_OK;
+
+        if (s->prepared)
+                return MB_OK;
+        for (size_t i = 0; i < n; i++)
+                oids[i] = types[i] == 't' ? TEXTOID : INT8OID;
+        res = PQprepare(db->c, s->name, sql, (int)n, oids);
+        if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+                rc = map_error(db, res, "prepare");
+                mb_err_log("cannot prepare [%s]: %s", sql, db->base.err);
+        } else {
+                s->prepared = 1;
+        }
+        PQclear(res);
+        return rc;
+}
+
+/* The statement's slot (the unnamed statement for replan), or NULL with
+ * the reason in db->base.err. */
+static struct pg_stmt *stmt_for(struct pg_db *db, const char *sql, int replan, size_t n)
+{
+        struct pg_stmt *s = replan ? oneoff_for(db, sql) : slot_for(db, sql);
+
+        if (s == NULL || n > MAX_PARAMS) {
+                snprintf(db->base.err, sizeof(db->base.err), "%s [%s]",
+                         s ? "too many parameters" : "statement in use twice", sql);
+                return NULL;
+        }
+        return s;
+}
+
+static int pg_vquery(srv_db *base, srv_stmt **out, const char *sql, int replan, const char *types,
+                     va_list ap)
+{
+        struct pg_db *db = (struct pg_db *)base;
+        size_t n = types ? strlen(types) : 0;
+        struct pg_stmt *s;
+        char nums[MAX_PARAMS][24];
+        const char *values[MAX_PARAMS];
+        ExecStatusType st;
+        PGresult *res;
+        int rc = flush(db);
+
+        *out = NULL;
+        if (rc < 0)
+                return rc;
+        if (PQtransactionStatus(db->c) == PQTRANS_UNKNOWN && ensure_conn(db) < 0)
+                return MB_EBUSY;
+        /* after a reconnect, cached statements prepare again */
+        if ((s = stmt_for(db, sql, replan, n)) == NULL)
+                return MB_EINVAL;
+        rc = prepare_stmt(db, s, sql, types, n);
+        if (rc == MB_OK)
+                rc = bind_values(db, types, n, ap, nums, values);
+        if (rc < 0) {
+                if (s == &db->oneoff)
+                        s->prepared = 0;
+                return rc;
         }
         res = PQexecPrepared(db->c, s->name, (int)n, values, NULL, NULL, 0);
         st = PQresultStatus(res);
         if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
-                int rc = map_error(db, res, "query");
-
+                rc = map_error(db, res, "query");
                 PQclear(res);
                 if (s == &db->oneoff)
                         s->prepared = 0;
@@ -318,6 +389,47 @@ static int pg_vquery(srv_db *base, srv_stmt **out, const char *sql, int replan, 
         s->busy = 1;
         *out = &s->base;
         return MB_OK;
+}
+
+static int run_now(srv_db *base, const char *sql, const char *types, va_list ap)
+{
+        srv_stmt *st = NULL;
+        int rc = pg_vquery(base, &st, sql, 0, types, ap);
+
+        srv_stmt_done(st);
+        return rc;
+}
+
+/* At once outside a transaction, and when the statement cannot wait (the
+ * cache is full: the unnamed statement is prepared again by the next
+ * query); else sent in pipeline mode, flushed every MAX_QUEUED writes so
+ * that the answers never fill the socket while we only write to it. */
+static int pg_exec_later(srv_db *base, const char *sql, const char *types, va_list ap)
+{
+        struct pg_db *db = (struct pg_db *)base;
+        size_t n = types ? strlen(types) : 0;
+        struct pg_stmt *s = NULL;
+        char nums[MAX_PARAMS][24];
+        const char *values[MAX_PARAMS];
+        int rc;
+
+        if (PQpipelineStatus(db->c) == PQ_PIPELINE_OFF &&
+            PQtransactionStatus(db->c) != PQTRANS_INTRANS)
+                return run_now(base, sql, types, ap);
+        if ((s = stmt_for(db, sql, 0, n)) == NULL)
+                return MB_EINVAL;
+        if (s == &db->oneoff)
+                return run_now(base, sql, types, ap);
+        if (!s->prepared && ((rc = flush(db)) < 0 || (rc = prepare_stmt(db, s, sql, types, n)) < 0))
+                return rc;
+        if ((rc = bind_values(db, types, n, ap, nums, values)) < 0)
+                return rc;
+        if (PQpipelineStatus(db->c) == PQ_PIPELINE_OFF && PQenterPipelineMode(db->c) != 1)
+                return map_error(db, NULL, "pipeline");
+        if (PQsendQueryPrepared(db->c, s->name, (int)n, values, NULL, NULL, 0) != 1)
+                rc = map_error(db, NULL, "queue write");
+        db->queued++;
+        return rc < 0 ? rc : db->queued >= MAX_QUEUED ? flush(db) : MB_OK;
 }
 
 /* Advisory lock key: the kind in the top byte, the id below. */
@@ -430,9 +542,10 @@ static int pg_bulk_begin(srv_db *base, srv_bulk *b)
                 return MB_ENOMEM;
         }
         snprintf(sql, len, "COPY %s (%s) FROM STDIN", b->table, b->columns);
-        res = PQexec(db->c, sql);
+        rc = flush(db);
+        res = rc < 0 ? NULL : PQexec(db->c, sql);
         free(sql);
-        if (PQresultStatus(res) != PGRES_COPY_IN)
+        if (rc == MB_OK && PQresultStatus(res) != PGRES_COPY_IN)
                 rc = map_error(db, res, "copy");
         PQclear(res);
         if (rc < 0) {
@@ -560,6 +673,7 @@ static const struct srv_db_ops pg_ops = {
     .rollback = pg_rollback,
     .exec_script = pg_exec_script,
     .vquery = pg_vquery,
+    .exec_later = pg_exec_later,
     .changes = pg_changes,
     .lock = pg_lock,
     .try_lock = pg_try_lock,

@@ -29,8 +29,9 @@ int srv_ledger_post_from(srv_db *db, int64_t account_id, int64_t before,
 
         if (__builtin_add_overflow(before, e->amount_fen, &bal))
                 return MB_ERANGE;
-        rc = srv_db_exec_args(db, "UPDATE accounts SET balance_fen = $1 WHERE id = $2", "ii", bal,
-                              account_id);
+        /* its outcome comes with the insert's (srv_db_exec_later) */
+        rc = srv_db_exec_later(db, "UPDATE accounts SET balance_fen = $1 WHERE id = $2", "ii", bal,
+                               account_id);
         if (rc < 0)
                 return rc;
         rc = srv_db_query_i64(db, &id,

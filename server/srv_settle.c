@@ -146,7 +146,9 @@ static int save_bill(srv_db *db, const struct bill *b, int settled)
                 return MB_ENOMEM;
         }
 #define NUL_UNLESS(c, v) ((c) ? (v) : SRV_DB_NULL_I64)
-        rc = srv_db_exec_args(
+        /* on PostgreSQL sent without waiting: the next account's ledger
+         * insert or the commit reads its outcome (srv_db_exec_later) */
+        rc = srv_db_exec_later(
             db,
             "INSERT INTO bills (account_id, month, meter_id, state, mode, tariff_id,"
             " tariff_hash, from_ts, to_ts, from_import_wh, to_import_wh, energy_wh,"
