@@ -90,6 +90,8 @@ static int map_error(struct pg_db *db, const PGresult *res, const char *what)
         return MB_ESTORE;
 }
 
+static int ensure_conn(struct pg_db *db);
+
 /* Read the outcome of the writes srv_db_exec_later queued, and leave
  * pipeline mode: MB_OK or the first one's error.  Every call that waits
  * for the database comes through here first. */
@@ -114,8 +116,14 @@ static int flush(struct pg_db *db)
                 }
         PQclear(PQgetResult(db->c)); /* the sync's PGRES_PIPELINE_SYNC */
         db->queued = 0;
-        if (PQexitPipelineMode(db->c) != 1 && rc == MB_OK)
-                rc = map_error(db, NULL, "queued writes");
+        if (PQexitPipelineMode(db->c) != 1) {
+                /* the connection broke mid-pipeline, which only a reset
+                 * leaves: 503, the caller's transaction is gone */
+                if (rc == MB_OK)
+                        map_error(db, NULL, "queued writes");
+                ensure_conn(db);
+                rc = MB_EBUSY;
+        }
         return rc;
 }
 
@@ -196,7 +204,8 @@ static int pg_exec_script(srv_db *base, const char *sql)
 /* Reconnect a connection the database dropped (restart, failover). */
 static int ensure_conn(struct pg_db *db)
 {
-        if (PQstatus(db->c) == CONNECTION_OK)
+        /* a pipeline left open (flush) is a connection that broke in it */
+        if (PQstatus(db->c) == CONNECTION_OK && PQpipelineStatus(db->c) == PQ_PIPELINE_OFF)
                 return MB_OK;
         mb_warn("postgresql connection lost; reconnecting");
         PQreset(db->c);
