@@ -8,8 +8,8 @@
 #   SECONDS_RUN=60 SPEED=60 METERS=32 bench/footprint.sh
 #   LIBC=musl bench/footprint.sh       the gateway build of bench/musl/build.sh
 #                                      in build-musl/: musl and OpenWrt-like
-#                                      libraries (agent and sim plugin only;
-#                                      about 80 s more the first time)
+#                                      libraries (agent and plugins; about
+#                                      2 minutes more the first time)
 #
 # Baselines, measured in the same run:
 #   size    the same build's stripped files, so sizes are in bytes and KB;
@@ -46,7 +46,7 @@ if [ "$LIBC" = glibc ]; then
   bcc=(cc)
   deps() { ldd "$1"; }
 else
-  echo "== build: bench/musl/build.sh (musl, MinSizeRel), agent and sim plugin, in $B"
+  echo "== build: bench/musl/build.sh (musl, MinSizeRel), agent and plugins, in $B"
   B=$B "$top/bench/musl/build.sh" >"$W/musl-build.log" 2>&1 || { cat "$W/musl-build.log"; exit 1; }
   P=${MB_MUSL_CACHE:-$HOME/.cache/meterbox-musl}/prefix
   # The baseline links the prefix's libraries too, found by the same rpath.

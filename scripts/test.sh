@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The whole test suite: install what is missing, build with -Werror, run every
 # test, then build and run it all again under AddressSanitizer + UBSan, run
-# the libFuzzer targets briefly over their corpora, and cross-build the agent
-# for big-endian s390x and run its unit tests under qemu-user.
+# the libFuzzer targets briefly over their corpora, cross-build the agent
+# for big-endian s390x and run its unit tests under qemu-user, and build the
+# agent side (agent, plugins, tests) with musl, OpenWrt's C library, and run
+# its unit and integration tests natively.
 # This is the README's test command; .ci/run calls exactly this.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -26,3 +28,6 @@ ctest --test-dir "$top/build-fuzz" --output-on-failure -L fuzz -j "$jobs"
 
 echo "== s390x (big-endian): cross build, unit tests under qemu-user"
 "$top/scripts/cross/build.sh" s390x
+
+echo "== musl (OpenWrt's C library): agent, plugins and tests with -Werror, tests run natively"
+"$top/scripts/musl/build.sh"

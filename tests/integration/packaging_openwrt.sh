@@ -128,10 +128,11 @@ done
 [ -f "$T/pkgs/dev/usr/include/meterbox/plugin.h" ] && [ -f "$T/pkgs/dev/usr/lib/pkgconfig/meterbox-plugin.pc" ] ||
   fail "Build/InstallDev does not stage the SDK"
 # DEPENDS covers every library each packaged file links (readelf NEEDED),
-# by the OpenWrt package that ships it; the C library needs none.
+# by the OpenWrt package that ships it; the C library needs none (musl's,
+# OpenWrt's, is plain libc.so).
 owrt_pkg() {
   case "$1" in
-  libc.so.* | libm.so.* | libdl.so.* | libpthread.so.* | librt.so.* | ld-*) echo - ;;
+  libc.so | libc.so.* | libm.so.* | libdl.so.* | libpthread.so.* | librt.so.* | ld-*) echo - ;;
   libconfig.so.*) echo libconfig ;;
   libsqlite3.so.*) echo libsqlite3 ;;
   libjson-c.so.*) echo libjson-c ;;
