@@ -19,9 +19,16 @@
 #           every UPLOAD_S seconds.
 #
 #   B=BUILD_DIR bench/bench_agent.sh
+#   LIBC=musl bench/bench_agent.sh      the gateway's libc: the musl agent of
+#                                       bench/musl/build.sh (build-musl/) against
+#                                       a musl collectd (bench/musl/collectd.sh)
+#                                       built small as OpenWrt's; the server stays
+#                                       build/'s (SERVER_B)
+#   SMAPS=DIR ...                       also keep each process's /proc/PID/smaps,
+#                                       taken just before it is stopped, in DIR
 set -euo pipefail
 SRC=$(cd "$(dirname "$0")/.." && pwd)
-B=${B:-$SRC/build}
+LIBC=${LIBC:-glibc}
 METERS=${METERS:-32} SECONDS_RUN=${DURATION:-20} INTERVAL=${INTERVAL:-1} UPLOAD_S=${UPLOAD_S:-10}
 PY=/usr/bin/python3
 T=$(mktemp -d "${TMPDIR:-/tmp}/mbagent.XXXXXX")
@@ -29,12 +36,31 @@ PIDS=()
 cleanup() { for p in "${PIDS[@]:-}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; rm -rf "$T"; }
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
-[ -x /usr/sbin/collectd ] || fail "collectd is not installed (Debian: collectd-core)"
-# write_http's own libraries, which collectd-core only suggests
-for l in libyajl2 libcurl3-gnutls; do
-  dpkg-query -W -f='${Status}' "$l" 2>/dev/null | grep -q "install ok installed" ||
-    fail "collectd's write_http needs $l (scripts/setup.sh installs it)"
-done
+case $LIBC in
+glibc)
+  B=${B:-$SRC/build} COLLECTD=/usr/sbin/collectd
+  SERVER_B=${SERVER_B:-$B}
+  [ -x $COLLECTD ] || fail "collectd is not installed (Debian: collectd-core)"
+  # write_http's own libraries, which collectd-core only suggests
+  for l in libyajl2 libcurl3-gnutls; do
+    dpkg-query -W -f='${Status}' "$l" 2>/dev/null | grep -q "install ok installed" ||
+      fail "collectd's write_http needs $l (scripts/setup.sh installs it)"
+  done
+  ;;
+musl)
+  # Both builds are no-ops once done (stamps, ninja).  The server is no
+  # part of a gateway: the glibc one of build/ serves.
+  B=${B:-$SRC/build-musl} SERVER_B=${SERVER_B:-$SRC/build}
+  COLLECTD=${MB_MUSL_CACHE:-$HOME/.cache/meterbox-musl}/collectd/sbin/collectd
+  B=$B "$SRC/bench/musl/build.sh" >"$T/musl-build.log" 2>&1 ||
+    fail "bench/musl/build.sh failed: $(tail -5 "$T/musl-build.log")"
+  "$SRC/bench/musl/collectd.sh" >"$T/musl-collectd.log" 2>&1 ||
+    fail "bench/musl/collectd.sh failed: $(tail -5 "$T/musl-collectd.log")"
+  ;;
+*) fail "LIBC must be glibc or musl" ;;
+esac
+[ -x "$SERVER_B/server/meterbox-server" ] ||
+  fail "no $SERVER_B/server/meterbox-server: build the server (cmake --build ${SERVER_B#"$SRC/"} --target meterbox-server)"
 "$PY" -c 'import pymodbus' 2>/dev/null || fail "/usr/bin/python3 cannot import pymodbus"
 HZ=$(getconf CLK_TCK)
 
@@ -48,6 +74,11 @@ PORT=$(cat "$T/port")
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 hwm_kb() { awk '/VmHWM/ {print $2}' "/proc/$1/status"; }
 anon_kb() { awk '/^Anonymous/ {print $2}' "/proc/$1/smaps_rollup"; } # private, not shared libraries
+# stop PID NAME: keep its smaps (with SMAPS=DIR), then end it
+stop() {
+  [ -z "${SMAPS:-}" ] || { mkdir -p "$SMAPS" && cat "/proc/$1/smaps" >"$SMAPS/$2.smaps"; }
+  kill "$1"; wait "$1" 2>/dev/null || true
+}
 
 # --- meterbox-agent: agent_run JOB [SERVER-LINE]; sets an ac am aa
 agent_run() {
@@ -73,7 +104,7 @@ agent_run() {
   c0=$(cpu_ticks $A); n0=$(sqlite3 "$T/agent-$1.db" "SELECT count(*) FROM readings")
   sleep "$SECONDS_RUN"
   c1=$(cpu_ticks $A); n1=$(sqlite3 "$T/agent-$1.db" "SELECT count(*) FROM readings"); am=$(hwm_kb $A); aa=$(anon_kb $A)
-  kill $A; wait $A 2>/dev/null || true
+  stop $A "agent-$1"
   an=$((n1 - n0)) ac=$((c1 - c0))
 }
 
@@ -110,8 +141,8 @@ collectd_run() {
     echo "  </Host>"
     echo "</Plugin>"
   } >"$T/collectd-$1.conf"
-  /usr/sbin/collectd -t -C "$T/collectd-$1.conf" || fail "collectd config"
-  /usr/sbin/collectd -f -C "$T/collectd-$1.conf" >"$T/collectd-$1.log" 2>&1 &
+  "$COLLECTD" -t -C "$T/collectd-$1.conf" || fail "collectd config"
+  "$COLLECTD" -f -C "$T/collectd-$1.conf" >"$T/collectd-$1.log" 2>&1 &
   local C=$! c0 n0 c1 n1
   PIDS+=($C)
   sleep 2
@@ -119,7 +150,7 @@ collectd_run() {
   c0=$(cpu_ticks $C); n0=$(count_csv "$1")
   sleep "$SECONDS_RUN"
   c1=$(cpu_ticks $C); n1=$(count_csv "$1"); cm=$(hwm_kb $C); ca=$(anon_kb $C)
-  kill $C; wait $C 2>/dev/null || true
+  stop $C "collectd-$1"
   cn=$((n1 - n0)) cc=$((c1 - c0))
 }
 
@@ -134,6 +165,7 @@ report() {
   echo "[$1] ratio agent/collectd: cpu per reading $(r "$apr" "$cpr"), peak rss $(r "$am" "$cm"), private anon $(r "$aa" "$ca")   (targets <= 1)"
 }
 
+[ "$LIBC" = glibc ] || echo "libc=$LIBC: agent $B, collectd $COLLECTD"
 echo "meters=$METERS interval=${INTERVAL}s window=${SECONDS_RUN}s upload every ${UPLOAD_S}s"
 agent_run local
 collectd_run local
@@ -147,8 +179,8 @@ database = { path = "$T/server.db"; };
 settlement = { enabled = false; };
 log = { level = "notice"; };
 CONF
-ADMIN=$("$B/server/meterbox-server" -c "$T/server.conf" --create-token root)
-"$B/server/meterbox-server" -f -c "$T/server.conf" >"$T/server.log" 2>&1 &
+ADMIN=$("$SERVER_B/server/meterbox-server" -c "$T/server.conf" --create-token root)
+"$SERVER_B/server/meterbox-server" -f -c "$T/server.conf" >"$T/server.log" 2>&1 &
 PIDS+=($!)
 for _ in $(seq 1 100); do grep -q "listening on" "$T/server.log" && break; sleep 0.1; done
 URL="http://127.0.0.1:$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$T/server.log" | sed 's/.*://')"
