@@ -19,7 +19,7 @@ static int64_t count(srv_db *db, const char *sql, const char *types, int64_t arg
         return v;
 }
 
-/* The SQLite file and its WAL; -1 when there is no such file (another backend). */
+/* The SQLite file and its WAL; -1 when there is no such file. */
 static int64_t db_bytes(const char *path)
 {
         char wal[4096];
@@ -64,7 +64,9 @@ static void read_gauges(struct srv_req *rq, struct srv_metrics_gauges *g)
             count(db, "SELECT count(*) FROM webhook_queue WHERE state = 'dead'", "", 0);
         if (g->webhook_dead < 0)
                 g->webhook_pending = -1;
-        g->db_bytes = db_bytes(cfg->db_path);
+        g->db_bytes = strcmp(srv_db_backend(db), "postgresql") == 0
+                          ? count(db, "SELECT pg_database_size(current_database())", "", 0)
+                          : db_bytes(cfg->db_path);
 }
 
 void srv_h_metrics(struct srv_req *rq, struct srv_resp *rs)

@@ -16,7 +16,6 @@
 # commands (403), and a malformed or unknown token gets 401 everywhere.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/server_lib.sh"
-sdb() { sql "$T/server.db" "$1"; }
 
 # METHOD PATTERN PATH BODY NONE GATEWAY OPERATOR ADMIN
 # PATH: the concrete request; "-" for no body.  gw-a reads meter MA
@@ -149,7 +148,7 @@ api POST /api/v1/accounts '{"number":"AC1"}'; expect 201
 api PUT /api/v1/accounts/AC1/tariff '{"tariff":"cn-bj-residential","effective":"2020-01-01"}'; expect 200
 api PUT /api/v1/meters/MA '{"gateway":"gw-a","account":"AC1"}'; expect 200
 api PUT /api/v1/meters/MB '{"gateway":"gw-b"}'; expect 200
-audit_before=$(sdb "SELECT count(*) FROM audit")
+audit_before=$(sqlv "SELECT count(*) FROM audit")
 
 cells=0
 while read -r method pattern path body e_none e_gw e_op e_admin; do
@@ -173,7 +172,7 @@ done
 api POST /api/v1/readings '{"gateway":"gw-b","readings":[]}' "$GW_a"; expect 403
 api POST /api/v1/readings '{"gateway":"gw-a","readings":[{"meter":"MB","seq":1,"ts":1795574200,"kind":"routine","import_wh":1}]}' "$GW_a"
 expect 403
-[ "$(sdb "SELECT count(*) FROM readings")" = 0 ] || fail "a forbidden reading was stored"
+[ "$(sqlv "SELECT count(*) FROM readings")" = 0 ] || fail "a forbidden reading was stored"
 pass "a gateway token may not read or write another gateway's gateway, meters or commands"
 # The admin token with its last hex digit changed (always to another digit).
 last=${ADMIN: -1}
@@ -185,5 +184,5 @@ for tok in "garbage" "mbt_1_" "mbt_1_$(printf '0%.0s' $(seq 64))" "mbt_999_$(pri
   done
 done
 pass "malformed, unknown and altered tokens get 401"
-[ "$(sdb "SELECT count(*) FROM audit")" -gt "$audit_before" ] || fail "admin writes were not audited"
+[ "$(sqlv "SELECT count(*) FROM audit")" -gt "$audit_before" ] || fail "admin writes were not audited"
 stop_server

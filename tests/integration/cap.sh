@@ -78,13 +78,12 @@ start_server "$T/server.conf" "$T/server.log"
 delivered() { [ "$(adb "SELECT count(*) FROM events WHERE acked = 0")" = 0 ] &&
               [ "$(adb "SELECT count(*) FROM readings WHERE acked = 0 AND kind = 1")" = 0 ]; }
 wait_for 90 delivered || fail "not delivered: $(adb "SELECT count(*) FROM readings WHERE acked = 0")"
-[ "$(sqlv "SELECT count(*) FROM readings WHERE kind = 1")" = 4 ] 2>/dev/null ||
-  [ "$(sqlv "SELECT count(*) FROM readings WHERE kind = 'boundary'")" = 4 ] ||
+[ "$(sqlv "SELECT count(*) FROM readings WHERE kind = 'boundary'")" = 4 ] ||
   fail "the server lacks boundary readings"
 for type in trip relay_confirmed thinned; do
   [ "$(sqlv "SELECT count(*) FROM events WHERE type = '$type'")" -ge 1 ] || fail "the server has no $type event"
 done
-dups=$(sqlv "SELECT count(*) FROM (SELECT meter_id, seq FROM readings GROUP BY meter_id, seq HAVING count(*) > 1)")
+dups=$(sqlv "SELECT count(*) FROM (SELECT meter_id, seq FROM readings GROUP BY meter_id, seq HAVING count(*) > 1) AS d")
 [ "$dups" = 0 ] || fail "duplicates on the server"
 pass "after the outage the boundary readings, the trip and the thinning record reached the server once"
 kill -TERM "$AGENT_PID"

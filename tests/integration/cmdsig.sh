@@ -90,8 +90,8 @@ sleep 1
 [ "$(adb "SELECT count(*) FROM commands")" = 1 ] || fail "a refused command was stored to run"
 pass "unsigned, forged, other-gateway, expired, out-of-order, foreign-meter and replayed commands are refused and recorded"
 
-wait_for 20 bash -c "[ \"\$(sqlite3 -cmd '.timeout 5000' '$T/server.db' \"SELECT count(*) FROM events WHERE type = 'command_rejected'\")\" -ge 6 ]" ||
-  fail "the refusals did not reach the server"
+refusals_in() { [ "$(sqlv "SELECT count(*) FROM events WHERE type = 'command_rejected'")" -ge 6 ]; }
+wait_for 20 refusals_in || fail "the refusals did not reach the server"
 pass "the refusals reach the server as events"
 
 # Snapshots: the server's signed ones are taken.

@@ -18,7 +18,8 @@
 #   3. each account's balance equals the sum of its ledger; each
 #      acknowledged top-up is in the ledger exactly once; one bill and one
 #      close entry per account-month;
-#   4. PRAGMA integrity_check is ok on agent.db and server.db;
+#   4. PRAGMA integrity_check is ok on agent.db, and the server's store is
+#      intact (integrity_check, or amcheck on PostgreSQL);
 #   5. each meter's relay is where the last relay decision the agent
 #      recorded left it.
 # Progress goes to stdout as "# kill I/N ..." lines.
@@ -29,7 +30,20 @@ CRASH_M1=$(at "2025-04-01 00:00")
 
 # The two databases (fault_disk.sh moves them).
 crash_adb() { sql "${CRASH_ADB:-$T/agent.db}" "$1" 2>/dev/null; }
-crash_sdb() { sql "${CRASH_SDB:-$T/server.db}" "$1"; }
+crash_sdb() { if [ -n "${PGDIR:-}" ]; then sqlv "$1"; else sql "${CRASH_SDB:-$T/server.db}" "$1"; fi; }
+# the server's store intact: SQLite's integrity_check, or on PostgreSQL
+# amcheck over every B-tree index of the server's tables (heap and index)
+crash_server_intact() {
+  if [ -z "${PGDIR:-}" ]; then
+    crash_sdb 'PRAGMA integrity_check'
+    return
+  fi
+  sqlv "CREATE EXTENSION IF NOT EXISTS amcheck" >/dev/null &&
+    sqlv "SELECT count(*) FROM (SELECT bt_index_check(c.oid, true) FROM pg_index i
+            JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam
+            JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE a.amname = 'btree' AND c.relkind = 'i' AND n.nspname = 'public') AS x" | grep -q '^[1-9]' && echo ok
+}
 
 # curl to the server as TOKEN; the status to stdout ("000" when down).
 crash_curl() { # TOKEN METHOD PATH [BODY|@FILE]
@@ -238,8 +252,8 @@ crash_check() {
 
   # 4. both databases intact
   [ "$(crash_adb 'PRAGMA integrity_check')" = ok ] || fail "agent.db integrity_check"
-  [ "$(crash_sdb 'PRAGMA integrity_check')" = ok ] || fail "server.db integrity_check"
-  pass "PRAGMA integrity_check ok on agent.db and server.db"
+  [ "$(crash_server_intact)" = ok ] || fail "the server's store is damaged (integrity_check, amcheck)"
+  pass "agent.db's integrity_check ok, and the server's store intact"
 
   # 1 and 2: the agent's readings and the server's, row by row
   for n in 1 2 3; do
@@ -252,7 +266,7 @@ crash_check() {
     [ ! -s "$T/readings.diff" ] || fail "meter $n: agent readings missing or different on the server: $(head -5 "$T/readings.diff")"
     [ "$(crash_adb "SELECT max(seq) FROM readings WHERE meter_id = $id")" = \
       "$(crash_sdb "SELECT max(seq) FROM readings WHERE meter_id = $id")" ] || fail "meter $n: the newest seqs differ"
-    [ "$(crash_sdb "SELECT count(*) = max(seq) AND min(seq) = 1 FROM readings WHERE meter_id = $id")" = 1 ] ||
+    [ "$(crash_sdb "SELECT CASE WHEN count(*) = max(seq) AND min(seq) = 1 THEN 1 ELSE 0 END FROM readings WHERE meter_id = $id")" = 1 ] ||
       fail "meter $n: a gap in the server's sequence"
   done
   [ "$(crash_adb 'SELECT count(*) FROM readings WHERE acked = 0')" = 0 ] || fail "unacknowledged readings left"

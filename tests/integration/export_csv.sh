@@ -38,17 +38,17 @@ PY
 pass "bills.csv: RFC 4180, yuan strings beside fen, held bills with empty amounts"
 
 curl -s -o "$T/ledger.csv" -H "Authorization: Bearer $OPER" "$URL/api/v1/exports/ledger.csv?month=$MONTH"
-/usr/bin/python3 - "$T/ledger.csv" "$T/server.db" <<'PY' || fail "ledger.csv"
-import csv, sqlite3, sys
+/usr/bin/python3 - "$T/ledger.csv" "$(sqlv "SELECT count(*) FROM ledger")" \
+  "$(sqlv "SELECT sum(balance_fen) FROM accounts")" <<'PY' || fail "ledger.csv"
+import csv, sys
 from decimal import Decimal
 rows = list(csv.DictReader(open(sys.argv[1], newline="", encoding="utf-8")))
-db = sqlite3.connect(sys.argv[2])
-assert len(rows) == db.execute("SELECT count(*) FROM ledger").fetchone()[0], len(rows)
+assert len(rows) == int(sys.argv[2]), len(rows)
 for r in rows:
     for k in ("amount", "balance_after"):
         assert Decimal(r[k + "_yuan"]) * 100 == int(r[k + "_fen"]), r
         assert "." in r[k + "_yuan"] and len(r[k + "_yuan"].split(".")[1]) == 2, r
-assert sum(int(r["amount_fen"]) for r in rows) == db.execute("SELECT sum(balance_fen) FROM accounts").fetchone()[0]
+assert sum(int(r["amount_fen"]) for r in rows) == int(sys.argv[3])
 formula = [r for r in rows if r["account"] == "1100000008"]
 assert formula and all(r["holder"] == "'=HYPERLINK(\"x\")" for r in formula), formula
 assert any(r["kind"] == "charge" and r["amount_yuan"].startswith("-") for r in rows)

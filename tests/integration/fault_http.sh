@@ -116,7 +116,7 @@ if st != 200:
 print("ok - 100 KB of headers (%d) or request line (%d) is refused and the server keeps serving"
       % (st_header, st_line))
 PY
-[ "$(sql "$T/server.db" "SELECT count(*) FROM readings")" = 0 ] || fail "something was stored"
+[ "$(sqlv "SELECT count(*) FROM readings")" = 0 ] || fail "something was stored"
 kill -0 "$SERVER_PID" || fail "the server died"
 stop_server
 pass "nothing stored from hostile requests; the server stopped cleanly"

@@ -8,3 +8,11 @@ mb_add_system_test(authz authz.sh)
 mb_add_system_test(fault_disk fault_disk.sh SKIP_RETURN_CODE 77)
 mb_add_system_test(fault_clock fault_clock.sh SKIP_RETURN_CODE 77)
 mb_add_system_test(fault_http fault_http.sh)
+# The same against PostgreSQL (not fault_disk: SQLite's full disk;
+# pg_disk_full.sh is PostgreSQL's).
+mb_add_system_pg_test(crash_short_pg crash_short.sh)
+mb_add_system_pg_test(crash_relay_pg crash_relay.sh)
+mb_add_system_pg_test(fault_net_pg fault_net.sh)
+mb_add_system_pg_test(authz_pg authz.sh)
+mb_add_system_pg_test(fault_clock_pg fault_clock.sh)
+mb_add_system_pg_test(fault_http_pg fault_http.sh)
