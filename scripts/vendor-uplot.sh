@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Vendor the uPlot charting library (MIT, https://github.com/leeoniya/uPlot)
-# into server/www/vendor/uplot/ for the dashboard.  The files in the tree
+# into server/dash/www/vendor/uplot/ for the dashboard.  The files in the tree
 # were fetched with exactly this script:
 #
 #   uplot 1.6.32 from the npm registry (npm pack uplot@1.6.32)
@@ -13,7 +13,7 @@ set -euo pipefail
 VERSION=${VERSION:-1.6.32}
 INTEGRITY=${INTEGRITY:-sha512-KIMVnG68zvu5XXUbC4LQEPnhwOxBuLyW1AHtpm6IKTXImkbLgkMy+jabjLgSLMasNuGGzQm/ep3tOkyTxpiQIw==}
 cd "$(dirname "$0")/.."
-dest=server/www/vendor/uplot
+dest=server/dash/www/vendor/uplot
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 (cd "$tmp" && npm pack --silent "uplot@$VERSION" >/dev/null)

@@ -10,7 +10,7 @@
 
 server_conf "$T/server.conf"
 cat >>"$T/server.conf" <<CONF
-dashboard = { www = "$MB_SRC/server/www"; meter_stale_after = 3600; gateway_offline_after = 900; };
+dashboard = { www = "$MB_SRC/server/dash/www"; meter_stale_after = 3600; gateway_offline_after = 900; };
 CONF
 "$MB_SERVER" -t -c "$T/server.conf" >/dev/null || fail "config check"
 ADMIN=$("$MB_SERVER" -c "$T/server.conf" --create-token root --role admin)

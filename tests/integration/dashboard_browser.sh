@@ -18,7 +18,7 @@ fi
 
 server_conf "$T/server.conf"
 cat >>"$T/server.conf" <<CONF
-dashboard = { www = "$MB_SRC/server/www"; meter_stale_after = 3600; };
+dashboard = { www = "$MB_SRC/server/dash/www"; meter_stale_after = 3600; };
 CONF
 ADMIN=$("$MB_SERVER" -c "$T/server.conf" --create-token root --role admin)
 OPER=$("$MB_SERVER" -c "$T/server.conf" --create-token viewer --role operator)

@@ -66,7 +66,7 @@ for t in "$MB_SRC"/etc/tariffs/*.conf; do need 644 "$sysconfdir/meterbox/tariffs
 if [ -x "$MB_BUILD/server/meterbox-server" ]; then
   need 755 "$sbindir/meterbox-server"
   need 644 "$sysconfdir/meterbox/server.conf" "$unitdir/meterbox-server.service"
-  if [ -d "$MB_SRC/server/www" ]; then
+  if [ -d "$MB_SRC/server/dash/www" ]; then
     [ -d "$S$datadir/meterbox/www" ] || fail "dashboard assets not in $datadir/meterbox/www"
   fi
 fi

@@ -1,5 +1,5 @@
 /*
- * The dashboard's static files (server/www, installed to
+ * The dashboard's static files (server/dash/www, installed to
  * ${datadir}/meterbox/www; dashboard.www in server.conf), served for every
  * path outside /api/ and /metrics.
  *
