@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The running agent: config, plugins, devices, store and bus threads, started
  * and stopped in that order (and torn down in reverse).

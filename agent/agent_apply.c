@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A server answer (docs/wire.md) into agent.db: snapshots, tariff texts and
  * commands, in one transaction.  The uploader calls it with each answer;
  * `meterbox-agent --apply FILE` with a file, for a gateway without a network

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * One scheduler thread per bus.  Meters on a bus are polled one at a time,
  * each on its own interval; a meter that fails is retried with backoff (1 s,

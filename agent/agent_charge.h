@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The local balance, charged reading by reading from the server's snapshot
  * exactly as the server charges the same readings (docs/wire.md): the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Is the gateway's clock to be trusted?  A gateway without a battery-backed
  * clock may boot in 1970, and NTP may step it later: readings must stay
  * ordered by sequence (they are) and the server must see the doubt. */

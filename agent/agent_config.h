@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The agent's configuration (/etc/meterbox/agent.conf), parsed and validated.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The `buses` and `meters` lists of agent.conf. */
 #include <stdlib.h>
 #include <string.h>

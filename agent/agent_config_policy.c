@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The `policy` group of agent.conf: when the agent may cut supply. */
 #include <stdio.h>
 #include <string.h>

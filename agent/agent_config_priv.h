@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Shared between the files that parse agent.conf; not for other modules. */
 #ifndef AGENT_CONFIG_PRIV_H
 #define AGENT_CONFIG_PRIV_H

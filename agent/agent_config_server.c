@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The `server` group of agent.conf: the uploader's peer and pace. */
 #include <string.h>
 

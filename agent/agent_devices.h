@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The configured buses and meters brought to life: plugin links and meter
  * instances, created from a validated config.  Creation does no I/O, so

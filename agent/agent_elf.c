@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The size of an exported object, read from the ELF dynamic symbol table of
  * the loaded object that holds it.  glibc answers through dladdr1; other C

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * agent_elf: what the ELF symbol table says about a loaded symbol, so the
  * plugin loader can refuse a descriptor shorter than the one it expects

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The host side of the plugin SDK: the const mb_host table handed to plugins
  * and the mb_ctx handle that names a link or meter and gives its plugin

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The agent's HTTP(S) client to the server (libcurl): one handle, reused, so
  * the connection and TLS session stay open between syncs.  The server's

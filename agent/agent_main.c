@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* meterbox-agent: command line, signals and the main loop. */
 #define MB_LOG_MODULE "agent"
 #include <getopt.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* One call into a plugin for one meter, with the host's checks around it. */
 #include <string.h>
 

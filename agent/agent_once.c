@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* `meterbox-agent --once`: poll every meter once and print one JSON object per
  * reading on stdout.  The vendor's first tool: it touches no store, so it can
  * run beside a running agent, and with -v it shows the frames on the wire. */

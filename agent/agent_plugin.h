@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Plugin loader and registry.  Loads shared objects, checks their descriptor
  * (ABI version, size, capabilities, required functions, unique name) before

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Cut-off policy: from a meter's local balance and its account's thresholds,
  * decide alarms, trips and closes (DESIGN.md, Balances and cut-off).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Shared by agent_policy_run.c and agent_policy_sync.c; caller holds the
  * agent's policy lock. */
 #ifndef AGENT_POLICY_PRIV_H

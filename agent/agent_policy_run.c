@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The policy at work: local balances from readings and snapshots, decisions
  * recorded as events in the reading's transaction, relay operations queued
  * on their bus, read back and retried. */

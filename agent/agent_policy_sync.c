@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Snapshots and commands reach the running policy: from the store, after the
  * uploader or `meterbox-agent --apply` wrote them there. */
 #define MB_LOG_MODULE "policy"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The bus sink of the running agent: every reading is committed to agent.db
  * before anything else uses it; faults and control results become events. */
 #define MB_LOG_MODULE "record"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #define MB_LOG_MODULE "agent"
 #include "agent.h"
 #include "agent_upload.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * When a gateway talks to the server: pure functions, so the spread of a
  * whole city's uploads can be tested without a network.

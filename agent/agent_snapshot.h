@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A meter's balance snapshot from the server (docs/wire.md); agent_charge.h
  * turns it into the local balance.

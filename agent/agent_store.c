@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* agent.db: connection, transactions (with batching), meters. */
 #define MB_LOG_MODULE "store"
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The agent's local store, agent.db (SQLite, WAL): readings with a per-meter
  * sequence number, events, and the schema version with its migrations.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Internals shared by the agent_store_*.c files. */
 #ifndef AGENT_STORE_PRIV_H
 #define AGENT_STORE_PRIV_H

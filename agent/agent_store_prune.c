@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* agent.db: forgetting what the server already has, and staying under the
  * size cap during a long outage without losing what billing needs.
  *

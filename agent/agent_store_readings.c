@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* agent.db: readings with their sequence numbers, and events. */
 #define MB_LOG_MODULE "store"
 #include <stdlib.h>

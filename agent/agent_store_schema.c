@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* agent.db schema and its migrations, applied in order by PRAGMA user_version. */
 #include <stdio.h>
 

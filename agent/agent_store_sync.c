@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* agent.db: snapshots, tariffs and commands from the server; policy state. */
 #define MB_LOG_MODULE "store"
 #include <stdarg.h>

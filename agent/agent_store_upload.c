@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* agent.db, upload side: batches of what the server has not acknowledged,
  * acknowledgements, pruning, and the size cap. */
 #define MB_LOG_MODULE "store"

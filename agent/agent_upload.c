@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The uploader: one thread that sends what the server has not acknowledged,
  * applies what the server answers, and backs off when it cannot.  Polling
  * and the policy never wait for it. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Store-and-forward to the server (docs/wire.md): batches of unacknowledged
  * readings and events, oldest first; acknowledgements, snapshots, tariffs

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Tariff texts the agent does not have yet, fetched by id and checked by hash. */
 #define MB_LOG_MODULE "upload"
 #include <nettle/sha2.h>

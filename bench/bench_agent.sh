@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Agent benchmark: CPU time per meter reading and resident memory of
 # meterbox-agent with the modbus plugin polling METERS (32) sdm120 meters of
 # a pymodbus simulator over Modbus TCP, against collectd's modbus plugin

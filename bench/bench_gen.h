@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * bench_gen: the readings both ingest benchmarks send, so the HTTP run and
  * the raw-insert baseline store the very same rows.  Meter i is "B%07d"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Ingest benchmark: readings per second through the HTTP API (CLIENTS
 # concurrent gateway clients, batches of PER x RPM = 1,000 readings, written
 # in C with libcurl: bench_load.c) against the raw rate of inserting the same

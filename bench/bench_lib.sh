@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Shared set-up of the server benchmarks (sourced).  Needs a build tree:
 #   B=BUILD_DIR (default build), BACKEND=sqlite|postgresql (default sqlite).
 # A server with N accounts and meters and NGW gateways of PER meters that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * bench_load: the ingest load client.  Several threads, each acting as a set
  * of gateways uploading in order (as agents do): batches of `per * rpm`

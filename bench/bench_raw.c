@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * bench_raw: the in-run baselines, straight into the store with prepared
  * statements in one process, through the same srv_db layer the server uses.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # How the costs grow: bench_ingest.sh and bench_settle.sh at each account
 # count (default 10k, 100k, 1M), one backend.  Each line keeps its own
 # in-run baseline and ratio; a cost that grows linearly shows as a flat

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Month-close benchmark: accounts settled per second by POST
 # /api/v1/settlements over ACCOUNTS accounts (each with a boundary reading at
 # both ends of last month), against the in-run baseline of the least a close

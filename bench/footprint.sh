@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The agent's footprint: stripped size of meterbox-agent and of each plugin,
 # and its resident memory with 32 simulated meters over an hour of simulated
 # time (sim option speed, 60 by default: one minute of real time), each meter

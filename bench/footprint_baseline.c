@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The baseline of bench/footprint.sh: a program that links the libraries the
  * agent links (libconfig, SQLite, json-c, libcurl, pthreads, libdl) and

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Bytes the agent's store writes to disk per reading, for a meter box of
 # METERS meters (default 3) read once a minute: the default store settings
 # against the flash-wear ones of docs/operations-install.md.  Time runs 60

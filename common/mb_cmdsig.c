@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #include "mb_cmdsig.h"
 
 #include <nettle/hmac.h>

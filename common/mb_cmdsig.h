@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Signed relay commands (docs/security.md).  The server signs every command
  * it delivers with a key of the gateway's own; the agent refuses a command

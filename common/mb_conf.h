@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Config-file helpers over libconfig shared by the agent and the server:
  * a list of diagnostics that each carry file and line, and typed getters that

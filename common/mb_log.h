@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Logging for meterbox daemons and tools: levels, printf checking and a module
  * prefix.  Lines go to stderr (default) or syslog.

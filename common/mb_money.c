@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Exact integer arithmetic for money and energy: see mb_money.h. */
 #include "mb_money.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Exact integer arithmetic for money and energy (DESIGN.md, Units and money).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The sd_notify protocol without libsystemd (mb_notify.h). */
 #define MB_LOG_MODULE "notify"
 #include "mb_notify.h"

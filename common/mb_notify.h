@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Tell the service manager how the daemon is doing: the sd_notify protocol,
  * written here so the daemons need no libsystemd (OpenWrt has none).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Signals for a daemon's main loop: SIGTERM and SIGINT ask it to stop,
  * SIGHUP to reload; SIGPIPE is ignored (a closed socket is an error code,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Signed balance snapshots (docs/security.md, docs/wire.md).  With a
  * signing secret on the server, each entry of a readings answer's "meters"

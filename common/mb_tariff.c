@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Tariff lifetime and inspection: see mb_tariff.h. */
 #include "mb_tariff_priv.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * meterbox tariff engine: one implementation, linked by the agent and the
  * server, so that both compute the same charge to the fen for the same

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The charge accumulator: lines kept exact (e7 units) and sorted by key,
  * merged when their key is equal, rounded to fen only when read or totalled.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Strict libconfig getters for the tariff parser: see mb_tariff_cfg.h. */
 #include "mb_tariff_cfg.h"
 

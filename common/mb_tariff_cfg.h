@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Typed, strict access to libconfig settings for the tariff parser: every
  * error names the file (or the caller's name for text) and the line, unknown

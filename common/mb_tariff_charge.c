@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Public charging entry points: one interval, a sequence of readings, and
  * the bill of a month.  Each charges into scratch state first and commits to

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Canonical text of a parsed tariff (mb_tariff_to_text): the file format with
  * a fixed key order and fixed number formats, so equal tariffs give equal

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The tariff file parser (libconfig syntax, docs/tariffs.md): top level,
  * versions, tiers and prices.  The `tou` section is in mb_tariff_parse_tou.c.

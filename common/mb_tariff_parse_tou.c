@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Parsing the `tou` section of a tariff version: default day periods,
  * seasons and special days, each a list of periods that must cover the day

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Internals of the tariff engine, shared by the mb_tariff_*.c files only.
  * Nothing outside common/mb_tariff*.c includes this.

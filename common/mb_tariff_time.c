@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Local time for the tariff engine: local midnights, version start times and
  * tier periods, all through the process time zone (localtime_r / mktime).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Time of use: which day schedule applies to a local date (special day,
  * else season, else the default periods) and how many seconds of an interval

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The accumulator as JSON (docs/wire.md, "acc"). */
 #include "mb_tariff_wire.h"
 

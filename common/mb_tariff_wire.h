@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The continuous-deduction accumulator on the wire: an mb_tariff_acc as the
  * JSON "acc" object of docs/wire.md, and back.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Clocks used by both daemons. */
 #ifndef MB_TIME_H
 #define MB_TIME_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #include "mb_wire.h"
 
 static void add_i64(json_object *o, const char *k, int64_t v)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The JSON wire format shared by the agent and the server (json-c).
  * Field names and units are documented in docs/api.md.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Configure and build one flavour of the tree.
 #   scripts/build.sh [plain|asan|fuzz] [extra cmake args...]
 # plain -> build/, asan -> build-asan/ (AddressSanitizer + UBSan),

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The crash harness's long run (issue 10; docs/faults.md records results).
 #   scripts/crash-long.sh [BUILD_DIR] [KILLS]
 # Runs tests/integration/crash_short.sh with KILLS (default 1000) SIGKILLs

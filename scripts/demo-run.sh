@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The meterbox story on one machine: a server on its embedded SQLite, a
 # gateway agent with three simulated meters (time running 600 times fast),
 # three prepaid accounts on the Beijing residential tariff.  Watch balances

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The main job: install what is missing, build, and run the demo: a server,
 # an agent and three simulated meters (scripts/demo-run.sh).  Ctrl-C stops it.
 set -euo pipefail

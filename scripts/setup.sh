@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Install every Debian package meterbox needs (scripts/debian-packages.txt).
 # Does nothing when all are present, so it is cheap to call before each build.
 set -euo pipefail

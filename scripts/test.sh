@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The whole test suite: install what is missing, build with -Werror, run every
 # test, then build and run it all again under AddressSanitizer + UBSan, run
 # the libFuzzer targets briefly over their corpora, cross-build the agent

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Vendor the uPlot charting library (MIT, https://github.com/leeoniya/uPlot)
 # into server/dash/www/vendor/uplot/ for the dashboard.  The files in the tree
 # were fetched with exactly this script:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * meterbox-server: the process-wide context and the request/response types
  * every handler sees.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Accounts: create, update, show, list. */
 #include "srv_accounts.h"
 

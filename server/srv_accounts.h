@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Accounts (户号), gateways and meter bindings: the admin's records.
  * Handlers run with srv->lock held; helpers run in the caller's transaction.

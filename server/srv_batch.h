@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The readings batch of POST /api/v1/readings (docs/wire.md), parsed and
  * validated as a whole before anything is stored.  Pure: no database.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Bills and the month close over HTTP. */
 #include <stdio.h>
 #include <string.h>

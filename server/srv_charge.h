@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Continuous deduction (docs/wire.md): per account, the month's accumulator
  * of exact charge lines, the tier position and the reference reading (all

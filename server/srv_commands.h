@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Relay commands for meters: trip, close, protect, unprotect, with who asked
  * and why.  A command is pending until a sync delivers it, delivered until

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Response helpers and small JSON builders shared by the handlers. */
 #define MB_LOG_MODULE "http"
 #include <stdarg.h>

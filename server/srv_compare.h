@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Month-over-month comparison of a bill: what an operator should look at.
  * Pure integer arithmetic (ratios in thousandths), no database.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The server's configuration (/etc/meterbox/server.conf, libconfig), parsed
  * and validated with every problem reported as "file:line: message".

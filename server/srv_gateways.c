@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Gateways (register, list, show) and meter bindings. */
 #include <stdio.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #define MB_LOG_MODULE "ingest"
 #include "srv_ingest.h"
 

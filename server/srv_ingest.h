@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * POST /api/v1/readings: store a gateway's batch whole or not at all,
  * idempotently by (meter, seq) and (gateway, event id), charge prepaid

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #include "srv_ledger.h"
 
 #include "mb_time.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The ledger: every change of an account's balance is one row carrying the
  * balance after it.  srv_ledger_post is the only writer of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* meterbox-server: command line, start-up order, signals, the schedule. */
 #define MB_LOG_MODULE "server"
 #include <getopt.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Natural months in the configured time zone (the process TZ, set at start
  * with setenv + tzset).  Months are "YYYY-MM".  Pure functions.

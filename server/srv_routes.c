@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The API: every endpoint, who may call it, and its handler (docs/api.md). */
 #include "srv.h"
 #include "srv_accounts.h"

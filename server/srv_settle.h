@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Month close: for each account, the bill of a natural month (configured
  * zone) from its meter's boundary readings, compared with earlier months,

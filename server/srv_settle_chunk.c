@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Month close in chunks: SRV_SETTLE_CHUNK accounts per transaction, their
  * locks taken in ascending account order, and every per-account input of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * srv_settle_impl: what srv_settle.c (one account-month at a time) shares
  * with srv_settle_chunk.c (month close of many accounts per transaction,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #include "srv_snapshot.h"
 #include "mb_cmdsig.h"
 #include "mb_snapsig.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A meter's balance snapshot as docs/wire.md sends it to the agent: account,
  * mode, balance at the reference reading, tier position, the month's exact

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Tariffs on the server: stored as canonical text (mb_tariff_to_text) with
  * its SHA-256, parsed once per distinct text into a cache, and assigned to

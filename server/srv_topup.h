@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Money in and out by hand: top-ups (idempotent by payment reference),
  * refunds and adjustments (each its own ledger entry with a reason; also

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* meterboxctl gateway | account | meter: the admin's records. */
 #include <string.h>
 

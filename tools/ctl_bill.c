@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* meterboxctl bill | settle | command: bills, the month close, relay commands. */
 #include <stdio.h>
 #include <stdlib.h>

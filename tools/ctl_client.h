@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * What every server subcommand of meterboxctl shares: arguments, the HTTP
  * client (libcurl) and output (tables by default, JSON with --json).

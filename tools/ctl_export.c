@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* meterboxctl export: a month's bills or ledger entries as CSV for finance
  * (GET /api/v1/exports/{bills,ledger}.csv, docs/api.md). */
 #include <stdio.h>

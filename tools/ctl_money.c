@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* meterboxctl topup | refund | adjust | ledger: money in and out by hand. */
 #include <stdio.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* meterboxctl tariff: load, list, show, text, assign. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * meterboxctl: the operator's command line.  `meterboxctl CMD [OPTIONS]`
  * dispatches to a subcommand from the table below; add a subcommand by

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * meterboxctl subcommands.  Each lives in its own file and is listed once in
  * the table in meterboxctl.c.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * meterboxctl quote: price some energy under a tariff file and print the bill
  * as JSON.  Works offline, with the same engine the agent and server use.

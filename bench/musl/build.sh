@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # A representative gateway build of meterbox-agent and its plugins, for
 # bench/footprint.sh (LIBC=musl): musl libc instead of glibc, and musl builds
 # of the agent's libraries made from Debian's own source packages, configured

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # collectd for the gateway's libc, the other side of LIBC=musl
 # bench/bench_agent.sh: Debian 12's collectd (5.12) built with musl-gcc
 # against the musl libraries of scripts/musl/libs.sh and configured small as

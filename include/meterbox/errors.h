@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * meterbox error codes, shared by the host, plugins, the server and tools.
  *

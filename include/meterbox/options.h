@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * meterbox plugin SDK: typed, range-checked reading of a plugin's `options`
  * group on top of the host's cfg_* getters (plugin.h).  Header only: every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * meterbox plugin SDK: the contract between meterbox-agent and a meter
  * protocol plugin.  This header (with errors.h and reading.h) is all a vendor

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * One measurement of one meter, as a plugin reports it.
  *

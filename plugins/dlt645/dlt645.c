@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dlt645: DL/T 645-2007 and -1997 electricity meters on an RS-485 line.  This
  * file holds the descriptor and the lifecycle; dlt645.h lists the other files

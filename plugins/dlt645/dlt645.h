@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dlt645: DL/T 645-2007 (and -1997) electricity meters on a serial line
  * (internal header).  See docs/plugins/dlt645.md for what a user sees.

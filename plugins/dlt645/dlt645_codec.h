@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dlt645: the DL/T 645 frame codec and value decoders.  Pure functions on
  * byte buffers: no I/O, no allocation, no host.  The plugin, the unit tests

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dlt645: meter_control through the remote control command 1CH
  * (DL/T 645-2007, with the commands of its 2013 amendment as smart meters

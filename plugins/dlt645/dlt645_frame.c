@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dlt645: frame encoding and parsing (dlt645_codec.h).  Pure: no I/O.
  */

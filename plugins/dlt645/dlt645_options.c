@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dlt645: the meter's `options` group.  Every option is optional; each has a
  * default and a range (docs/plugins/dlt645.md lists them).  Parsing goes on

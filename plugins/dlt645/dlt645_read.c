@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dlt645: meter_read.  Which identifiers are read, in this order:
  *

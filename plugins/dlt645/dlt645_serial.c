@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dlt645: the serial port.  Opened lazily (O_NOCTTY | O_NONBLOCK), raw
  * termios with the bus's speed, data bits, parity and stop bits (DL/T 645

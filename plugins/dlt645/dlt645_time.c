@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dlt645: the meter's clock is local time without a zone.  With the option
  * utc_offset_min it is that fixed offset from UTC; without, the process's

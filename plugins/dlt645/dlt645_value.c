@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dlt645: BCD values, addresses, error words and dates (dlt645_codec.h).
  * Pure: no I/O, no time zone.

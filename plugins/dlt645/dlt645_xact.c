@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dlt645: one transaction (request, reply) on the link, and what is built
  * on it: reading an identifier with its follow-up frames, and address

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * example: the meterbox plugin to copy when you write your own.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * gpio: a relay or contactor switched by GPIO lines (libgpiod v1).  A
  * relay-only plugin: MB_CAP_RELAY, no meter_read.  This file holds the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * gpio: a relay or contactor on GPIO lines through libgpiod v1 (internal
  * header).  See docs/plugins/gpio.md.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * gpio: chip and line handles.  The chip is opened and each line requested
  * at its first use, not in meter_new (no I/O there), and held until the meter

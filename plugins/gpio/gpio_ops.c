@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * gpio: the libgpiod v1 boundary.  The only file that calls gpiod_*; the
  * rest of the plugin goes through gpio_ops, which a unit test may point at a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * modbus: register values to integers (see modbus_decode.h).  Everything here
  * is a pure function of its arguments.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * modbus: register values to integers.  Pure functions: no I/O, no libmodbus,
  * no host; unit-tested (tests/unit/test_modbus_decode.c) and fuzzed

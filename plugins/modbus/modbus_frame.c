@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * modbus: requests and responses as bytes (see modbus_frame.h).
  */

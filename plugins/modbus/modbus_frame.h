@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * modbus: requests and responses as bytes.  Pure functions: no I/O, no
  * libmodbus, no host; fuzzed (tests/fuzz/fuzz_modbus_frame.c).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * modbus: one libmodbus context per bus (link), shared by the bus's meters.
  *

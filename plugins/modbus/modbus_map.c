@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * modbus: register maps, built-in profiles, the read plan and the decoding of
  * a whole reading (see modbus_map.h).  Pure functions of their arguments.

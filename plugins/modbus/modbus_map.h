@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * modbus: register maps as data.  Pure functions: no I/O, no libmodbus, no
  * host; unit-tested (tests/unit/test_modbus_map.c) and fuzzed

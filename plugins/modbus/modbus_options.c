@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * modbus: the bus's and the meter's `options` groups.  Every key is looked up
  * even after an error, so one `meterbox-agent -t` run reports every bad key

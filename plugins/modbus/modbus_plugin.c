@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * modbus: Modbus RTU and Modbus TCP electricity meters through libmodbus.
  * This file holds the descriptor and the lifecycle; modbus_plugin.h lists the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * modbus: Modbus RTU and Modbus TCP meters through libmodbus (internal
  * header).  docs/plugins/modbus.md describes the options and behaviour.

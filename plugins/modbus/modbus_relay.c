@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * modbus: meter_control.  A relay is either a coil (written with FC 05, read
  * back with FC 01) or a holding register (written with FC 06, read back with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sim: a simulated electricity meter, the plugin that lets anyone run
  * meterbox without hardware.  This file holds the descriptor and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sim: local time without a time zone database.  The simulated meter keeps
  * local time as a fixed offset from UTC (utc_offset_min), as a meter's own

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sim: injected faults, so that the host's handling of bad meters can be
  * exercised without bad hardware.  Counted in meter_read calls (the first

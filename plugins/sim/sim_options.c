@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sim: the meter's `options` group.  Every option is optional; each has a
  * default and a range.  Parsing goes on after an error so that one

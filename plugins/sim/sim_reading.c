@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sim: assembling an mb_reading from the meter's state at the host's clock.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sim: meter_control.  The relay really gates consumption: while it is open
  * or armed, power is 0 and no energy accrues.  ARM leaves the relay open

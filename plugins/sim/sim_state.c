@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sim: the optional state file (option state_file), so that a simulated meter
  * keeps its registers and relay across restarts like real hardware.

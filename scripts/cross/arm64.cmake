@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Cross toolchain: Debian arm64 (aarch64-linux-gnu, little-endian), tests under qemu-aarch64.
 #   cmake -DCMAKE_TOOLCHAIN_FILE=scripts/cross/arm64.cmake -DMB_BUILD_SERVER=OFF ...
 # scripts/cross/build.sh arm64 makes the sysroot and does all of it.

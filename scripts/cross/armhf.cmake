@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Cross toolchain: Debian armhf (arm-linux-gnueabihf, little-endian), tests under qemu-arm.
 #   cmake -DCMAKE_TOOLCHAIN_FILE=scripts/cross/armhf.cmake -DMB_BUILD_SERVER=OFF ...
 # scripts/cross/build.sh armhf makes the sysroot and does all of it.

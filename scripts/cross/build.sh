@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Cross-build the agent, its plugins and their unit tests for an embedded
 # target with Debian 12's cross toolchains, and run the tests under qemu-user.
 #

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Cross toolchain: Debian mipsel (mipsel-linux-gnu, little-endian), tests under qemu-mipsel.
 #   cmake -DCMAKE_TOOLCHAIN_FILE=scripts/cross/mipsel.cmake -DMB_BUILD_SERVER=OFF ...
 # scripts/cross/build.sh mipsel makes the sysroot and does all of it.

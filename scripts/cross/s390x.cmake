@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Cross toolchain: Debian s390x (s390x-linux-gnu, big-endian), tests under qemu-s390x.
 #   cmake -DCMAKE_TOOLCHAIN_FILE=scripts/cross/s390x.cmake -DMB_BUILD_SERVER=OFF ...
 # scripts/cross/build.sh s390x makes the sysroot and does all of it.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Build a cross sysroot: the Debian 12 packages in sysroot-packages.txt for
 # one target architecture, with everything they depend on, downloaded and
 # unpacked (dpkg -x) into DIR.  Nothing is installed on the host and the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Shared part of the cross toolchain files (scripts/cross/ARCH.cmake), which
 # set MB_CROSS_ARCH, MB_CROSS_TRIPLET, MB_CROSS_QEMU and CMAKE_SYSTEM_PROCESSOR
 # and then include this file.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The musl CI stage: build the whole agent side (meterbox-agent, every
 # plugin, meterboxctl and the test suite) with musl-gcc and -Werror against
 # the musl libraries of scripts/musl/libs.sh, as OpenWrt's C library is

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # musl builds of every library the agent side links, made from Debian's own
 # source packages and configured small the way OpenWrt packages them (shared,
 # -Os, stripped; libcurl with HTTP and HTTPS only, TLS by mbedTLS, no optional

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The CSV exports: one SELECT each, streamed into an srv_csv. */
 #include "srv_export.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * CSV exports for finance: a month's bills and a month's ledger entries
  * (docs/api.md, Exports).  Answers are text/csv built in memory (srv_csv.h).

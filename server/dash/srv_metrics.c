@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The counters behind /metrics and their text rendering. */
 #include "srv_metrics.h"
 

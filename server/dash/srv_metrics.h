@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Process-wide counters for /metrics (Prometheus text exposition format
  * 0.0.4), and the handler that renders them with a few gauges read from the

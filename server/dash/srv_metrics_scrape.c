@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* GET /metrics: the counters of srv_metrics.c plus gauges read from the
  * database at scrape time (a handful of indexed counts). */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The `dashboard` and `webhooks` groups of server.conf (etc/server.conf). */
 #include "srv_mon_config.h"
 

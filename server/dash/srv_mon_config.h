@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Configuration of the monitoring side of meterbox-server: the dashboard
  * (static assets, session cookie, what counts as offline or faulty) and the

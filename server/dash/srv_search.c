@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* GET /search?q= (find an account by number, holder, meter or gateway) and
  * GET /meters/ADDRESS/readings (a meter's reading history for the chart). */
 #include "srv_stats.h"

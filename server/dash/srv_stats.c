@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* GET /stats/overview and /stats/regions: the wall's counts, per region and
  * in total (definitions in srv_stats.h). */
 #include "srv_stats.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Aggregates for the monitoring wall (docs/api.md, Monitoring): fleet
  * overview, per-region health, consumption series, month-end progress,

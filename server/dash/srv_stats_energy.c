@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Consumption series and month-end progress (definitions in srv_stats.h). */
 #include "srv_stats.h"
 

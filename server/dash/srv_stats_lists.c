@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* GET /events (latest agent events) and GET /stats/anomalies (bills held or
  * flagged in a month). */
 #include "srv_stats.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Webhooks (docs/api.md, Notifications): events worth telling someone about
  * (alarm 1/2, cut-off, reconnect, tamper, faults, a gateway offline too

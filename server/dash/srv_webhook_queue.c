@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Putting notifications into webhook_queue (srv_webhook.h). */
 #define MB_LOG_MODULE "webhook"
 #include <stdio.h>

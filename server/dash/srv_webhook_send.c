@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The webhook sender thread: due rows of webhook_queue out over HTTP(S). */
 #define MB_LOG_MODULE "webhook"
 #include <pthread.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The pure parts of webhooks: the signature and the retry schedule. */
 #include <stdio.h>
 #include <stdlib.h>

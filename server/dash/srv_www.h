@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The dashboard's static files (server/dash/www, installed to
  * ${datadir}/meterbox/www; dashboard.www in server.conf), served for every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * srv_db: the backend-neutral half of the database layer.  Every public
  * function of srv_db.h goes through the handle's ops (srv_db_impl.h); the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * srv_db: the thin database layer every business module uses.  One handle is
  * one connection; SQL is portable (SQLite 3.40 and PostgreSQL 15: INSERT ...

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * srv_db_impl: what a store backend provides behind srv_db.h.  Private to
  * srv_db.c and the backends (srv_db_sqlite.c, srv_db_pg.c).

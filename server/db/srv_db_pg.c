@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * srv_db on PostgreSQL (libpq): one connection, named prepared statements
  * cached per handle by the caller's SQL pointer, text-format parameters typed

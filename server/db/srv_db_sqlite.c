@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * srv_db on SQLite: one connection, a small cache of prepared statements.
  * An INSERT whose SQL ends in " RETURNING id" (the portable way to learn a

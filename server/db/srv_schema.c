@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Schema of server.db.  DDL is the one place the SQL dialect shows: the
  * PostgreSQL backend will carry its own copy of these migrations (BIGINT for

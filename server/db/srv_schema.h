@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The server database schema and its migrations, versioned in the table
  * schema_version (one row).  Each migration moves version i to i + 1 in one

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * srv_schema_pg: the server schema in PostgreSQL's dialect, and the monthly
  * partitions of readings.  Shipped migrations are never edited, only

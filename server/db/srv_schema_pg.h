@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The PostgreSQL schema: the same tables and migrations as srv_schema.c in
  * PostgreSQL's dialect (BIGINT, identity keys, COLLATE "C" on identifiers so

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Authentication against the tokens table, token creation, and the audit
  * log.  Callers hold srv->lock (one database connection).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A growing text buffer for responses built piece by piece (/metrics, CSV).
  *

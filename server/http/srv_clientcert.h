@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Gateways that authenticate with a client certificate (mutual TLS): the
  * certificate must verify against tls.client_ca, and its subject's common

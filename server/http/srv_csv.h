@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * CSV for the finance team's spreadsheet (RFC 4180): fields separated by
  * commas, records ended by CRLF, a field quoted when it holds a comma, a

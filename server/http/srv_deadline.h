@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * srv_deadline: a deadline on each request, on top of libmicrohttpd's idle
  * timeout.  The idle timeout closes a connection that sends nothing for

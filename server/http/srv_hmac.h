@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* HMAC-SHA256 (nettle) as lowercase hex.  Pure and thread-safe. */
 #ifndef SRV_HMAC_H
 #define SRV_HMAC_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The HTTP front: libmicrohttpd with its internal polling thread and a thread
  * pool, request bodies gathered up to limits.max_body_bytes (413 beyond),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Reading and validating JSON request bodies (json-c), with errors that name
  * the field ("readings[3].seq") as docs/api.md promises.  Pure functions.

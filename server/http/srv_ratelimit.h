@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Per-token request rate limits: a token bucket per API token, so one
  * misbehaving gateway or script cannot starve the others.  A request over

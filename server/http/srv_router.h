@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The route table: {method, pattern, handler, roles}.  Pure matching, no I/O.
  *

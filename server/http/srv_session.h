@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The dashboard's session cookie (docs/dashboard.md, Sign-in).
  *

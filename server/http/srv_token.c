@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Token hashing uses nettle (Debian nettle-dev): its SHA-256 is a plain
  * init/update/digest API with no global state or library initialisation, it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * API tokens: generation, hashing (SHA-256, nettle) and constant-time
  * comparison.  Pure functions; no database.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // The dashboard in headless Chromium (Debian's /usr/bin/chromium, driven by
 // playwright-core; no browser is ever downloaded), against a server that
 // tests/integration/dashboard_browser.sh filled with the scenario of

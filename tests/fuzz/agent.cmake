@@ -1,1 +1,2 @@
+# SPDX-License-Identifier: Apache-2.0
 mb_add_fuzz_target(fuzz_agent_config fuzz/fuzz_agent_config.c LIBS agent_core)

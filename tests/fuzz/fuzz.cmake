@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Fuzz targets for every parser of outside bytes.
 #
 #   mb_add_fuzz_target(NAME SOURCES... [LIBS ...])

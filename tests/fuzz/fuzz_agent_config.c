@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Fuzz the agent.conf parser and validator: any bytes give either a config or
  * located diagnostics, never a crash or a leak. */
 #include <stdint.h>

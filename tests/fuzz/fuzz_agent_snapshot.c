@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * What the agent takes from the server's answer (docs/wire.md): one entry
  * of the "meters" array, parsed by agent_snapshot_parse (balance,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Fuzz the DL/T 645 reply parser as the plugin drives it: parse, drop what
  * it consumed, parse again.  Any bytes give frames, errors or "need more",
  * never a read outside the buffer; every frame found re-encodes to exactly

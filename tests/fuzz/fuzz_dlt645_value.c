@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Fuzz the DL/T 645 value decoders: BCD (signed and not), dates and times,
  * addresses, passwords, error words, calendar arithmetic.  Each either
  * refuses its input or round-trips it. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Regression driver for fuzz targets built without libFuzzer (gcc, the plain
  * and sanitizer builds): runs every file named on the command line, or every
  * file in the directories named, through LLVMFuzzerTestOneInput once. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Fuzz target: modbus register decoding and scales (plugins/modbus/
  * modbus_decode.c).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Fuzz target: the checks the modbus plugin applies to every answer from the
  * wire (plugins/modbus/modbus_frame.c).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Fuzz target: the register map text of the modbus plugin's `map` option and
  * the read plan (plugins/modbus/modbus_map.c).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Fuzz the server.conf loader (srv_config_load): any bytes give a config or
  * located diagnostics, never a crash or a leak. */
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The server's parsers of outside JSON: the readings batch (srv_batch_parse),
  * the field validators every admin body goes through (srv_json_*), and the

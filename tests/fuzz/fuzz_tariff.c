@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The tariff file parser (mb_tariff_parse_string): admins upload tariff
  * files to the server, and the agent parses the text the server sends.  Any

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Fuzz targets of the modbus plugin (plugins/modbus): register decoding, the
 # map option's text and the answer checks.  Corpora in corpus/fuzz_modbus_*/.
 if(TARGET mb_modbus_pure)

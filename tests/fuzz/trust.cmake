@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Fuzz targets added with the fault tests (issue 10): the tariff file parser
 # (both daemons), the server answer the agent applies, and server.conf.
 mb_add_fuzz_target(fuzz_tariff fuzz/fuzz_tariff.c LIBS mb_common)

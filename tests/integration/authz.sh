@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The authorization matrix (issue 10): every route of server/srv_routes.c
 # called with no token, a gateway's token, an operator's and an admin's.
 # The expected status of each cell is in the table below: 401 without a

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # A long outage against a small agent.db cap: routine readings are thinned,
 # but the month's boundary readings, relay decisions and the record of what
 # was thinned all survive and reach the server once it is back.

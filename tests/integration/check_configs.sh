@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # meterbox-agent -t accepts every config in etc/ and rejects each broken one in
 # tests/data/conf with the file, the line and the reason its "# expect:" names.
 . "$(dirname "$0")/lib.sh"

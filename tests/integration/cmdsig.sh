@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Relay commands are signed per gateway (docs/security.md): the agent runs a
 # command the server signed for it, once, and refuses and records a command
 # that is unsigned, forged, signed for another gateway, replayed with an

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Connection limits: an idle client is cut off after connection_timeout_s,
 # and one address cannot hold more than max_connections_per_ip connections,
 # while the server keeps answering other requests.

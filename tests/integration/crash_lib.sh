@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The crash harness (sourced after lib.sh and server_lib.sh; issue 10).
 #
 # A server and an agent with three simulated meters on a fixed port, with

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The moment the crash harness can only hit by luck, made certain: the agent
 # has committed a relay decision (trip, then close) with its reading, and a
 # SIGKILL lands before the relay operation reaches the meter.  The simulated

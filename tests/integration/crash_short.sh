@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The crash harness's short run (issue 10): SIGKILL the agent, the server or
 # both at random moments while readings flow, top-ups run and a month closes
 # again and again; then check the invariants listed in crash_lib.sh.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The monitoring wall's API and static files against a real server: the
 # aggregate endpoints give exactly the figures of the scenario
 # (dashboard_lib.sh), search and reading history work, and the sign-in gate

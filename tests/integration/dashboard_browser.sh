@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The dashboard in headless Chromium: the scenario of dashboard_lib.sh goes
 # in through the API, then tests/browser/dashboard.test.mjs drives Debian's
 # chromium with playwright-core.  Screenshots land in $MB_ARTIFACTS.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The monitoring wall's end-to-end scenario (sourced after server_lib.sh, with
 # a server running and $ADMIN set).  Four gateways in four regions, ten
 # accounts on the Beijing residential tariff in every state the wall shows,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The README's main job, run for a minute: the demo must tell its whole story
 # (alarms, a cut-off, a top-up, the relay closing again) and stop cleanly.
 . "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The only DL/T 645 meter on a bus needs no address: the dlt645 plugin asks
 # AAAAAAAAAAAA with 13H and reads the meter it finds.  With time_sync = true
 # it broadcasts the time (08H to 999999999999).  A meter that is not on the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Helpers for the DL/T 645 integration tests (sourced after lib.sh): the meter
 # simulator on a pty (dlt645_sim.py) and a checker of `--once` JSON lines.
 SIM_PY="$MB_SRC/tests/integration/dlt645_sim.py"

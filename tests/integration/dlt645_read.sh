@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # meterbox-agent --once reads DL/T 645 meters through the dlt645 plugin from
 # the meter simulator on a pty: a 2007 single-phase prepaid meter, a 2007
 # three-phase meter whose long replies come in follow-up frames, and a 1997

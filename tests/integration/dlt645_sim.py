@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """DL/T 645-2007/1997 meter simulator on a pseudo-terminal (stdlib only).
 
 Creates a pty pair, prints "PTY <slave path>" on stdout (and writes the path

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The whole system with real processes: a server on its embedded SQLite, an
 # agent with simulated meters syncing to it.
 #  1. Accounts topped up a little; the meters consume; after each sync the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # CSV exports for finance: a month's bills and ledger entries over the API
 # and with `meterboxctl export`, RFC 4180 (CRLF, quoting of commas and
 # quotes), amounts as yuan strings that equal the integer fen columns.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Clock faults on the gateway (issue 10).  The agent runs under libfaketime
 # reading its offset from a file (FAKETIME_TIMESTAMP_FILE, re-read on every
 # call), so the test moves the gateway's wall clock while it runs: two hours

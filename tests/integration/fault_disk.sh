@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Disk full on both sides (issue 10).  server.db and agent.db live on small
 # tmpfs mounts of their own (root only: skipped, 77, where mount is not
 # allowed) while the meters, top-ups and month closes of crash_lib.sh run.

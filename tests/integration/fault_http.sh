@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Hostile HTTP clients against meterbox-server (issue 10):
 #   - 200 slow clients (half a request line each, one byte more now and then)
 #     do not keep an honest client from being answered;

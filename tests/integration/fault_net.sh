@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Network faults between the agent and the server (issue 10): the agent
 # talks to the server through faultproxy.py, which refuses connections,
 # stalls, cuts a request mid-body, cuts the answer after the server did the

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """A TCP proxy on loopback that breaks HTTP/1.1 traffic on purpose (issue 10).
 
     faultproxy.py UPSTREAM_PORT CONTROL_FILE PORT_FILE [LOG_FILE]

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # `cmake --install` into a staging directory (DESTDIR) puts every file where
 # the build's prefix says and where the programs look for it; the example
 # plugin then builds out of tree against the staged SDK alone (pkg-config,

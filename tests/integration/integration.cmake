@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Integration tests: real processes on this machine, driven by shell scripts.
 set(_mb_it_env
   MB_AGENT=$<TARGET_FILE:meterbox-agent>

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # SIGKILL during polling, again and again: agent.db stays intact and every
 # meter's sequence numbers continue without a gap or a repeat.
 . "$(dirname "$0")/lib.sh"

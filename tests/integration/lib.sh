@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Shared helpers for the integration tests (sourced).  ctest sets:
 #   MB_AGENT            path of meterbox-agent
 #   MB_PLUGIN_DIR       the built plugins

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # /metrics: the text parses as the Prometheus exposition format (a strict
 # parser, prom_parse.py; promtool too when it is installed), needs a token,
 # and its counters move when readings arrive, when a batch is refused (by

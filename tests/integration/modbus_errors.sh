@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Failures of Modbus meters: each becomes a failed reading with a message that
 # names the unit, the bus and the request, --once exits 1 without hanging, and
 # the meters after a failing one on the same bus still read.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Helpers for the modbus plugin's integration tests (sourced after lib.sh).
 # The peer is tests/integration/modbus_sim.py on Debian's python3-pymodbus,
 # which only /usr/bin/python3 can import (the first python3 on PATH may be

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Relay control of Modbus meters against a pymodbus simulator, through the
 # plugin's descriptor (tests/unit/test_modbus_ctl.c drives it):
 #  - a coil: trip writes it OFF and reads it back, close writes it ON; the

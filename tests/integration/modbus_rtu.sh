@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The modbus plugin over Modbus RTU through a socat pty pair against a
 # pymodbus meter simulator: the same meters as modbus_tcp.sh on one serial
 # bus.  Linux ptys carry no parity, so the bus runs 8N1; it asks for RS-485

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Modbus meter simulator for the modbus plugin's integration tests.
 
 Runs with Debian's python3-pymodbus (3.0.x): call it with /usr/bin/python3.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The modbus plugin over Modbus TCP against a pymodbus meter simulator: every
 # built-in profile, a profile with its word order overridden and a custom map
 # in each word order (ABCD, CDAB, BADC, DCBA) share one TCP connection, one

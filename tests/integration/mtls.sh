@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Mutual TLS: a gateway may authenticate with a client certificate whose CN
 # is its name, instead of a token.  A certificate from another CA, or for a
 # gateway that does not exist, is not enough; a certificate only ever opens

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # meterbox-agent --once prints one JSON reading per simulated meter, and a
 # failing meter makes it exit 1 without hiding the others.
 . "$(dirname "$0")/lib.sh"

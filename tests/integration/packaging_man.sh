@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The man pages (docs/man) format without a single groff or man warning, have
 # a NAME line that whatis/apropos can index, are all installed, refer only
 # to pages that exist, and keep up with the programs: every long option of

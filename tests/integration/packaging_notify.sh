@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # meterbox-agent speaks the sd_notify protocol (common/mb_notify.c) the way
 # systemd's Type=notify with WatchdogSec= expects: READY=1 once started,
 # WATCHDOG=1 every WATCHDOG_USEC/2, RELOADING=1 then READY=1 around a SIGHUP

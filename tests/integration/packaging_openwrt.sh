@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The OpenWrt package (openwrt/) follows the packages feed's conventions and
 # really packages what CMake installs:
 #   1. the Makefile has the feed's fields and includes, a define, DEPENDS and

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The systemd units (systemd/*.service.in, configured into the build tree)
 # pass `systemd-analyze verify` without a single warning, keep their
 # sandboxing (`systemd-analyze security --offline` exposure at most 3.0) and

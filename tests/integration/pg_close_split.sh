@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Two meterbox-servers on one PostgreSQL closing the same month at once
 # share the work (srv_settle_chunk.c): 5,000 accounts in chunks of 500, each
 # server settles some of them, together every one exactly once, with one

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # PostgreSQL's disk fills up (SQLSTATE 53100): the server answers 507
 # "storage_full" as it does on SQLite, keeps answering reads, stores nothing
 # of a refused batch, and takes the same batch once there is room.  The

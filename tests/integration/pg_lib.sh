@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # A throwaway PostgreSQL for the server tests (sourced by server_lib.sh when
 # MB_DB_BACKEND=pg).  pg_start runs initdb and pg_ctl in a fresh directory,
 # listening on a unix socket only; the EXIT trap stops it and removes it.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Two meterbox-servers on one PostgreSQL database (issue 9): every batch of
 # two gateways is posted to both servers at the same moment, the same payment
 # reference is topped up through both at once, the month is closed on both

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # One record the server refuses as bad input must not block a gateway's
 # uploads for ever: the agent sets it aside (kept in agent.db, acked = 2),
 # records why, and everything else still arrives.

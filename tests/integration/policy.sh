@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Money and cut-off in the agent with a simulated meter and no network:
 # the balance falls, alarm 1, alarm 2 and the trip happen at the right
 # readings, the trip waits through a no-cut window and happens at the first

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """A strict parser of the Prometheus text exposition format (0.0.4), for the
 metrics tests: prom_parse.py FILE prints the samples as JSON
 {"name{label="v",...}": value} and exits 1 with the line number and reason

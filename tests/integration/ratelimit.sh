@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Per-token rate limits: a token over its limit gets 429 with Retry-After,
 # other tokens are not affected, and after the wait it is served again.
 . "$(dirname "$0")/lib.sh"

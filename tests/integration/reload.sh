@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # SIGHUP reloads agent.conf: a new meter starts being read; a broken config
 # is refused with its file and line, and the running one keeps going.
 . "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # limits.request_deadline_s (srv_deadline.h) against a real server, set to
 # 3 s while the idle timeout stays 30 s:
 #   - a client that trickles its request a byte a second (never idle long

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Tokens can be rotated and revoked: after a gateway's token is rotated the
 # old one gets 401 and the new one works; a revoked operator token gets 401.
 . "$(dirname "$0")/lib.sh"

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Integration tests of meterbox-server: a real server on loopback, driven by
 # curl and meterboxctl.
 set(_mb_srv_env

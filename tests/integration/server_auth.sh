@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Roles and bad input: a gateway token cannot touch another gateway's meters,
 # an operator cannot write, no token gets 401; malformed, oversized and
 # invalid bodies get a 4xx naming the field and change nothing.

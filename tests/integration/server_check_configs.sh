@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # meterbox-server -t: the example config passes; bad ones fail with file:line.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/server_lib.sh"

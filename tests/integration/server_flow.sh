@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The whole money path against a real server: gateway, accounts on the
 # Beijing tariff, a month of readings (with boundary readings), replays, a
 # double top-up, a double month close, a held month that settles when its

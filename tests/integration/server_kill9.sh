@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # SIGKILL the server again and again while three gateways upload a month of
 # readings concurrently (each in order, as an agent does, replaying from the
 # start after every restart) and month closes run in a loop.  Afterwards:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Helpers for the server integration tests (sourced after lib.sh).  ctest sets
 #   MB_SERVER  path of meterbox-server
 #   MB_CTL     path of meterboxctl

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Month close finds a register that went backwards between a meter's two
 # boundaries (a lower reading, or the agent's event), and nothing else: the
 # chunked close reads these for many accounts at once, so each case sits

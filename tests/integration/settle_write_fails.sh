@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # A write the database refuses in the middle of a month close: one account's
 # bill row, another's balance update (triggers that raise).  The close's
 # chunk is rolled back whole and settled again one account per transaction,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The agent survives plugins that hang, time out or return garbage: other
 # buses keep their pace, bad readings are refused and recorded as faults,
 # a stuck call is reported, and SIGTERM still stops the agent cleanly.

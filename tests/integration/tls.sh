@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The uploader verifies the server's certificate: it refuses one it cannot
 # verify (unknown CA, or a certificate for another name) and syncs with one
 # it can (a test CA made here, given as server.ca_file).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Fault and hostile-input tests (issue 10): the crash harness, network,
 # disk and clock faults, HTTP limits and the authorization matrix.  Each
 # starts real processes (mb_add_system_test, integration/server.cmake).

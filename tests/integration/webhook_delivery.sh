@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Webhooks against a receiver started here (webhook_receiver.py, loopback):
 # events arrive signed (the receiver checks the HMAC), a receiver that
 # answers 500 is retried with backoff, across a server restart, until it

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """A webhook receiver for webhook_delivery.sh, on loopback.
 
 webhook_receiver.py DIR SECRET: listens on 127.0.0.1 (a free port, written to

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A plugin built for another ABI version: the agent must refuse it. */
 #include <meterbox/plugin.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A shared object without the descriptor symbol. */
 int not_a_meterbox_plugin(void);
 

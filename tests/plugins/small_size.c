@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A descriptor from an older, smaller SDK: honest about its size. */
 #include <meterbox/plugin.h>
 

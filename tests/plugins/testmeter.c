@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A misbehaving meter for the agent's own tests.  Built twice: as
  * "testmeter" and, with -DDUP_NAME, as a second file that claims the same
  * name.  Options: mode = "ok" | "garbage" | "hang" | "error"; hang_ms. */

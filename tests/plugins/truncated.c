@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A descriptor cut short: the object is 16 bytes although its size field
  * claims a whole mb_plugin.  The agent must notice from the symbol table and
  * never read past the end. */

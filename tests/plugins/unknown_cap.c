@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A plugin promising a capability this agent does not know. */
 #include <meterbox/plugin.h>
 

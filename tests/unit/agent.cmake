@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Unit tests of the agent's modules.
 mb_add_unit_test(test_loader unit/test_loader.c LIBS agent_core)
 target_compile_definitions(test_loader PRIVATE MB_TEST_PLUGIN_DIR="${MB_TEST_PLUGIN_DIR}")

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The dlt645 plugin: its frame codec alone, and the built plugin dlopen()ed
 # with a fake host against the DL/T 645 meter simulator on a pty.
 mb_add_unit_test(test_dlt645_frame unit/test_dlt645_frame.c LIBS mb_dlt645_codec)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Unit tests of the modbus plugin (plugins/modbus), built when the plugin is.
 if(TARGET mb_modbus_pure)
   mb_add_unit_test(test_modbus_decode unit/test_modbus_decode.c LIBS mb_modbus_pure)

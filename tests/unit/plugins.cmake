@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Unit tests of the sim, example and gpio plugins and of the SDK's option
 # helpers; include()d from tests/CMakeLists.txt.  The tests link the plugins'
 # object libraries (or dlopen the built modules) and a fake host

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Unit tests of meterbox-server's pure modules.
 mb_add_unit_test(test_srv_token unit/test_srv_token.c LIBS server_core)
 mb_add_unit_test(test_srv_router unit/test_srv_router.c LIBS server_core)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Tariff engine tests: common/mb_tariff*.c, common/mb_money.c and
 # `meterboxctl quote`.  Included from tests/CMakeLists.txt.
 set(_mb_tariff_dir "${CMAKE_SOURCE_DIR}/etc/tariffs")

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The DL/T 645 frame codec and value decoders, byte-exact.  Frames are built
  * by hand from the standard (DL/T 645-2007 section 4 and its data

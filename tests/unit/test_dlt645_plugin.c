@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The built dlt645.so, dlopen()ed with a small fake host table, against the
  * DL/T 645 meter simulator (tests/integration/dlt645_sim.py) on a pty:

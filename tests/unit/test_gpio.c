@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * gpio plugin: its whole logic up to the libgpiod boundary, with a test
  * double behind gpio_ops: option parsing, level and pulse switching,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * gpio.so as the agent loads it: the descriptor, and the real libgpiod calls
  * behind it on a chip that does not exist (this machine has no GPIO chips;

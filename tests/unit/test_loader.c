@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The plugin loader refuses every broken plugin with a message naming the file. */
 #include <setjmp.h>
 #include <stdarg.h>

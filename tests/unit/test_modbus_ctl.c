@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_modbus_ctl: drive the modbus plugin from the command line, for the
  * integration tests of what meterbox-agent --once cannot do on its own:

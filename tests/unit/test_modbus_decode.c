@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * modbus: register decoding (plugins/modbus/modbus_decode.c).  Every input is
  * given byte for byte as it arrives on the wire, so each expectation holds on

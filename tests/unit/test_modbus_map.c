@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * modbus: register maps, built-in profiles, the read plan and the decoding of
  * a whole reading (plugins/modbus/modbus_map.c), and the answer checks

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * modbus plugin: options, errors and the connection backoff, through the
  * descriptor with the fake host of test_sim_host.c.  The readings themselves

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The cut-off policy's decisions, step by step. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Upload timing: a city's gateways spread over the interval and the
  * month-end window instead of arriving at once; backoff grows and jitters. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * SDK: <meterbox/options.h>.  Every getter returns MB_OK / MB_ENOENT /
  * MB_ECONFIG, leaves the default in *out unless MB_OK, records one located

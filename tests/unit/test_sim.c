@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sim plugin: determinism, energy integration, registers, TOU rates, frozen
  * month-end register, electrical quantities.  Driven through the descriptor

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The built plugin modules, loaded as the agent loads them: dlopen, the one
  * exported symbol, its ABI version, size, name and capabilities, then a read

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sim plugin: injected faults behave as configured (timeouts that honour
  * timeout_ms, garbage frames, invalid readings, one register reset).

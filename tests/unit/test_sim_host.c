@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The fake mb_host described in test_sim_host.h. */
 #include <stdarg.h>
 #include <stdio.h>

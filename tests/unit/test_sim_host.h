@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A fake mb_host for plugin unit tests: logs into a buffer, serves the cfg_*
  * getters from a small key/value array, and has clocks the test sets.  Links

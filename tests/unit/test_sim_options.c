@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sim plugin: options.  Defaults, every key looked up, each bad value
  * reported through cfg_error with the key named, all errors in one run.

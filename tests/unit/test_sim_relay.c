@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sim plugin: the relay gates consumption (trip, close, arm with and without
  * auto-close, protection), the display alarm, a meter without a relay.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sim plugin: the state file.  Registers and relay survive a restart, the
  * time between is accrued, a corrupt file is flagged as a register reset,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Signed balance snapshots (common/mb_snapsig.c): a signature survives any
  * JSON text of the same values (member order, spacing) and the commands
  * list, and fails for any change of a value, an added member, another

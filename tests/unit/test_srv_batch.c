@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Request validation: the readings batch and the JSON helpers name the field
  * (and index) of the first problem. */
 #include <setjmp.h>

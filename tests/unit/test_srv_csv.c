@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* CSV for finance: RFC 4180 quoting, CRLF records, yuan from integer fen
  * (negative, small, huge), kWh from Wh, and the formula guard on free text. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The request deadline's table (srv_deadline.c) on socket pairs: a
  * connection past its deadline is shut down once (its peer reads the end),
  * a paused one (its handler running) never, a closed one is forgotten, and

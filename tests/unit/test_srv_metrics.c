@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* /metrics text: the exposition format of every counter family, cumulative
  * histogram buckets, label escaping, seconds written without floating
  * point, gauges left out when unknown, and counters exact under threads. */

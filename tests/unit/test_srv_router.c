@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The route table: exact matches, captures, 404 versus 405, and roles. */
 #include <setjmp.h>
 #include <stdarg.h>

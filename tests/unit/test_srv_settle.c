@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Settlement's pure parts: month boundaries in Asia/Shanghai, the comparison
  * flags, and the accumulator on the wire. */
 #include <setjmp.h>

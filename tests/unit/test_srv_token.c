@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Tokens: SHA-256 (nettle) against known vectors, format and parse, and the
  * constant-time comparison. */
 #include <setjmp.h>

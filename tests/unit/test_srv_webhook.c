@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The pure parts of webhooks and the dashboard gate: HMAC-SHA256 against
  * RFC 4231, the webhook signature, the retry schedule, the session cookie,
  * the static-file path rules and content types, the region health rule. */

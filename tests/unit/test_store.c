@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* agent.db: sequence numbers, batching, events, schema versions. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Charging with the example tariffs, checked against amounts computed by hand
  * (in the comments).  Prices are in 1e-4 yuan/kWh, exact amounts in 1e-7

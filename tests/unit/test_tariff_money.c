@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Exact money arithmetic: rounding, decimal strings, apportioning. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The tariff file parser: every example in etc/tariffs loads, the canonical
  * text round-trips, and broken tariffs are refused with NAME:LINE: reason.

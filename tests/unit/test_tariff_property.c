@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Property: charging a whole sequence of readings gives exactly the same
  * lines (so the same rounded total), flags and tier position as charging it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Runs the built `meterboxctl quote` (path in MB_CTL) on the example tariffs
  * and checks its JSON and exit status.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Helpers for the tariff engine tests (tests/unit/test_tariff*.c): time zone
  * set-up, local times, example tariffs, readings and line checks.

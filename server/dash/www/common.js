@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Shared by the wall and the operator view: API calls with the bearer token
 // from sessionStorage, and formatting.  Money is integer fen from the API
 // and is formatted with string operations only: no floating point touches

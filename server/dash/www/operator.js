@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // The operator view: find an account by number, holder name, meter address
 // or gateway; show its balance, state, meter, readings, ledger and bills;
 // issue a top-up or a relay command when the token is an admin's.  Every

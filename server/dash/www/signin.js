@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Sign-in: exchange the API token for the session cookie that unlocks the
 // dashboard's files, keep the token in sessionStorage for API calls (it is
 // never put in a URL), then open the page that was asked for.

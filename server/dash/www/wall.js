@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // The monitoring wall.  Every figure comes from the documented API
 // (docs/api.md, Monitoring) and is refreshed in place every `refresh`
 // seconds (default 30).  URL parameters:
