@@ -74,6 +74,12 @@ int mbctl_account(int argc, char **argv)
 
         if ((rc = ctl_begin(argc, argv, &a, account_help, NULL)) != CTL_GO_ON)
                 return rc;
+        {
+                static const char *const subs[] = {"create", "update", "show", "list", NULL};
+
+                if (ctl_check_sub(&a, subs, account_help))
+                        return 2;
+        }
         if (strcmp(a.sub, "list") == 0) {
                 if (ctl_opts_only(&a, filters))
                         return 2;
@@ -122,6 +128,12 @@ int mbctl_meter(int argc, char **argv)
 
         if ((rc = ctl_begin(argc, argv, &a, meter_help, fields)) != CTL_GO_ON)
                 return rc;
+        {
+                static const char *const subs[] = {"bind", "show", "list", NULL};
+
+                if (ctl_check_sub(&a, subs, meter_help))
+                        return 2;
+        }
         if (strcmp(a.sub, "list") == 0) {
                 if (ctl_query_path(path, sizeof(path), "/api/v1/meters", &a, filters))
                         return 1;
@@ -160,6 +172,12 @@ int mbctl_gateway(int argc, char **argv)
 
         if ((rc = ctl_begin(argc, argv, &a, gateway_help, fields)) != CTL_GO_ON)
                 return rc;
+        {
+                static const char *const subs[] = {"register", "show", "list", NULL};
+
+                if (ctl_check_sub(&a, subs, gateway_help))
+                        return 2;
+        }
         if (strcmp(a.sub, "list") == 0)
                 return ctl_call_show(&a, "GET", "/api/v1/gateways", NULL, "gateways", gateway_cols,
                                      CTL_NCOLS(gateway_cols));

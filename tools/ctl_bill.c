@@ -51,6 +51,12 @@ int mbctl_bill(int argc, char **argv)
 
         if ((rc = ctl_begin(argc, argv, &a, bill_help, opts)) != CTL_GO_ON)
                 return rc;
+        {
+                static const char *const subs[] = {"list", "show", "month", NULL};
+
+                if (ctl_check_sub(&a, subs, bill_help))
+                        return 2;
+        }
         if (strcmp(a.sub, "list") == 0 && a.npos == 2) {
                 if (ctl_path(path, sizeof(path), "/api/v1/accounts/%s/bills", a.pos[1]))
                         return 1;
@@ -127,6 +133,13 @@ int mbctl_command(int argc, char **argv)
 
         if ((rc = ctl_begin(argc, argv, &a, command_help, opts)) != CTL_GO_ON)
                 return rc;
+        {
+                static const char *const subs[] = {"list",    "trip",      "close",
+                                                   "protect", "unprotect", NULL};
+
+                if (ctl_check_sub(&a, subs, command_help))
+                        return 2;
+        }
         if (strcmp(a.sub, "list") == 0 && a.npos <= 2) {
                 if (a.npos == 2) {
                         if (ctl_path(path, sizeof(path), "/api/v1/meters/%s/commands", a.pos[1]))

@@ -8,40 +8,90 @@
 
 #include <curl/curl.h>
 
+#include "ctl_errors.h"
+#include "ctl_suggest.h"
+#include "ctl_width.h"
 #include "mb_money.h"
 #include "meterboxctl.h"
+
+struct ctl_globals ctl_globals;
 
 #ifndef JSON_C_TO_STRING_NOSLASHESCAPE
 #define JSON_C_TO_STRING_NOSLASHESCAPE 0
 #endif
 
+/* "--name=value" or "--name value": the value, advancing *i past it; NULL
+ * (after a message) when there is none. */
+static const char *opt_value(int argc, char **argv, int *i, const char *cmd)
+{
+        const char *eq = strchr(argv[*i], '=');
+
+        if (eq)
+                return eq + 1;
+        if (*i + 1 >= argc) {
+                fprintf(stderr, "meterboxctl %s: %s needs a value\n", cmd, argv[*i]);
+                return NULL;
+        }
+        return argv[++*i];
+}
+
+/* 1 when s is --name or --name=... */
+static int is_opt(const char *s, const char *name)
+{
+        size_t n = strlen(name);
+
+        return strncmp(s, name, n) == 0 && (s[n] == '\0' || s[n] == '=');
+}
+
+int ctl_global_option(int argc, char **argv, int *i, struct ctl_globals *g, const char *cmd)
+{
+        const char *s = argv[*i], *v;
+
+        if (strcmp(s, "--json") == 0) {
+                g->json = 1;
+                return 1;
+        }
+        if (!is_opt(s, "--server") && !is_opt(s, "--token"))
+                return 0;
+        if ((v = opt_value(argc, argv, i, cmd)) == NULL)
+                return -1;
+        if (s[2] == 's')
+                g->server = v;
+        else
+                g->token = v;
+        return 1;
+}
+
 int ctl_args_parse(int argc, char **argv, struct ctl_args *a)
 {
+        struct ctl_globals g = ctl_globals;
+
         memset(a, 0, sizeof(*a));
         a->cmd = argv[0];
         for (int i = 1; i < argc; i++) {
                 const char *s = argv[i];
+                int rc = ctl_global_option(argc, argv, &i, &g, a->cmd);
 
-                if (strcmp(s, "--json") == 0) {
-                        a->json = 1;
-                } else if (strcmp(s, "--help") == 0 || strcmp(s, "-h") == 0) {
+                if (rc < 0)
+                        return 2;
+                if (rc > 0)
+                        continue;
+                if (strcmp(s, "--help") == 0 || strcmp(s, "-h") == 0) {
                         a->help = 1;
                 } else if (strncmp(s, "--", 2) == 0 && s[2]) {
-                        if (i + 1 >= argc) {
-                                fprintf(stderr, "meterboxctl %s: %s needs a value\n", a->cmd, s);
+                        const char *v = opt_value(argc, argv, &i, a->cmd), *eq = strchr(s, '=');
+
+                        if (v == NULL)
                                 return 2;
-                        }
-                        if (strcmp(s, "--server") == 0) {
-                                a->server = argv[++i];
-                        } else if (strcmp(s, "--token") == 0) {
-                                a->token = argv[++i];
-                        } else if (a->nopts == CTL_MAX_OPTS) {
+                        if (a->nopts == CTL_MAX_OPTS) {
                                 fprintf(stderr, "meterboxctl %s: too many options\n", a->cmd);
                                 return 2;
-                        } else {
-                                a->key[a->nopts] = s + 2;
-                                a->val[a->nopts++] = argv[++i];
                         }
+                        /* the name without "--" (and without "=value") */
+                        snprintf(a->keybuf[a->nopts], sizeof(a->keybuf[0]), "%.*s",
+                                 (int)(eq ? (size_t)(eq - s - 2) : strlen(s + 2)), s + 2);
+                        a->key[a->nopts] = a->keybuf[a->nopts];
+                        a->val[a->nopts++] = v;
                 } else if (a->npos == CTL_MAX_POS) {
                         fprintf(stderr, "meterboxctl %s: too many arguments\n", a->cmd);
                         return 2;
@@ -50,10 +100,9 @@ int ctl_args_parse(int argc, char **argv, struct ctl_args *a)
                 }
         }
         a->sub = a->npos ? a->pos[0] : "";
-        if (!a->server)
-                a->server = getenv("METERBOX_URL");
-        if (!a->token)
-                a->token = getenv("METERBOX_TOKEN");
+        a->json = g.json;
+        a->server = g.server ? g.server : getenv("METERBOX_URL");
+        a->token = g.token ? g.token : getenv("METERBOX_TOKEN");
         return 0;
 }
 
@@ -68,16 +117,38 @@ const char *ctl_opt(const struct ctl_args *a, const char *name)
 int ctl_opts_only(const struct ctl_args *a, const char *const *allowed)
 {
         for (int i = 0; i < a->nopts; i++) {
+                const char *near;
                 int ok = 0;
 
                 for (int k = 0; allowed && allowed[k] && !ok; k++)
                         ok = strcmp(allowed[k], a->key[i]) == 0;
-                if (!ok) {
-                        fprintf(stderr, "meterboxctl %s: unknown option --%s\n", a->cmd, a->key[i]);
-                        return 2;
-                }
+                if (ok)
+                        continue;
+                near = allowed ? ctl_suggest(a->key[i], allowed, 0, sizeof(allowed[0])) : NULL;
+                fprintf(stderr, "meterboxctl %s: unknown option --%s", a->cmd, a->key[i]);
+                if (near)
+                        fprintf(stderr, "; did you mean --%s?", near);
+                fprintf(stderr, " (meterboxctl %s --help lists them)\n", a->cmd);
+                return 2;
         }
         return 0;
+}
+
+int ctl_check_sub(const struct ctl_args *a, const char *const *subs, const char *help)
+{
+        const char *near;
+
+        if (a->sub[0] == '\0')
+                return ctl_usage(help, 2);
+        for (int k = 0; subs[k]; k++)
+                if (strcmp(subs[k], a->sub) == 0)
+                        return 0;
+        near = ctl_suggest(a->sub, subs, 0, sizeof(subs[0]));
+        fprintf(stderr, "meterboxctl %s: unknown subcommand '%s'", a->cmd, a->sub);
+        if (near)
+                fprintf(stderr, "; did you mean 'meterboxctl %s %s'?", a->cmd, near);
+        fprintf(stderr, "\n\n");
+        return ctl_usage(help, 2);
 }
 
 int ctl_begin(int argc, char **argv, struct ctl_args *a, const char *help, const char *const *opts)
@@ -111,25 +182,6 @@ static size_t on_data(char *ptr, size_t size, size_t nmemb, void *ud)
         return n;
 }
 
-static void print_error(const struct ctl_args *a, long status, const char *body)
-{
-        json_object *o = body ? json_tokener_parse(body) : NULL, *e, *v;
-
-        if (o && json_object_object_get_ex(o, "error", &e)) {
-                fprintf(stderr, "meterboxctl %s: server said %ld", a->cmd, status);
-                if (json_object_object_get_ex(e, "code", &v))
-                        fprintf(stderr, " %s", json_object_get_string(v));
-                if (json_object_object_get_ex(e, "message", &v))
-                        fprintf(stderr, ": %s", json_object_get_string(v));
-                if (json_object_object_get_ex(e, "field", &v))
-                        fprintf(stderr, " (field %s)", json_object_get_string(v));
-                fprintf(stderr, "\n");
-        } else {
-                fprintf(stderr, "meterboxctl %s: server said %ld\n", a->cmd, status);
-        }
-        json_object_put(o);
-}
-
 int ctl_call(const struct ctl_args *a, const char *method, const char *path, const char *body,
              int body_is_text, json_object **out, char **text)
 {
@@ -143,9 +195,12 @@ int ctl_call(const struct ctl_args *a, const char *method, const char *path, con
         *out = NULL;
         if (a->server == NULL || a->token == NULL) {
                 fprintf(stderr,
-                        "meterboxctl %s: give --server URL and --token TOKEN (or set "
-                        "METERBOX_URL and METERBOX_TOKEN)\n",
-                        a->cmd);
+                        "meterboxctl %s: which server, and as whom? Give %s%s%s (or set "
+                        "%s%s%s); an admin creates tokens with meterbox-server --create-token\n",
+                        a->cmd, a->server ? "" : "--server URL",
+                        !a->server && !a->token ? " and " : "", a->token ? "" : "--token TOKEN",
+                        a->server ? "" : "METERBOX_URL", !a->server && !a->token ? " and " : "",
+                        a->token ? "" : "METERBOX_TOKEN");
                 return 1;
         }
         c = curl_easy_init();
@@ -170,12 +225,12 @@ int ctl_call(const struct ctl_args *a, const char *method, const char *path, con
         curl_slist_free_all(h);
         curl_easy_cleanup(c);
         if (rc != CURLE_OK) {
-                fprintf(stderr, "meterboxctl %s: %s: %s\n", a->cmd, url, curl_easy_strerror(rc));
+                ctl_explain_transport(stderr, a->cmd, (int)rc, curl_easy_strerror(rc), a->server);
                 free(b.p);
                 return 1;
         }
         if (status < 200 || status > 299) {
-                print_error(a, status, b.p);
+                ctl_explain_answer(stderr, a->cmd, status, b.p, a->server);
                 free(b.p);
                 return 1;
         }
@@ -231,25 +286,32 @@ static void cell(json_object *o, const struct ctl_col *c, char *buf, size_t len)
 
 void ctl_print_table(json_object *rows, const struct ctl_col *cols, int ncols)
 {
-        size_t n = rows ? json_object_array_length(rows) : 0;
-        int w[32];
+        size_t n = rows ? json_object_array_length(rows) : 0, w[32];
         char buf[512];
 
-        for (int k = 0; k < ncols && k < 32; k++) {
-                w[k] = (int)strlen(cols[k].header);
+        if (ncols > 32)
+                ncols = 32;
+        for (int k = 0; k < ncols; k++) {
+                w[k] = ctl_text_width(cols[k].header);
                 for (size_t i = 0; i < n; i++) {
                         cell(json_object_array_get_idx(rows, i), &cols[k], buf, sizeof(buf));
-                        if ((int)strlen(buf) > w[k])
-                                w[k] = (int)strlen(buf);
+                        if (ctl_text_width(buf) > w[k])
+                                w[k] = ctl_text_width(buf);
                 }
         }
-        for (int k = 0; k < ncols && k < 32; k++)
-                printf("%-*s%s", w[k], cols[k].header, k + 1 < ncols ? "  " : "\n");
+        for (int k = 0; k < ncols; k++) {
+                ctl_print_padded(stdout, cols[k].header, k + 1 < ncols ? w[k] : 0, 0);
+                fputs(k + 1 < ncols ? "  " : "\n", stdout);
+        }
         for (size_t i = 0; i < n; i++)
-                for (int k = 0; k < ncols && k < 32; k++) {
+                for (int k = 0; k < ncols; k++) {
+                        int right = cols[k].fmt == 'y' || cols[k].fmt == 'k';
+
                         cell(json_object_array_get_idx(rows, i), &cols[k], buf, sizeof(buf));
-                        printf(cols[k].fmt == 'y' || cols[k].fmt == 'k' ? "%*s%s" : "%-*s%s", w[k],
-                               buf, k + 1 < ncols ? "  " : "\n");
+                        /* the last column is not padded (no trailing blanks) unless it
+                         * is a right-aligned number */
+                        ctl_print_padded(stdout, buf, k + 1 < ncols || right ? w[k] : 0, right);
+                        fputs(k + 1 < ncols ? "  " : "\n", stdout);
                 }
         if (n == 0)
                 printf("(none)\n");
@@ -259,9 +321,15 @@ void ctl_print_fields(json_object *o, const struct ctl_col *cols, int ncols)
 {
         char buf[512];
 
+        size_t w = 0;
+
+        for (int k = 0; k < ncols; k++)
+                if (ctl_text_width(cols[k].header) > w)
+                        w = ctl_text_width(cols[k].header);
         for (int k = 0; k < ncols; k++) {
                 cell(o, &cols[k], buf, sizeof(buf));
-                printf("%-18s %s\n", cols[k].header, buf);
+                ctl_print_padded(stdout, cols[k].header, w, 0);
+                printf("  %s\n", buf);
         }
 }
 

@@ -4,8 +4,10 @@
  * client (libcurl) and output (tables by default, JSON with --json).
  *
  * Server URL and token: --server URL / --token TOKEN, else the environment
- * variables METERBOX_URL / METERBOX_TOKEN.  Every option takes a value
- * ("--reference PAY-1") except --json and --help.
+ * variables METERBOX_URL / METERBOX_TOKEN.  These and --json are global:
+ * accepted before the command (main() collects them into ctl_globals) and
+ * anywhere after it.  Every option takes a value ("--reference PAY-1" or
+ * "--reference=PAY-1") except --json and --help.
  */
 #ifndef CTL_CLIENT_H
 #define CTL_CLIENT_H
@@ -18,12 +20,28 @@
 #define CTL_MAX_POS 8
 #define CTL_MAX_OPTS 16
 
+/* The global options given before the command (set by main()). */
+struct ctl_globals {
+        const char *server, *token;
+        int json;
+};
+extern struct ctl_globals ctl_globals;
+
+/*
+ * If argv[*i] is a global option (--json, --server URL, --token TOKEN, or
+ * the --name=value forms), record it in *g, advance *i past its value and
+ * return 1; 0 when it is not one; -1 after a message when its value is
+ * missing.  cmd names the command in the message.
+ */
+int ctl_global_option(int argc, char **argv, int *i, struct ctl_globals *g, const char *cmd);
+
 struct ctl_args {
         const char *cmd; /* "account", ... (argv[0]) */
         const char *sub; /* pos[0], or "" without positional arguments */
         const char *pos[CTL_MAX_POS];
         int npos;
         const char *key[CTL_MAX_OPTS], *val[CTL_MAX_OPTS];
+        char keybuf[CTL_MAX_OPTS][40]; /* key[i] points here */
         int nopts;
         int json, help;
         const char *server, *token;
@@ -33,8 +51,12 @@ struct ctl_args {
 int ctl_args_parse(int argc, char **argv, struct ctl_args *a);
 /* The value of --name, or NULL. */
 const char *ctl_opt(const struct ctl_args *a, const char *name);
-/* Refuse options not in the NULL-terminated list (2 after a message). */
+/* Refuse options not in the NULL-terminated list (2 after a message that
+ * suggests the closest allowed one). */
 int ctl_opts_only(const struct ctl_args *a, const char *const *allowed);
+/* 0 when a->sub is one of subs (NULL-terminated); else print what is wrong
+ * (with "did you mean" when one is close) and help on stderr, and return 2. */
+int ctl_check_sub(const struct ctl_args *a, const char *const *subs, const char *help);
 
 /* What ctl_begin returns when the subcommand should go on. */
 #define CTL_GO_ON (-1)

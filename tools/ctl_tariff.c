@@ -68,6 +68,12 @@ int mbctl_tariff(int argc, char **argv)
 
         if ((rc = ctl_begin(argc, argv, &a, tariff_help, opts)) != CTL_GO_ON)
                 return rc;
+        {
+                static const char *const subs[] = {"list", "load", "show", "text", "assign", NULL};
+
+                if (ctl_check_sub(&a, subs, tariff_help))
+                        return 2;
+        }
         if (strcmp(a.sub, "list") == 0 && a.npos == 1)
                 return ctl_call_show(&a, "GET", "/api/v1/tariffs", NULL, "tariffs", tariff_cols,
                                      CTL_NCOLS(tariff_cols));

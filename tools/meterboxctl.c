@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ctl_client.h"
+#include "ctl_suggest.h"
 #include "mb_build_config.h"
 #include "meterboxctl.h"
 
@@ -31,12 +33,19 @@ static const struct mbctl_command commands[] = {
 
 static void usage(FILE *f)
 {
-        fprintf(f, "usage: meterboxctl COMMAND [OPTIONS]\n"
+        fprintf(f, "usage: meterboxctl [GLOBAL OPTIONS] COMMAND [ARGUMENTS] [OPTIONS]\n"
                    "       meterboxctl COMMAND --help\n"
                    "       meterboxctl --help | --version\n\n"
+                   "global options (before or after the command):\n"
+                   "  --server URL   the server, e.g. https://meterbox.example:8443\n"
+                   "                 (default: $METERBOX_URL)\n"
+                   "  --token TOKEN  an API token: operator to read, admin to change\n"
+                   "                 (default: $METERBOX_TOKEN)\n"
+                   "  --json         print the server's answer as JSON, not as a table\n\n"
                    "commands:\n");
         for (size_t i = 0; i < NCOMMANDS; i++)
                 fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].help);
+        fprintf(f, "\nExit status: 0 done, 1 failed (the reason on stderr), 2 bad usage.\n");
 }
 
 static const struct mbctl_command *find(const char *name)
@@ -47,28 +56,55 @@ static const struct mbctl_command *find(const char *name)
         return NULL;
 }
 
+static int unknown(const char *name)
+{
+        const char *near = ctl_suggest(name, commands, NCOMMANDS, sizeof(commands[0]));
+
+        if (name[0] == '-')
+                fprintf(stderr, "meterboxctl: unknown option '%s' before the command\n\n", name);
+        else if (near)
+                fprintf(stderr, "meterboxctl: unknown command '%s'; did you mean '%s'?\n\n", name,
+                        near);
+        else
+                fprintf(stderr, "meterboxctl: unknown command '%s'\n\n", name);
+        usage(stderr);
+        return 2;
+}
+
 int main(int argc, char **argv)
 {
         const struct mbctl_command *cmd;
+        int i = 1, help = 0;
 
-        if (argc < 2) {
-                usage(stderr);
-                return 2;
+        /* global options may come before the command */
+        for (; i < argc; i++) {
+                int rc = ctl_global_option(argc, argv, &i, &ctl_globals, "");
+
+                if (rc < 0)
+                        return 2;
+                if (rc > 0)
+                        continue;
+                if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0 ||
+                    strcmp(argv[i], "help") == 0)
+                        help = 1;
+                else if (strcmp(argv[i], "--version") == 0) {
+                        printf("meterboxctl %s\n", MB_VERSION);
+                        return 0;
+                } else
+                        break;
         }
-        if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-            strcmp(argv[1], "help") == 0) {
-                usage(stdout);
-                return 0;
+        if (i >= argc) {
+                usage(help ? stdout : stderr);
+                return help ? 0 : 2;
         }
-        if (strcmp(argv[1], "--version") == 0) {
-                printf("meterboxctl %s\n", MB_VERSION);
-                return 0;
+        cmd = find(argv[i]);
+        if (cmd == NULL)
+                return unknown(argv[i]);
+        if (help) { /* "meterboxctl --help account" is "meterboxctl account --help" */
+                static char help_opt[] = "--help";
+                char *hargv[] = {argv[i], help_opt, NULL};
+
+                return cmd->run(2, hargv);
         }
-        cmd = find(argv[1]);
-        if (cmd == NULL) {
-                fprintf(stderr, "meterboxctl: unknown command '%s'\n\n", argv[1]);
-                usage(stderr);
-                return 2;
-        }
-        return cmd->run(argc - 1, argv + 1);
+        return cmd->run(argc - i, argv + i);
 }

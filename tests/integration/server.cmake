@@ -55,6 +55,7 @@ set_property(TEST system_demo APPEND PROPERTY ENVIRONMENT MB_BUILD=${CMAKE_BINAR
 
 # The monitoring wall, /metrics, CSV exports and webhooks (docs/dashboard.md).
 mb_add_server_test(dashboard_api dashboard_api.sh)
+mb_add_server_test(dashboard_ctl dashboard_ctl.sh)
 mb_add_server_test(export_csv export_csv.sh)
 mb_add_server_test(metrics_prom metrics_prom.sh)
 mb_add_server_test(webhook_delivery webhook_delivery.sh)
