@@ -11,6 +11,7 @@
 static void link_params(mb_link_params *p, const struct agent_bus_cfg *b)
 {
         memset(p, 0, sizeof(*p));
+        p->size = sizeof(*p);
         p->name = b->name;
         p->type = b->type;
         p->device = b->device;
@@ -49,6 +50,7 @@ static struct agent_link *get_link(struct agent_devices *devs, const struct agen
                 agent_ctx_release(&l->ctx);
                 return NULL;
         }
+        agent_ctx_close(&l->ctx);
         devs->n_links++;
         return l;
 }
@@ -67,6 +69,7 @@ static int create_meter(struct agent_devices *devs, const struct agent_config *c
             agent_plugins_get(reg, mc->plugin, config_setting_get_member(mc->where, "plugin"), d);
         if (!m->plugin || !(m->link = get_link(devs, cfg, mc->bus_index, m->plugin, d)))
                 return -1;
+        m->params.size = sizeof(m->params);
         m->params.name = mc->name;
         m->params.address = mc->address;
         m->params.timeout_ms = mc->timeout_ms;
@@ -81,9 +84,12 @@ static int create_meter(struct agent_devices *devs, const struct agent_config *c
                         mb_diag_at(d, mc->where, "meter '%s': plugin %s: %s", mc->name,
                                    m->plugin->desc->name, err.msg[0] ? err.msg : mb_strerror(rc));
                 m->inst = NULL;
+                agent_ctx_close(&m->ctx);
                 return -1;
         }
-        return agent_ctx_check_unused(&m->ctx) ? -1 : 0;
+        rc = agent_ctx_check_unused(&m->ctx) ? -1 : 0;
+        agent_ctx_close(&m->ctx);
+        return rc;
 }
 
 static void bind_relays(struct agent_devices *devs, const struct agent_config *cfg, mb_diag *d)

@@ -45,6 +45,21 @@ static void host_log_frame(const mb_ctx *ctx, const char *dir, const uint8_t *bu
         host_log(ctx, MB_LOG_DEBUG, "%s %zu bytes: %s", dir, len, hex);
 }
 
+/* cfg_* outside the call that received ctx: refused, never touching the
+ * configuration or diag, which may be gone. */
+static int closed(mb_ctx *ctx, const char *fn, const char *key)
+{
+        if (ctx && ctx->open)
+                return 0;
+        if (ctx && !ctx->misused) {
+                ctx->misused = 1;
+                mb_log(MB_LOG_WARNING, ctx->plugin,
+                       "%s: %s(\"%s\") outside meter_new/link_open: refused (plugin bug)",
+                       ctx->label, fn, key ? key : "");
+        }
+        return 1;
+}
+
 static void mark_used(mb_ctx *ctx, const char *key)
 {
         for (int i = 0; i < ctx->n_used; i++)
@@ -72,24 +87,32 @@ static int lookup_rc(int rc)
 
 static int cfg_int(mb_ctx *ctx, const char *key, int64_t *out)
 {
+        if (closed(ctx, "cfg_int", key))
+                return MB_EINVAL;
         mark_used(ctx, key);
         return lookup_rc(mb_conf_int(ctx->options, key, INT64_MIN, INT64_MAX, out, ctx->diag));
 }
 
 static int cfg_bool(mb_ctx *ctx, const char *key, int *out)
 {
+        if (closed(ctx, "cfg_bool", key))
+                return MB_EINVAL;
         mark_used(ctx, key);
         return lookup_rc(mb_conf_bool(ctx->options, key, out, ctx->diag));
 }
 
 static int cfg_string(mb_ctx *ctx, const char *key, const char **out)
 {
+        if (closed(ctx, "cfg_string", key))
+                return MB_EINVAL;
         mark_used(ctx, key);
         return lookup_rc(mb_conf_string(ctx->options, key, out, ctx->diag));
 }
 
 static int cfg_double(mb_ctx *ctx, const char *key, double *out)
 {
+        if (closed(ctx, "cfg_double", key))
+                return MB_EINVAL;
         mark_used(ctx, key);
         return lookup_rc(mb_conf_double(ctx->options, key, out, ctx->diag));
 }
@@ -99,11 +122,14 @@ static int cfg_error(mb_ctx *ctx, const char *key, const char *fmt, ...)
 
 static int cfg_error(mb_ctx *ctx, const char *key, const char *fmt, ...)
 {
-        const config_setting_t *s =
-            ctx->options ? config_setting_get_member(ctx->options, key) : NULL;
+        const config_setting_t *s = NULL;
         char msg[400];
         va_list ap;
 
+        if (closed(ctx, "cfg_error", key))
+                return MB_EINVAL;
+        if (ctx->options)
+                s = config_setting_get_member(ctx->options, key);
         va_start(ap, fmt);
         vsnprintf(msg, sizeof(msg), fmt, ap);
         va_end(ap);
@@ -159,6 +185,14 @@ void agent_ctx_init(mb_ctx *ctx, const char *label, const char *plugin,
         ctx->plugin = plugin;
         ctx->options = options;
         ctx->diag = diag;
+        ctx->open = 1;
+}
+
+void agent_ctx_close(mb_ctx *ctx)
+{
+        ctx->open = 0;
+        ctx->diag = NULL;
+        ctx->options = NULL;
 }
 
 int agent_ctx_check_unused(mb_ctx *ctx)

@@ -18,7 +18,9 @@ struct mb_ctx {
         const config_setting_t *options; /* may be NULL: every lookup is absent */
         const char **used;               /* keys the plugin looked up */
         int n_used, cap_used;
-        mb_diag *diag; /* config problems go here; never NULL */
+        mb_diag *diag; /* config problems go here; NULL once closed */
+        int open;      /* in the *_new / link_open call: cfg_* allowed */
+        int misused;   /* a cfg_* call came after close (logged once) */
 };
 
 /* The table handed to every plugin.  Static, never NULL. */
@@ -31,6 +33,10 @@ void agent_ctx_init(mb_ctx *ctx, const char *label, const char *plugin,
 /* Report every option the plugin never looked up as an unknown key (located).
  * Returns how many there were. */
 int agent_ctx_check_unused(mb_ctx *ctx);
+/* The *_new / link_open call is over: from now on the cfg_* getters refuse
+ * with MB_EINVAL (plugin.h), since diag and the options go away.  The label
+ * stays for log lines. */
+void agent_ctx_close(mb_ctx *ctx);
 /* Free what the ctx allocated (not the ctx itself). */
 void agent_ctx_release(mb_ctx *ctx);
 

@@ -13,9 +13,11 @@
 #include "mb_build_config.h"
 #include "mb_log.h"
 
+/* An array of pointers, not of plugins: growing it moves no plugin that a
+ * link or a meter points to. */
 struct agent_plugins {
         char *dirs;
-        agent_plugin *items;
+        agent_plugin **items;
         int n, cap;
 };
 
@@ -39,7 +41,7 @@ void agent_plugins_free(agent_plugins *reg)
         if (!reg)
                 return;
         for (int i = reg->n - 1; i >= 0; i--) {
-                agent_plugin *p = &reg->items[i];
+                agent_plugin *p = reg->items[i];
                 if (p->inited && p->desc->fini)
                         p->desc->fini();
                         /* Sanitizer builds keep the code mapped so leak reports can
@@ -48,6 +50,7 @@ void agent_plugins_free(agent_plugins *reg)
                 dlclose(p->dl);
 #endif
                 free(p->path);
+                free(p);
         }
         free(reg->items);
         free(reg->dirs);
@@ -99,11 +102,12 @@ static int check_descriptor(const mb_plugin *p, size_t symsize, const char *path
                             p->abi_version, MB_PLUGIN_ABI_VERSION);
                 return -1;
         }
-        if (p->size < sizeof(mb_plugin) || symsize < sizeof(mb_plugin)) {
+        if (p->size < MB_PLUGIN_SIZE_1_0 || symsize < p->size) {
                 mb_diag_add(d, path, 0,
-                            "descriptor is %u bytes (object %zu), expected at least %zu: "
-                            "truncated or built against a broken SDK",
-                            p->size, symsize, sizeof(mb_plugin));
+                            "descriptor declares %u bytes (object %zu), expected at least %zu "
+                            "and no more than the object: truncated or built against a broken "
+                            "SDK",
+                            p->size, symsize, (size_t)MB_PLUGIN_SIZE_1_0);
                 return -1;
         }
         if (!valid_name(p->name)) {
@@ -123,23 +127,49 @@ static int check_descriptor(const mb_plugin *p, size_t symsize, const char *path
 static const agent_plugin *find(const agent_plugins *reg, const char *name)
 {
         for (int i = 0; i < reg->n; i++)
-                if (strcmp(reg->items[i].desc->name, name) == 0)
-                        return &reg->items[i];
+                if (strcmp(reg->items[i]->desc->name, name) == 0)
+                        return reg->items[i];
         return NULL;
 }
 
+/* Append a zeroed plugin to reg; NULL when out of memory. */
 static agent_plugin *push(agent_plugins *reg)
 {
+        agent_plugin *p;
+
         if (reg->n == reg->cap) {
                 int cap = reg->cap ? 2 * reg->cap : 8;
-                agent_plugin *n = realloc(reg->items, (size_t)cap * sizeof(*n));
+                agent_plugin **n = realloc(reg->items, (size_t)cap * sizeof(*n));
                 if (!n)
                         return NULL;
                 reg->items = n;
                 reg->cap = cap;
         }
-        memset(&reg->items[reg->n], 0, sizeof(agent_plugin));
-        return &reg->items[reg->n++];
+        if (!(p = calloc(1, sizeof(*p))))
+                return NULL;
+        reg->items[reg->n++] = p;
+        return p;
+}
+
+/* Drop the plugin push() just added. */
+static void pop(agent_plugins *reg)
+{
+        agent_plugin *p = reg->items[--reg->n];
+
+        free(p->path);
+        free(p);
+}
+
+/* The host's copy of desc: what an older SDK's descriptor lacks reads as
+ * NULL or 0, and what a newer one adds is not looked at. */
+static void copy_descriptor(agent_plugin *p, const mb_plugin *desc)
+{
+        size_t n = desc->size < sizeof(p->copy) ? desc->size : sizeof(p->copy);
+
+        memset(&p->copy, 0, sizeof(p->copy));
+        memcpy(&p->copy, desc, n);
+        p->size = desc->size;
+        p->desc = &p->copy;
 }
 
 static int init_plugin(agent_plugin *p, mb_diag *d)
@@ -188,13 +218,16 @@ static const agent_plugin *load(agent_plugins *reg, const char *path, const char
                             desc->name, dup->path);
                 goto fail;
         }
-        if (!(p = push(reg)) || !(p->path = strdup(path)))
+        if (!(p = push(reg)))
                 goto fail;
-        p->desc = desc;
+        if (!(p->path = strdup(path))) {
+                pop(reg);
+                goto fail;
+        }
+        copy_descriptor(p, desc);
         p->dl = dl;
         if (init_plugin(p, d) < 0) {
-                free(p->path);
-                reg->n--;
+                pop(reg);
                 goto fail;
         }
         mb_info("loaded %s %s from %s", desc->name, desc->version ? desc->version : "?", path);

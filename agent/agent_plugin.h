@@ -3,6 +3,8 @@
  * Plugin loader and registry.  Loads shared objects, checks their descriptor
  * (ABI version, size, capabilities, required functions, unique name) before
  * using anything in it, and refuses a mismatch with a message naming the file.
+ * A descriptor from an older 1.x SDK (smaller, from MB_PLUGIN_SIZE_1_0 up) is
+ * accepted: the host keeps a full-size copy with the missing members zeroed.
  */
 #ifndef AGENT_PLUGIN_H
 #define AGENT_PLUGIN_H
@@ -11,9 +13,13 @@
 
 #include "mb_conf.h"
 
+/* One loaded plugin.  Allocated on its own and never moved while the registry
+ * lives, so links and meters may keep pointers to it. */
 typedef struct agent_plugin {
         char *path;
-        const mb_plugin *desc;
+        const mb_plugin *desc; /* &copy: read through this, never the plugin's */
+        mb_plugin copy;        /* the plugin's descriptor, what it lacks zeroed */
+        uint32_t size;         /* the descriptor size the plugin declared */
         void *dl;
         int inited; /* init succeeded: fini is owed */
 } agent_plugin;

@@ -40,6 +40,11 @@
  *   host's cfg_* getters is reported by the host as an unknown key, with its
  *   file and line, so a typo never passes silently.  <meterbox/options.h>
  *   wraps the getters with defaults, range checks and messages.
+ *   The cfg_* getters and cfg_error work only inside the link_open or
+ *   meter_new call that received the ctx: the configuration they read is
+ *   gone once the host has created every object.  Called at any other time
+ *   (meter_read, meter_control, a later thread) they return MB_EINVAL and
+ *   touch nothing.  Copy in *_new what you need later.
  *
  * Local time
  *   The host sets the process time zone (TZ) from its configuration before
@@ -64,10 +69,36 @@
 extern "C" {
 #endif
 
-/* Bumped on any incompatible change to mb_plugin, mb_host or the call rules
- * above.  Compatible growth (a field appended before the reserved room) only
- * grows the struct size, which the host checks separately. */
+/*
+ * Versions and growth (docs/plugin-guide.md, "Compatibility").
+ *
+ * MB_PLUGIN_ABI_VERSION is the major version: bumped only by an incompatible
+ * change (a field moved, removed or given a new meaning, a call rule
+ * changed).  The host refuses a plugin of another ABI version.
+ *
+ * Within one ABI version the SDK grows compatibly, and MB_PLUGIN_SDK_MINOR
+ * counts the steps.  Every struct that crosses the boundary carries its own
+ * size, set by whoever allocated it, and grows only by fields appended at its
+ * end (after the ABI 1.0 reserved arrays, which stay zero and unused):
+ *
+ *   mb_plugin        the plugin's; .size = sizeof(mb_plugin) of the header it
+ *                    was built with.  The host accepts any size from
+ *                    MB_PLUGIN_SIZE_1_0 up, reads only what the plugin has
+ *                    and treats what it lacks as NULL / 0.  So a plugin built
+ *                    against an older 1.x header keeps loading, and a newer
+ *                    plugin on an older host loses only the newer optional
+ *                    hooks.  A feature that must not be ignored silently comes
+ *                    with a capability bit, which an older host refuses.
+ *   mb_host, mb_reading, mb_link_params, mb_meter_params
+ *                    the host's; their size is the host's.  Before using a
+ *                    member added after SDK 1.0, a plugin checks that the
+ *                    host's struct has it: MB_HOST_HAS(), MB_READING_HAS(),
+ *                    MB_PARAMS_HAS().
+ *
+ * A member's comment names the SDK minor that added it ("since 1.1").
+ */
 #define MB_PLUGIN_ABI_VERSION 1u
+#define MB_PLUGIN_SDK_MINOR 1u
 
 /* The one symbol a plugin exports. */
 #define MB_PLUGIN_SYMBOL "meterbox_plugin"
@@ -153,8 +184,12 @@ typedef struct mb_host {
         int64_t (*monotonic_ms)(void);
         int64_t (*realtime_s)(void);
 
-        void *reserved[8];
+        void *reserved[8]; /* ABI 1.0 padding: always NULL, never used */
+        /* Members added since 1.0 go here; check MB_HOST_HAS() first. */
 } mb_host;
+
+/* True when the host's table has member `field` (added after SDK 1.0). */
+#define MB_HOST_HAS(h, field) ((h)->size >= offsetof(mb_host, field) + sizeof((h)->field))
 
 /* Bus settings parsed by the host, passed to link_open and meter_new.  Owned by
  * the host, valid as long as the ctx it came with. */
@@ -170,22 +205,36 @@ typedef struct mb_link_params {
         int port;           /* tcp: port */
         int timeout_ms;     /* per-transaction timeout on this bus */
         int pause_ms;       /* quiet time between transactions */
-        int reserved[6];
+        /* Since 1.1: sizeof(mb_link_params) of the host; 0 from a 1.0 host,
+         * whose struct ends with reserved[]. */
+        uint32_t size;
+        int reserved[5]; /* ABI 1.0 padding: always 0 */
+        /* Members added since 1.1 go here; check MB_PARAMS_HAS() first. */
 } mb_link_params;
 
-/* Meter settings parsed by the host, passed to meter_new. */
+/* Meter settings parsed by the host, passed to meter_new.  Owned by the host,
+ * valid as long as the ctx it came with. */
 typedef struct mb_meter_params {
         const char *name;    /* meter name from the config, unique */
         const char *address; /* meter address as configured (protocol-specific text) */
         int timeout_ms;      /* bound for one meter_read / meter_control */
-        int reserved[7];
+        /* Since 1.1: sizeof(mb_meter_params) of the host; 0 from a 1.0 host. */
+        uint32_t size;
+        int reserved[6]; /* ABI 1.0 padding: always 0 */
+        /* Members added since 1.1 go here; check MB_PARAMS_HAS() first. */
 } mb_meter_params;
+
+/* True when the host's mb_link_params / mb_meter_params *p has member
+ * `field` (added after SDK 1.1).  A 1.0 host sets no size: only the 1.0
+ * members are there. */
+#define MB_PARAMS_HAS(p, field)                                                                    \
+        ((p)->size >= offsetof(__typeof__(*(p)), field) + sizeof((p)->field))
 
 /* The descriptor.  Fields are read only after abi_version and size were
  * checked.  Optional function pointers may be NULL. */
 typedef struct mb_plugin {
         uint32_t abi_version; /* must be MB_PLUGIN_ABI_VERSION */
-        uint32_t size;        /* must be sizeof(struct mb_plugin) (at least) */
+        uint32_t size;        /* sizeof(struct mb_plugin) of the header built with */
         const char *name;     /* short unique name, [a-z0-9_-], e.g. "modbus" */
         const char *version;  /* the plugin's own version string */
         const char *description;
@@ -221,8 +270,36 @@ typedef struct mb_plugin {
         /* Required: release the instance.  Never fails. */
         void (*meter_free)(void *meter);
 
-        void *reserved[8];
+        void *reserved[8]; /* ABI 1.0 padding: leave zero; never read */
+
+        /* ---- since 1.1 (a 1.0 descriptor ends above: MB_PLUGIN_SIZE_1_0) ---- */
+
+        /*
+         * Optional: the meter's identity.  Turn an address as a user may type
+         * it (in, never NULL) into the form the meter itself reports, written
+         * NUL-terminated to out (cap bytes, at least MB_ADDR_LEN).  DL/T 645:
+         * "6605518" and "000006605518" are both "000006605518".  Returns:
+         *   MB_OK      out holds the identity.
+         *   MB_ENOENT  in names no single meter: "auto", "", or a wildcard or
+         *              broadcast pattern (AAAAAAAAAAAA, 999999999999).  The
+         *              host then takes the identity from the address a reading
+         *              reports (MB_F_ADDRESS), after passing it through this
+         *              hook too: a pattern is never an identity.
+         *   MB_EINVAL  in is not an address of this protocol; err says why.
+         * The host calls it for the configured address (when one is set) and
+         * for every reading's address.  The identity names the meter in
+         * agent.db, in uploads, in events and in the commands it accepts, and
+         * `meterbox-agent -t` refuses two meters of one plugin on one bus with
+         * one identity, however they were spelt.  Without this hook the
+         * identity is the configured address as typed (or, without one, the
+         * first address a reading reports).
+         * Pure: no I/O, no host calls; any thread, even before init.
+         */
+        int (*normalise_address)(const char *in, char *out, size_t cap, mb_err *err);
 } mb_plugin;
+
+/* The size of an SDK 1.0 descriptor: the smallest the host accepts. */
+#define MB_PLUGIN_SIZE_1_0 offsetof(mb_plugin, normalise_address)
 
 /* Fill err (code and printf-style message) and return code, for
  * `return mb_err_set(err, MB_EIO, "read %s: %s", dev, strerror(errno));`. */

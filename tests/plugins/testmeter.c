@@ -1,12 +1,19 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* A misbehaving meter for the agent's own tests.  Built twice: as
- * "testmeter" and, with -DDUP_NAME, as a second file that claims the same
- * name.  Options: mode = "ok" | "garbage" | "hang" | "error"; hang_ms. */
+/* A misbehaving meter for the agent's own tests.  Built as "testmeter", as
+ * a second file that claims the same name, and with -DTM_NAME="manyN" as
+ * plugins many1..many9 (a registry of more than eight).  Options:
+ * mode = "ok" | "garbage" | "hang" | "error" | "late_cfg"; hang_ms.
+ * late_cfg: meter_read calls the host's cfg_* getters, which must refuse
+ * with MB_EINVAL outside meter_new; the read fails if they do not. */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include <meterbox/plugin.h>
+
+#ifndef TM_NAME
+#define TM_NAME "testmeter"
+#endif
 
 struct meter {
         const mb_host *host;
@@ -54,6 +61,17 @@ static int meter_read(void *inst, mb_reading *r, mb_err *e)
         }
         if (strcmp(m->mode, "error") == 0)
                 return mb_err_set(e, MB_EPROTO, "checksum mismatch (test)");
+        if (strcmp(m->mode, "late_cfg") == 0) {
+                int64_t v = 0;
+                const char *str = NULL;
+                int rc1 = m->host->cfg_int(m->ctx, "hang_ms", &v);
+                int rc2 = m->host->cfg_string(m->ctx, "mode", &str);
+                int rc3 = m->host->cfg_error(m->ctx, "mode", "late complaint");
+
+                if (rc1 != MB_EINVAL || rc2 != MB_EINVAL || rc3 != MB_EINVAL)
+                        return mb_err_set(e, MB_EPROTO, "cfg_* outside meter_new gave %d %d %d",
+                                          rc1, rc2, rc3);
+        }
         r->fields = MB_F_IMPORT;
         r->import_wh = m->wh += 10;
         return MB_OK;
@@ -67,7 +85,7 @@ static void meter_free(void *m)
 MB_PLUGIN_EXPORT const mb_plugin meterbox_plugin = {
     .abi_version = MB_PLUGIN_ABI_VERSION,
     .size = sizeof(mb_plugin),
-    .name = "testmeter",
+    .name = TM_NAME,
     .version = "1",
     .caps = MB_CAP_READ,
     .meter_new = meter_new,

@@ -2,8 +2,7 @@
 # Unit tests of the agent's modules.
 mb_add_unit_test(test_loader unit/test_loader.c LIBS agent_core)
 target_compile_definitions(test_loader PRIVATE MB_TEST_PLUGIN_DIR="${MB_TEST_PLUGIN_DIR}")
-add_dependencies(test_loader tp_bad_abi tp_truncated tp_small_size tp_nodesc tp_unknown_cap
-                 tp_testmeter tp_dup)
+add_dependencies(test_loader ${MB_TEST_PLUGIN_TARGETS})
 mb_add_unit_test(test_store unit/test_store.c LIBS agent_core)
 mb_add_unit_test(test_policy unit/test_policy.c LIBS agent_core)
 mb_add_unit_test(test_schedule unit/test_schedule.c LIBS agent_core)

@@ -10,6 +10,7 @@
 #include <dlfcn.h>
 
 #include "agent_elf.h"
+#include "agent_host.h"
 #include "agent_plugin.h"
 
 static char path[4096];
@@ -134,6 +135,84 @@ static void symbol_size_both_ways(void **state)
         assert_int_equal(agent_elf_symbol_size_walk(&path), 0); /* not a dynamic symbol */
 }
 
+/* Loading plugins 9, 10, ... must not move the ones loaded before: links
+ * and meters point to them (issue 16: a use-after-free under ASan). */
+static void registry_never_moves(void **state)
+{
+        agent_plugins *reg = agent_plugins_new(MB_TEST_PLUGIN_DIR);
+        mb_diag *d = mb_diag_new();
+        const agent_plugin *first = agent_plugins_get(reg, "testmeter", NULL, d);
+        const agent_plugin *all[10];
+        char name[16];
+
+        assert_non_null(first);
+        all[0] = first;
+        for (int i = 1; i <= 9; i++) {
+                snprintf(name, sizeof(name), "many%d", i);
+                all[i] = agent_plugins_get(reg, name, NULL, d);
+                if (!all[i])
+                        fail_msg("%s: %s", name, mb_diag_count(d) ? mb_diag_get(d, 0) : "?");
+        }
+        /* Every pointer handed out is still the plugin, by the same address. */
+        assert_string_equal(first->desc->name, "testmeter");
+        assert_ptr_equal(agent_plugins_get(reg, "testmeter", NULL, d), first);
+        for (int i = 1; i <= 9; i++) {
+                snprintf(name, sizeof(name), "many%d", i);
+                assert_string_equal(all[i]->desc->name, name);
+                assert_ptr_equal(agent_plugins_get(reg, name, NULL, d), all[i]);
+        }
+        assert_int_equal(mb_diag_count(d), 0);
+        mb_diag_free(d);
+        agent_plugins_free(reg);
+}
+
+/* A plugin built against the SDK 1.0 headers (tests/plugins/sdk-1.0) loads
+ * into this agent although its descriptor is smaller than the one the agent
+ * knows: what it lacks reads as NULL. */
+static void loads_older_sdk_descriptor(void **state)
+{
+        agent_plugins *reg = agent_plugins_new(MB_TEST_PLUGIN_DIR);
+        mb_diag *d = mb_diag_new();
+        const agent_plugin *p = agent_plugins_load_file(reg, plugin_file("old_sdk"), d);
+
+        if (!p)
+                fail_msg("refused: %s", mb_diag_count(d) ? mb_diag_get(d, 0) : "?");
+        assert_int_equal(p->size, MB_PLUGIN_SIZE_1_0);
+        assert_true(p->size < sizeof(mb_plugin)); /* the SDK did grow since */
+        assert_null(p->desc->normalise_address);
+        assert_non_null(p->desc->meter_read);
+        mb_diag_free(d);
+        agent_plugins_free(reg);
+}
+
+/* cfg_* work inside the *_new call that received the ctx and refuse with
+ * MB_EINVAL after it, touching neither diag nor the options. */
+static void cfg_refused_after_new(void **state)
+{
+        config_t cf;
+        mb_diag *d = mb_diag_new();
+        mb_ctx ctx;
+        int64_t v = 0;
+        const char *str = NULL;
+
+        config_init(&cf);
+        assert_int_equal(config_read_string(&cf, "options = { n = 5; s = \"x\"; };"), CONFIG_TRUE);
+        agent_ctx_init(&ctx, "meter t", "testmeter", config_lookup(&cf, "options"), d);
+        assert_int_equal(agent_host()->cfg_int(&ctx, "n", &v), MB_OK);
+        assert_int_equal(v, 5);
+        agent_ctx_close(&ctx);
+        mb_diag_free(d); /* as the agent does once every object exists */
+        v = 0;
+        assert_int_equal(agent_host()->cfg_int(&ctx, "n", &v), MB_EINVAL);
+        assert_int_equal(agent_host()->cfg_string(&ctx, "s", &str), MB_EINVAL);
+        assert_int_equal(agent_host()->cfg_int(&ctx, "typo", &v), MB_EINVAL);
+        assert_int_equal(agent_host()->cfg_error(&ctx, "n", "late %d", 1), MB_EINVAL);
+        assert_int_equal(v, 0);
+        assert_null(str);
+        agent_ctx_release(&ctx);
+        config_destroy(&cf);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -147,6 +226,9 @@ int main(void)
             cmocka_unit_test(refuses_duplicate_name),
             cmocka_unit_test(finds_by_name_in_search_path),
             cmocka_unit_test(refuses_file_whose_name_differs),
+            cmocka_unit_test(registry_never_moves),
+            cmocka_unit_test(loads_older_sdk_descriptor),
+            cmocka_unit_test(cfg_refused_after_new),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * One measurement of one meter, as a plugin reports it.
+ *
+ * Units are integers throughout (DESIGN.md, Units and money): energy in
+ * watt-hours as the meter's cumulative register, power in milliwatts, voltage
+ * in millivolts, current in milliamperes, power factor in thousandths,
+ * frequency in millihertz, money in minor units (fen).
+ *
+ * The host zeroes the struct and sets `size` before meter_read.  A plugin sets
+ * the MB_F_* bit for every field it filled; unset fields are unknown, not
+ * zero.  Fields are only ever appended (before no reserved room: the struct
+ * grows), so a plugin built against an older header fills a prefix, and a
+ * plugin built against a newer one must check MB_READING_HAS() before writing
+ * a field the host may not have.
+ */
+#ifndef MB_READING_H
+#define MB_READING_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MB_PHASES 3
+#define MB_RATES 4 /* time-of-use rates: 1 sharp peak, 2 peak, 3 flat, 4 valley */
+#define MB_ADDR_LEN 32
+
+/* Which fields are valid. */
+enum mb_field {
+        MB_F_IMPORT = 1u << 0,      /* import_wh */
+        MB_F_EXPORT = 1u << 1,      /* export_wh */
+        MB_F_POWER = 1u << 2,       /* power_mw (total) */
+        MB_F_VOLTAGE = 1u << 3,     /* voltage_mv[0..phases-1] */
+        MB_F_CURRENT = 1u << 4,     /* current_ma[0..phases-1] */
+        MB_F_PF = 1u << 5,          /* pf_milli */
+        MB_F_FREQ = 1u << 6,        /* freq_mhz */
+        MB_F_RATES = 1u << 7,       /* rate_wh[0..MB_RATES-1] import per TOU rate */
+        MB_F_RELAY = 1u << 8,       /* relay */
+        MB_F_ADDRESS = 1u << 9,     /* address, as the meter reports it */
+        MB_F_METER_TIME = 1u << 10, /* meter_time */
+        MB_F_FROZEN = 1u << 11,     /* frozen_import_wh, frozen_time */
+        MB_F_PREPAID = 1u << 12,    /* remain_fen, overdraft_fen (meter-side cost control) */
+};
+#define MB_F_KNOWN ((1u << 13) - 1)
+
+/* Quality flags: facts about a reading that a consumer must know. */
+enum mb_quality {
+        MB_Q_ESTIMATED = 1u << 0,      /* a value was estimated, not measured */
+        MB_Q_CLOCK_BAD = 1u << 1,      /* the meter's clock is not trustworthy */
+        MB_Q_REGISTER_RESET = 1u << 2, /* the meter reset or replaced its register */
+        MB_Q_OVERFLOW = 1u << 3,       /* a register rolled over */
+        MB_Q_GATEWAY_CLOCK = 1u << 4,  /* set by the host: the gateway's clock was suspect */
+};
+
+enum mb_relay_state {
+        MB_RELAY_UNKNOWN = 0,
+        MB_RELAY_CLOSED = 1, /* supply on */
+        MB_RELAY_OPEN = 2,   /* supply off (tripped) */
+        MB_RELAY_ARMED = 3,  /* open, customer may close it */
+};
+
+typedef struct mb_reading {
+        uint32_t size;    /* set by the host: sizeof(mb_reading) of the host */
+        uint32_t fields;  /* MB_F_* bits */
+        uint32_t quality; /* MB_Q_* bits */
+        int32_t phases;   /* 1 or 3; voltage/current arrays hold this many */
+
+        int64_t import_wh; /* cumulative forward active energy */
+        int64_t export_wh; /* cumulative reverse active energy */
+        int64_t rate_wh[MB_RATES];
+        int64_t power_mw; /* total active power, negative when exporting */
+        int32_t voltage_mv[MB_PHASES];
+        int32_t current_ma[MB_PHASES];
+        int32_t pf_milli; /* -1000..1000 */
+        int32_t freq_mhz; /* 50000 for 50 Hz */
+        int32_t relay;    /* enum mb_relay_state */
+        int32_t pad0;
+        char address[MB_ADDR_LEN]; /* NUL-terminated */
+        int64_t meter_time;        /* meter clock, UTC seconds */
+        int64_t frozen_import_wh;  /* register frozen at the last settlement day */
+        int64_t frozen_time;       /* when it froze, UTC seconds */
+        int64_t remain_fen;        /* remaining amount held by the meter */
+        int64_t overdraft_fen;     /* overdraft amount held by the meter */
+} mb_reading;
+
+/* True when the host's struct is large enough to hold `field`. */
+#define MB_READING_HAS(r, field) ((r)->size >= offsetof(mb_reading, field) + sizeof((r)->field))
+
+#ifdef __cplusplus
+}
+#endif
+#endif
