@@ -45,6 +45,16 @@ int srv_db_exec_script(srv_db *db, const char *sql)
         return db->ops->exec_script(db, sql);
 }
 
+uint64_t srv_db_commits(srv_db *db)
+{
+        return db->ops->commits ? db->ops->commits(db) : 0;
+}
+
+int srv_db_sync(srv_db *db, uint64_t n)
+{
+        return db->ops->sync ? db->ops->sync(db, n) : MB_OK;
+}
+
 int srv_db_lock(srv_db *db, enum srv_lock_kind kind, int64_t id)
 {
         return db->ops->lock(db, (int)kind, id);

@@ -33,9 +33,9 @@ typedef struct srv_bulk srv_bulk;
 #define SRV_DB_DONE 0 /* srv_stmt_step: no more rows */
 #define SRV_DB_NULL_I64 INT64_MIN
 
-/* Open (creating) the SQLite database at path: WAL, synchronous=NORMAL,
- * foreign keys on, busy_timeout_ms.  *out is the caller's (srv_db_close).
- * On failure *out is NULL and err holds the reason. */
+/* Open (creating) the SQLite database at path: WAL, synchronous=NORMAL
+ * (made durable by srv_db_sync), foreign keys on, busy_timeout_ms.  *out is the caller's
+ * (srv_db_close). On failure *out is NULL and err holds the reason. */
 int srv_db_open_sqlite(const char *path, int busy_timeout_ms, srv_db **out, char *err,
                        size_t errlen);
 /* Connect to PostgreSQL with a libpq conninfo string ("host=/run/pg
@@ -58,6 +58,29 @@ const char *srv_db_errmsg(srv_db *db);
 int srv_db_begin(srv_db *db);
 int srv_db_commit(srv_db *db);
 int srv_db_rollback(srv_db *db);
+
+/*
+ * Durability (DESIGN.md, Durability: a 2xx is a promise).  srv_db_commits is
+ * the number of write transactions committed on the handle so far; call it
+ * as the handle's user (under srv->lock).  srv_db_sync(db, n) returns once
+ * the first n of them are on stable storage.  It is called without the
+ * handle's lock, by many threads at once and while another thread uses the
+ * handle: a caller that arrives while a sync runs waits for it and shares
+ * the next one, so concurrent requests pay for one sync between them (group
+ * commit).
+ *
+ * SQLite commits with synchronous=NORMAL (the WAL is written, not synced)
+ * and srv_db_sync syncs the WAL through SQLite's VFS: as durable as
+ * synchronous=FULL for every commit it covers, without one sync per commit.
+ * PostgreSQL's commit is durable itself (synchronous_commit): commits is
+ * always 0 there and srv_db_sync returns at once.
+ *
+ * MB_OK, or MB_ESTORE when the sync failed; then those commits may be lost
+ * and every later srv_db_sync on the handle fails too, since a failed fsync
+ * may have dropped the pages it could not write (docs/operations.md).
+ */
+uint64_t srv_db_commits(srv_db *db);
+int srv_db_sync(srv_db *db, uint64_t n);
 
 /*
  * Serialise with every other server on the same database until the end of

@@ -29,6 +29,9 @@ struct srv_db_ops {
         /* NULL: srv_db_exec_later runs the write at once */
         int (*exec_later)(srv_db *db, const char *sql, const char *types, va_list ap);
         int (*changes)(srv_db *db);
+        /* NULL: every commit is durable when it returns (srv_db_sync) */
+        uint64_t (*commits)(srv_db *db);
+        int (*sync)(srv_db *db, uint64_t n);
         int (*lock)(srv_db *db, int kind, int64_t id);
         int (*try_lock)(srv_db *db, int kind, int64_t id);
         int (*lock_many)(srv_db *db, int kind, const int64_t *ids, size_t n);

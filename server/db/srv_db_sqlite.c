@@ -5,6 +5,15 @@
  * new row's id) runs without the clause and answers one row holding
  * sqlite3_last_insert_rowid(): SQLite 3.40's RETURNING costs about 2 us a
  * row in an ephemeral table, as much as the insert itself.
+ *
+ * Group commit (srv_db.h, Durability): a commit writes its WAL frames
+ * (synchronous=NORMAL) and counts itself; srv_db_sync syncs the WAL file
+ * through the VFS (SQLITE_FCNTL_JOURNAL_POINTER gives SQLite's own file
+ * object) from whichever waiting thread leads, while the connection goes on
+ * serving the next request.  That is the sync synchronous=FULL would make
+ * at each commit, shared.  The frames a sync covers cannot be overwritten
+ * before it: SQLite restarts the WAL only after a checkpoint has copied
+ * every frame into the database file and synced it.
  */
 #define MB_LOG_MODULE "db"
 #include "srv_db_impl.h"
@@ -38,6 +47,12 @@ struct lite_db {
         struct srv_db base;
         sqlite3 *h;
         struct lite_stmt cache[CACHE_SIZE];
+        /* group commit, under sync_mu */
+        pthread_mutex_t sync_mu;
+        pthread_cond_t sync_cv;
+        uint64_t commits, synced;
+        int syncing, sync_failed;
+        sqlite3_file *wal; /* SQLite's WAL file object, once it is open */
 };
 
 static const struct srv_db_ops lite_ops;
@@ -60,7 +75,8 @@ static int fail(struct lite_db *db, int code, const char *what)
 }
 
 static void lite_close(srv_db *base);
-static int lite_exec_script(srv_db *base, const char *sql);
+static int exec_sql(srv_db *base, const char *sql);
+static void note_commit(struct lite_db *db);
 
 /* SQLite counts every allocation under a global mutex unless told not to
  * before it starts; nothing here reads those counts, and the lock and
@@ -82,6 +98,8 @@ int srv_db_open_sqlite(const char *path, int busy_timeout_ms, srv_db **out, char
                 return MB_ENOMEM;
         }
         pthread_once(&lite_once, lite_init_once);
+        pthread_mutex_init(&db->sync_mu, NULL);
+        pthread_cond_init(&db->sync_cv, NULL);
         rc = sqlite3_open_v2(
             path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
         if (rc != SQLITE_OK) {
@@ -92,8 +110,8 @@ int srv_db_open_sqlite(const char *path, int busy_timeout_ms, srv_db **out, char
         }
         db->base.ops = &lite_ops;
         sqlite3_busy_timeout(db->h, busy_timeout_ms);
-        if (lite_exec_script(&db->base, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-                                        "PRAGMA foreign_keys=ON;") < 0) {
+        if (exec_sql(&db->base, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+                                "PRAGMA foreign_keys=ON;") < 0) {
                 snprintf(err, errlen, "%s: %s", path, db->base.err);
                 lite_close(&db->base);
                 return MB_ESTORE;
@@ -109,10 +127,78 @@ static void lite_close(srv_db *base)
         for (int i = 0; i < CACHE_SIZE; i++)
                 sqlite3_finalize(db->cache[i].st);
         sqlite3_close(db->h);
+        pthread_cond_destroy(&db->sync_cv);
+        pthread_mutex_destroy(&db->sync_mu);
         free(db);
 }
 
-static int lite_exec_script(srv_db *base, const char *sql)
+/* A write transaction has committed (its WAL frames are written): count
+ * it for srv_db_sync.  The first time, learn SQLite's WAL file object and
+ * sync it here, on the connection's own thread: the first sync of a new
+ * file also syncs its directory and clears a flag in the file object, which
+ * no other thread should race with. */
+static void note_commit(struct lite_db *db)
+{
+        sqlite3_file *wal = NULL;
+
+        if (db->wal == NULL &&
+            sqlite3_file_control(db->h, "main", SQLITE_FCNTL_JOURNAL_POINTER, &wal) == SQLITE_OK &&
+            wal && wal->pMethods && wal->pMethods->xSync(wal, SQLITE_SYNC_NORMAL) != SQLITE_OK)
+                wal = NULL; /* not yet: the next commit tries again */
+        pthread_mutex_lock(&db->sync_mu);
+        if (db->wal == NULL && wal && wal->pMethods)
+                db->wal = wal;
+        db->commits++;
+        pthread_mutex_unlock(&db->sync_mu);
+}
+
+static uint64_t lite_commits(srv_db *base)
+{
+        struct lite_db *db = (struct lite_db *)base;
+        uint64_t n;
+
+        pthread_mutex_lock(&db->sync_mu);
+        n = db->commits;
+        pthread_mutex_unlock(&db->sync_mu);
+        return n;
+}
+
+/* One sync at a time; whoever finds none running leads the next, for every
+ * commit counted by then, and the others wait for it. */
+static int lite_sync(srv_db *base, uint64_t n)
+{
+        struct lite_db *db = (struct lite_db *)base;
+        int rc;
+
+        pthread_mutex_lock(&db->sync_mu);
+        while (!db->sync_failed && db->synced < n) {
+                uint64_t target = db->commits;
+                sqlite3_file *wal = db->wal;
+
+                if (db->syncing) {
+                        pthread_cond_wait(&db->sync_cv, &db->sync_mu);
+                        continue;
+                }
+                db->syncing = 1;
+                pthread_mutex_unlock(&db->sync_mu);
+                rc = wal ? wal->pMethods->xSync(wal, SQLITE_SYNC_NORMAL) : SQLITE_OK;
+                pthread_mutex_lock(&db->sync_mu);
+                db->syncing = 0;
+                if (rc == SQLITE_OK && target > db->synced)
+                        db->synced = target;
+                else if (rc != SQLITE_OK)
+                        db->sync_failed = rc;
+                pthread_cond_broadcast(&db->sync_cv);
+        }
+        rc = db->synced >= n ? MB_OK : MB_ESTORE;
+        if (rc < 0)
+                snprintf(base->err, sizeof(base->err), "syncing the WAL failed: %s",
+                         sqlite3_errstr(db->sync_failed));
+        pthread_mutex_unlock(&db->sync_mu);
+        return rc;
+}
+
+static int exec_sql(srv_db *base, const char *sql)
 {
         struct lite_db *db = (struct lite_db *)base;
         char *msg = NULL;
@@ -126,21 +212,35 @@ static int lite_exec_script(srv_db *base, const char *sql)
         return MB_OK;
 }
 
-static int lite_begin(srv_db *db)
+/* Outside a transaction, a script commits what it wrote. */
+static int lite_exec_script(srv_db *base, const char *sql)
 {
-        return lite_exec_script(db, "BEGIN IMMEDIATE");
+        int rc = exec_sql(base, sql);
+
+        if (rc == MB_OK && sqlite3_get_autocommit(((struct lite_db *)base)->h))
+                note_commit((struct lite_db *)base);
+        return rc;
 }
 
-static int lite_commit(srv_db *db)
+static int lite_begin(srv_db *db)
 {
-        return lite_exec_script(db, "COMMIT");
+        return exec_sql(db, "BEGIN IMMEDIATE");
+}
+
+static int lite_commit(srv_db *base)
+{
+        int rc = exec_sql(base, "COMMIT");
+
+        if (rc == MB_OK)
+                note_commit((struct lite_db *)base);
+        return rc;
 }
 
 static int lite_rollback(srv_db *base)
 {
         if (sqlite3_get_autocommit(((struct lite_db *)base)->h))
                 return MB_OK;
-        return lite_exec_script(base, "ROLLBACK");
+        return exec_sql(base, "ROLLBACK");
 }
 
 /* One writer at a time already: BEGIN IMMEDIATE holds the write lock. */
@@ -320,6 +420,9 @@ static int lite_step(srv_stmt *st)
         if (s->returning_id == 2)
                 return SRV_DB_DONE;
         rc = sqlite3_step(s->st);
+        /* a write outside a transaction committed by itself */
+        if (rc == SQLITE_DONE && !sqlite3_stmt_readonly(s->st) && sqlite3_get_autocommit(s->db->h))
+                note_commit(s->db);
         if (s->returning_id && rc == SQLITE_DONE) {
                 s->returning_id = 2; /* ON CONFLICT DO NOTHING that did nothing: no row */
                 if (sqlite3_changes(s->db->h) == 0)
@@ -433,6 +536,8 @@ static const struct srv_db_ops lite_ops = {
     .exec_script = lite_exec_script,
     .vquery = lite_vquery,
     .changes = lite_changes,
+    .commits = lite_commits,
+    .sync = lite_sync,
     .lock = lite_lock,
     .try_lock = lite_try_lock,
     .lock_many = lite_lock_many,

@@ -43,12 +43,31 @@ static const char *query_value(void *ctx, const char *key)
         return MHD_lookup_connection_value(ctx, MHD_GET_ARGUMENT_KIND, key);
 }
 
+/* A 2xx is a promise (DESIGN.md, Durability): no answer leaves before
+ * everything committed up to its end is on stable storage, its own writes
+ * and any it may have read.  Waits without srv->lock, so the requests that
+ * finish meanwhile share one sync (srv_db_sync). */
+static void answer_when_durable(struct srv *s, struct srv_req *rq, struct srv_resp *rs,
+                                uint64_t commits)
+{
+        if (srv_db_sync(s->db, commits) == MB_OK)
+                return;
+        mb_err_log("%s %s: %s", rq->method, rq->path, srv_db_errmsg(s->db));
+        if (rs->status >= 200 && rs->status < 300) {
+                rs->header_name[0] = '\0';
+                srv_reply_errorf(rs, 503, "not_durable", "",
+                                 "the server could not write to stable storage; what this request "
+                                 "sent may be lost: retry");
+        }
+}
+
 void srv_http_dispatch(struct srv *s, struct srv_req *rq, const char *authorization,
                        struct srv_resp *rs)
 {
         const struct srv_route *r;
         int64_t t0 = srv_metrics_now_us();
         int known, rc, wait;
+        uint64_t commits;
 
         rq->srv = s;
         r = srv_route_match(srv_routes, srv_n_routes, rq->method, rq->path, &rq->params, &known);
@@ -92,7 +111,9 @@ void srv_http_dispatch(struct srv *s, struct srv_req *rq, const char *authorizat
                                      rq->body, rq->body_len) < 0)
                         mb_err_log("cannot write the audit log: %s", srv_db_errmsg(s->db));
         }
+        commits = srv_db_commits(s->db);
         srv_unlock(s);
+        answer_when_durable(s, rq, rs, commits);
         srv_metrics_request((int)(r - srv_routes), rs->status, srv_metrics_now_us() - t0);
         mb_debug("%s %s -> %d (%s)", rq->method, rq->path, rs->status,
                  rq->auth.name[0] ? rq->auth.name : "-");

@@ -15,3 +15,7 @@ mb_add_unit_test(test_ctl_text unit/test_ctl_text.c ${CMAKE_SOURCE_DIR}/tools/ct
                  ${CMAKE_SOURCE_DIR}/tools/ctl_suggest.c ${CMAKE_SOURCE_DIR}/tools/ctl_errors.c
                  LIBS PkgConfig::JSONC PkgConfig::LIBCURL)
 target_include_directories(test_ctl_text PRIVATE ${CMAKE_SOURCE_DIR}/tools)
+# a 2xx is on stable storage: power cuts under load through a fault-injecting
+# SQLite VFS (unit/powercut_vfs.c, test code only)
+mb_add_unit_test(test_srv_powercut unit/test_srv_powercut.c unit/powercut_vfs.c LIBS server_core)
+target_compile_definitions(test_srv_powercut PRIVATE MB_SRC="${CMAKE_SOURCE_DIR}")
