@@ -10,12 +10,16 @@
 #   3. the tree is configured as OpenWrt's cmake.mk does (prefix /usr, the
 #      Makefile's CMAKE_OPTIONS), built, installed to a PKG_INSTALL_DIR, and
 #      each Package/.../install recipe is run: every file it copies exists,
-#      the conffiles are in the package, the store moves to /etc/meterbox/state
-#      and the packaged agent accepts the packaged config with the packaged
-#      sim plugin (-t);
-#   4. the procd init script passes `sh -n` (busybox ash when present) and,
-#      run with stand-ins for procd and UCI, starts the agent with -f, respawn,
-#      stderr to the log and a file trigger, and `reload` refuses a bad config.
+#      the conffiles are in the package, and the UCI generator ships;
+#   4. the procd init script passes `sh -n` under busybox ash and, run with
+#      OpenWrt's UCI library (openwrt_functions.sh) and stand-ins for procd,
+#      writes the configuration from the packaged UCI file, which the packaged
+#      agent accepts with the packaged sim plugin, and starts the agent with
+#      -f, respawn, stderr to the log and a file trigger, as user meterbox in
+#      a jail that shows it its config, plugins, zone files, store directory
+#      (read-write), serial devices and GPIO chips; alt_config_file is used
+#      as it is; `reload` refuses a bad UCI value by its UCI name and keeps
+#      the running configuration.
 #   MB_BUILD  the build tree (its openwrt-check/ subdirectory is reused)
 . "$(dirname "$0")/lib.sh"
 : "${MB_BUILD:?MB_BUILD (the build tree) is not set}"
@@ -93,7 +97,13 @@ for p in $plugins; do
 done
 cmake_opts=$(sed -n 's/^cmake //p' "$T/show")
 [[ " $cmake_opts " == *" -DMB_BUILD_SERVER=OFF "* ]] || fail "CMAKE_OPTIONS lack -DMB_BUILD_SERVER=OFF"
-pass "make evaluates it: $(echo $packages | wc -w) packages, SECTION utils, plugins depend on the agent"
+# The agent refuses a zone without its file: the package brings the zone
+# data of the region the project's configuration names (Asia/Shanghai).
+zone=$(sed -n 's/^timezone = "\([^"]*\)";.*/\1/p' "$MB_SRC/etc/agent.conf")
+region=$(echo "${zone%%/*}" | tr '[:upper:]' '[:lower:]')
+[[ " $(deps meterbox-agent) " == *" +zoneinfo-$region "* ]] ||
+  fail "meterbox-agent does not depend on zoneinfo-$region (zone $zone): $(deps meterbox-agent)"
+pass "make evaluates it: $(echo $packages | wc -w) packages, SECTION utils, plugins depend on the agent, the agent on zoneinfo-$region"
 
 # 3. Configure, build and install as cmake.mk would, then run the recipes.
 B="$MB_BUILD/openwrt-check"
@@ -114,11 +124,9 @@ A="$T/pkgs/meterbox-agent"
 mode() { stat -c %a "$1"; }
 [ "$(mode "$A/usr/sbin/meterbox-agent")" = 755 ] || fail "agent binary not executable"
 [ "$(mode "$A/etc/init.d/meterbox-agent")" = 755 ] || fail "init script not executable"
-[ "$(mode "$A/etc/meterbox/agent.conf")" = 600 ] || fail "agent.conf (it holds the server token) is not 0600"
+[ "$(mode "$A/etc/config/meterbox")" = 600 ] || fail "/etc/config/meterbox (it holds the server token) is not 0600"
+[ -f "$A/usr/share/meterbox/uci.sh" ] || fail "the UCI generator /usr/share/meterbox/uci.sh is not packaged"
 [ -d "$A/etc/meterbox/state" ] || fail "no /etc/meterbox/state"
-grep -q 'path = "/etc/meterbox/state/agent.db";' "$A/etc/meterbox/agent.conf" ||
-  fail "the packaged agent.conf does not keep the store in /etc/meterbox/state"
-! grep -q '/var/lib' "$A/etc/meterbox/agent.conf" || fail "the packaged agent.conf still names /var/lib"
 grep -qx '/etc/meterbox/state/' "$A/lib/upgrade/keep.d/meterbox-agent" || fail "state not kept over sysupgrade"
 while read -r f; do
   [ -z "$f" ] || [ -f "$A$f" ] || fail "conffile $f is not in meterbox-agent"
@@ -161,66 +169,108 @@ pass "DEPENDS cover what each package links: agent $(deps meterbox-agent | tr ' 
 help=$("$A/usr/sbin/meterbox-agent" --help)
 grep -q '(default /etc/meterbox/agent.conf)' <<<"$help" || fail "agent's default config is not /etc/meterbox/agent.conf"
 grep -q '(default /usr/lib/meterbox/plugins)' <<<"$help" || fail "agent's plugin dir is not /usr/lib/meterbox/plugins"
-"$A/usr/sbin/meterbox-agent" -t -c "$A/etc/meterbox/agent.conf" \
-  -P "$T/pkgs/meterbox-mod-sim/usr/lib/meterbox/plugins" >"$T/t.log" 2>&1 ||
-  fail "packaged agent -t on the packaged config: $(cat "$T/t.log")"
-pass "install recipes: $(cd "$T/pkgs" && find . -type f | wc -l) files; store in /etc/meterbox/state; conffiles present; -t ok"
+pass "install recipes: $(cd "$T/pkgs" && find . -type f | wc -l) files; store in /etc/meterbox/state; conffiles present"
 
 # 4. The init script.
 init="$O/files/meterbox-agent.init"
 [ "$(head -1 "$init")" = '#!/bin/sh /etc/rc.common' ] || fail "init script: not an rc.common script"
 grep -qx 'USE_PROCD=1' "$init" || fail "init script: USE_PROCD=1 missing"
-shells=(sh)
-command -v busybox >/dev/null && shells=("busybox sh" sh)
-for s in "${shells[@]}"; do
-  $s -n "$init" || fail "$s -n $init"
+command -v busybox >/dev/null || fail "busybox (OpenWrt's shell) is not installed"
+for f in "$init" "$O/files/meterbox-uci.sh"; do
+  busybox ash -n "$f" || fail "busybox ash -n $f"
 done
-cp "$O/files/meterbox.config" "$T/uci"
+# The device run: a root with the package's files, UCI in $T/etc/config.
+R="$T/root"
+mkdir -p "$R/etc/config" "$R/dev"
+cp "$A/etc/config/meterbox" "$R/etc/config/meterbox"
+printf "config system\n\toption zonename 'Asia/Shanghai'\n\toption timezone 'CST-8'\n" >"$R/etc/config/system"
+printf 'root:x:0:0:root:/root:/bin/ash\nmeterbox:x:32768:32768:meterbox:/var/run/meterbox:/bin/false\n' >"$R/passwd"
+sed -i "s|option path '/etc/meterbox/state/agent.db'|option path '$R/state/agent.db'|" "$R/etc/config/meterbox"
 cat >"$T/stubs.sh" <<'SH'
-# Stand-ins for /etc/rc.common, procd.sh and UCI's functions.sh.
-uci_get() { sed -n "s/^[[:space:]]*option $1 '\(.*\)'\$/\1/p" "$UCI"; }
-config_load() { :; }
-config_get() { v=$(uci_get "$3"); eval "$1=\${v:-\$4}"; }
-config_get_bool() {
-	v=$(uci_get "$3"); v=${v:-$4}
-	case "$v" in 1|on|true|yes|enabled) v=1 ;; *) v=0 ;; esac
-	eval "$1=$v"
-}
+# Stand-ins for procd.sh (each call printed) and for what needs root.
 procd_open_instance() { echo "open_instance"; }
 procd_set_param() { echo "set $*"; }
 procd_append_param() { echo "append $*"; }
 procd_close_instance() { echo "close_instance"; }
 procd_add_reload_trigger() { echo "reload_trigger $*"; }
+procd_add_jail() { echo "jail $*"; }
+procd_add_jail_mount() { echo "jail_ro $*"; }
+procd_add_jail_mount_rw() { echo "jail_rw $*"; }
+chown() { echo "chown $*"; }
+chgrp() { echo "chgrp $*"; }
 logger() { echo "logger $*"; }
 start() { echo "start"; }
 SH
-# run_init FUNCTION [PROG]: source the init script with the stand-ins in a
-# shell of its own and call FUNCTION, with PROG (the packaged agent, whose
-# plugins then come from the sim package) instead of /usr/sbin/meterbox-agent.
+# run_init FUNCTION: source the init script in busybox ash with OpenWrt's
+# UCI library and the stand-ins, and call FUNCTION; the packaged agent (its
+# plugins from the sim package), and the generated file under $R.
 run_init() {
-  UCI="$T/uci" MB_PLUGIN_DIR="$T/pkgs/meterbox-mod-sim/usr/lib/meterbox/plugins" \
-    ${shells[0]} -c ". '$T/stubs.sh'; . '$init'; ${2:+PROG='$2';} $1"
+  UCI_CONFIG_DIR="$R/etc/config" MB_UCI_LIB="$A/usr/share/meterbox/uci.sh" MB_PASSWD="$R/passwd" \
+    MB_PLUGIN_DIR="$T/pkgs/meterbox-mod-sim/usr/lib/meterbox/plugins" \
+    busybox ash -c ". '$MB_SRC/tests/integration/openwrt_functions.sh'; . '$T/stubs.sh'; . '$init';
+      PROG='$A/usr/sbin/meterbox-agent' GENERATED='$R/var/etc/meterbox/agent.conf'
+      PLUGINS='$T/pkgs/meterbox-mod-sim/usr/lib/meterbox/plugins'; $1"
 }
-out=$(run_init start_service)
-grep -qx 'set command /usr/sbin/meterbox-agent -f -c /etc/meterbox/agent.conf' <<<"$out" ||
-  fail "start_service: not -f -c /etc/meterbox/agent.conf: $out"
-grep -qx 'set file /etc/meterbox/agent.conf' <<<"$out" || fail "start_service: no file trigger on the config"
+gconf="$R/var/etc/meterbox/agent.conf"
+out=$(run_init start_service 2>&1) || fail "start_service: $out"
+grep -qx "set command $A/usr/sbin/meterbox-agent -f -c $gconf" <<<"$out" ||
+  fail "start_service: not -f -c the generated config: $out"
+[ "$(mode "$gconf")" = 640 ] || fail "the generated config (it holds the token) is not 0640"
+"$A/usr/sbin/meterbox-agent" -t -c "$gconf" -P "$T/pkgs/meterbox-mod-sim/usr/lib/meterbox/plugins" \
+  >"$T/t.log" 2>&1 || fail "packaged agent -t on what the packaged UCI file generates: $(cat "$T/t.log")"
+for want in "set file $gconf" "set user meterbox" "set group meterbox" "set no_new_privs 1" \
+  "set stderr 1" "reload_trigger meterbox system" "jail meterbox-agent log" "jail_ro $gconf" \
+  "jail_ro $T/pkgs/meterbox-mod-sim/usr/lib/meterbox/plugins/sim.so" "jail_rw $R/state" \
+  "chown -R meterbox:meterbox $R/state" "chgrp meterbox $gconf"; do
+  grep -qxF "$want" <<<"$out"$'\n'"$(run_init service_triggers)" || fail "start_service: no '$want' in: $out"
+done
 grep -q '^set respawn ' <<<"$out" || fail "start_service: no respawn"
-grep -qx 'set stderr 1' <<<"$out" || fail "start_service: stderr not to the log"
-grep -qx 'reload_trigger meterbox' <<<"$(run_init service_triggers)" || fail "no reload trigger for /etc/config/meterbox"
-sed -i "s/option enabled '1'/option enabled '0'/" "$T/uci"
-[ -z "$(run_init start_service)" ] || fail "start_service starts the agent although enabled is 0"
-sed -i "s/option enabled '0'/option enabled '1'/" "$T/uci"
-pass "init script: sh -n (${shells[*]}); -f, respawn, stderr, file and reload triggers, enabled honoured"
+! grep -q '^jail_rw /\(etc\|usr\)$' <<<"$out" || fail "the jail writes a system directory: $out"
+[ -d "$R/state" ] || fail "start_service does not make the store's directory"
+pass "start_service: config from UCI (-t ok), -f, respawn, stderr, triggers; user meterbox in a jail: ro config and plugins, rw store"
 
-cp "$A/etc/meterbox/agent.conf" "$T/good.conf"
-sed -i "s|option config '.*'|option config '$T/good.conf'|" "$T/uci"
-agent_bin="$A/usr/sbin/meterbox-agent"
-out=$(run_init reload_service "$agent_bin" 2>&1) || fail "reload with a good config failed: $out"
-[ "$out" = start ] || fail "reload with a good config does not (re)start through procd: $out"
-printf 'gateway = { id = "x" };\nbogus = 1;\n' >"$T/bad.conf"
-sed -i "s|option config '.*'|option config '$T/bad.conf'|" "$T/uci"
-out=$(run_init reload_service "$agent_bin" 2>&1) && fail "reload with a bad config succeeded: $out"
-grep -q "bad.conf:2" <<<"$out" || fail "reload does not show the config error: $out"
-! grep -qx start <<<"$out" || fail "reload with a bad config restarted the agent"
-pass "reload: a good config restarts through procd, a bad one is refused with its errors"
+# A serial bus and a GPIO relay: the device and the chips in the jail, the
+# device given to the meterbox group; sysfs for libgpiod.
+cp "$R/etc/config/meterbox" "$T/uci.good"
+cat >>"$R/etc/config/meterbox" <<'UCI'
+
+config bus 'rs485'
+	option type 'serial'
+	option device '/dev/ttyS1'
+	option baud '9600'
+
+config meter 'relay1'
+	option plugin 'gpio'
+	option bus 'sim0'
+	option poll_interval '0'
+	list options 'chip=gpiochip0'
+	list options 'line=17'
+UCI
+out=$(run_init "load_settings; prepare_config '$gconf' && add_jail" 2>&1) || fail "add_jail: $out"
+grep -qx 'jail meterbox-agent log sysfs' <<<"$out" || fail "a gpio meter without sysfs in the jail: $out"
+grep -qx 'jail_rw /dev/ttyS1' <<<"$out" || fail "the serial device is not in the jail: $out"
+cp "$T/uci.good" "$R/etc/config/meterbox"
+pass "jail: serial device rw, sysfs with a gpio meter"
+
+# alt_config_file: used as it is, nothing generated.
+cp "$MB_SRC/etc/agent.conf" "$R/own.conf"
+sed -i "s|option enabled '1'|option enabled '1'\n\toption alt_config_file '$R/own.conf'|" "$R/etc/config/meterbox"
+out=$(run_init start_service 2>&1) || fail "start_service with alt_config_file: $out"
+grep -qx "set command $A/usr/sbin/meterbox-agent -f -c $R/own.conf" <<<"$out" ||
+  fail "alt_config_file is not what the agent runs with: $out"
+cp "$T/uci.good" "$R/etc/config/meterbox"
+sed -i "s/option enabled '1'/option enabled '0'/" "$R/etc/config/meterbox"
+[ -z "$(run_init start_service)" ] || fail "start_service starts the agent although enabled is 0"
+cp "$T/uci.good" "$R/etc/config/meterbox"
+pass "alt_config_file used as it is; enabled 0 honoured"
+
+before=$(cat "$gconf")
+out=$(run_init reload_service 2>&1) || fail "reload with a good config failed: $out"
+[ "$(tail -1 <<<"$out")" = start ] || fail "reload with a good config does not (re)start through procd: $out"
+sed -i "s/option poll_interval '60'/option poll_interval 'often'/" "$R/etc/config/meterbox"
+out=$(run_init reload_service 2>&1) && fail "reload with a bad value succeeded: $out"
+grep -q "^meterbox.box1_m2.poll_interval: 'poll_interval' must be a number" <<<"$out" ||
+  fail "reload does not name the bad UCI option: $out"
+! grep -qx start <<<"$out" || fail "reload with a bad value restarted the agent"
+[ "$(cat "$gconf")" = "$before" ] || fail "a refused reload changed the running agent's configuration"
+pass "reload: a good UCI change restarts through procd, a bad one is refused by its UCI name"
