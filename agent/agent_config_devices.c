@@ -130,16 +130,11 @@ static void check_duplicate(struct agent_config *c, int i, mb_diag *d)
 
         for (int j = 0; j < i; j++) {
                 struct agent_meter_cfg *o = &c->meters[j];
+                /* Two meters at one address are found by the plugins, which
+                 * know how an address may be spelt (agent_identity.c). */
                 if (m->name && o->name && strcmp(m->name, o->name) == 0)
                         mb_diag_at(d, m->where, "duplicate meter '%s' (first defined at line %d)",
                                    m->name, config_setting_source_line(o->where));
-                else if (m->address && o->address && m->bus_index == o->bus_index &&
-                         strcmp(m->address, o->address) == 0 && o->plugin &&
-                         strcmp(m->plugin, o->plugin) == 0)
-                        mb_diag_at(
-                            d, m->where,
-                            "meter '%s': address %s is already used by meter '%s' on bus '%s'",
-                            m->name, m->address, o->name, m->bus);
         }
 }
 

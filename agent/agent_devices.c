@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "agent_host.h"
+#include "agent_identity.h"
 #include "mb_log.h"
 
 static void link_params(mb_link_params *p, const struct agent_bus_cfg *b)
@@ -89,6 +90,9 @@ static int create_meter(struct agent_devices *devs, const struct agent_config *c
         }
         rc = agent_ctx_check_unused(&m->ctx) ? -1 : 0;
         agent_ctx_close(&m->ctx);
+        if (agent_identity_configured(m, d) < 0)
+                rc = -1;
+        m->ident_from_reading = !m->ident_known;
         return rc;
 }
 
@@ -130,6 +134,8 @@ struct agent_devices *agent_devices_create(const struct agent_config *cfg, agent
         devs->n_meters = cfg->n_meters;
         for (int i = 0; devs->meters && devs->links && i < cfg->n_meters; i++)
                 bad |= create_meter(devs, cfg, i, reg, d) < 0;
+        if (!bad)
+                bad |= agent_identity_check_unique(devs, d) > 0;
         if (!bad)
                 bind_relays(devs, cfg, d);
         if (!devs->meters || !devs->links || bad || mb_diag_count(d) > before) {

@@ -36,6 +36,12 @@ struct agent_meter {
         mb_meter_params params;
         struct agent_meter *relay_dev; /* switches this meter's supply; NULL: none */
         int64_t store_id;              /* meters.id in agent.db, 0 until known */
+        /* Identity (agent_identity.h): set at creation or, when it comes from
+         * the readings, by the bus thread (and from agent.db at start). */
+        char ident[MB_ADDR_LEN];
+        int ident_known;        /* ident holds the identity */
+        int ident_from_reading; /* "auto", none or a pattern configured */
+        int ident_warned;       /* a reading reported another address: logged */
         /* Scheduling, owned by the meter's bus thread. */
         int64_t next_due_ms;
         int failures;     /* consecutive failed polls */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "agent.h"
+#include "agent_identity.h"
 #include "agent_schedule.h"
 #include "mb_log.h"
 #include "mb_time.h"
@@ -19,9 +20,13 @@ int agent_record_meters(struct agent *a)
                 mb_reading last;
                 int64_t seq, ts;
 
-                if (agent_store_meter(a->store, m->cfg->name, m->cfg->address, m->cfg->account,
-                                      &m->store_id) != MB_OK)
+                if (agent_store_meter(a->store, m->cfg->name, m->ident_known ? m->ident : NULL,
+                                      m->cfg->account, &m->store_id) != MB_OK)
                         return -1;
+                /* An identity resolved from the readings before a restart. */
+                if (!m->ident_known && agent_store_meter_address(a->store, m->store_id, m->ident,
+                                                                 sizeof(m->ident)) == MB_OK)
+                        m->ident_known = 1;
                 if (agent_store_last_reading(a->store, m->store_id, &last, &seq, &ts) == MB_OK &&
                     (last.fields & MB_F_IMPORT)) {
                         m->have_last = 1;
@@ -73,7 +78,8 @@ static void on_reading(void *arg, struct agent_meter *m, const mb_reading *r, in
         /* Lock order everywhere: policy, then store. */
         pthread_mutex_lock(&a->policy_lock);
         if (agent_store_begin(a->store) == MB_OK) {
-                if (agent_store_add_reading(a->store, m->store_id, ts, kind, r, &seq) != MB_OK) {
+                if (agent_identity_on_reading(a, m, r, ts) != MB_OK ||
+                    agent_store_add_reading(a->store, m->store_id, ts, kind, r, &seq) != MB_OK) {
                         agent_store_abort(a->store);
                 } else {
                         check_register(a, m, r, ts);

@@ -188,9 +188,10 @@ int agent_store_tick(agent_store *st)
 
 static int meter_upsert(agent_store *st, const char *name, const char *address, const char *account)
 {
-        static const char sql[] = "INSERT INTO meters(name, address, account) VALUES (?1, ?2, ?3) "
-                                  "ON CONFLICT(name) DO UPDATE SET address = ?2, account = ?3 "
-                                  "WHERE address IS NOT ?2 OR account IS NOT ?3";
+        static const char sql[] =
+            "INSERT INTO meters(name, address, account) VALUES (?1, ?2, ?3) "
+            "ON CONFLICT(name) DO UPDATE SET address = coalesce(?2, address), account = ?3 "
+            "WHERE address IS NOT coalesce(?2, address) OR account IS NOT ?3";
         sqlite3_stmt *s;
         int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
 
@@ -230,6 +231,48 @@ int agent_store_meter(agent_store *st, const char *name, const char *address, co
                 rc = meter_id(st, name, id);
         if (rc != SQLITE_OK)
                 rc = agent_store_rc(st, rc, "meter");
+        pthread_mutex_unlock(&st->lock);
+        return rc;
+}
+
+int agent_store_meter_address(agent_store *st, int64_t meter_id, char *out, size_t cap)
+{
+        sqlite3_stmt *s;
+        int rc;
+
+        pthread_mutex_lock(&st->lock);
+        rc = sqlite3_prepare_v2(st->db, "SELECT address FROM meters WHERE id = ?", -1, &s, NULL);
+        if (rc == SQLITE_OK) {
+                sqlite3_bind_int64(s, 1, meter_id);
+                rc = sqlite3_step(s);
+                if (rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL)
+                        snprintf(out, cap, "%s", (const char *)sqlite3_column_text(s, 0));
+                else if (rc == SQLITE_ROW)
+                        rc = SQLITE_DONE;
+                sqlite3_finalize(s);
+        }
+        pthread_mutex_unlock(&st->lock);
+        return rc == SQLITE_ROW ? MB_OK : rc == SQLITE_DONE ? MB_ENOENT : MB_ESTORE;
+}
+
+int agent_store_set_meter_address(agent_store *st, int64_t meter_id, const char *address)
+{
+        sqlite3_stmt *s;
+        int rc;
+
+        pthread_mutex_lock(&st->lock);
+        rc = sqlite3_prepare_v2(st->db, "UPDATE meters SET address = ?2 WHERE id = ?1", -1, &s,
+                                NULL);
+        if (rc == SQLITE_OK) {
+                sqlite3_bind_int64(s, 1, meter_id);
+                sqlite3_bind_text(s, 2, address, -1, SQLITE_STATIC);
+                rc = sqlite3_step(s);
+                sqlite3_finalize(s);
+        }
+        if (rc != SQLITE_DONE)
+                rc = agent_store_rc(st, rc, "meter address");
+        else
+                rc = MB_OK;
         pthread_mutex_unlock(&st->lock);
         return rc;
 }

@@ -47,9 +47,17 @@ void agent_store_close(agent_store *st);
 int agent_store_schema_version(agent_store *st);
 
 /* The id of meter name, created on first use; address and account are
- * updated when they changed.  Returns MB_OK or MB_ESTORE. */
+ * updated when they changed.  A NULL address keeps the one stored: the
+ * identity a meter's readings resolved ("auto") survives a restart.
+ * Returns MB_OK or MB_ESTORE. */
 int agent_store_meter(agent_store *st, const char *name, const char *address, const char *account,
                       int64_t *meter_id);
+/* The address stored for meter_id into out (cap bytes): MB_OK, MB_ENOENT
+ * when none is, or MB_ESTORE. */
+int agent_store_meter_address(agent_store *st, int64_t meter_id, char *out, size_t cap);
+/* Set the address of meter_id (inside a group of writes: the caller holds
+ * agent_store_begin).  Returns MB_OK or MB_ESTORE. */
+int agent_store_set_meter_address(agent_store *st, int64_t meter_id, const char *address);
 
 /* Take the store for one group of writes; opens a transaction if none is. */
 int agent_store_begin(agent_store *st);

@@ -63,6 +63,37 @@ static void dlt_link_close(void *link)
         free(l);
 }
 
+/* AA bytes (wildcards) or all 99 (broadcast): a pattern, not a meter. */
+static int is_pattern(const uint8_t a[DLT_ADDR_LEN])
+{
+        int wild = 0, bcast = 1;
+
+        for (int i = 0; i < DLT_ADDR_LEN; i++) {
+                wild |= a[i] == DLT_WILDCARD;
+                bcast &= a[i] == DLT_BROADCAST;
+        }
+        return wild || bcast;
+}
+
+/* The meter's identity: its 12 BCD digits, as it reports them. */
+static int dlt_normalise_address(const char *in, char *out, size_t cap, mb_err *err)
+{
+        uint8_t a[DLT_ADDR_LEN];
+
+        if (!*in || strcmp(in, "auto") == 0)
+                return MB_ENOENT;
+        if (dlt_addr_parse(in, a) < 0)
+                return mb_err_set(err, MB_EINVAL,
+                                  "not a DL/T 645 address (1 to 12 digits, \"AA\" pairs as "
+                                  "wildcards, or \"auto\")");
+        if (is_pattern(a))
+                return MB_ENOENT;
+        if (cap < 2 * DLT_ADDR_LEN + 1)
+                return mb_err_set(err, MB_ERANGE, "no room for 12 digits");
+        dlt_addr_format(a, out);
+        return MB_OK;
+}
+
 static int set_address(struct dlt_meter *m, const mb_meter_params *params, mb_err *err)
 {
         const char *a = params->address;
@@ -81,6 +112,10 @@ static int set_address(struct dlt_meter *m, const mb_meter_params *params, mb_er
                                   a);
         } else {
                 m->have_addr = 1;
+                /* A pattern answers from the meter's own address: learnt
+                 * from the first reply (dlt_xact), never reported. */
+                m->pattern = is_pattern(m->addr);
+                memcpy(m->cfg_addr, m->addr, DLT_ADDR_LEN);
         }
         if ((m->auto_addr && l->n_meters > 0) || (!m->auto_addr && l->n_auto > 0))
                 return mb_err_set(err, MB_ECONFIG,
@@ -174,4 +209,5 @@ MB_PLUGIN_EXPORT const struct mb_plugin meterbox_plugin = {
     .meter_read = dlt_meter_read,
     .meter_control = dlt_meter_control,
     .meter_free = dlt_meter_free,
+    .normalise_address = dlt_normalise_address,
 };

@@ -116,9 +116,11 @@ struct dlt_meter {
         int timeout_ms;
         struct dlt_opts o;
 
-        uint8_t addr[DLT_ADDR_LEN]; /* wire order */
-        int auto_addr;              /* discover with 13H */
-        int have_addr;              /* addr is known (configured or discovered) */
+        uint8_t addr[DLT_ADDR_LEN];     /* wire order */
+        int auto_addr;                  /* discover with 13H */
+        int have_addr;                  /* addr is known (configured or discovered) */
+        int pattern;                    /* addr holds wildcards: learn it from a reply */
+        uint8_t cfg_addr[DLT_ADDR_LEN]; /* as configured, to go back to */
 
         int64_t deadline; /* CLOCK_MONOTONIC ms: the current call must end by then */
         int no_blocks;    /* the meter refused a block identifier */

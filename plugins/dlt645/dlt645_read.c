@@ -535,10 +535,18 @@ int dlt_read(struct dlt_meter *m, mb_reading *r, mb_err *err)
                 /* A replaced meter answers nothing or from another address. */
                 if (m->auto_addr && (rc == MB_ETIMEDOUT || rc == MB_EADDR))
                         m->have_addr = 0;
+                if (!m->auto_addr && (rc == MB_ETIMEDOUT || rc == MB_EADDR) &&
+                    memcmp(m->addr, m->cfg_addr, DLT_ADDR_LEN) != 0) {
+                        /* Ask the configured pattern again. */
+                        memcpy(m->addr, m->cfg_addr, DLT_ADDR_LEN);
+                        m->pattern = 1;
+                }
                 return rc;
         }
-        dlt_addr_format(m->addr, r->address);
-        r->fields |= MB_F_ADDRESS;
+        if (!m->pattern) {
+                dlt_addr_format(m->addr, r->address);
+                r->fields |= MB_F_ADDRESS;
+        }
         dlt_time_sync_maybe(m);
         return MB_OK;
 }

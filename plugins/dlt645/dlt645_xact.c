@@ -140,6 +140,24 @@ static int receive(struct dlt_meter *m, const struct dlt_req *req, const struct 
         }
 }
 
+/* A meter configured by a wildcard pattern answers from its own address:
+ * use that from now on, so readings report the meter, never the pattern. */
+static void learn_address(struct dlt_meter *m, const struct dlt_frame *f)
+{
+        char pat[13], got[13];
+
+        if (!m->pattern)
+                return;
+        for (int i = 0; i < DLT_ADDR_LEN; i++)
+                if ((f->addr[i] >> 4) > 9 || (f->addr[i] & 0x0F) > 9)
+                        return;
+        dlt_addr_format(m->addr, pat);
+        dlt_addr_format(f->addr, got);
+        memcpy(m->addr, f->addr, DLT_ADDR_LEN);
+        m->pattern = 0;
+        DLT_LOG(m, MB_LOG_INFO, "the meter at %s answers as %s", pat, got);
+}
+
 int dlt_xact(struct dlt_meter *m, const struct dlt_req *req, const struct dlt_expect *e,
              struct dlt_frame *f, mb_err *err)
 {
@@ -174,6 +192,8 @@ int dlt_xact(struct dlt_meter *m, const struct dlt_req *req, const struct dlt_ex
         if (rc == MB_OK && !req->no_reply)
                 rc = receive(m, req, e, f, deadline, err);
         l->last_io = dlt_now_ms();
+        if (rc == MB_OK && !req->no_reply && req->addr == m->addr)
+                learn_address(m, f);
         return rc;
 }
 

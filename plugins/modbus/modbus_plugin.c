@@ -124,6 +124,25 @@ static int modbus_meter_control(void *meter, int op, int *state, mb_err *err)
         return mbp_control(meter, op, state, err);
 }
 
+/* Identity: a unit id without its leading zeros ("007" is "7"); any other
+ * text (an address given beside options.unit) as typed. */
+static int modbus_normalise_address(const char *in, char *out, size_t cap, mb_err *err)
+{
+        size_t n = strlen(in);
+
+        if (!n || strcmp(in, "auto") == 0)
+                return MB_ENOENT;
+        if (strspn(in, "0123456789") == n)
+                while (n > 1 && *in == '0') {
+                        in++;
+                        n--;
+                }
+        if (n >= cap || n >= MB_ADDR_LEN)
+                return mb_err_set(err, MB_EINVAL, "longer than %d characters", MB_ADDR_LEN - 1);
+        memcpy(out, in, n + 1);
+        return MB_OK;
+}
+
 MB_PLUGIN_EXPORT const struct mb_plugin meterbox_plugin = {
     .abi_version = MB_PLUGIN_ABI_VERSION,
     .size = sizeof(struct mb_plugin),
@@ -138,4 +157,5 @@ MB_PLUGIN_EXPORT const struct mb_plugin meterbox_plugin = {
     .meter_read = modbus_meter_read,
     .meter_control = modbus_meter_control,
     .meter_free = modbus_meter_free,
+    .normalise_address = modbus_normalise_address,
 };

@@ -15,13 +15,13 @@
 #define MB_SIM_VERSION "0.0.0"
 #endif
 
-/* The meter's address: as configured, else 12 digits derived from its name
- * (the shape of a DL/T 645 address). */
+/* The meter's address: as configured, else ("auto" or none) 12 digits
+ * derived from its name (the shape of a DL/T 645 address). */
 static int set_address(struct sim_meter *m, const mb_meter_params *params, mb_err *err)
 {
         const char *a = params->address;
 
-        if (a && *a) {
+        if (a && *a && strcmp(a, "auto") != 0) {
                 if (strlen(a) >= sizeof(m->address))
                         return mb_err_set(err, MB_ECONFIG,
                                           "address \"%s\" is longer than %zu characters", a,
@@ -31,6 +31,18 @@ static int set_address(struct sim_meter *m, const mb_meter_params *params, mb_er
         }
         snprintf(m->address, sizeof(m->address), "%012" PRIu64,
                  sim_hash_name(params->name) % UINT64_C(1000000000000));
+        return MB_OK;
+}
+
+/* Identity: the address as configured; "auto" or none: the derived one the
+ * readings report. */
+static int sim_normalise_address(const char *in, char *out, size_t cap, mb_err *err)
+{
+        if (!*in || strcmp(in, "auto") == 0)
+                return MB_ENOENT;
+        if (strlen(in) >= cap || strlen(in) >= MB_ADDR_LEN)
+                return mb_err_set(err, MB_EINVAL, "longer than %d characters", MB_ADDR_LEN - 1);
+        memcpy(out, in, strlen(in) + 1);
         return MB_OK;
 }
 
@@ -126,4 +138,5 @@ MB_PLUGIN_EXPORT const struct mb_plugin meterbox_plugin = {
     .meter_read = sim_meter_read,
     .meter_control = sim_meter_control,
     .meter_free = sim_meter_free,
+    .normalise_address = sim_normalise_address,
 };

@@ -74,6 +74,7 @@ set_property(TEST dashboard_browser_pg APPEND PROPERTY ENVIRONMENT
 mb_add_system_test(system_tls tls.sh)
 mb_add_system_test(system_cap cap.sh)
 mb_add_system_test(system_command_signatures cmdsig.sh)
+mb_add_system_test(system_dlt645_identity dlt645_identity.sh)
 mb_add_system_test(system_poison_record poison.sh)
 mb_add_server_test(server_token_rotation rotate.sh)
 mb_add_server_test(server_rate_limits ratelimit.sh)

@@ -855,6 +855,71 @@ static void discovers_address_and_syncs_time(void **state)
         sim_stop(&s);
 }
 
+/* Identity (issue 16): any spelling of one address is the meter's 12 digits;
+ * "auto", wildcards and the broadcast address are no identity. */
+static void normalises_addresses(void **state)
+{
+        static const struct {
+                const char *in;
+                int rc;
+                const char *out;
+        } cases[] = {
+            {"6605518", MB_OK, "000006605518"},
+            {"000006605518", MB_OK, "000006605518"},
+            {"1", MB_OK, "000000000001"},
+            {"auto", MB_ENOENT, NULL},
+            {"", MB_ENOENT, NULL},
+            {"AAAAAAAAAAAA", MB_ENOENT, NULL},
+            {"12aaaaaaaaaa", MB_ENOENT, NULL},
+            {"999999999999", MB_ENOENT, NULL},
+            {"000000000099", MB_OK, "000000000099"},
+            {"12x", MB_EINVAL, NULL},
+            {"1234567890123", MB_EINVAL, NULL},
+        };
+        char out[MB_ADDR_LEN];
+        mb_err err;
+
+        assert_non_null(P->normalise_address);
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                int rc;
+
+                memset(&err, 0, sizeof(err));
+                strcpy(out, "?");
+                rc = P->normalise_address(cases[i].in, out, sizeof(out), &err);
+                if (rc != cases[i].rc || (cases[i].out && strcmp(out, cases[i].out) != 0))
+                        fail_msg("\"%s\": %d \"%s\", want %d \"%s\"", cases[i].in, rc, out,
+                                 cases[i].rc, cases[i].out ? cases[i].out : "");
+                if (rc == MB_EINVAL && !err.msg[0])
+                        fail_msg("\"%s\": no reason given", cases[i].in);
+        }
+}
+
+/* A meter configured by a wildcard pattern is asked at the pattern once,
+ * then at the address it answered from; readings report that address, never
+ * the pattern. */
+static void wildcard_learns_the_address(void **state)
+{
+        struct kv kv[] = {B("frozen", 0), END};
+        struct sim s;
+        struct bus b;
+        struct meter m;
+        mb_reading r;
+
+        reset_log();
+        sim_start(&s, M1, NULL);
+        assert_int_equal(bus_open(&b, s.path, 'N', 1000), MB_OK);
+        assert_int_equal(meter_new(&m, &b, "AAAAAAAAAAAA", kv), MB_OK);
+        ASSERT_OK(&m, meter_read(&m, &r));
+        assert_true(r.fields & MB_F_ADDRESS);
+        assert_string_equal(r.address, "123456789012");
+        assert_int_equal(r.import_wh, 12345670);
+        assert_int_equal(sim_count(&s, "\"addr\": \"AAAAAAAAAAAA\", \"ctrl\": \"11\"", NULL), 1);
+        assert_true(sim_count(&s, "\"addr\": \"123456789012\", \"ctrl\": \"11\"", NULL) > 1);
+        meter_free(&m);
+        bus_close(&b);
+        sim_stop(&s);
+}
+
 /* A pty has no parity: asking for 8E1 is a warning, not a failure. */
 static void parity_on_a_pty(void **state)
 {
@@ -1052,6 +1117,8 @@ int main(void)
             cmocka_unit_test(controls_the_relay),
             cmocka_unit_test(control_refusals),
             cmocka_unit_test(discovers_address_and_syncs_time),
+            cmocka_unit_test(normalises_addresses),
+            cmocka_unit_test(wildcard_learns_the_address),
             cmocka_unit_test(parity_on_a_pty),
             cmocka_unit_test(reopens_after_errors),
             cmocka_unit_test(combined_energy),
