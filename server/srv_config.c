@@ -247,6 +247,7 @@ void srv_config_free(struct srv_config *c)
 {
         if (!c)
                 return;
+        srv_mon_config_free(&c->mon);
         config_destroy(&c->lc);
         free(c);
 }

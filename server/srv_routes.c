@@ -3,9 +3,12 @@
 #include "srv.h"
 #include "srv_accounts.h"
 #include "srv_commands.h"
+#include "srv_displays.h"
 #include "srv_export.h"
 #include "srv_ingest.h"
+#include "srv_me.h"
 #include "srv_metrics.h"
+#include "srv_regions.h"
 #include "srv_session.h"
 #include "srv_settle.h"
 #include "srv_stats.h"
@@ -50,15 +53,23 @@ const struct srv_route srv_routes[] = {
     {"GET", "/api/v1/bills", srv_h_bills_month, SRV_READ},
 
     /* the monitoring wall and operations (docs/api.md, Monitoring) */
-    {"POST", "/api/v1/session", srv_h_session_create, SRV_READ},
-    {"GET", "/api/v1/session", srv_h_session_show, SRV_READ},
-    {"DELETE", "/api/v1/session", srv_h_session_delete, SRV_READ},
-    {"GET", "/api/v1/stats/overview", srv_h_stats_overview, SRV_READ},
-    {"GET", "/api/v1/stats/regions", srv_h_stats_regions, SRV_READ},
-    {"GET", "/api/v1/stats/consumption", srv_h_stats_consumption, SRV_READ},
-    {"GET", "/api/v1/stats/month-end", srv_h_stats_month_end, SRV_READ},
-    {"GET", "/api/v1/stats/anomalies", srv_h_stats_anomalies, SRV_READ},
-    {"GET", "/api/v1/events", srv_h_events, SRV_READ},
+    {"POST", "/api/v1/session", srv_h_session_create, SRV_WALL},
+    {"GET", "/api/v1/session", srv_h_session_show, SRV_WALL},
+    {"DELETE", "/api/v1/session", srv_h_session_delete, SRV_WALL},
+    {"GET", "/api/v1/me", srv_h_me_show, SRV_WALL},
+    {"PUT", "/api/v1/me", srv_h_me_update, SRV_READ},
+    {"GET", "/api/v1/regions", srv_h_regions, SRV_WALL},
+    {"GET", "/api/v1/stats/overview", srv_h_stats_overview, SRV_WALL},
+    {"GET", "/api/v1/stats/regions", srv_h_stats_regions, SRV_WALL},
+    {"GET", "/api/v1/stats/gateways", srv_h_stats_gateways, SRV_WALL},
+    {"GET", "/api/v1/stats/consumption", srv_h_stats_consumption, SRV_WALL},
+    {"GET", "/api/v1/stats/month-end", srv_h_stats_month_end, SRV_WALL},
+    {"GET", "/api/v1/stats/anomalies", srv_h_stats_anomalies, SRV_WALL},
+    {"GET", "/api/v1/events", srv_h_events, SRV_WALL},
+    {"POST", "/api/v1/displays", srv_h_display_create, SRV_WRITE},
+    {"GET", "/api/v1/displays", srv_h_display_list, SRV_READ},
+    {"PATCH", "/api/v1/displays/*", srv_h_display_update, SRV_WRITE},
+    {"DELETE", "/api/v1/displays/*", srv_h_display_revoke, SRV_WRITE},
     {"GET", "/api/v1/search", srv_h_search, SRV_READ},
     {"GET", "/api/v1/meters/*/readings", srv_h_meter_readings, SRV_READ},
     {"GET", "/api/v1/exports/bills.csv", srv_h_export_bills, SRV_READ},

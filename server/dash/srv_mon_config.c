@@ -3,12 +3,24 @@
 #include "srv_mon_config.h"
 
 #include <string.h>
+#include <unistd.h>
 
 #include "mb_build_config.h"
+#include "srv_regions.h"
 
-static const char *const dash_keys[] = {
-    "www", "session_hours", "gateway_offline_after", "meter_stale_after", "month_end_window_days",
-    NULL};
+#define DEFAULT_REGIONS MB_DATA_DIR "/regions-cn.txt"
+
+const char *const srv_languages[] = {"zh-CN", "en", NULL};
+
+static const char *const dash_keys[] = {"www",
+                                        "session_hours",
+                                        "gateway_offline_after",
+                                        "meter_stale_after",
+                                        "month_end_window_days",
+                                        "language",
+                                        "regions_file",
+                                        "region_names",
+                                        NULL};
 static const char *const hook_keys[] = {"targets",
                                         "retry_base",
                                         "retry_max",
@@ -121,6 +133,73 @@ static void parse_webhooks(struct srv_webhooks_config *w, const config_setting_t
         }
 }
 
+static void parse_language(struct srv_mon_config *m, const config_setting_t *g, mb_diag *d)
+{
+        m->language = srv_languages[0];
+        if (g == NULL || mb_conf_string(g, "language", &m->language, d) <= 0)
+                return;
+        for (int i = 0; srv_languages[i]; i++)
+                if (strcmp(srv_languages[i], m->language) == 0)
+                        return;
+        mb_diag_at(d, config_setting_get_member(g, "language"),
+                   "'language' must be \"zh-CN\" or \"en\", not \"%s\"", m->language);
+        m->language = srv_languages[0];
+}
+
+/* region_names = ( ("110105", "朝阳区", "Chaoyang"), ... ) */
+static void parse_region_names(struct srv_mon_config *m, const config_setting_t *g, mb_diag *d)
+{
+        const config_setting_t *list = g ? config_setting_get_member(g, "region_names") : NULL;
+
+        if (list == NULL)
+                return;
+        if (config_setting_type(list) != CONFIG_TYPE_LIST) {
+                mb_diag_at(d, list,
+                           "'region_names' must be a list of (\"CODE\", \"name\"[, "
+                           "\"English name\"])");
+                return;
+        }
+        for (int i = 0; i < config_setting_length(list); i++) {
+                const config_setting_t *e = config_setting_get_elem(list, (unsigned)i);
+                int n = config_setting_length(e);
+                const char *code = config_setting_get_string_elem(e, 0),
+                           *name = config_setting_get_string_elem(e, 1),
+                           *en = n > 2 ? config_setting_get_string_elem(e, 2) : NULL;
+
+                if (config_setting_type(e) != CONFIG_TYPE_LIST || n < 2 || n > 3 || !code ||
+                    !name || (n > 2 && !en) || srv_regions_add(m->regions, code, name, en) < 0)
+                        mb_diag_at(d, e,
+                                   "each region name is (\"CODE\", \"name\"[, \"English "
+                                   "name\"]): a code of letters and digits, names of UTF-8 "
+                                   "text");
+        }
+}
+
+static void parse_regions(struct srv_mon_config *m, const config_setting_t *g, mb_diag *d)
+{
+        const char *file = NULL;
+
+        m->regions = srv_regions_new();
+        if (m->regions == NULL) {
+                mb_diag_add(d, NULL, 0, "out of memory for region names");
+                return;
+        }
+        /* the shipped table is optional (a build tree has none installed);
+         * a file named in the config must be there */
+        if ((g && mb_conf_string(g, "regions_file", &file, d) > 0) ||
+            access(DEFAULT_REGIONS, R_OK) == 0) {
+                if (srv_regions_load(m->regions, file ? file : DEFAULT_REGIONS, d) < 0)
+                        mb_diag_add(d, NULL, 0, "out of memory for region names");
+        }
+        parse_region_names(m, g, d);
+}
+
+void srv_mon_config_free(struct srv_mon_config *m)
+{
+        srv_regions_free(m->regions);
+        m->regions = NULL;
+}
+
 void srv_mon_config_parse(struct srv_mon_config *m, struct srv_webhooks_config *w,
                           const config_setting_t *root, mb_diag *d)
 {
@@ -129,6 +208,8 @@ void srv_mon_config_parse(struct srv_mon_config *m, struct srv_webhooks_config *
         m->www_dir = MB_DATA_DIR "/www";
         if (g)
                 mb_conf_string(g, "www", &m->www_dir, d);
+        parse_language(m, g, d);
+        parse_regions(m, g, d);
         m->session_s = (int)mb_conf_int_or(g, "session_hours", 1, 24 * 30, 12, d) * 3600;
         m->gateway_offline_s =
             (int)mb_conf_int_or(g, "gateway_offline_after", 10, 30 * 86400, 900, d);

@@ -32,12 +32,16 @@ enum srv_notify_kind {
 /* The bit of an event name ("alarm1", "gateway_offline", ...), or 0. */
 unsigned srv_notify_bit(const char *name);
 
+struct srv_regions; /* srv_regions.h */
+
 struct srv_mon_config {
-        const char *www_dir;       /* static dashboard assets */
-        int session_s;             /* lifetime of the dashboard's session cookie */
-        int gateway_offline_s;     /* a gateway unseen this long is offline */
-        int meter_stale_s;         /* a meter without a reading this long is faulty */
-        int month_end_window_days; /* boundary upload window after a month starts */
+        const char *www_dir;         /* static dashboard assets */
+        const char *language;        /* "zh-CN" or "en": the pages' default language */
+        struct srv_regions *regions; /* region names (owned; srv_mon_config_free) */
+        int session_s;               /* lifetime of the dashboard's session cookie */
+        int gateway_offline_s;       /* a gateway unseen this long is offline */
+        int meter_stale_s;           /* a meter without a reading this long is faulty */
+        int month_end_window_days;   /* boundary upload window after a month starts */
 };
 
 struct srv_webhook_target {
@@ -53,8 +57,15 @@ struct srv_webhooks_config {
         int poll_ms;           /* how often the sender looks for due deliveries */
 };
 
-/* Fill *m and *w from root (defaults for absent keys); problems go to d. */
+/* Fill *m and *w from root (defaults for absent keys); problems go to d.
+ * Loads the region names (dashboard.regions_file, then region_names): free
+ * them with srv_mon_config_free, on success and on failure. */
 void srv_mon_config_parse(struct srv_mon_config *m, struct srv_webhooks_config *w,
                           const config_setting_t *root, mb_diag *d);
+/* Free what srv_mon_config_parse allocated (the region names). */
+void srv_mon_config_free(struct srv_mon_config *m);
+
+/* The languages the pages speak; the first is the default. */
+extern const char *const srv_languages[];
 
 #endif

@@ -160,9 +160,26 @@ static int collect(struct srv_req *rq, struct regions *rs)
         return rc < 0 ? rc : MB_OK;
 }
 
-static int cmp_region(const void *a, const void *b)
+static enum srv_health health_of(const struct region *r)
 {
-        return strcmp(((const struct region *)a)->name, ((const struct region *)b)->name);
+        return srv_stats_health(r->gw, r->online, r->meters[0] + r->meters[1] + r->meters[2],
+                                r->meters[1] + r->meters[2]);
+}
+
+/* Attention first: bad before warn before ok; then more gateways offline,
+ * more meters faulty, more accounts cut, more in alarm; then by code. */
+static int cmp_region(const void *pa, const void *pb)
+{
+        const struct region *a = pa, *b = pb;
+        int64_t ka[5] = {health_of(a), a->gw - a->online, a->meters[1] + a->meters[2],
+                         a->accounts[3], a->accounts[1] + a->accounts[2]};
+        int64_t kb[5] = {health_of(b), b->gw - b->online, b->meters[1] + b->meters[2],
+                         b->accounts[3], b->accounts[1] + b->accounts[2]};
+
+        for (int i = 0; i < 5; i++)
+                if (ka[i] != kb[i])
+                        return ka[i] > kb[i] ? -1 : 1;
+        return strcmp(a->name, b->name);
 }
 
 static json_object *gateways_json(int64_t total, int64_t online)
@@ -219,10 +236,7 @@ void srv_h_stats_regions(struct srv_req *rq, struct srv_resp *rs)
                 json_object *e = json_object_new_object();
 
                 srv_jadd_str(e, "region", r->name);
-                srv_jadd_str(e, "health",
-                             srv_health_name(srv_stats_health(
-                                 r->gw, r->online, r->meters[0] + r->meters[1] + r->meters[2],
-                                 r->meters[1] + r->meters[2])));
+                srv_jadd_str(e, "health", srv_health_name(health_of(r)));
                 json_object_object_add(e, "gateways", gateways_json(r->gw, r->online));
                 json_object_object_add(e, "meters", meters_json(r->meters));
                 json_object_object_add(e, "accounts", accounts_json(r->accounts));

@@ -62,6 +62,7 @@ int srv_stats_energy(srv_db *db, int64_t from, int64_t to, const int64_t *edges,
 
 void srv_h_stats_overview(struct srv_req *rq, struct srv_resp *rs);
 void srv_h_stats_regions(struct srv_req *rq, struct srv_resp *rs);
+void srv_h_stats_gateways(struct srv_req *rq, struct srv_resp *rs);
 void srv_h_stats_consumption(struct srv_req *rq, struct srv_resp *rs);
 void srv_h_stats_month_end(struct srv_req *rq, struct srv_resp *rs);
 void srv_h_stats_anomalies(struct srv_req *rq, struct srv_resp *rs);

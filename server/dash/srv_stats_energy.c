@@ -134,6 +134,29 @@ void srv_h_stats_consumption(struct srv_req *rq, struct srv_resp *rs)
         srv_reply_json(rs, 200, o);
 }
 
+static int64_t member_i64(const json_object *o, const char *k)
+{
+        return json_object_get_int64(json_object_object_get(o, k));
+}
+
+/* Furthest behind first: the smallest share of boundary readings in, then
+ * the most missing, then by code. */
+static int cmp_progress(const void *pa, const void *pb)
+{
+        const json_object *a = *(const json_object *const *)pa,
+                          *b = *(const json_object *const *)pb;
+        int64_t ea = member_i64(a, "expected"), ra = member_i64(a, "received");
+        int64_t eb = member_i64(b, "expected"), rb = member_i64(b, "received");
+
+        /* ra/ea < rb/eb without division (expected > 0 for every row) */
+        if (ra * eb != rb * ea)
+                return ra * eb < rb * ea ? -1 : 1;
+        if (ea - ra != eb - rb)
+                return ea - ra > eb - rb ? -1 : 1;
+        return strcmp(json_object_get_string(json_object_object_get(a, "region")),
+                      json_object_get_string(json_object_object_get(b, "region")));
+}
+
 /* month: ?month= or the month before the current one. */
 static int month_param(struct srv_req *rq, struct srv_resp *rs, char month[8])
 {
@@ -194,6 +217,7 @@ void srv_h_stats_month_end(struct srv_req *rq, struct srv_resp *rs)
                 json_object_array_add(list, e);
         }
         srv_stmt_done(st);
+        json_object_array_sort(list, cmp_progress);
         if (rc >= 0)
                 rc = srv_db_query_i64(rq->db, &settled,
                                       "SELECT count(*) FROM bills WHERE month = $1"

@@ -86,67 +86,147 @@ void srv_h_events(struct srv_req *rq, struct srv_resp *rs)
         srv_reply_list(rq, rs, rc, "events", list);
 }
 
-void srv_h_stats_anomalies(struct srv_req *rq, struct srv_resp *rs)
+/* How many bills of month are held or carry each flag: {"held": n, "jump": n, ...}. */
+static int anomaly_kinds(srv_db *db, const char *month, json_object *kinds, int64_t *total)
+{
+        srv_stmt *st = NULL;
+        int rc = srv_db_query(db, &st,
+                              "SELECT state, flags, count(*) FROM bills WHERE month = $1"
+                              " AND (state = 'held' OR flags != '[]') GROUP BY state, flags",
+                              "t", month);
+
+        *total = 0;
+        while (rc >= 0 && (rc = srv_stmt_step(st)) == SRV_DB_ROW) {
+                json_object *flags = srv_jparse_stored(srv_stmt_text(st, 1)), *v;
+                int64_t n = srv_stmt_i64(st, 2);
+                size_t nf = json_object_is_type(flags, json_type_array)
+                                ? json_object_array_length(flags)
+                                : 0;
+
+                *total += n;
+                for (size_t i = 0; i <= nf; i++) {
+                        const char *k =
+                            i < nf ? json_object_get_string(json_object_array_get_idx(flags, i))
+                            : strcmp(srv_stmt_text(st, 0), "held") == 0 ? "held"
+                                                                        : NULL;
+
+                        if (k == NULL)
+                                continue;
+                        v = json_object_object_get(kinds, k);
+                        srv_jadd_i64(kinds, k, (v ? json_object_get_int64(v) : 0) + n);
+                }
+                json_object_put(flags);
+        }
+        srv_stmt_done(st);
+        return rc < 0 ? rc : MB_OK;
+}
+
+/*
+ * Worst first: the biggest jumps (against last month or last year, up or
+ * down), a register that went backwards, bills held, other flags, zero use;
+ * ties by account.  sev and the symmetric jump ratio (x1000, 0 for none)
+ * are columns 9 and 10.
+ */
+#define ANOMALY_SQL                                                                                \
+        "SELECT a.number, a.holder, a.region, b.state, b.flags, b.energy_wh, b.total_fen,"         \
+        " b.prev_wh, m.address,"                                                                   \
+        " CASE WHEN b.flags LIKE '%\"jump%' THEN 0"                                                \
+        " WHEN b.flags LIKE '%\"register_backwards\"%' THEN 1 WHEN b.state = 'held' THEN 2"        \
+        " WHEN b.flags LIKE '%\"zero_use\"%' THEN 4 ELSE 3 END,"                                   \
+        " CASE WHEN b.prev_wh > 0 AND b.energy_wh > 0 THEN"                                        \
+        "  CASE WHEN b.energy_wh >= b.prev_wh THEN b.energy_wh * 1000 / b.prev_wh"                 \
+        "  ELSE b.prev_wh * 1000 / b.energy_wh END ELSE 0 END,"                                    \
+        " b.last_year_wh"                                                                          \
+        " FROM bills b JOIN accounts a ON a.id = b.account_id"                                     \
+        " LEFT JOIN meters m ON m.id = b.meter_id"                                                 \
+        " WHERE b.month = $1 AND (b.state = 'held' OR b.flags != '[]')"                            \
+        " ORDER BY 10, 11 DESC, a.number LIMIT $2"
+
+static json_object *anomaly_json(srv_stmt *st)
+{
+        static const char *const sev[] = {"jump", "register_backwards", "held", "flag", "zero_use"};
+        json_object *e = json_object_new_object();
+        int64_t energy = srv_stmt_i64(st, 5), prev = srv_stmt_i64(st, 7);
+        int64_t s = srv_stmt_i64(st, 9);
+
+        srv_jadd_str(e, "account", srv_stmt_text(st, 0));
+        srv_jadd_str(e, "holder", srv_stmt_text(st, 1));
+        srv_jadd_str(e, "region", srv_stmt_text(st, 2));
+        srv_jadd_str(e, "state", srv_stmt_text(st, 3));
+        json_object_object_add(e, "flags", srv_jparse_stored(srv_stmt_text(st, 4)));
+        srv_jadd_i64_or_null(e, "energy_wh", srv_stmt_is_null(st, 5), energy);
+        srv_jadd_i64_or_null(e, "total_fen", srv_stmt_is_null(st, 6), srv_stmt_i64(st, 6));
+        srv_jadd_i64_or_null(e, "prev_energy_wh", srv_stmt_is_null(st, 7), prev);
+        srv_jadd_i64_or_null(e, "last_year_energy_wh", srv_stmt_is_null(st, 11),
+                             srv_stmt_i64(st, 11));
+        srv_jadd_str(e, "meter", srv_stmt_text(st, 8));
+        srv_jadd_str(e, "severity", s >= 0 && s <= 4 ? sev[s] : "flag");
+        /* this month against last month, x1000 (4500: 4.5 times): integer */
+        srv_jadd_i64_or_null(e, "ratio_milli",
+                             srv_stmt_is_null(st, 5) || srv_stmt_is_null(st, 7) || prev <= 0,
+                             prev > 0 ? energy * 1000 / prev : 0);
+        return e;
+}
+
+/* month: ?month=, else the latest month with bills ("" when none). */
+static int anomaly_month(struct srv_req *rq, struct srv_resp *rs, char month[8])
 {
         const char *m = srv_req_query(rq, "month");
-        char month[8] = "";
-        int64_t bills = 0;
-        json_object *o, *list;
         srv_stmt *st = NULL;
-        int rc = 0;
+        int rc;
 
+        month[0] = '\0';
         if (m && !mb_tariff_wire_month_ok(m)) {
                 srv_reply_errorf(rs, 400, "bad_field", "month", "'month' must be \"YYYY-MM\"");
-                return;
+                return -1;
         }
         if (m) {
-                snprintf(month, sizeof(month), "%s", m);
-        } else {
-                /* the latest month with bills */
-                rc = srv_db_query(rq->db, &st, "SELECT max(month) FROM bills WHERE $1 = $1", "i",
-                                  (int64_t)0);
-                if (rc >= 0 && (rc = srv_stmt_step(st)) == SRV_DB_ROW && srv_stmt_text(st, 0))
-                        snprintf(month, sizeof(month), "%s", srv_stmt_text(st, 0));
-                srv_stmt_done(st);
+                snprintf(month, 8, "%s", m);
+                return 0;
         }
-        list = json_object_new_array();
-        if (rc >= 0)
-                rc = srv_db_query_i64(rq->db, &bills, "SELECT count(*) FROM bills WHERE month = $1",
-                                      "t", month);
-        if (rc >= 0)
-                rc = srv_db_query(rq->db, &st,
-                                  "SELECT a.number, a.holder, a.region, b.state, b.flags,"
-                                  " b.energy_wh, b.total_fen, b.prev_wh, m.address"
-                                  " FROM bills b JOIN accounts a ON a.id = b.account_id"
-                                  " LEFT JOIN meters m ON m.id = b.meter_id"
-                                  " WHERE b.month = $1 AND (b.state = 'held' OR b.flags != '[]')"
-                                  " ORDER BY b.state, a.number LIMIT 500",
-                                  "t", month);
-        while (rc >= 0 && (rc = srv_stmt_step(st)) == SRV_DB_ROW) {
-                json_object *e = json_object_new_object();
+        rc = srv_db_query(rq->db, &st, "SELECT max(month) FROM bills WHERE $1 = $1", "i",
+                          (int64_t)0);
+        if (rc >= 0 && (rc = srv_stmt_step(st)) == SRV_DB_ROW && srv_stmt_text(st, 0))
+                snprintf(month, 8, "%s", srv_stmt_text(st, 0));
+        srv_stmt_done(st);
+        if (rc < 0)
+                srv_reply_db_error(rs, rq, rc);
+        return rc < 0 ? -1 : 0;
+}
 
-                srv_jadd_str(e, "account", srv_stmt_text(st, 0));
-                srv_jadd_str(e, "holder", srv_stmt_text(st, 1));
-                srv_jadd_str(e, "region", srv_stmt_text(st, 2));
-                srv_jadd_str(e, "state", srv_stmt_text(st, 3));
-                json_object_object_add(e, "flags", srv_jparse_stored(srv_stmt_text(st, 4)));
-                srv_jadd_i64_or_null(e, "energy_wh", srv_stmt_is_null(st, 5), srv_stmt_i64(st, 5));
-                srv_jadd_i64_or_null(e, "total_fen", srv_stmt_is_null(st, 6), srv_stmt_i64(st, 6));
-                srv_jadd_i64_or_null(e, "prev_energy_wh", srv_stmt_is_null(st, 7),
-                                     srv_stmt_i64(st, 7));
-                srv_jadd_str(e, "meter", srv_stmt_text(st, 8));
-                json_object_array_add(list, e);
-        }
+void srv_h_stats_anomalies(struct srv_req *rq, struct srv_resp *rs)
+{
+        char month[8];
+        int64_t bills = 0, total = 0, limit;
+        json_object *o, *list, *kinds;
+        srv_stmt *st = NULL;
+        int rc;
+
+        if (anomaly_month(rq, rs, month) < 0 || int_param(rq, rs, "limit", 1, 500, 500, &limit) < 0)
+                return;
+        list = json_object_new_array();
+        kinds = json_object_new_object();
+        rc = srv_db_query_i64(rq->db, &bills, "SELECT count(*) FROM bills WHERE month = $1", "t",
+                              month);
+        if (rc >= 0)
+                rc = anomaly_kinds(rq->db, month, kinds, &total);
+        if (rc >= 0)
+                rc = srv_db_query(rq->db, &st, ANOMALY_SQL, "ti", month, limit);
+        while (rc >= 0 && (rc = srv_stmt_step(st)) == SRV_DB_ROW)
+                json_object_array_add(list, anomaly_json(st));
         srv_stmt_done(st);
         if (rc < 0) {
                 json_object_put(list);
+                json_object_put(kinds);
                 srv_reply_db_error(rs, rq, rc);
                 return;
         }
         o = json_object_new_object();
         srv_jadd_str(o, "month", month[0] ? month : NULL);
         srv_jadd_i64(o, "bills", bills);
+        srv_jadd_i64(o, "total", total);
         srv_jadd_i64(o, "count", (int64_t)json_object_array_length(list));
+        json_object_object_add(o, "kinds", kinds);
         json_object_object_add(o, "anomalies", list);
         srv_reply_json(rs, 200, o);
 }

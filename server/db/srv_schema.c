@@ -179,6 +179,27 @@ static const char *const migrations[] = {
     " last_error TEXT,"
     " UNIQUE (target, event_key));"
     "CREATE INDEX webhook_queue_due ON webhook_queue(state, next_at);",
+    /* 2 -> 3: the wall's kiosk screens (tokens of role 'display': SQLite
+     * changes a CHECK only by rebuilding the table) and each token's own
+     * dashboard settings (language; a display's layout and last contact) */
+    "CREATE TABLE tokens_new ("
+    " id INTEGER PRIMARY KEY,"
+    " name TEXT NOT NULL UNIQUE,"
+    " role TEXT NOT NULL CHECK (role IN ('admin','operator','gateway','display')),"
+    " hash TEXT NOT NULL,"
+    " gateway_id INTEGER REFERENCES gateways(id),"
+    " created_at INTEGER NOT NULL,"
+    " revoked INTEGER NOT NULL DEFAULT 0);"
+    "INSERT INTO tokens_new (id, name, role, hash, gateway_id, created_at, revoked)"
+    " SELECT id, name, role, hash, gateway_id, created_at, revoked FROM tokens;"
+    "DROP TABLE tokens;"
+    "ALTER TABLE tokens_new RENAME TO tokens;"
+    "CREATE TABLE dash_prefs ("
+    " token_id INTEGER PRIMARY KEY REFERENCES tokens(id),"
+    " lang TEXT,"
+    " layout TEXT,"
+    " last_seen INTEGER,"
+    " updated_at INTEGER NOT NULL);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -189,6 +189,17 @@ static const char *const migrations[] = {
     " last_error TEXT,"
     " UNIQUE (target, event_key));"
     "CREATE INDEX webhook_queue_due ON webhook_queue(state, next_at);",
+    /* 2 -> 3: kiosk screens (role 'display') and per-token dashboard
+     * settings (srv_schema.c) */
+    "ALTER TABLE tokens DROP CONSTRAINT tokens_role_check;"
+    "ALTER TABLE tokens ADD CONSTRAINT tokens_role_check"
+    " CHECK (role IN ('admin','operator','gateway','display'));"
+    "CREATE TABLE dash_prefs ("
+    " token_id BIGINT PRIMARY KEY REFERENCES tokens(id),"
+    " lang TEXT,"
+    " layout TEXT,"
+    " last_seen BIGINT,"
+    " updated_at BIGINT NOT NULL);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

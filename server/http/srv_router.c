@@ -57,6 +57,8 @@ const char *srv_role_name(unsigned role)
                 return "operator";
         case SRV_ROLE_ADMIN:
                 return "admin";
+        case SRV_ROLE_DISPLAY:
+                return "display";
         default:
                 return NULL;
         }
@@ -72,5 +74,7 @@ unsigned srv_role_parse(const char *s)
                 return SRV_ROLE_OPERATOR;
         if (strcmp(s, "admin") == 0)
                 return SRV_ROLE_ADMIN;
+        if (strcmp(s, "display") == 0)
+                return SRV_ROLE_DISPLAY;
         return 0;
 }

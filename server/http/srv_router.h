@@ -19,9 +19,11 @@ enum srv_role {
         SRV_ROLE_GATEWAY = 1,
         SRV_ROLE_OPERATOR = 2,
         SRV_ROLE_ADMIN = 4,
+        SRV_ROLE_DISPLAY = 8, /* a wall screen: the wall's aggregates only (srv_displays.h) */
 };
 #define SRV_READ (SRV_ROLE_OPERATOR | SRV_ROLE_ADMIN)
 #define SRV_WRITE SRV_ROLE_ADMIN
+#define SRV_WALL (SRV_READ | SRV_ROLE_DISPLAY) /* what the wall reads */
 
 struct srv_req;
 struct srv_resp;

@@ -11,7 +11,9 @@
 
 server_conf "$T/server.conf"
 cat >>"$T/server.conf" <<CONF
-dashboard = { www = "$MB_SRC/server/dash/www"; meter_stale_after = 3600; gateway_offline_after = 900; };
+dashboard = { www = "$MB_SRC/server/dash/www"; meter_stale_after = 3600; gateway_offline_after = 900;
+  regions_file = "$MB_SRC/server/dash/regions-cn.txt";
+  region_names = ( ("110102", "西城区（测试）", "Xicheng (test)"), ("999999", "试验区") ); };
 CONF
 "$MB_SERVER" -t -c "$T/server.conf" >/dev/null || fail "config check"
 ADMIN=$("$MB_SERVER" -c "$T/server.conf" --create-token root --role admin)
@@ -46,14 +48,22 @@ pass "overview: gateways, meters, accounts by state, energy, revenue, top-ups"
 
 api GET /api/v1/stats/regions "" "$OPER"; expect 200
 got=$(/usr/bin/python3 -c 'import json,sys; print(" ".join("%s=%s" % (r["region"], r["health"]) for r in json.load(open(sys.argv[1]))["regions"]))' "$T/resp")
-[ "$got" = "$EXPECT_HEALTH" ] || fail "region health: $got"
-[ "$(j '["regions"][1]["meters"]["total"]')" = 6 ] || fail "110105 meters"
-pass "regions coloured by health: $got"
+[ "$got" = "$EXPECT_HEALTH" ] || fail "region health, worst first: $got"
+[ "$(j '["regions"][2]["meters"]["total"]')" = 6 ] || fail "110105 meters"
+pass "regions coloured by health, worst first: $got"
+
+api GET /api/v1/regions "" "$OPER"; expect 200
+got=$(/usr/bin/python3 -c 'import json,sys; print(" ".join("%s=%s/%s" % (r["code"], r["name"], r["name_en"]) for r in json.load(open(sys.argv[1]))["regions"]))' "$T/resp")
+[ "$got" = "110102=西城区（测试）/Xicheng (test) 110105=朝阳区/Chaoyang 110106=丰台区/Fengtai 110108=海淀区/Haidian" ] ||
+  fail "region names (the shipped table, region_names over it): $got"
+pass "region names from the division-code table, overridden in server.conf: $got"
 
 api GET "/api/v1/stats/month-end" "" "$OPER"; expect 200
 [ "$(j '["received"]')" = $EXPECT_ME_RECEIVED ] && [ "$(j '["expected"]')" = $EXPECT_ME_EXPECTED ] \
   || fail "month-end: $(cat "$T/resp")"
-[ "$(j '["regions"][0]')" = '{"region": "110102", "expected": 2, "received": 2}' ] || fail "month-end 110102: $(j '["regions"][0]')"
+# furthest behind first: 110108 0/2, 110105 2/6, 110102 2/2
+[ "$(j '["regions"][0]')" = '{"region": "110108", "expected": 2, "received": 0}' ] &&
+  [ "$(j '["regions"][2]')" = '{"region": "110102", "expected": 2, "received": 2}' ] || fail "month-end order: $(j '["regions"]')"
 [ "$(j '["window_open"]')" = true ] || [ "$(date +%-d)" -gt 5 ] || fail "window_open early in the month"
 api GET "/api/v1/stats/month-end?month=2025-03" "" "$OPER"; expect 200
 [ "$(j '["bills"]["settled"]')" = 2 ] && [ "$(j '["bills"]["held"]')" = 1 ] || fail "month-end 2025-03 bills"
@@ -91,7 +101,36 @@ api GET /api/v1/stats/anomalies "" "$OPER"; expect 200
   || fail "anomalies: $(cat "$T/resp")"
 [ "$(j '["anomalies"][1]["flags"]')" = '["zero_use"]' ] && [ "$(j '["anomalies"][0]["state"]')" = held ] \
   || fail "anomaly rows: $(cat "$T/resp")"
-pass "settlement anomalies of the latest billed month"
+[ "$(j '["kinds"]["held"]'),$(j '["kinds"]["missing_boundary"]'),$(j '["kinds"]["zero_use"]'),$(j '["kinds"].__len__()')" = 1,1,1,3 ] &&
+  [ "$(j '["total"]')" = 2 ] ||
+  fail "anomaly kinds: $(cat "$T/resp")"
+# Worst first, whatever the account order: bills of December 2024 put
+# straight into the store (the close itself is tested elsewhere): account 2
+# used 4.5 times November's energy, 6 a third, 7 twice; 1, 3, 4 and 5 held;
+# 8 used nothing.
+acc() { echo "(SELECT id FROM accounts WHERE number = '$1')"; }
+bill() { # bill NUMBER STATE FLAGS ENERGY PREV
+  sqlv "INSERT INTO bills (account_id, month, state, mode, flags, energy_wh, prev_wh, created_at)
+        VALUES ($(acc "$1"), '2024-12', '$2', 'prepaid', '$3', $4, $5, 1)" >/dev/null
+}
+bill 1100000001 held '["missing_boundary"]' NULL 100000
+bill 1100000002 settled '["jump"]' 450000 100000
+bill 1100000003 held '["missing_boundary"]' NULL 100000
+bill 1100000004 held '["missing_boundary"]' NULL 100000
+bill 1100000005 held '["missing_boundary"]' NULL 100000
+bill 1100000006 settled '["jump"]' 100000 300000
+bill 1100000007 settled '["jump","jump_year"]' 200000 100000
+bill 1100000008 settled '["zero_use"]' 0 100000
+api GET "/api/v1/stats/anomalies?month=2024-12" "" "$OPER"; expect 200
+order=$(/usr/bin/python3 -c 'import json,sys; print(" ".join("%s:%s:%s" % (a["account"][-2:], a["severity"], a["ratio_milli"]) for a in json.load(open(sys.argv[1]))["anomalies"]))' "$T/resp")
+[ "$order" = "02:jump:4500 06:jump:333 07:jump:2000 01:held:None 03:held:None 04:held:None 05:held:None 08:zero_use:0" ] ||
+  fail "anomalies worst first: $order"
+[ "$(j '["kinds"]["held"]')" = 4 ] && [ "$(j '["kinds"]["jump"]')" = 3 ] && [ "$(j '["kinds"]["jump_year"]')" = 1 ] ||
+  fail "kinds: $(j '["kinds"]')"
+[ "$(j '["anomalies"][0]["holder"]')" = "Li Si" ] && [ "$(j '["anomalies"][0]["region"]')" = 110105 ] || fail "holder, region"
+api GET "/api/v1/stats/anomalies?month=2024-12&limit=2" "" "$OPER"; expect 200
+[ "$(j '["count"]')" = 2 ] && [ "$(j '["total"]')" = 8 ] || fail "limit keeps the worst: $(cat "$T/resp")"
+pass "settlement anomalies: worst first (the biggest jumps up or down, then held, then zero use), counts by kind"
 
 names() { /usr/bin/python3 -c 'import json,sys; print(",".join(a["number"] for a in json.load(open(sys.argv[1]))["accounts"]))' "$T/resp"; }
 api GET "/api/v1/search?q=110000000" "" "$OPER"; expect 200; [ "$(j '["accounts"].__len__()')" = 9 ] || fail "prefix search"
@@ -103,6 +142,75 @@ api GET "/api/v1/search?q=zhou" "" "$OPER"; [ "$(j '["accounts"][0]["status"]')"
 api GET "/api/v1/search?q=1100000005" "" "$OPER"; [ "$(j '["accounts"][0]["status"]')" = cut ] || fail "status cut"
 api GET "/api/v1/search" "" "$OPER"; expect 400
 pass "search by number, holder, meter address, gateway (LIKE wildcards escaped)"
+
+# ---- offline gateways, named with how long ----------------------------------
+api GET /api/v1/stats/gateways "" "$OPER"; expect 200
+[ "$(j '["offline"]')" = 1 ] && [ "$(j '["total"]')" = 4 ] && [ "$(j '["gateways"][0]["name"]')" = gw-3 ] &&
+  [ "$(j '["gateways"][0]["silent_s"]')" = null ] || fail "offline gateways: $(cat "$T/resp")"
+# gw-5 with two meters, silent for five hours: before gw-3 (no meters, never seen)
+api POST /api/v1/gateways '{"name":"gw-5","region":"110108"}'; expect 201
+api PUT /api/v1/meters/000000000051 '{"gateway":"gw-5"}'; expect 200
+api PUT /api/v1/meters/000000000052 '{"gateway":"gw-5"}'; expect 200
+sqlv "UPDATE gateways SET last_seen = $((NOW - 18000)) WHERE name = 'gw-5'" >/dev/null
+api GET /api/v1/stats/gateways "" "$OPER"; expect 200
+[ "$(j '["offline"]')" = 2 ] && [ "$(j '["gateways"][0]["name"]')" = gw-5 ] &&
+  [ "$(j '["gateways"][0]["meters"]')" = 2 ] && [ "$(j '["gateways"][0]["silent_s"]')" -ge 18000 ] &&
+  [ "$(j '["gateways"][1]["name"]')" = gw-3 ] || fail "offline gateways worst first: $(cat "$T/resp")"
+api GET "/api/v1/stats/gateways?state=all&limit=3" "" "$OPER"; expect 200
+[ "$(j '["gateways"].__len__()')" = 3 ] && [ "$(j '["gateways"][2]["online"]')" = true ] || fail "state=all"
+api GET "/api/v1/stats/gateways?state=nope" "" "$OPER"; expect 400
+pass "offline gateways named with how long, the most meters first"
+
+# ---- the language: the server's default, each user's own choice -------------
+api GET /api/v1/me "" "$OPER"; expect 200
+[ "$(j '["lang"]')" = zh-CN ] && [ "$(j '["default_lang"]')" = zh-CN ] && [ "$(j '["role"]')" = operator ] &&
+  [ "$(j '["name"]')" = viewer ] || fail "me: $(cat "$T/resp")"
+api PUT /api/v1/me '{"lang":"en"}' "$OPER"; expect 200
+[ "$(j '["lang"]')" = en ] || fail "PUT me"
+api GET /api/v1/me "" "$OPER"; [ "$(j '["lang"]')" = en ] || fail "the choice is kept"
+api GET /api/v1/me "" "$ADMIN"; [ "$(j '["lang"]')" = zh-CN ] || fail "one user's choice is not another's"
+api PUT /api/v1/me '{"lang":"fr"}' "$OPER"; expect 400
+api PUT /api/v1/me '{"lang":null}' "$OPER"; expect 200; [ "$(j '["lang"]')" = zh-CN ] || fail "back to default"
+api GET /api/v1/me "" "${GWTOK[gw-1]}"; expect 403
+pass "language: zh-CN by default (dashboard.language), a per-user choice over it"
+
+# ---- display credentials (kiosk screens) -----------------------------------
+api POST /api/v1/displays '{"name":"wall-1","layout":"grid=2x2&panel=1","lang":"zh-CN"}' "$OPER"; expect 403
+api POST /api/v1/displays '{"name":"wall-1","layout":"grid=2x2&panel=1","lang":"zh-CN"}'; expect 201
+DISP=$(j '["token"]')
+[ "$(j '["layout"]')" = "grid=2x2&panel=1" ] && [ "$(j '["last_seen"]')" = null ] || fail "display: $(cat "$T/resp")"
+api POST /api/v1/displays '{"name":"wall-1"}'; expect 409
+api POST /api/v1/displays '{"name":"wall 1"}'; expect 400
+api POST /api/v1/displays '{"name":"w2","layout":"<script>"}'; expect 400
+for p in /api/v1/stats/overview /api/v1/stats/regions /api/v1/stats/gateways /api/v1/stats/month-end \
+         /api/v1/stats/anomalies "/api/v1/stats/consumption?range=24h" /api/v1/events /api/v1/regions; do
+  api GET "$p" "" "$DISP"; expect 200
+done
+for p in "/api/v1/search?q=1" /api/v1/accounts /api/v1/accounts/1100000001 /api/v1/accounts/1100000001/ledger \
+         "/api/v1/exports/bills.csv?month=2025-03" /metrics /api/v1/displays /api/v1/gateways; do
+  api GET "$p" "" "$DISP"; expect 403
+done
+api PUT /api/v1/me '{"lang":"en"}' "$DISP"; expect 403
+api POST /api/v1/accounts/1100000001/topups '{"amount_fen":1,"reference":"D"}' "$DISP"; expect 403
+api GET /api/v1/me "" "$DISP"; expect 200
+[ "$(j '["display"]')" = true ] && [ "$(j '["name"]')" = wall-1 ] && [ "$(j '["layout"]')" = "grid=2x2&panel=1" ] ||
+  fail "display me: $(cat "$T/resp")"
+api PATCH /api/v1/displays/wall-1 '{"layout":"grid=3x1&panel=2","lang":"en"}'; expect 200
+api GET /api/v1/me "" "$DISP"; [ "$(j '["layout"]')" = "grid=3x1&panel=2" ] && [ "$(j '["lang"]')" = en ] || fail "patched"
+api GET /api/v1/displays "" "$OPER"; expect 200
+[ "$(j '["displays"][0]["name"]')" = wall-1 ] && [ "$(j '["displays"][0]["last_seen"]')" != null ] || fail "list: $(cat "$T/resp")"
+curl -s -D "$T/h" -o /dev/null -X POST -H "Authorization: Bearer $DISP" "$URL/api/v1/session"
+DCOOKIE=$(grep -i '^set-cookie:' "$T/h" | sed 's/^[^=]*=\([^;]*\);.*/\1/')
+code=$(curl -s -o /dev/null -w '%{http_code}' -b "mb_session=$DCOOKIE" "$URL/wall.html"); [ "$code" = 200 ] || fail "display cookie: $code"
+api DELETE /api/v1/displays/wall-1 "" "$OPER"; expect 403
+api DELETE /api/v1/displays/wall-1; expect 200; [ "$(j '["revoked"]')" = true ] || fail "revoke"
+api GET /api/v1/stats/overview "" "$DISP"; expect 401
+code=$(curl -s -o /dev/null -w '%{http_code}' -b "mb_session=$DCOOKIE" "$URL/wall.html"); [ "$code" = 401 ] || fail "revoked cookie: $code"
+api DELETE /api/v1/displays/wall-1; expect 404
+api POST /api/v1/displays '{"name":"wall-1"}'; expect 201
+api GET /api/v1/displays "" "$OPER"
+[ "$(j '["displays"].__len__()')" = 2 ] && [ "$(j '["displays"][1]["revoked"]')" = true ] || fail "re-enrolled: $(cat "$T/resp")"
+pass "display credentials: the wall's figures only, a layout and language each, revocable, the name reusable"
 
 api GET "/api/v1/meters/000000000001/readings?limit=3" "" "$OPER"; expect 200
 [ "$(/usr/bin/python3 -c 'import json,sys; print([r["seq"] for r in json.load(open(sys.argv[1]))["readings"]])' "$T/resp")" = "[4, 5, 6]" ] || fail "readings oldest first: $(cat "$T/resp")"

@@ -112,9 +112,10 @@ fill_scenario() {
   # Month-end (the month that just ended): 4 of 10 boundary readings in;
   # 110102 2/2, 110105 2/6, 110108 0/2.
   EXPECT_ME_RECEIVED=4 EXPECT_ME_EXPECTED=10
-  # Regions: 110102 all well (ok); 110105 one stale meter of six (warn);
-  # 110106 its only gateway offline (bad); 110108 one of two meters faulty (bad).
-  EXPECT_HEALTH="110102=ok 110105=warn 110106=bad 110108=bad"
+  # Regions, worst first: 110106 its only gateway offline (bad, one gateway
+  # offline); 110108 one of two meters faulty (bad, no gateway offline);
+  # 110105 one stale meter of six (warn); 110102 all well (ok).
+  EXPECT_HEALTH="110106=bad 110108=bad 110105=warn 110102=ok"
   # Anomalies of 2025-03 (the latest billed month): 2 zero_use, 3 held.
   EXPECT_ANOMALIES=2
 }

@@ -10,6 +10,7 @@ mb_add_unit_test(test_srv_deadline unit/test_srv_deadline.c LIBS server_core)
 mb_add_unit_test(test_srv_metrics unit/test_srv_metrics.c LIBS server_core)
 mb_add_unit_test(test_srv_csv unit/test_srv_csv.c LIBS server_core)
 mb_add_unit_test(test_srv_webhook unit/test_srv_webhook.c LIBS server_core)
+mb_add_unit_test(test_srv_regions unit/test_srv_regions.c LIBS server_core)
 # meterboxctl's text helpers: display width, did-you-mean, errors in words
 mb_add_unit_test(test_ctl_text unit/test_ctl_text.c ${CMAKE_SOURCE_DIR}/tools/ctl_width.c
                  ${CMAKE_SOURCE_DIR}/tools/ctl_suggest.c ${CMAKE_SOURCE_DIR}/tools/ctl_errors.c

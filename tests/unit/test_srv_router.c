@@ -93,19 +93,34 @@ static void roles(void **state)
         assert_int_equal(srv_role_parse("admin"), SRV_ROLE_ADMIN);
         assert_int_equal(srv_role_parse("operator"), SRV_ROLE_OPERATOR);
         assert_int_equal(srv_role_parse("gateway"), SRV_ROLE_GATEWAY);
+        assert_int_equal(srv_role_parse("display"), SRV_ROLE_DISPLAY);
         assert_int_equal(srv_role_parse("root"), 0);
+        assert_string_equal(srv_role_name(SRV_ROLE_DISPLAY), "display");
         assert_string_equal(srv_role_name(SRV_ROLE_OPERATOR), "operator");
         /* operators read, only admins write, gateways only where listed */
         assert_true(SRV_READ & SRV_ROLE_OPERATOR);
         assert_false(SRV_WRITE & SRV_ROLE_OPERATOR);
         assert_false(SRV_READ & SRV_ROLE_GATEWAY);
         /* the real table: every write is admin-only, no route is open to all
-         * (the dashboard's session cookie changes no data: operators too) */
+         * (the dashboard's session cookie and a user's own language change
+         * no data: operators too); a display (kiosk screen) writes nothing
+         * and reads only the wall's aggregates */
         for (size_t i = 0; i < srv_n_routes; i++) {
+                const char *pat = srv_routes[i].pattern;
+
                 if (strcmp(srv_routes[i].method, "GET") != 0 &&
-                    strcmp(srv_routes[i].pattern, "/api/v1/readings") != 0 &&
-                    strcmp(srv_routes[i].pattern, "/api/v1/session") != 0)
+                    strcmp(pat, "/api/v1/readings") != 0 && strcmp(pat, "/api/v1/session") != 0 &&
+                    strcmp(pat, "/api/v1/me") != 0)
                         assert_int_equal(srv_routes[i].roles, SRV_ROLE_ADMIN);
+                if (srv_routes[i].roles & SRV_ROLE_DISPLAY)
+                        assert_true(strncmp(pat, "/api/v1/stats/", 14) == 0 ||
+                                    strcmp(pat, "/api/v1/events") == 0 ||
+                                    strcmp(pat, "/api/v1/regions") == 0 ||
+                                    strcmp(pat, "/api/v1/me") == 0 ||
+                                    strcmp(pat, "/api/v1/session") == 0);
+                if (strcmp(srv_routes[i].method, "GET") != 0 &&
+                    strcmp(pat, "/api/v1/session") != 0)
+                        assert_false(srv_routes[i].roles & SRV_ROLE_DISPLAY);
                 assert_true(srv_routes[i].roles != 0);
         }
 }
