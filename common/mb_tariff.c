@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 void mbt_err(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -19,6 +20,7 @@ void mbt_err(char *err, size_t errlen, const char *fmt, ...)
 void mbt_version_clear(struct mbt_version *v)
 {
         free(v->label);
+        free(v->origin_id);
         for (size_t i = 0; i < v->nseasons; i++)
                 free(v->seasons[i].name);
         free(v->seasons);
@@ -27,6 +29,58 @@ void mbt_version_clear(struct mbt_version *v)
                 free(v->specials[i].dates);
         }
         free(v->specials);
+}
+
+static char *dup_or_null(const char *s, int *fail)
+{
+        char *d = s ? strdup(s) : NULL;
+
+        *fail |= s != NULL && d == NULL;
+        return d;
+}
+
+static void *dup_mem(const void *p, size_t n, int *fail)
+{
+        void *d = p && n ? malloc(n) : NULL;
+
+        if (d)
+                memcpy(d, p, n);
+        *fail |= p != NULL && n > 0 && d == NULL;
+        return d;
+}
+
+int mbt_version_copy(struct mbt_version *dst, const struct mbt_version *src)
+{
+        int fail = 0;
+
+        *dst = *src;
+        dst->label = dup_or_null(src->label, &fail);
+        dst->origin_id = dup_or_null(src->origin_id, &fail);
+        dst->seasons = dup_mem(src->seasons, src->nseasons * sizeof(*src->seasons), &fail);
+        dst->specials = dup_mem(src->specials, src->nspecials * sizeof(*src->specials), &fail);
+        for (size_t i = 0; dst->seasons && i < src->nseasons; i++)
+                dst->seasons[i].name = dup_or_null(src->seasons[i].name, &fail);
+        for (size_t i = 0; dst->specials && i < src->nspecials; i++) {
+                dst->specials[i].name = dup_or_null(src->specials[i].name, &fail);
+                dst->specials[i].dates =
+                    dup_mem(src->specials[i].dates,
+                            src->specials[i].ndates * sizeof(*src->specials[i].dates), &fail);
+        }
+        if (!fail)
+                return MB_OK;
+        /* the copies made so far, and nothing of src */
+        if (dst->seasons == NULL)
+                dst->nseasons = 0;
+        if (dst->specials == NULL)
+                dst->nspecials = 0;
+        mbt_version_clear(dst);
+        memset(dst, 0, sizeof(*dst));
+        return MB_ENOMEM;
+}
+
+int32_t mbt_line_version(const struct mbt_version *v)
+{
+        return v->origin_from ? v->origin_from : v->from;
 }
 
 void mb_tariff_free(mb_tariff *t)
@@ -71,6 +125,8 @@ int mb_tariff_version(const mb_tariff *t, size_t i, mb_tariff_version_info *out)
         v = &t->v[i];
         out->from = v->from;
         out->label = v->label ? v->label : "";
+        out->origin_tariff = v->origin_id ? v->origin_id : "";
+        out->line_version = mbt_line_version(v);
         out->tier_period = v->tier_period;
         out->settlement_day = v->settle_day;
         out->settlement_month = v->settle_month;

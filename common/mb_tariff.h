@@ -116,16 +116,18 @@ typedef struct mb_tariff_line {
 } mb_tariff_line;
 
 typedef struct mb_tariff_version_info {
-        int32_t from;          /* effective-from local date, YYYYMMDD */
-        const char *label;     /* owned by the tariff; "" when none */
-        int tier_period;       /* enum mb_tier_period */
-        int settlement_day;    /* 1..28: tier periods start at 00:00 that day */
-        int settlement_month;  /* 1..12, for MB_TIER_YEAR */
-        int ntiers;            /* 1..MB_TARIFF_MAX_TIERS */
-        int has_tou;           /* time-of-use periods defined */
-        unsigned rates;        /* bit r set: rate r has a price (bit 0: untimed) */
-        int64_t fixed_monthly; /* ten-thousandths per month; 0: none */
-        int64_t demand_price;  /* ten-thousandths per kW per month; 0: none */
+        int32_t from;              /* effective-from local date, YYYYMMDD */
+        const char *label;         /* owned by the tariff; "" when none */
+        const char *origin_tariff; /* spliced plans: the tariff it came from; "" */
+        int32_t line_version;      /* the version date its lines carry (its origin's) */
+        int tier_period;           /* enum mb_tier_period */
+        int settlement_day;        /* 1..28: tier periods start at 00:00 that day */
+        int settlement_month;      /* 1..12, for MB_TIER_YEAR */
+        int ntiers;                /* 1..MB_TARIFF_MAX_TIERS */
+        int has_tou;               /* time-of-use periods defined */
+        unsigned rates;            /* bit r set: rate r has a price (bit 0: untimed) */
+        int64_t fixed_monthly;     /* ten-thousandths per month; 0: none */
+        int64_t demand_price;      /* ten-thousandths per kW per month; 0: none */
 } mb_tariff_version_info;
 
 typedef struct mb_tariff_tier_info {
@@ -162,6 +164,33 @@ void mb_tariff_free(mb_tariff *t);
  * caller frees with free(), or NULL when out of memory.
  */
 char *mb_tariff_to_text(const mb_tariff *t);
+
+/*
+ * One part of a tariff plan: tariff t in force from local date `from`
+ * (YYYYMMDD, 00:00 local) until the next part's date.
+ */
+typedef struct mb_tariff_plan_part {
+        const mb_tariff *t;
+        int32_t from;
+} mb_tariff_plan_part;
+
+/*
+ * Splice a plan into one tariff (docs/tariffs.md, "The seams of a month"):
+ * part k contributes the version of parts[k].t in force on parts[k].from,
+ * re-dated to that date, and its later versions that start before
+ * parts[k+1].from.  Nothing is in force before parts[0].from.  Each version
+ * keeps its origin (tariff id and own date): lines are keyed by the origin
+ * date, so a version re-dated by the splice gives the same lines as before.
+ * Tier positions carry across the parts as across any version change.
+ *
+ * id and name are the new tariff's (id as in the file format).  On success
+ * *out is a new tariff (mb_tariff_free).  Returns MB_OK, MB_EINVAL (n == 0,
+ * dates not increasing, currencies differ, bad id), MB_ENOENT (a part's
+ * tariff has no version in force on its date), MB_ENOMEM; err says which
+ * part.
+ */
+int mb_tariff_splice(const mb_tariff_plan_part *parts, size_t n, const char *id, const char *name,
+                     mb_tariff **out, char *err, size_t errlen);
 
 /* ---- inspection ------------------------------------------------------ */
 

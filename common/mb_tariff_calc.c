@@ -234,7 +234,7 @@ static int add_energy_line(struct job *j, mb_tariff_acc *acc, const struct mbt_v
                            int r, int64_t wh)
 {
         mb_tariff_line l = {.kind = MB_LINE_ENERGY,
-                            .version = v->from,
+                            .version = mbt_line_version(v),
                             .tier = k + 1,
                             .rate = r,
                             .qty = wh,

@@ -86,7 +86,7 @@ static int month_lines(const mb_tariff *t, int64_t at, int64_t demand_w, mb_tari
         v = &t->v[vi];
         if (v->fixed_e4 > 0) {
                 mb_tariff_line l = {.kind = MB_LINE_FIXED,
-                                    .version = v->from,
+                                    .version = mbt_line_version(v),
                                     .qty = 1,
                                     .price = v->fixed_e4,
                                     .exact = v->fixed_e4 * MB_E7_PER_E4};
@@ -95,7 +95,7 @@ static int month_lines(const mb_tariff *t, int64_t at, int64_t demand_w, mb_tari
         }
         if (rc == MB_OK && v->demand_e4 > 0 && demand_w > 0) {
                 mb_tariff_line l = {.kind = MB_LINE_DEMAND,
-                                    .version = v->from,
+                                    .version = mbt_line_version(v),
                                     .qty = demand_w,
                                     .price = v->demand_e4};
 

@@ -134,6 +134,12 @@ static void put_version(FILE *f, const struct mbt_version *v, int last)
                 put_str(f, v->label);
                 fprintf(f, ";\n");
         }
+        if (v->origin_id) {
+                fprintf(f, "    origin = { tariff = ");
+                put_str(f, v->origin_id);
+                fprintf(f, "; from = \"%04d-%02d-%02d\"; };\n", v->origin_from / 10000,
+                        v->origin_from / 100 % 100, v->origin_from % 100);
+        }
         fprintf(f, "    tier_period = \"%s\";\n    settlement_day = %d;\n",
                 v->tier_period == MB_TIER_YEAR ? "year" : "month", v->settle_day);
         if (v->tier_period == MB_TIER_YEAR)

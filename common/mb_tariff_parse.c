@@ -13,8 +13,9 @@
 
 static const char *const root_keys[] = {"id", "name", "currency", "versions", NULL};
 static const char *const version_keys[] = {
-    "from",   "label", "tier_period", "settlement_day", "settlement_month", "price",
-    "prices", "tiers", "tou",         "fixed_monthly",  "demand_price_kw",  NULL};
+    "from",  "label", "tier_period",   "settlement_day",  "settlement_month", "price", "prices",
+    "tiers", "tou",   "fixed_monthly", "demand_price_kw", "origin",           NULL};
+static const char *const origin_keys[] = {"tariff", "from", NULL};
 static const char *const tier_keys[] = {"upto_kwh", "price", "prices", NULL};
 static const char *const rate_keys[] = {"sharp", "peak", "flat", "valley", NULL};
 
@@ -185,17 +186,35 @@ static int parse_tier_period(struct mbt_pctx *c, const config_setting_t *vg, str
         return rc;
 }
 
-static int parse_from(struct mbt_pctx *c, const config_setting_t *vg, struct mbt_version *v)
+/* The required date member "from" of g, as YYYYMMDD. */
+static int parse_from(struct mbt_pctx *c, const config_setting_t *g, int32_t *out)
 {
         const char *s;
-        int y, m, d, rc = mbt_cfg_string(c, vg, "from", 1, &s);
+        int y, m, d, rc = mbt_cfg_string(c, g, "from", 1, &s);
 
         if (rc == MB_OK && mbt_parse_date(s, &y, &m, &d) < 0)
-                return mbt_cfg_error(c, config_setting_get_member(vg, "from"),
+                return mbt_cfg_error(c, config_setting_get_member(g, "from"),
                                      "'from' must be a date \"YYYY-MM-DD\", not \"%s\"", s);
         if (rc == MB_OK)
-                v->from = y * 10000 + m * 100 + d;
+                *out = y * 10000 + m * 100 + d;
         return rc;
+}
+
+/* `origin` of a spliced plan's version: the tariff and version it was taken
+ * from (mb_tariff_splice). */
+static int parse_origin(struct mbt_pctx *c, const config_setting_t *vg, struct mbt_version *v)
+{
+        const config_setting_t *o = config_setting_get_member(vg, "origin");
+        int rc;
+
+        if (o == NULL)
+                return MB_OK;
+        rc = mbt_cfg_group(c, o, "'origin'", origin_keys);
+        if (rc == MB_OK)
+                rc = mbt_cfg_strdup(c, o, "tariff", NULL, &v->origin_id);
+        if (rc == MB_OK && v->origin_id == NULL)
+                return mbt_cfg_error(c, o, "'origin' needs 'tariff'");
+        return rc == MB_OK ? parse_from(c, o, &v->origin_from) : rc;
 }
 
 static int parse_charges(struct mbt_pctx *c, const config_setting_t *vg, struct mbt_version *v)
@@ -215,9 +234,11 @@ static int parse_version(struct mbt_pctx *c, const config_setting_t *vg, struct 
         int rc = mbt_cfg_group(c, vg, "a version", version_keys);
 
         if (rc == MB_OK)
-                rc = parse_from(c, vg, v);
+                rc = parse_from(c, vg, &v->from);
         if (rc == MB_OK)
                 rc = mbt_cfg_strdup(c, vg, "label", NULL, &v->label);
+        if (rc == MB_OK)
+                rc = parse_origin(c, vg, v);
         if (rc == MB_OK)
                 rc = parse_tier_period(c, vg, v);
         tou = config_setting_get_member(vg, "tou");

@@ -48,6 +48,11 @@ struct mbt_tier {
 struct mbt_version {
         int32_t from; /* YYYYMMDD */
         char *label;
+        /* Spliced plans (mb_tariff_splice): the tariff and version this one
+         * was taken from.  Lines are keyed by origin_from when set, so a
+         * version keeps its line keys whatever date it is re-dated to. */
+        char *origin_id;
+        int32_t origin_from; /* YYYYMMDD, 0: none */
         int tier_period, settle_day, settle_month;
         int ntiers;
         struct mbt_tier tiers[MB_TARIFF_MAX_TIERS];
@@ -126,7 +131,11 @@ void mbt_acc_fini(mb_tariff_acc *acc);
  * MB_ERANGE, MB_ENOMEM (acc unchanged on failure). */
 int mbt_acc_add(mb_tariff_acc *acc, const mb_tariff_line *l);
 
-/* ---- freeing parsed parts (mb_tariff.c) ---- */
+/* ---- freeing and copying parsed parts (mb_tariff.c) ---- */
 void mbt_version_clear(struct mbt_version *v);
+/* Deep copy of src into dst (zeroed on failure).  MB_OK or MB_ENOMEM. */
+int mbt_version_copy(struct mbt_version *dst, const struct mbt_version *src);
+/* The date lines of v are keyed by: its origin's, else its own. */
+int32_t mbt_line_version(const struct mbt_version *v);
 
 #endif

@@ -186,6 +186,12 @@ static const struct bad bads[] = {
     {"id = 5;\n", 1, "'id' must be a string"},
     {"id = \"t\";\ncolour = \"red\";\n", 2, "unknown key 'colour'"},
     {"id = \"t\";\n@include \"/etc/passwd\"\n", 2, "@include is not allowed"},
+    {HEAD
+     "{ from = \"2024-01-01\"; price = \"0.5\";\n  origin = { from = \"2020-01-01\"; }; } );\n",
+     4, "'origin' needs 'tariff'"},
+    {HEAD "{ from = \"2024-01-01\"; price = \"0.5\";\n  origin = { tariff = \"a\";\n from = "
+          "\"2020-02-30\"; }; } );\n",
+     5, "'from' must be a date"},
 };
 
 static void test_broken_tariffs(void **state)

@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* One step of the walk along a meter's readings: see mb_walk.h. */
+#include "mb_walk.h"
+
+#include <string.h>
+#include <time.h>
+
+/* A wrap is believed when the energy across it is under a hundredth of the
+ * register's range: 10 MWh on a 999999.99 kWh register.  A register that
+ * drops from the middle of its range to near zero was reset or replaced. */
+#define WRAP_SHARE 100
+
+int mb_walk_month_of(int64_t t)
+{
+        time_t tt = (time_t)t;
+        struct tm tm;
+
+        if (localtime_r(&tt, &tm) == NULL)
+                return 0;
+        return (tm.tm_year + 1900) * 100 + tm.tm_mon + 1;
+}
+
+int64_t mb_walk_month_start(int yyyymm)
+{
+        struct tm tm = {.tm_year = yyyymm / 100 - 1900,
+                        .tm_mon = yyyymm % 100 - 1,
+                        .tm_mday = 1,
+                        .tm_isdst = -1};
+
+        return (int64_t)mktime(&tm);
+}
+
+int mb_walk_month_add(int yyyymm, int delta)
+{
+        int m = (yyyymm / 100) * 12 + (yyyymm % 100 - 1) + delta;
+
+        return (m / 12) * 100 + m % 12 + 1;
+}
+
+int mb_walk_month(int64_t a, int64_t b)
+{
+        /* floor((a + b - 1) / 2) without overflow: the midpoint less half a
+         * second, so a midpoint exactly on a month start (the reading after
+         * it as near as the one before) counts to the month before.  A
+         * zero-length interval is at its instant: then a reading at or after
+         * a month start decides that month's end, whatever comes later. */
+        return mb_walk_month_of(b > a ? a + (b - a - 1) / 2 : a);
+}
+
+/* x's registers shifted by s (rates dropped: a shift says nothing of them). */
+static void shifted(mb_tariff_reading *r, int64_t s)
+{
+        r->import_wh += s;
+        r->has_rates = 0;
+}
+
+/* Registers of x as charged from ref: 1 charge, 0 backwards (not charged). */
+static int registers(const mb_tariff_reading *ref, const mb_walk_point *x, int64_t range,
+                     mb_tariff_reading *b, unsigned *ev)
+{
+        *b = x->r;
+        if (x->fixed) {
+                shifted(b, x->shift_wh);
+                *ev |= MB_WALK_FIXED;
+                if (b->import_wh >= ref->import_wh)
+                        return 1;
+                *ev |= MB_WALK_BACKWARDS;
+                return 0;
+        }
+        if (b->import_wh < ref->import_wh) {
+                if (range <= 0 || ref->import_wh >= range ||
+                    b->import_wh + (range - ref->import_wh) >= range / WRAP_SHARE) {
+                        *ev |= MB_WALK_BACKWARDS;
+                        return 0;
+                }
+                *ev |= MB_WALK_ROLLOVER;
+                b->import_wh += range;
+                for (int i = 0; b->has_rates && ref->has_rates && i < MB_RATES; i++)
+                        if (b->rate_wh[i] < ref->rate_wh[i])
+                                b->rate_wh[i] += range;
+        }
+        for (int i = 0; b->has_rates && ref->has_rates && i < MB_RATES; i++)
+                if (b->rate_wh[i] < ref->rate_wh[i]) {
+                        *ev |= MB_WALK_RATES;
+                        b->has_rates = 0;
+                }
+        return 1;
+}
+
+/* The month start T the frozen register of x stands for, when it lies in
+ * (ref, b] and its value between the two registers: 1 and *at, else 0. */
+static int frozen_cut(const mb_tariff_reading *ref, const mb_walk_point *x,
+                      const mb_tariff_reading *b, unsigned ev, int64_t *at)
+{
+        int64_t T;
+
+        if (!x->has_frozen || (ev & (MB_WALK_ROLLOVER | MB_WALK_FIXED)))
+                return 0;
+        T = mb_walk_month_start(mb_walk_month_of(x->frozen_t));
+        /* a month-end freeze: on the first day (meters freeze at the
+         * settlement hour of day 1), not a daily or mid-month one */
+        if (x->frozen_t - T >= 86400 || T <= ref->t || T > b->t)
+                return 0;
+        if (x->frozen_wh < ref->import_wh || x->frozen_wh > b->import_wh)
+                return 0;
+        *at = T;
+        return 1;
+}
+
+static void piece(mb_walk_step *st, const mb_tariff_reading *a, const mb_tariff_reading *b)
+{
+        mb_walk_piece *p = &st->p[st->n++];
+
+        p->a = *a;
+        p->b = *b;
+        p->month = mb_walk_month(a->t, b->t);
+}
+
+void mb_walk_plan(const mb_tariff_reading *ref, const mb_walk_point *x, int64_t rollover_wh,
+                  mb_walk_step *out)
+{
+        mb_tariff_reading b, f;
+        int64_t at;
+
+        memset(out, 0, sizeof(*out));
+        out->ref = x->r;
+        if (out->ref.t < ref->t) {
+                out->ref.t = ref->t;
+                out->events |= MB_WALK_CLOCK;
+        }
+        if (!registers(ref, x, rollover_wh, &b, &out->events))
+                return;
+        b.t = out->ref.t;
+        if (frozen_cut(ref, x, &b, out->events, &at)) {
+                memset(&f, 0, sizeof(f));
+                f.t = at;
+                f.import_wh = x->frozen_wh;
+                out->events |= MB_WALK_FROZEN;
+                piece(out, ref, &f);
+                piece(out, &f, &b);
+                return;
+        }
+        piece(out, ref, &b);
+}
+
+int mb_walk_charge(const mb_tariff *t, mb_walk_step *st, mb_tier_pos *pos,
+                   mb_tariff_acc *(*acc_for)(void *ctx, int month), void *ctx, char *err,
+                   size_t errlen)
+{
+        for (int i = 0; i < st->n; i++) {
+                mb_tariff_acc *acc = acc_for(ctx, st->p[i].month);
+                int rc;
+
+                if (acc == NULL)
+                        return MB_ENOMEM;
+                rc = mb_tariff_charge(t, &st->p[i].a, &st->p[i].b, pos, acc, err, errlen);
+                if (rc == MB_ENOENT)
+                        st->events |= MB_WALK_NO_TARIFF;
+                else if (rc < 0)
+                        return rc;
+        }
+        return MB_OK;
+}
