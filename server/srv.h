@@ -54,6 +54,8 @@ struct srv_req {
         /* query string lookup: value of ?key=..., NULL when absent */
         const char *(*query)(void *ctx, const char *key);
         void *query_ctx;
+        const char *session_cookie; /* the dashboard's cookie (srv_session.h), or NULL */
+        int https;                  /* over TLS, or a trusted proxy says its client used https */
 };
 
 struct srv_resp {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "srv_config.h"
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -12,7 +13,7 @@
 static const char *const top_keys[] = {"listen",    "tls",        "database", "timezone",
                                        "limits",    "settlement", "accounts", "log",
                                        "dashboard", "webhooks",   "commands", NULL};
-static const char *const listen_keys[] = {"address", "port", "threads", NULL};
+static const char *const listen_keys[] = {"address", "port", "threads", "trusted_proxies", NULL};
 static const char *const tls_keys[] = {"certificate", "key", "client_ca", NULL};
 static const char *const db_keys[] = {"backend", "path", "conninfo", "busy_timeout_ms", NULL};
 static const char *const limit_keys[] = {
@@ -36,6 +37,36 @@ static void get_money(const config_setting_t *g, const char *key, int64_t *out, 
                 mb_diag_at(d, s, "'%s' must be an amount in yuan as a string, e.g. \"20.00\"", key);
 }
 
+/* listen.trusted_proxies: a list of up to 8 numeric addresses. */
+static void parse_proxies(struct srv_config *c, const config_setting_t *g, mb_diag *d)
+{
+        const config_setting_t *l = g ? config_setting_get_member(g, "trusted_proxies") : NULL;
+        int n = l ? config_setting_length(l) : 0;
+
+        if (l && !config_setting_is_aggregate(l)) {
+                mb_diag_at(d, l,
+                           "'trusted_proxies' must be a list of addresses, e.g. "
+                           "[\"127.0.0.1\", \"::1\"]");
+                return;
+        }
+        if (n > (int)(sizeof(c->trusted_proxies) / sizeof(c->trusted_proxies[0]))) {
+                mb_diag_at(d, l, "at most 8 trusted proxies");
+                return;
+        }
+        for (int i = 0; i < n; i++) {
+                const config_setting_t *e = config_setting_get_elem(l, (unsigned)i);
+                const char *a = config_setting_get_string(e);
+                unsigned char buf[16];
+
+                if (a == NULL ||
+                    (inet_pton(AF_INET, a, buf) != 1 && inet_pton(AF_INET6, a, buf) != 1)) {
+                        mb_diag_at(d, e, "a trusted proxy is a numeric IPv4 or IPv6 address");
+                        return;
+                }
+                c->trusted_proxies[c->n_trusted_proxies++] = a;
+        }
+}
+
 static void parse_listen(struct srv_config *c, const config_setting_t *root, mb_diag *d)
 {
         const config_setting_t *g = mb_conf_group(root, "listen", listen_keys, d);
@@ -45,6 +76,7 @@ static void parse_listen(struct srv_config *c, const config_setting_t *root, mb_
                 mb_conf_string(g, "address", &c->listen_address, d);
         c->port = (int)mb_conf_int_or(g, "port", 0, 65535, 8080, d);
         c->threads = (int)mb_conf_int_or(g, "threads", 1, 256, 4, d);
+        parse_proxies(c, g, d);
 }
 
 /* commands { signing_key_file }: the secret the gateways' command keys derive
@@ -131,7 +163,7 @@ static void parse_limits(struct srv_config *c, const config_setting_t *root, mb_
         c->request_deadline_s = (int)mb_conf_int_or(g, "request_deadline_s", 0, 86400, 300, d);
         c->max_connections = (int)(int)mb_conf_int_or(g, "max_connections", 1, 100000, 1000, d);
         c->max_connections_per_ip =
-            (int)(int)mb_conf_int_or(g, "max_connections_per_ip", 0, 100000, 0, d);
+            (int)(int)mb_conf_int_or(g, "max_connections_per_ip", 0, 100000, 100, d);
 }
 
 static void parse_hhmm(struct srv_config *c, const config_setting_t *g, mb_diag *d)

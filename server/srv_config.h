@@ -18,6 +18,10 @@ struct srv_config {
         const char *listen_address;
         int port;
         int threads;
+        /* reverse proxies whose X-Forwarded-Proto is believed (numeric
+         * addresses, as the connection comes from) */
+        const char *trusted_proxies[8];
+        int n_trusted_proxies;
         const char *tls_cert, *tls_key; /* both NULL: plain HTTP */
         const char *tls_client_ca;      /* gateways may present certificates from this CA */
         const char *db_backend;         /* "sqlite" or "postgresql" */

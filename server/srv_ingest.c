@@ -273,12 +273,24 @@ static int store_events(srv_db *db, int64_t gw, struct srv_batch *b, int64_t *up
 
         for (size_t i = 0; rc >= 0 && i < b->n_events; i++) {
                 const struct srv_event *ev = &b->events[i];
-                int64_t mid = SRV_DB_NULL_I64, tmp;
+                int64_t mid = SRV_DB_NULL_I64, tmp, mgw = 0;
 
-                if (ev->meter && (rc = srv_meter_id(db, ev->meter, &tmp, NULL)) > 0)
+                if (ev->meter && (rc = srv_meter_id(db, ev->meter, &tmp, &mgw)) > 0)
                         mid = tmp;
                 if (rc < 0)
                         break;
+                /* an event names only this gateway's meters: another's tamper
+                 * or alarm would show on the wall, flag that customer's bill
+                 * and send their webhooks (a meter not bound yet is kept
+                 * without a meter) */
+                if (rc > 0 && mgw != gw) {
+                        char f[64];
+
+                        snprintf(f, sizeof(f), "events[%zu].meter", ev->index);
+                        srv_err_set(e, 403, "forbidden", f, "meter '%s' belongs to another gateway",
+                                    ev->meter);
+                        return MB_EAUTH;
+                }
                 rc = srv_db_exec_args(db,
                                       "INSERT INTO events (gateway_id, id, meter_id, ts, type,"
                                       " reason, body, stored_at) VALUES ($1, $2, $3, $4, $5, $6,"

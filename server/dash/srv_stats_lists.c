@@ -48,7 +48,9 @@ void srv_h_events(struct srv_req *rq, struct srv_resp *rs)
                                  "'type' is a comma-separated list of event types");
                 return;
         }
-        /* ",trip,close," matched with LIKE '%,' || type || ',%' */
+        /* ",trip,close," matched with LIKE '%,' || type || ',%', the stored
+         * type's own % _ and \ escaped: a gateway chose that text, and an
+         * event typed "%" must not match every filter */
         snprintf(filter, sizeof(filter), "%s%s%s", types ? "," : "", types ? types : "",
                  types ? "," : "");
         list = json_object_new_array();
@@ -57,7 +59,8 @@ void srv_h_events(struct srv_req *rq, struct srv_resp *rs)
             "SELECT g.name, g.region, e.id, m.address, a.number, a.holder, e.ts, e.type,"
             " e.reason, e.stored_at, e.body FROM events e JOIN gateways g ON g.id = e.gateway_id"
             " LEFT JOIN meters m ON m.id = e.meter_id LEFT JOIN accounts a ON a.id = m.account_id"
-            " WHERE e.ts < $1 AND ($2 = '' OR $2 LIKE '%,' || e.type || ',%')"
+            " WHERE e.ts < $1 AND ($2 = '' OR $2 LIKE '%,' || replace(replace(replace(e.type,"
+            " '\\', '\\\\'), '%', '\\%'), '_', '\\_') || ',%' ESCAPE '\\')"
             " ORDER BY e.ts DESC, e.gateway_id, e.id DESC LIMIT $3",
             "iti", before, filter, limit);
         while (rc >= 0 && (rc = srv_stmt_step(st)) == SRV_DB_ROW) {

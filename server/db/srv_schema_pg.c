@@ -200,6 +200,11 @@ static const char *const migrations[] = {
     " layout TEXT,"
     " last_seen BIGINT,"
     " updated_at BIGINT NOT NULL);",
+    /* 3 -> 4: dashboard sessions ended by sign-out (srv_session.c): the
+     * cookie's MAC until the cookie would have expired anyway */
+    "CREATE TABLE session_revocations ("
+    " mac TEXT PRIMARY KEY,"
+    " expires_at BIGINT NOT NULL);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

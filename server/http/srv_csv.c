@@ -30,13 +30,9 @@ static void sep(struct srv_csv *c)
 void srv_csv_str(struct srv_csv *c, const char *s)
 {
         sep(c);
-        if (s)
-                srv_csv_quote(&c->buf, s);
-}
-
-void srv_csv_text(struct srv_csv *c, const char *s)
-{
-        if (s && s[0] && strchr("=+-@\t\r", s[0])) {
+        if (s == NULL)
+                return;
+        if (s[0] && strchr("=+-@\t\r", s[0])) {
                 struct srv_buf tmp = {0};
                 char *t;
 
@@ -47,10 +43,15 @@ void srv_csv_text(struct srv_csv *c, const char *s)
                         c->buf.failed = 1;
                         return;
                 }
-                srv_csv_str(c, t);
+                srv_csv_quote(&c->buf, t);
                 free(t);
                 return;
         }
+        srv_csv_quote(&c->buf, s);
+}
+
+void srv_csv_text(struct srv_csv *c, const char *s)
+{
         srv_csv_str(c, s);
 }
 

@@ -6,10 +6,12 @@
  * integer fen as a decimal yuan string ("-12.34"), never through floating
  * point.  Pure functions over an srv_buf; no database.
  *
- * Text that people typed (names, addresses, reasons) and that starts with
- * = + - @ TAB or CR gets a leading apostrophe, so a spreadsheet shows it as
- * text instead of running it as a formula (CSV injection).  Numbers and
- * amounts are never altered.
+ * Every text field that starts with = + - @ TAB or CR gets a leading
+ * apostrophe, so a spreadsheet shows it as text instead of running it as a
+ * formula (CSV injection): not only what people typed (names, reasons) but
+ * account numbers and meter addresses too, which may begin with '-' or be
+ * any text a meter reports.  Numbers and amounts (srv_csv_i64, _yuan, _kwh)
+ * are never altered.
  */
 #ifndef SRV_CSV_H
 #define SRV_CSV_H
@@ -23,9 +25,10 @@ struct srv_csv {
         int col;            /* fields in the current record */
 };
 
-/* A field as is (quoted when needed).  NULL writes an empty field. */
+/* A text field, with the formula guard above (quoted when needed).  NULL
+ * writes an empty field. */
 void srv_csv_str(struct srv_csv *c, const char *s);
-/* A field of free text: as srv_csv_str, with the formula guard above. */
+/* The same as srv_csv_str (its older name for free text). */
 void srv_csv_text(struct srv_csv *c, const char *s);
 void srv_csv_i64(struct srv_csv *c, int64_t v);
 /* fen as yuan with two decimals (12345 -> "123.45", -5 -> "-0.05"). */

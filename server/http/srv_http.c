@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 
 #include <microhttpd.h>
@@ -17,6 +18,8 @@
 #include "mb_log.h"
 #include "srv_auth.h"
 #include "srv_deadline.h"
+#include "srv_jwalk.h"
+#include "srv_session.h"
 #include "srv_metrics.h"
 #include "srv_www.h"
 
@@ -153,13 +156,17 @@ static void resp_free(struct srv_resp *rs)
 }
 
 static enum MHD_Result reply_now(struct MHD_Connection *c, int status, const char *code,
-                                 const char *msg)
+                                 const char *field, const char *msg)
 {
         struct srv_resp rs;
         enum MHD_Result ret;
 
         memset(&rs, 0, sizeof(rs));
-        srv_reply_errorf(&rs, status, code, "", "%s", msg);
+        srv_reply_errorf(&rs, status, code, field, "%s", msg);
+        if (status == 400) { /* the framing may be wrong: do not read on */
+                snprintf(rs.header_name, sizeof(rs.header_name), "Connection");
+                snprintf(rs.header_value, sizeof(rs.header_value), "close");
+        }
         ret = send_resp(c, &rs);
         resp_free(&rs);
         return ret;
@@ -197,6 +204,100 @@ static int conn_fd(struct MHD_Connection *c)
         return i ? (int)i->connect_fd : -1;
 }
 
+struct header_count {
+        int content_length, transfer_encoding;
+};
+
+static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                    const char *value)
+{
+        struct header_count *n = cls;
+
+        if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
+                n->content_length++;
+        else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0)
+                n->transfer_encoding++;
+        return MHD_YES;
+}
+
+/* Two Content-Length headers, or one beside Transfer-Encoding, let a proxy
+ * and this server disagree on where a request ends (request smuggling):
+ * neither is guessed at. */
+static const char *ambiguous_framing(struct MHD_Connection *c)
+{
+        struct header_count n = {0, 0};
+
+        MHD_get_connection_values(c, MHD_HEADER_KIND, count_header, &n);
+        if (n.content_length > 1)
+                return "more than one Content-Length header";
+        if (n.content_length && n.transfer_encoding)
+                return "both Content-Length and Transfer-Encoding";
+        if (n.transfer_encoding > 1)
+                return "more than one Transfer-Encoding header";
+        return NULL;
+}
+
+struct bad_arg {
+        const char *field;
+};
+
+static enum MHD_Result check_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                 const char *value)
+{
+        struct bad_arg *b = cls;
+
+        if (srv_utf8_check(key, strlen(key)) != strlen(key)) {
+                b->field = "query";
+                return MHD_NO;
+        }
+        if (value && srv_utf8_check(value, strlen(value)) != strlen(value)) {
+                b->field = key;
+                return MHD_NO;
+        }
+        return MHD_YES;
+}
+
+/* The path and every query parameter are UTF-8, or the request is refused
+ * naming which: a meter address in a path is stored and served as JSON. */
+static const char *bad_utf8(struct MHD_Connection *c, const char *url)
+{
+        struct bad_arg b = {NULL};
+
+        if (srv_utf8_check(url, strlen(url)) != strlen(url))
+                return "path";
+        MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, check_arg, &b);
+        return b.field;
+}
+
+/* Did the browser use https: our own TLS, or a trusted proxy's
+ * X-Forwarded-Proto from the proxy's own address. */
+static int over_https(struct srv_http *h, struct MHD_Connection *c)
+{
+        const struct srv_config *cfg = h->srv->cfg;
+        const union MHD_ConnectionInfo *i;
+        const char *proto, *a;
+        char addr[NI_MAXHOST];
+        socklen_t len;
+
+        if (h->cert)
+                return 1;
+        proto = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Forwarded-Proto");
+        if (cfg->n_trusted_proxies == 0 || proto == NULL || strcasecmp(proto, "https") != 0)
+                return 0;
+        i = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        if (i == NULL || i->client_addr == NULL)
+                return 0;
+        len = i->client_addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                                    : sizeof(struct sockaddr_in);
+        if (getnameinfo(i->client_addr, len, addr, sizeof(addr), NULL, 0, NI_NUMERICHOST) != 0)
+                return 0;
+        a = strncmp(addr, "::ffff:", 7) == 0 && strchr(addr + 7, '.') ? addr + 7 : addr;
+        for (int k = 0; k < cfg->n_trusted_proxies; k++)
+                if (strcmp(a, cfg->trusted_proxies[k]) == 0)
+                        return 1;
+        return 0;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **con_cls)
@@ -207,18 +308,25 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         struct srv_req rq;
         struct srv_resp rs;
         enum MHD_Result ret;
+        const char *bad;
 
         if (b == NULL) {
                 const char *cl =
                     MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 
+                const char *why = ambiguous_framing(c);
+
                 b = calloc(1, sizeof(*b));
                 if (b == NULL)
                         return MHD_NO;
                 *con_cls = b;
+                if (why) {
+                        b->too_big = 1; /* nothing of it is read */
+                        return reply_now(c, 400, "bad_request", "", why);
+                }
                 if (cl && strtoull(cl, NULL, 10) > limit) {
                         b->too_big = 1;
-                        return reply_now(c, 413, "too_large", "request body too large");
+                        return reply_now(c, 413, "too_large", "", "request body too large");
                 }
                 return MHD_YES;
         }
@@ -229,7 +337,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                 return MHD_YES;
         }
         if (b->too_big)
-                return reply_now(c, 413, "too_large", "request body too large");
+                return reply_now(c, 413, "too_large", "", "request body too large");
         /* everything outside the API is the dashboard's static files */
         if (strncmp(url, "/api/", 5) != 0 && strcmp(url, "/metrics") != 0) {
                 int64_t t0 = srv_metrics_now_us();
@@ -239,8 +347,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                 srv_metrics_request(SRV_METRICS_STATIC, status, srv_metrics_now_us() - t0);
                 return ret;
         }
+        if ((bad = bad_utf8(c, url)) != NULL)
+                return reply_now(c, 422, "bad_utf8", bad, "the request must be valid UTF-8");
         memset(&rq, 0, sizeof(rq));
         memset(&rs, 0, sizeof(rs));
+        rq.session_cookie = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, SRV_SESSION_COOKIE);
+        rq.https = over_https(h, c);
         rq.method = method;
         rq.path = url;
         rq.body = b->buf ? b->buf : "";

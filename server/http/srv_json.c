@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "srv_json.h"
+#include "srv_jwalk.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -46,14 +47,10 @@ int srv_json_parse_object(const char *body, size_t len, json_object **out, struc
         size_t end;
 
         *out = NULL;
-        if (body == NULL || len == 0) {
-                srv_err_set(e, 400, "bad_json", "", "a JSON object body is required");
+        /* strict first: json-c alone takes duplicate keys, single quotes and
+         * bytes that are not UTF-8 */
+        if (srv_jwalk(body, len, NULL, NULL, e) < 0)
                 return -1;
-        }
-        if (memchr(body, '\0', len)) {
-                srv_err_set(e, 400, "bad_json", "", "body contains a NUL byte");
-                return -1;
-        }
         tok = json_tokener_new_ex(32);
         if (tok == NULL) {
                 srv_err_set(e, 500, "internal", "", "out of memory");

@@ -32,7 +32,9 @@ void srv_err_set(struct srv_err *e, int status, const char *code, const char *fi
 json_object *srv_err_json(const struct srv_err *e);
 
 /* Parse a whole body as one JSON object (max depth 32, trailing whitespace
- * allowed, nothing else).  *out is the caller's.  -1 with a 400 in *e. */
+ * allowed, nothing else), strictly (srv_jwalk.h: duplicate keys and single
+ * quotes refused with 400, strings that are not UTF-8 with 422 naming the
+ * field).  *out is the caller's.  -1 with the error in *e. */
 int srv_json_parse_object(const char *body, size_t len, json_object **out, struct srv_err *e);
 
 /* Reject members of o not in the NULL-terminated allowed list: -1 with a

@@ -61,6 +61,14 @@ int srv_session_check(srv_db *db, const char *cookie, int64_t now, struct srv_au
                      (a->role & SRV_WALL); /* a wall screen needs the pages too */
         }
         srv_stmt_done(st);
+        if (rc >= 0 && ok) { /* signed out? */
+                int64_t n = 0;
+
+                rc = srv_db_query_i64(db, &n,
+                                      "SELECT count(*) FROM session_revocations WHERE mac = $1",
+                                      "t", cookie + strlen(cookie) - SRV_HMAC_HEX);
+                ok = rc >= 0 && n == 0;
+        }
         if (rc < 0)
                 return rc;
         if (!ok)
@@ -68,13 +76,14 @@ int srv_session_check(srv_db *db, const char *cookie, int64_t now, struct srv_au
         return ok ? MB_OK : MB_EAUTH;
 }
 
-static void set_cookie(struct srv_resp *rs, const struct srv_config *cfg, const char *value,
-                       int max_age)
+/* Secure whenever the browser speaks https to us: our own TLS, or a
+ * trusted proxy's (srv_req.https). */
+static void set_cookie(struct srv_req *rq, struct srv_resp *rs, const char *value, int max_age)
 {
         snprintf(rs->header_name, sizeof(rs->header_name), "Set-Cookie");
         snprintf(rs->header_value, sizeof(rs->header_value),
                  "%s=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%d%s", SRV_SESSION_COOKIE,
-                 value, max_age, cfg->tls_cert ? "; Secure" : "");
+                 value, max_age, rq->https ? "; Secure" : "");
 }
 
 static json_object *who(const struct srv_auth *a)
@@ -106,7 +115,7 @@ void srv_h_session_create(struct srv_req *rq, struct srv_resp *rs)
         o = who(&rq->auth);
         srv_jadd_i64(o, "expires_at", expires);
         srv_reply_json(rs, 200, o);
-        set_cookie(rs, cfg, cookie, cfg->mon.session_s);
+        set_cookie(rq, rs, cookie, cfg->mon.session_s);
 }
 
 void srv_h_session_show(struct srv_req *rq, struct srv_resp *rs)
@@ -114,8 +123,29 @@ void srv_h_session_show(struct srv_req *rq, struct srv_resp *rs)
         srv_reply_json(rs, 200, who(&rq->auth));
 }
 
+/* Sign-out: the cookie stops working at once, on every server sharing the
+ * database, not only in this browser (a copy of it may be elsewhere).  Its
+ * MAC is kept until the cookie would have expired. */
 void srv_h_session_delete(struct srv_req *rq, struct srv_resp *rs)
 {
+        const char *c = rq->session_cookie;
+        int64_t now = mb_realtime_s(), id, expires;
+        int rc = MB_OK;
+
+        if (c && parse(c, &id, &expires) == 0 && expires > now) {
+                rc = srv_db_exec_args(rq->db,
+                                      "INSERT INTO session_revocations (mac, expires_at)"
+                                      " VALUES ($1, $2) ON CONFLICT (mac) DO NOTHING",
+                                      "ti", c + strlen(c) - SRV_HMAC_HEX, expires);
+                if (rc >= 0)
+                        rc = srv_db_exec_args(
+                            rq->db, "DELETE FROM session_revocations WHERE expires_at <= $1", "i",
+                            now);
+        }
+        if (rc < 0) {
+                srv_reply_db_error(rs, rq, rc);
+                return;
+        }
         srv_reply_json(rs, 200, json_object_new_object());
-        set_cookie(rs, rq->srv->cfg, "", 0);
+        set_cookie(rq, rs, "", 0);
 }
