@@ -58,6 +58,8 @@ struct agent_meter {
         mb_tariff_reading last_tr; /* the last stored reading */
         int have_last_tr;
         struct agent_charge charge; /* charged from the snapshot, reading by reading */
+        int64_t charged_seq;        /* readings up to this seq are charged (or before ref) */
+        int ref_pending;            /* the next reading is the reference, not charged */
         int64_t balance_fen;        /* local balance */
         int have_balance;
         int relay_attempts; /* tries of the relay operation under way */

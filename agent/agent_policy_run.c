@@ -24,14 +24,28 @@ static void to_tariff_reading(const mb_reading *r, int64_t ts, mb_tariff_reading
                 tr->rate_wh[i] = r->rate_wh[i];
 }
 
-/* Charge one more reading into m's local balance. */
-static void charge(struct agent_meter *m, const mb_tariff_reading *cur, int boundary)
+/* Charge reading seq into m's local balance.  Which readings are charged
+ * goes by sequence, never by clock (docs/agent.md): every reading after the
+ * reference, in order.  A reading stamped before the last charged one (the
+ * gateway clock went back) is charged at the last one's time, so its energy
+ * is neither lost nor held back until the clock catches up. */
+static void charge(struct agent_meter *m, int64_t seq, const mb_tariff_reading *cur, int boundary)
 {
+        mb_tariff_reading at = *cur;
         char err[200];
 
-        if (!m->have_balance)
+        if (!m->have_balance || seq <= m->charged_seq)
                 return;
-        if (agent_charge_add(&m->charge, m->tariff, cur, boundary, err, sizeof(err)) != MB_OK)
+        m->charged_seq = seq;
+        if (m->ref_pending) {
+                /* The server has not seen the meter: charging starts here. */
+                m->charge.ref = *cur;
+                m->ref_pending = 0;
+                return;
+        }
+        if (at.t < m->charge.ref.t)
+                at.t = m->charge.ref.t;
+        if (agent_charge_add(&m->charge, m->tariff, &at, boundary, err, sizeof(err)) != MB_OK)
                 mb_err_log("meter %s: cannot charge under tariff %s: %s", m->cfg->name,
                            m->snap.tariff_id, err);
         m->balance_fen = agent_charge_balance(&m->charge);
@@ -44,7 +58,7 @@ static void replay(void *arg, int64_t seq, int64_t ts, int kind, const mb_readin
         if (!(r->fields & MB_F_IMPORT))
                 return;
         to_tariff_reading(r, ts, &tr);
-        charge(arg, &tr, kind == AGENT_READING_BOUNDARY);
+        charge(arg, seq, &tr, kind == AGENT_READING_BOUNDARY);
 }
 
 void agent_policy_restart_charge(struct agent *a, struct agent_meter *m)
@@ -54,8 +68,11 @@ void agent_policy_restart_charge(struct agent *a, struct agent_meter *m)
                 return;
         m->have_balance = 1;
         m->balance_fen = agent_charge_balance(&m->charge);
-        /* What the agent stored after the server's reference, in order. */
-        agent_store_readings_after(a->store, m->store_id, m->snap.ref_seq, replay, m);
+        m->ref_pending = m->snap.ref_pending;
+        m->charged_seq = m->snap.ref_pending ? agent_store_snapshot_after(a->store, m->store_id)
+                                             : m->snap.ref_seq;
+        /* What the agent stored after the reference, in order. */
+        agent_store_readings_after(a->store, m->store_id, m->charged_seq, replay, m);
 }
 
 static struct agent_policy_input input_of(const struct agent_meter *m, int64_t now, int snap)
@@ -108,7 +125,7 @@ void agent_policy_on_reading(struct agent *a, struct agent_meter *m, const mb_re
                 return;
         to_tariff_reading(r, ts, &m->last_tr);
         m->have_last_tr = 1;
-        charge(m, &m->last_tr, kind == AGENT_READING_BOUNDARY);
+        charge(m, seq, &m->last_tr, kind == AGENT_READING_BOUNDARY);
         if (m->have_balance)
                 agent_store_set_balance(a->store, m->store_id, seq, m->balance_fen);
         agent_policy_decide_now(a, m, ts, 0, seq, controls, n_controls);

@@ -100,14 +100,20 @@ static int parse_ref(json_object *o, struct agent_snapshot *s, char *err, size_t
         return MB_OK;
 }
 
-/* The server has no reading of the meter yet (ref null), or no tariff is in
- * force (tariff null): nothing to charge by. */
-static int nothing_yet(json_object *o)
+/* No tariff is in force (tariff null): nothing to charge by. */
+static int no_tariff(json_object *o)
 {
         json_object *v;
 
-        return (json_object_object_get_ex(o, "ref", &v) && !v) ||
-               (json_object_object_get_ex(o, "tariff", &v) && !v);
+        return json_object_object_get_ex(o, "tariff", &v) && !v;
+}
+
+/* The server has no reading of the meter yet: ref (and tier) null. */
+static int no_ref(json_object *o)
+{
+        json_object *v;
+
+        return json_object_object_get_ex(o, "ref", &v) && !v;
 }
 
 static int parse_money(json_object *o, struct agent_snapshot *s, char *err, size_t len)
@@ -122,14 +128,20 @@ static int parse_money(json_object *o, struct agent_snapshot *s, char *err, size
             get_in(th, "credit_limit_fen", -MONEY_MAX, MONEY_MAX, &s->credit_limit_fen) < 0 ||
             get_in(th, "reconnect_fen", -MONEY_MAX, MONEY_MAX, &s->reconnect_fen) < 0)
                 return bad(err, len, "thresholds");
-        if (!json_object_object_get_ex(o, "tier", &tier) ||
-            get_in(tier, "period_start", 0, T_MAX, &s->tier.period_start) < 0 ||
-            get_in(tier, "used_wh", 0, WH_MAX, &s->tier.used_wh) < 0)
-                return bad(err, len, "tier");
         if (!json_object_object_get_ex(o, "tariff", &tariff) ||
             get_str(tariff, "id", s->tariff_id, sizeof(s->tariff_id)) < 0 ||
             get_str(tariff, "hash", s->tariff_hash, sizeof(s->tariff_hash)) < 0)
                 return bad(err, len, "tariff");
+        if (no_ref(o)) {
+                /* Charged from the agent's first reading after the snapshot,
+                 * with the tier position of an account that used nothing. */
+                s->ref_pending = 1;
+                return MB_OK;
+        }
+        if (!json_object_object_get_ex(o, "tier", &tier) ||
+            get_in(tier, "period_start", 0, T_MAX, &s->tier.period_start) < 0 ||
+            get_in(tier, "used_wh", 0, WH_MAX, &s->tier.used_wh) < 0)
+                return bad(err, len, "tier");
         return parse_ref(o, s, err, len);
 }
 
@@ -171,7 +183,7 @@ int agent_snapshot_parse(json_object *o, struct agent_snapshot *s, char *err, si
                 return bad(err, len, "protected");
         if (get_bool(o, "hold", &s->hold) < 0)
                 return bad(err, len, "hold");
-        rc = nothing_yet(o) ? MB_ENOENT : parse_money(o, s, err, len);
+        rc = no_tariff(o) ? MB_ENOENT : parse_money(o, s, err, len);
         if (rc == MB_OK)
                 rc = parse_acc(o, s, err, len);
         if (rc != MB_OK)

@@ -17,6 +17,12 @@ struct agent_snapshot {
         int protected_flag;
         int hold; /* an operator's trip holds the supply off */
         int64_t balance_fen;
+        /* The reference: every reading after (meter, ref_seq) is charged.
+         * ref_pending: the server has no reading of the meter yet (ref
+         * null), so the reference is the agent's first reading after the
+         * snapshot was stored (agent_store_snapshot_after); ref and tier
+         * are then zero. */
+        int ref_pending;
         int64_t ref_seq;
         mb_tariff_reading ref;
         mb_tier_pos tier;
@@ -29,8 +35,9 @@ struct agent_snapshot {
 
 /* Parse one entry of the response's "meters" array into s (cleared first).
  * Returns MB_OK, or MB_EPROTO with err naming the field; MB_ENOENT when there
- * is nothing to enforce yet (no account, no tariff in force, or no reading of
- * the meter on the server: ref null).  Free with agent_snapshot_clear. */
+ * is nothing to enforce yet (no account, or no tariff in force).  A null ref
+ * (no reading of the meter on the server yet) sets ref_pending.  Free with
+ * agent_snapshot_clear. */
 int agent_snapshot_parse(json_object *o, struct agent_snapshot *s, char *err, size_t len);
 /* Release what s owns and zero it. */
 void agent_snapshot_clear(struct agent_snapshot *s);

@@ -97,7 +97,9 @@ struct agent_command {
         int64_t issued_at, expires_at;
 };
 
-/* Inside begin/end: store the snapshot JSON of a meter (replacing the last),
+/* Inside begin/end: store the snapshot JSON of a meter (replacing the last;
+ * with a null ref, remembering the meter's newest seq: see
+ * agent_store_snapshot_after),
  * a tariff's canonical text, or a command (a known id is ignored: each
  * command runs at most once).  MB_OK or MB_ESTORE/MB_ENOSPC. */
 int agent_store_put_snapshot(agent_store *st, int64_t meter_id, const char *json, int64_t now);
@@ -119,6 +121,10 @@ int agent_store_put_policy(agent_store *st, int64_t meter_id, const struct agent
 /* The last snapshot JSON of meter_id in *json (malloc'd, caller frees), or
  * MB_ENOENT. */
 int agent_store_get_snapshot(agent_store *st, int64_t meter_id, char **json);
+/* For a snapshot with no reference (ref null): the meter's newest seq when
+ * the first such snapshot in a row was stored; readings after it are
+ * charged.  0 when none. */
+int64_t agent_store_snapshot_after(agent_store *st, int64_t meter_id);
 /* The text of tariff hash in *text (malloc'd, caller frees), or MB_ENOENT. */
 int agent_store_get_tariff(agent_store *st, const char *hash, char **text);
 /* The type of meter_id's newest relay decision ("trip", "close" or "arm")

@@ -71,6 +71,10 @@ static const char *const migrations[] = {
     /* 2 -> 3: the local balance computed with each reading, to compare with
      * the server's for the same readings */
     "ALTER TABLE readings ADD COLUMN balance_fen INTEGER;",
+    /* 3 -> 4: the meter's newest seq when a snapshot with no reference (the
+     * server has not seen the meter) was stored: the agent charges from the
+     * first reading after it */
+    "ALTER TABLE snapshots ADD COLUMN after_seq INTEGER NOT NULL DEFAULT 0;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -37,12 +37,19 @@ static int exec_args(agent_store *st, const char *sql, const char *fmt, ...)
         return MB_OK;
 }
 
+/* after_seq: the meter's newest seq now, unless the snapshot held already
+ * had no reference either: then the first one's stays, so energy used while
+ * the server still has not seen the meter is charged from where it began. */
 int agent_store_put_snapshot(agent_store *st, int64_t meter_id, const char *json, int64_t now)
 {
         return exec_args(st,
-                         "INSERT INTO snapshots(meter_id, json, received_at) VALUES (?, ?, ?) "
+                         "INSERT INTO snapshots(meter_id, json, received_at, after_seq)"
+                         " VALUES (?1, ?2, ?3, (SELECT coalesce(max(seq), 0) FROM readings"
+                         " WHERE meter_id = ?1)) "
                          "ON CONFLICT(meter_id) DO UPDATE SET json = excluded.json, "
-                         "received_at = excluded.received_at",
+                         "received_at = excluded.received_at, after_seq = CASE WHEN"
+                         " json_type(snapshots.json, '$.ref') = 'null' THEN snapshots.after_seq"
+                         " ELSE excluded.after_seq END",
                          "iti", meter_id, json, now);
 }
 
@@ -253,4 +260,10 @@ int agent_store_has_command(agent_store *st, int64_t id)
 int64_t agent_store_newest_command(agent_store *st)
 {
         return one(st, "SELECT coalesce(max(id), 0) FROM commands WHERE ? = 0", 0);
+}
+
+int64_t agent_store_snapshot_after(agent_store *st, int64_t meter_id)
+{
+        return one(st, "SELECT coalesce(max(after_seq), 0) FROM snapshots WHERE meter_id = ?",
+                   meter_id);
 }

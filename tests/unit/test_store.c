@@ -97,7 +97,7 @@ static void sequences_continue_across_reopen(void **state)
         assert_int_equal(ts, 1700000030);
         assert_int_equal(seq, 3);
         assert_int_equal(last.import_wh, 30);
-        assert_int_equal(agent_store_schema_version(st), 3);
+        assert_true(agent_store_schema_version(st) >= 4);
         agent_store_close(st);
 }
 
@@ -159,6 +159,35 @@ static void events_are_stored(void **state)
         sqlite3_close(db);
 }
 
+static void put_snapshot(agent_store *st, int64_t m, const char *json)
+{
+        assert_int_equal(agent_store_begin(st), MB_OK);
+        assert_int_equal(agent_store_put_snapshot(st, m, json, 1), MB_OK);
+        assert_int_equal(agent_store_end(st), MB_OK);
+}
+
+/* A snapshot with no reference remembers where the meter was when the first
+ * one in a row came; one with a reference does not need it. */
+static void null_ref_snapshot_keeps_its_start(void **state)
+{
+        agent_store *st = open_store(1);
+        int64_t m;
+
+        assert_int_equal(agent_store_meter(st, "m1", "01", "1100", &m), MB_OK);
+        add(st, m, 1);
+        add(st, m, 2);
+        put_snapshot(st, m, "{\"ref\": null, \"balance_fen\": 10}");
+        assert_int_equal(agent_store_snapshot_after(st, m), 2);
+        add(st, m, 3);
+        put_snapshot(st, m, "{\"ref\": null, \"balance_fen\": 500}");
+        assert_int_equal(agent_store_snapshot_after(st, m), 2);
+        put_snapshot(st, m, "{\"ref\": {\"seq\": 3}, \"balance_fen\": 500}");
+        add(st, m, 4);
+        put_snapshot(st, m, "{\"ref\": null, \"balance_fen\": 500}");
+        assert_int_equal(agent_store_snapshot_after(st, m), 4);
+        agent_store_close(st);
+}
+
 static void refuses_newer_schema(void **state)
 {
         struct agent_store_opts o = {.path = dbpath, .commit_every = 1};
@@ -192,6 +221,7 @@ int main(void)
             cmocka_unit_test_setup_teardown(batch_commits_when_full, setup, teardown),
             cmocka_unit_test_setup_teardown(rolled_back_batch_reuses_no_sequence, setup, teardown),
             cmocka_unit_test_setup_teardown(events_are_stored, setup, teardown),
+            cmocka_unit_test_setup_teardown(null_ref_snapshot_keeps_its_start, setup, teardown),
             cmocka_unit_test_setup_teardown(refuses_newer_schema, setup, teardown),
             cmocka_unit_test_setup_teardown(reports_unwritable_path, setup, teardown),
         };
