@@ -4,7 +4,8 @@ set(_mb_it_env
   MB_AGENT=$<TARGET_FILE:meterbox-agent>
   MB_PLUGIN_DIR=${MB_BUILD_PLUGIN_DIR}
   MB_TEST_PLUGIN_DIR=${MB_TEST_PLUGIN_DIR}
-  MB_SRC=${CMAKE_SOURCE_DIR})
+  MB_SRC=${CMAKE_SOURCE_DIR}
+  TMPDIR=${MB_TEST_TMPDIR})
 
 function(mb_add_script_test name script)
   add_test(NAME ${name} COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/${script})

@@ -14,7 +14,11 @@ pg_as() { # run a PostgreSQL server binary as its owner
 
 pg_start() {
   [ -n "$PG_BIN" ] && [ -x "$PG_BIN/initdb" ] || { echo "SKIP: no PostgreSQL server (postgresql-15)"; exit 77; }
-  PGDIR=$(mktemp -d "${TMPDIR:-/tmp}/mbpg.XXXXXX")
+  # The server's socket lives in PGDIR, and a Unix socket path has a
+  # 107-byte limit: a deep build tree falls back to /tmp.
+  local tmp=${TMPDIR:-/tmp}
+  [ ${#tmp} -le 60 ] || tmp=/tmp
+  PGDIR=$(mktemp -d "$tmp/mbpg.XXXXXX")
   chmod 755 "$PGDIR"
   [ "$(id -u)" = 0 ] && chown nobody "$PGDIR"
   pg_as "$PG_BIN/initdb" -D "$PGDIR/data" -U meterbox -A trust -E UTF8 --locale=C -N >"$PGDIR/initdb.log" 2>&1 \

@@ -4,7 +4,8 @@
 set(_mb_srv_env
   MB_SERVER=$<TARGET_FILE:meterbox-server>
   MB_CTL=$<TARGET_FILE:meterboxctl>
-  MB_SRC=${CMAKE_SOURCE_DIR})
+  MB_SRC=${CMAKE_SOURCE_DIR}
+  TMPDIR=${MB_TEST_TMPDIR})
 
 function(mb_add_server_test name script)
   add_test(NAME ${name} COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/${script})
