@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "agent_status.h"
 #include "mb_build_config.h"
 #include "mb_log.h"
 #include "mb_notify.h"
@@ -21,8 +22,13 @@ static void usage(FILE *f)
         fprintf(
             f,
             "Usage: meterbox-agent [OPTION]...\n"
-            "Read the meters of one meter box, keep readings and balances, switch relays.\n\n"
-            "  -c, --config FILE   configuration file (default %s/agent.conf)\n"
+            "       meterbox-agent [-c FILE] status [--json]\n"
+            "       meterbox-agent [-c FILE] resend [METER]...\n"
+            "Read the meters of one meter box, keep readings and balances, switch relays.\n"
+            "status: each meter's last reading, balance, relay and policy, the upload backlog\n"
+            "and the last sync, from agent.db (safe while the agent runs).  resend: readings\n"
+            "the server refused (a meter not yet bound) back into the upload queue.\n\n"
+            "  -c, --config FILE   configuration file (default %s)\n"
             "  -t, --test          check the configuration and plugins, then exit\n"
             "      --once          poll every meter once, print one JSON reading per line\n"
             "      --apply FILE    store a server answer (snapshots, tariffs, commands) from\n"
@@ -33,7 +39,7 @@ static void usage(FILE *f)
             "      --version       print the version\n"
             "  -h, --help          this text\n\n"
             "Exit status: 0 ok, 1 a meter failed (--once) or the config is bad (-t), 2 error.\n",
-            MB_SYSCONF_DIR, MB_PLUGIN_DIR);
+            MB_AGENT_CONFIG, MB_PLUGIN_DIR);
 }
 
 struct options {
@@ -41,6 +47,8 @@ struct options {
         const char *plugin_dir;
         const char *apply;
         int test, once, foreground, verbose;
+        char **args; /* a command (status, resend) and its arguments */
+        int n_args;
 };
 
 static int parse_args(int argc, char **argv, struct options *o)
@@ -53,7 +61,8 @@ static int parse_args(int argc, char **argv, struct options *o)
             {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
         int c;
 
-        while ((c = getopt_long(argc, argv, "c:tfP:vh", longopts, NULL)) != -1) {
+        /* "+": options end at a command, whose arguments are its own. */
+        while ((c = getopt_long(argc, argv, "+c:tfP:vh", longopts, NULL)) != -1) {
                 switch (c) {
                 case 'c':
                         o->config = optarg;
@@ -87,8 +96,13 @@ static int parse_args(int argc, char **argv, struct options *o)
                         return -1;
                 }
         }
-        if (optind < argc) {
-                fprintf(stderr, "meterbox-agent: unexpected argument '%s'\n", argv[optind]);
+        o->args = argv + optind;
+        o->n_args = argc - optind;
+        if (o->n_args > 0 && strcmp(o->args[0], "resend") != 0 &&
+            (strcmp(o->args[0], "status") != 0 ||
+             (o->n_args > 1 && (o->n_args > 2 || strcmp(o->args[1], "--json") != 0)))) {
+                fprintf(stderr, "meterbox-agent: unexpected argument '%s'\n",
+                        o->args[o->n_args > 1 ? o->n_args - 1 : 0]);
                 return -1;
         }
         return 0;
@@ -140,7 +154,7 @@ static int run(const struct options *o)
 
 int main(int argc, char **argv)
 {
-        struct options o = {.config = MB_SYSCONF_DIR "/agent.conf"};
+        struct options o = {.config = MB_AGENT_CONFIG};
 
 #ifdef M_ARENA_MAX
         /* glibc gives each thread that allocates its own arena, with its own
@@ -158,5 +172,9 @@ int main(int argc, char **argv)
                 return agent_once(o.config, o.plugin_dir);
         if (o.apply)
                 return agent_apply_file(o.config, o.apply);
+        if (o.n_args > 0 && strcmp(o.args[0], "status") == 0)
+                return agent_status(o.config, o.n_args > 1);
+        if (o.n_args > 0)
+                return agent_resend(o.config, o.args + 1, o.n_args - 1);
         return run(&o);
 }

@@ -169,6 +169,10 @@ int agent_store_ack_events(agent_store *st, int64_t upto);
  * stays in agent.db (acked = 2) for inspection. */
 int agent_store_refused_reading(agent_store *st, const char *addr, int64_t seq);
 int agent_store_refused_event(agent_store *st, int64_t id);
+/* Inside begin/end: the server answered an upload at now (UTC s); what
+ * `meterbox-agent status` shows as the last successful sync
+ * (agent_store_status.c). */
+int agent_store_note_sync(agent_store *st, int64_t now);
 /* Call fn for every stored reading of meter_id with seq > after, in order
  * (fields as stored).  Returns how many, or a negative MB_ code. */
 int agent_store_readings_after(agent_store *st, int64_t meter_id, int64_t after,

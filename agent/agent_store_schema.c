@@ -75,6 +75,11 @@ static const char *const migrations[] = {
      * server has not seen the meter) was stored: the agent charges from the
      * first reading after it */
     "ALTER TABLE snapshots ADD COLUMN after_seq INTEGER NOT NULL DEFAULT 0;",
+    /* 4 -> 5: when the server last answered an upload, for `meterbox-agent
+     * status` on site */
+    "CREATE TABLE sync_state ("
+    " id INTEGER PRIMARY KEY CHECK (id = 1),"
+    " ok_at INTEGER NOT NULL);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -128,11 +128,15 @@ static int build_batch(struct agent_upload *u, struct batch *b, int *n_readings,
 
 static void apply_acks(struct agent_upload *u, json_object *resp)
 {
-        json_object *acked, *rd, *upto;
+        json_object *acked = NULL, *rd, *upto;
         agent_store *st = u->a->store;
 
-        if (!json_object_object_get_ex(resp, "acked", &acked) || agent_store_begin(st) != MB_OK)
+        if (agent_store_begin(st) != MB_OK)
                 return;
+        /* The server answered: the time `meterbox-agent status` shows, in the
+         * acknowledgements' transaction (one page more, no commit more). */
+        agent_store_note_sync(st, wall());
+        json_object_object_get_ex(resp, "acked", &acked);
         if (json_object_object_get_ex(acked, "readings", &rd) &&
             json_object_is_type(rd, json_type_array))
                 for (size_t i = 0; i < json_object_array_length(rd); i++) {

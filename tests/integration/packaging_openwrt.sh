@@ -167,7 +167,9 @@ for p in $plugins; do
 done
 pass "DEPENDS cover what each package links: agent $(deps meterbox-agent | tr ' ' ','); modbus $(deps meterbox-mod-modbus | tr ' ' ','); gpio $(deps meterbox-mod-gpio | tr ' ' ',')"
 help=$("$A/usr/sbin/meterbox-agent" --help)
-grep -q '(default /etc/meterbox/agent.conf)' <<<"$help" || fail "agent's default config is not /etc/meterbox/agent.conf"
+# The init script's file, generated from UCI or linked to alt_config_file:
+# `meterbox-agent status` on the gateway needs no -c.
+grep -q '(default /var/etc/meterbox/agent.conf)' <<<"$help" || fail "agent's default config is not /var/etc/meterbox/agent.conf"
 grep -q '(default /usr/lib/meterbox/plugins)' <<<"$help" || fail "agent's plugin dir is not /usr/lib/meterbox/plugins"
 pass "install recipes: $(cd "$T/pkgs" && find . -type f | wc -l) files; store in /etc/meterbox/state; conffiles present"
 
@@ -258,6 +260,7 @@ sed -i "s|option enabled '1'|option enabled '1'\n\toption alt_config_file '$R/ow
 out=$(run_init start_service 2>&1) || fail "start_service with alt_config_file: $out"
 grep -qx "set command $A/usr/sbin/meterbox-agent -f -c $R/own.conf" <<<"$out" ||
   fail "alt_config_file is not what the agent runs with: $out"
+[ "$(readlink "$gconf")" = "$R/own.conf" ] || fail "$gconf (the agent's default -c) is not a link to alt_config_file"
 cp "$T/uci.good" "$R/etc/config/meterbox"
 sed -i "s/option enabled '1'/option enabled '0'/" "$R/etc/config/meterbox"
 [ -z "$(run_init start_service)" ] || fail "start_service starts the agent although enabled is 0"

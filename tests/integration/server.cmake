@@ -77,6 +77,8 @@ mb_add_system_test(system_cap cap.sh)
 mb_add_system_test(system_command_signatures cmdsig.sh)
 mb_add_system_test(system_dlt645_identity dlt645_identity.sh)
 mb_add_system_test(system_poison_record poison.sh)
+# On site: meterbox-agent status and resend beside a running agent (issue 19).
+mb_add_system_test(system_agent_status status.sh)
 mb_add_server_test(server_token_rotation rotate.sh)
 mb_add_server_test(server_rate_limits ratelimit.sh)
 mb_add_system_test(system_mutual_tls mtls.sh)
