@@ -39,7 +39,8 @@ inc_pkg=$(grep -n '^include $(INCLUDE_DIR)/package.mk$' "$mk" | cut -d: -f1)
 inc_cmake=$(grep -n '^include $(INCLUDE_DIR)/cmake.mk$' "$mk" | cut -d: -f1)
 [ -n "$inc_pkg" ] && [ -n "$inc_cmake" ] && [ "$inc_pkg" -lt "$inc_cmake" ] ||
   fail "want include \$(INCLUDE_DIR)/package.mk, then cmake.mk"
-plugins=$(cd "$MB_SRC/plugins" && ls -d */ | tr -d / | grep -vx example)
+# A folder that builds a plugin (mb_add_plugin), not yet a codec alone.
+plugins=$(cd "$MB_SRC/plugins" && grep -l "^ *mb_add_plugin(" */CMakeLists.txt | cut -d/ -f1 | grep -vx example)
 packages="meterbox-agent $(printf 'meterbox-mod-%s ' $plugins)"
 for p in $packages; do
   grep -qx "define Package/$p" "$mk" || fail "no define Package/$p"
