@@ -15,6 +15,7 @@
 #include "mb_time.h"
 #include "srv.h"
 #include "srv_auth.h"
+#include "srv_bootstrap.h"
 #include "srv_http.h"
 #include "srv_schema.h"
 #include "srv_schema_pg.h"
@@ -137,7 +138,8 @@ static int open_db(const struct srv_config *cfg, srv_db **db)
 static int create_token(const struct srv_config *cfg, const char *name, const char *role_name)
 {
         unsigned role = srv_role_parse(role_name ? role_name : "admin");
-        char token[SRV_TOKEN_MAX];
+        char token[SRV_TOKEN_MAX], err[600] = "";
+        int sqlite = strcmp(cfg->db_backend, "postgresql") != 0;
         srv_db *db;
         int rc;
 
@@ -149,6 +151,10 @@ static int create_token(const struct srv_config *cfg, const char *name, const ch
         if (!srv_json_ident_ok(name)) {
                 fprintf(stderr, "meterbox-server: a token name may hold letters, digits, "
                                 "'-', '_' and '.'\n");
+                return 2;
+        }
+        if (sqlite && srv_bootstrap_dir(cfg->db_path, err, sizeof(err)) < 0) {
+                fprintf(stderr, "meterbox-server: %s\n", err);
                 return 2;
         }
         if (open_db(cfg, &db) < 0)
@@ -166,6 +172,10 @@ static int create_token(const struct srv_config *cfg, const char *name, const ch
                 printf("%s\n", token);
         }
         srv_db_close(db);
+        if (rc >= 0 && sqlite && srv_bootstrap_files(cfg->db_path, err, sizeof(err)) < 0) {
+                fprintf(stderr, "meterbox-server: %s\n", err);
+                rc = -1;
+        }
         return rc < 0 ? 2 : 0;
 }
 

@@ -13,6 +13,7 @@ function(mb_add_server_test name script)
 endfunction()
 
 mb_add_server_test(server_check_configs server_check_configs.sh)
+mb_add_server_test(server_bootstrap server_bootstrap.sh)
 mb_add_server_test(server_flow server_flow.sh)
 mb_add_server_test(server_auth server_auth.sh)
 mb_add_server_test(server_kill9 server_kill9.sh)
