@@ -283,7 +283,7 @@ static int store_events(srv_db *db, int64_t gw, struct srv_batch *b, int64_t *up
                  * or alarm would show on the wall, flag that customer's bill
                  * and send their webhooks (a meter not bound yet is kept
                  * without a meter) */
-                if (rc > 0 && mgw != gw) {
+                if (mid != SRV_DB_NULL_I64 && mgw != gw) {
                         char f[64];
 
                         snprintf(f, sizeof(f), "events[%zu].meter", ev->index);

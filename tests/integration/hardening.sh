@@ -33,7 +33,7 @@ api POST /api/v1/readings "{\"gateway\":\"gw-b\",\"events\":[{\"id\":1,\"meter\"
 expect 403
 [ "$(j '["error"]["field"]')" = "events[1].meter" ] || fail "403 names $(cat "$T/resp")"
 [ "$(sqlv "SELECT count(*) FROM events")" = 0 ] || fail "the batch was stored in part"
-api POST /api/v1/readings "{\"gateway\":\"gw-a\",\"events\":[{\"id\":1,\"meter\":\"000000000001\",\"ts\":$NOW,\"type\":\"tamper\"}]}" "$GWA"
+api POST /api/v1/readings "{\"gateway\":\"gw-a\",\"events\":[{\"id\":1,\"meter\":\"000000000001\",\"ts\":$NOW,\"type\":\"tamper\"},{\"id\":9,\"ts\":$NOW,\"type\":\"clock_jump\"}]}" "$GWA"
 expect 200
 pass "a gateway cannot post events for another gateway's meter (403 naming events[1].meter)"
 
@@ -145,7 +145,7 @@ grep -qi '^Set-Cookie:.*Secure' "$T/h" && fail "an untrusted X-Forwarded-Proto w
 pass "Secure cookie when the trusted proxy says https, not on anyone's word"
 
 # 8. An event type is not a LIKE pattern: "%" and "t_mper" match no filter.
-api POST /api/v1/readings "{\"gateway\":\"gw-a\",\"events\":[{\"id\":2,\"meter\":\"000000000001\",\"ts\":$NOW,\"type\":\"%\"},{\"id\":3,\"meter\":\"000000000001\",\"ts\":$NOW,\"type\":\"t_mper\"}]}" "$GWA"
+api POST /api/v1/readings "{\"gateway\":\"gw-a\",\"events\":[{\"id\":10,\"meter\":\"000000000001\",\"ts\":$NOW,\"type\":\"%\"},{\"id\":11,\"meter\":\"000000000001\",\"ts\":$NOW,\"type\":\"t_mper\"}]}" "$GWA"
 expect 200
 api GET "/api/v1/events?type=trip,tamper"; expect 200
 types=$(/usr/bin/python3 -c 'import json,sys; print(",".join(sorted(e["type"] for e in json.load(open(sys.argv[1]))["events"])))' "$T/resp")
