@@ -48,6 +48,12 @@ struct agent_bus_sink agent_record_sink(struct agent *a);
 /* Make sure every meter has its row in agent.db.  0 or -1 (logged). */
 int agent_record_meters(struct agent *a);
 
+/* On a bus thread, inside the reading's store transaction: an event when
+ * the set of fields the plugin left out of m's readings changes
+ * (agent_fields.c). */
+void agent_fields_on_reading(struct agent *a, struct agent_meter *m, const mb_reading *r,
+                             int64_t ts);
+
 /* Policy (agent_policy_run.c).  On a bus thread, holding the policy lock,
  * inside the reading's store transaction: update the meter's local balance from reading r (seq) and
  * record the decisions; the relay operations are queued by

@@ -194,5 +194,9 @@ const char *agent_reading_check(const mb_reading *r)
                 return "unknown relay state";
         if ((f & MB_F_FREQ) && (r->freq_mhz < 0 || r->freq_mhz > 1000000))
                 return "frequency out of range";
+        if (r->missing & ~MB_F_KNOWN)
+                return "reading leaves out unknown field bits";
+        if (memchr(r->missing_why, 0, sizeof(r->missing_why)) == NULL)
+                return "missing_why is not NUL-terminated";
         return NULL;
 }

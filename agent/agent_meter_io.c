@@ -28,6 +28,7 @@ int agent_meter_read(struct agent_meter *m, mb_reading *r, mb_err *err)
                                   m->plugin->desc->name, bad);
         if (r->phases == 0)
                 r->phases = 1;
+        r->missing &= ~r->fields; /* a field given is not missing */
         return MB_OK;
 }
 

@@ -31,6 +31,8 @@ static void print_reading(void *arg, struct agent_meter *m, const mb_reading *r,
                 json_object_object_add(o, "account", json_object_new_string(m->cfg->account));
         json_object_object_add(o, "ts", json_object_new_int64(ts));
         json_object_object_foreach(fields, k, v) json_object_object_add(o, k, json_object_get(v));
+        if (r->missing)
+                json_object_object_add(o, "missing", json_object_new_string(r->missing_why));
         pthread_mutex_lock(&st->lock);
         printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
         fflush(stdout);

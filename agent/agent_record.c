@@ -83,6 +83,7 @@ static void on_reading(void *arg, struct agent_meter *m, const mb_reading *r, in
                         agent_store_abort(a->store);
                 } else {
                         check_register(a, m, r, ts);
+                        agent_fields_on_reading(a, m, r, ts);
                         /* Decisions commit with the reading that caused them. */
                         agent_policy_on_reading(a, m, r, ts, kind, seq, controls, &n_controls);
                         stored = agent_store_end(a->store) == MB_OK;

@@ -96,7 +96,7 @@ static void bind_reading(sqlite3_stmt *s, const mb_reading *r)
         bind_opt(s, 25, f & MB_F_METER_TIME, r->meter_time);
         bind_opt(s, 26, f & MB_F_FROZEN, r->frozen_import_wh);
         bind_opt(s, 27, f & MB_F_FROZEN, r->frozen_time);
-        bind_opt(s, 28, f & MB_F_PREPAID, r->remain_fen);
+        bind_opt(s, 28, f & (MB_F_PREPAID | MB_F_REMAIN), r->remain_fen);
         bind_opt(s, 29, f & MB_F_PREPAID, r->overdraft_fen);
 }
 
@@ -208,7 +208,7 @@ void agent_store_column_reading(sqlite3_stmt *s, int c, mb_reading *r)
         col_opt(s, c + 20, f & MB_F_METER_TIME, &r->meter_time);
         col_opt(s, c + 21, f & MB_F_FROZEN, &r->frozen_import_wh);
         col_opt(s, c + 22, f & MB_F_FROZEN, &r->frozen_time);
-        col_opt(s, c + 23, f & MB_F_PREPAID, &r->remain_fen);
+        col_opt(s, c + 23, f & (MB_F_PREPAID | MB_F_REMAIN), &r->remain_fen);
         col_opt(s, c + 24, f & MB_F_PREPAID, &r->overdraft_fen);
 }
 

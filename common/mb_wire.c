@@ -73,10 +73,10 @@ json_object *mb_wire_reading(const mb_reading *r)
                 add_i64(o, "frozen_import_wh", r->frozen_import_wh);
                 add_i64(o, "frozen_time", r->frozen_time);
         }
-        if (r->fields & MB_F_PREPAID) {
+        if (r->fields & (MB_F_PREPAID | MB_F_REMAIN))
                 add_i64(o, "remain_fen", r->remain_fen);
+        if (r->fields & MB_F_PREPAID)
                 add_i64(o, "overdraft_fen", r->overdraft_fen);
-        }
         if (r->quality)
                 add_i64(o, "quality", r->quality);
         return o;

@@ -9,16 +9,33 @@
  *
  * The host zeroes the struct and sets `size` before meter_read.  A plugin sets
  * the MB_F_* bit for every field it filled; unset fields are unknown, not
- * zero.  Fields are only ever appended (before no reserved room: the struct
- * grows), so a plugin built against an older header fills a prefix, and a
- * plugin built against a newer one must check MB_READING_HAS() before writing
- * a field the host may not have.
+ * zero.  Fields are only ever appended (the struct grows; plugin.h,
+ * "Versions and growth"), so a plugin built against an older header fills a
+ * prefix, and a plugin built against a newer one must check MB_READING_HAS()
+ * before writing a field, or setting a field bit, the host may not have.
+ *
+ * Per-field readings (since 1.1).  Only the energy register (MB_F_IMPORT) is
+ * essential: meter_read fails only when it cannot give that register (or
+ * cannot reach the meter at all; a meter without an energy register, such
+ * as a relay-only device, fails when it can give nothing).  Any other
+ * quantity that fails (no reply, an exception, a value that does not decode
+ * or is out of range) or that the meter marks "not available" (a register
+ * at its not-available marker, a NaN) is left out: its MB_F_* bit stays
+ * clear, and the rest of the reading is kept.  Say why with
+ * mb_reading_omit(): the bit goes into `missing` and "what: why" into
+ * `missing_why`; the agent logs it and records an event when the set of
+ * left-out fields changes.  A quantity the meter does not have at all
+ * (it answers "no such data") is simply not filled, and needs no reason each
+ * time.  A marker is never a value: 0xFFFF Hz is not 655.35 Hz.
  */
 #ifndef MB_READING_H
 #define MB_READING_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <string.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -27,6 +44,7 @@ extern "C" {
 #define MB_PHASES 3
 #define MB_RATES 4 /* time-of-use rates: 1 sharp peak, 2 peak, 3 flat, 4 valley */
 #define MB_ADDR_LEN 32
+#define MB_WHY_LEN 256 /* missing_why, with its NUL */
 
 /* Which fields are valid. */
 enum mb_field {
@@ -43,8 +61,12 @@ enum mb_field {
         MB_F_METER_TIME = 1u << 10, /* meter_time */
         MB_F_FROZEN = 1u << 11,     /* frozen_import_wh, frozen_time */
         MB_F_PREPAID = 1u << 12,    /* remain_fen, overdraft_fen (meter-side cost control) */
+        /* since 1.1: */
+        MB_F_REMAIN = 1u << 13, /* remain_fen alone (a meter without an overdraft register) */
 };
-#define MB_F_KNOWN ((1u << 13) - 1)
+/* Field bits of SDK 1.0; MB_F_KNOWN, of this header. */
+#define MB_F_KNOWN_1_0 ((1u << 13) - 1)
+#define MB_F_KNOWN ((1u << 14) - 1)
 
 /* Quality flags: facts about a reading that a consumer must know. */
 enum mb_quality {
@@ -84,10 +106,48 @@ typedef struct mb_reading {
         int64_t frozen_time;       /* when it froze, UTC seconds */
         int64_t remain_fen;        /* remaining amount held by the meter */
         int64_t overdraft_fen;     /* overdraft amount held by the meter */
+
+        /* ---- since 1.1 (check MB_READING_HAS) ---- */
+        uint32_t missing; /* MB_F_* bits asked for and not obtained (mb_reading_omit) */
+        uint32_t pad1;
+        char missing_why[MB_WHY_LEN]; /* "freq: no reply; power: not available (0x7FFFFFFF)" */
 } mb_reading;
 
 /* True when the host's struct is large enough to hold `field`. */
 #define MB_READING_HAS(r, field) ((r)->size >= offsetof(mb_reading, field) + sizeof((r)->field))
+
+/*
+ * Leave the quantity `field` (one MB_F_* bit) out of r, with a printf-style
+ * reason such as "freq: no reply" or "power: not available (0x7FFFFFFF)":
+ * clears the bit in r->fields and, on a host of SDK 1.1 or later, sets it in
+ * r->missing and appends the reason to r->missing_why ("; " between, cut at
+ * the end of the buffer).  On an older host only the bit is cleared.
+ */
+static inline void mb_reading_omit(mb_reading *r, uint32_t field, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static inline void mb_reading_omit(mb_reading *r, uint32_t field, const char *fmt, ...)
+{
+        const char *end;
+        size_t used;
+        va_list ap;
+
+        r->fields &= ~field;
+        if (!MB_READING_HAS(r, missing_why))
+                return;
+        r->missing |= field;
+        end = (const char *)memchr(r->missing_why, 0, sizeof(r->missing_why));
+        used = end ? (size_t)(end - r->missing_why) : sizeof(r->missing_why);
+        if (used >= sizeof(r->missing_why) - 3)
+                return;
+        if (used) {
+                memcpy(r->missing_why + used, "; ", 3);
+                used += 2;
+        }
+        va_start(ap, fmt);
+        vsnprintf(r->missing_why + used, sizeof(r->missing_why) - used, fmt, ap);
+        va_end(ap);
+}
 
 #ifdef __cplusplus
 }

@@ -11,7 +11,10 @@
  *     dlt645_value.c    BCD, addresses, error words, dates
  *   dlt645_serial.c   the port: termios, reopen with backoff, timed I/O
  *   dlt645_xact.c     one request and its reply; follow-up frames; discovery
- *   dlt645_read.c     meter_read: which identifiers, and into mb_reading
+ *   dlt645_read.c     meter_read: which identifiers, the import register,
+ *                     per-field failures; helpers for:
+ *   dlt645_items.c    the optional items (electrical, clock, frozen, prepaid,
+ *                     relay state)
  *   dlt645_control.c  meter_control: 1CH commands, relay state read-back
  *   dlt645_time.c     meter local time <-> UTC; broadcast time sync
  *
@@ -78,7 +81,8 @@ enum dlt_item {
         IT_CLOCK,
         IT_FROZEN,
         IT_SETTLE_DAY,
-        IT_PREPAID,
+        IT_REMAIN,
+        IT_OVERDRAFT,
         IT_STATUS,
         IT_COUNT
 };
@@ -164,6 +168,43 @@ const char *dlt_di_str(const struct dlt_meter *m, uint32_t di, char buf[16]);
 
 /* dlt645_read.c */
 int dlt_read(struct dlt_meter *m, mb_reading *r, mb_err *err);
+
+/* One identifier's data, over all its frames. */
+struct dlt_value {
+        uint8_t b[DLT_VALUE_MAX];
+        size_t n;
+};
+/* The meter has not said it lacks item. */
+int dlt_has(const struct dlt_meter *m, int item);
+/* An optional item's result: an exception means the meter lacks it (logged
+ * once, not asked again).  Returns 1 (lacks it), MB_OK, or the error. */
+int dlt_optional(struct dlt_meter *m, int item, int rc, mb_err *err);
+/* Read di with at least min data bytes. */
+int dlt_get(struct dlt_meter *m, uint32_t di, size_t min, struct dlt_value *v, mb_err *err);
+/* A block identifier: 1 when blocks cannot be used (fall back to items). */
+int dlt_get_block(struct dlt_meter *m, uint32_t di, size_t min, struct dlt_value *v, mb_err *err);
+/* BCD (signed: top bit) to an integer; MB_EPROTO naming what otherwise. */
+int dlt_dec_u(struct dlt_meter *m, const char *what, const uint8_t *p, size_t n, int64_t *out,
+              mb_err *err);
+int dlt_dec_s(struct dlt_meter *m, const char *what, const uint8_t *p, size_t n, int64_t *out,
+              mb_err *err);
+int dlt_not_bcd(struct dlt_meter *m, const char *what, const uint8_t *p, size_t n, mb_err *err);
+/* XXXXXX.XX kWh to Wh. */
+int dlt_energy_wh(struct dlt_meter *m, const char *what, const uint8_t *p, int64_t *wh,
+                  mb_err *err);
+
+/* dlt645_items.c: each fills its field and returns MB_OK (also when the
+ * meter lacks the item), or the error.  now: the meter's clock in UTC once
+ * dlt_read_clock has read it, else 0. */
+int dlt_read_voltage(struct dlt_meter *m, mb_reading *r, int64_t *now, mb_err *err);
+int dlt_read_current(struct dlt_meter *m, mb_reading *r, int64_t *now, mb_err *err);
+int dlt_read_power(struct dlt_meter *m, mb_reading *r, int64_t *now, mb_err *err);
+int dlt_read_pf(struct dlt_meter *m, mb_reading *r, int64_t *now, mb_err *err);
+int dlt_read_freq(struct dlt_meter *m, mb_reading *r, int64_t *now, mb_err *err);
+int dlt_read_clock(struct dlt_meter *m, mb_reading *r, int64_t *now, mb_err *err);
+int dlt_read_frozen(struct dlt_meter *m, mb_reading *r, int64_t *now, mb_err *err);
+int dlt_read_prepaid(struct dlt_meter *m, mb_reading *r, int64_t *now, mb_err *err);
+int dlt_read_relay(struct dlt_meter *m, mb_reading *r, int64_t *now, mb_err *err);
 int dlt_relay_state(uint16_t st3);
 int dlt_read_status(struct dlt_meter *m, int *state, mb_err *err);
 

@@ -2,7 +2,8 @@
 /* A misbehaving meter for the agent's own tests.  Built as "testmeter", as
  * a second file that claims the same name, and with -DTM_NAME="manyN" as
  * plugins many1..many9 (a registry of more than eight).  Options:
- * mode = "ok" | "garbage" | "hang" | "error" | "late_cfg"; hang_ms.
+ * mode = "ok" | "garbage" | "hang" | "error" | "late_cfg" | "partial"; hang_ms.
+ * partial: power is left out (mb_reading_omit) on reads 2 to 4 only.
  * late_cfg: meter_read calls the host's cfg_* getters, which must refuse
  * with MB_EINVAL outside meter_new; the read fails if they do not. */
 #include <stdlib.h>
@@ -72,8 +73,11 @@ static int meter_read(void *inst, mb_reading *r, mb_err *e)
                         return mb_err_set(e, MB_EPROTO, "cfg_* outside meter_new gave %d %d %d",
                                           rc1, rc2, rc3);
         }
-        r->fields = MB_F_IMPORT;
+        r->fields = MB_F_IMPORT | MB_F_POWER;
         r->import_wh = m->wh += 10;
+        r->power_mw = 1000;
+        if (strcmp(m->mode, "partial") == 0 && m->wh >= 20 && m->wh <= 40)
+                mb_reading_omit(r, MB_F_POWER, "power: not available (test)");
         return MB_OK;
 }
 

@@ -605,6 +605,72 @@ static void optional_items_the_meter_lacks(void **state)
         sim_stop(&s);
 }
 
+/* Per-field readings (issue 16): one optional item the meter never answers
+ * is left out with its reason; the energy register and everything else
+ * stay.  The next reading asks for it again. */
+static void silent_optional_item_keeps_the_reading(void **state)
+{
+        char spec[2048];
+        struct kv kv[] = {I("utc_offset_min", 480), END};
+        struct sim s;
+        struct bus b;
+        struct meter m;
+        mb_reading r;
+
+        snprintf(spec, sizeof(spec), "%.*s, \"faults\": {\"02800002\": \"silent\"}}",
+                 (int)strlen(M1) - 1, M1);
+        reset_log();
+        sim_start(&s, spec, NULL);
+        assert_int_equal(bus_open(&b, s.path, 'N', 300), MB_OK);
+        assert_int_equal(meter_new(&m, &b, "123456789012", kv), MB_OK);
+        ASSERT_OK(&m, meter_read(&m, &r));
+        assert_true(r.fields & MB_F_IMPORT);
+        assert_int_equal(r.import_wh, 12345670);
+        assert_true(r.fields & (MB_F_POWER | MB_F_PF | MB_F_VOLTAGE | MB_F_METER_TIME));
+        assert_int_equal(r.pf_milli, -987);
+        assert_false(r.fields & MB_F_FREQ);
+        assert_int_equal(r.missing, MB_F_FREQ);
+        if (!strstr(r.missing_why, "frequency") || !strstr(r.missing_why, "no reply"))
+                fail_msg("missing_why: '%s'", r.missing_why);
+        ASSERT_OK(&m, meter_read(&m, &r));
+        assert_int_equal(sim_count(&s, "\"data\": \"02008002\"", NULL), 2);
+        meter_free(&m);
+        bus_close(&b);
+        sim_stop(&s);
+}
+
+/* A prepaid meter without an overdraft register keeps its remaining amount
+ * (MB_F_REMAIN) instead of losing both. */
+static void prepaid_without_overdraft(void **state)
+{
+        static const char *const spec =
+            "{\"address\": \"000000000005\", \"forward\": \"10.00\", \"remain\": \"88.50\"}";
+        struct kv kv[] = {B("prepaid", 1), B("electrical", 0), B("clock", 0),        B("frozen", 0),
+                          B("reverse", 0), B("rates", 0),      B("relay_status", 0), END};
+        struct sim s;
+        struct bus b;
+        struct meter m;
+        mb_reading r;
+
+        reset_log();
+        sim_start(&s, spec, NULL);
+        assert_int_equal(bus_open(&b, s.path, 'N', 1000), MB_OK);
+        assert_int_equal(meter_new(&m, &b, "5", kv), MB_OK);
+        for (int i = 0; i < 2; i++) {
+                ASSERT_OK(&m, meter_read(&m, &r));
+                assert_int_equal(r.import_wh, 10000);
+                assert_false(r.fields & MB_F_PREPAID);
+                assert_true(r.fields & MB_F_REMAIN);
+                assert_int_equal(r.remain_fen, 8850);
+                assert_int_equal(r.missing, 0);
+        }
+        /* The overdraft register is not asked for again. */
+        assert_int_equal(sim_count(&s, "\"data\": \"01029000\"", NULL), 1);
+        meter_free(&m);
+        bus_close(&b);
+        sim_stop(&s);
+}
+
 static void reads_1997(void **state)
 {
         struct kv kv[] = {S("protocol", "1997"), I("utc_offset_min", 480), I("preamble", 2), END};
@@ -686,16 +752,35 @@ static void bad_replies_fail_clearly(void **state)
         };
 
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-                snprintf(spec, sizeof(spec), "%.*s, \"faults\": {\"02010100\": \"%s\"}}",
+                /* On the energy register (here the block with rates): the
+                 * reading fails, naming the identifier and what went wrong. */
+                snprintf(spec, sizeof(spec), "%.*s, \"faults\": {\"0001FF00\": \"%s\"}}",
                          (int)strlen(M1) - 1, M1, cases[i].fault);
                 reset_log();
                 sim_start(&s, spec, NULL);
                 assert_int_equal(bus_open(&b, s.path, 'N', 300), MB_OK);
                 assert_int_equal(meter_new(&m, &b, "123456789012", kv), MB_OK);
                 assert_int_equal(meter_read(&m, &r), cases[i].rc);
-                if (!strstr(m.err.msg, cases[i].msg) || !strstr(m.err.msg, "DI 02010100"))
+                if (!strstr(m.err.msg, cases[i].msg) || !strstr(m.err.msg, "DI 0001FF00"))
                         fail_msg("%s: '%s' lacks '%s'", cases[i].fault, m.err.msg, cases[i].msg);
-                /* The line is fine again for the next identifier. */
+                meter_free(&m);
+                bus_close(&b);
+                sim_stop(&s);
+                /* On an optional item: that quantity is left out with the
+                 * same reason, and the line is fine again for the next one. */
+                snprintf(spec, sizeof(spec), "%.*s, \"faults\": {\"02010100\": \"%s\"}}",
+                         (int)strlen(M1) - 1, M1, cases[i].fault);
+                reset_log();
+                sim_start(&s, spec, NULL);
+                assert_int_equal(bus_open(&b, s.path, 'N', 300), MB_OK);
+                assert_int_equal(meter_new(&m, &b, "123456789012", kv), MB_OK);
+                ASSERT_OK(&m, meter_read(&m, &r));
+                assert_int_equal(r.import_wh, 12345670);
+                assert_int_equal(r.missing, MB_F_VOLTAGE);
+                assert_true(r.fields & MB_F_CURRENT);
+                if (!strstr(r.missing_why, cases[i].msg) || !strstr(r.missing_why, "DI 02010100"))
+                        fail_msg("%s: '%s' lacks '%s'", cases[i].fault, r.missing_why,
+                                 cases[i].msg);
                 meter_free(&m);
                 bus_close(&b);
                 sim_stop(&s);
@@ -1022,8 +1107,10 @@ static void combined_energy(void **state)
         sim_stop(&s);
 }
 
-/* A meter whose timeout cannot hold every identifier fails with a timeout,
- * never overruns by more than one bus timeout. */
+/* A meter whose timeout cannot hold every identifier never overruns by more
+ * than one bus timeout: what did not fit is left out of the reading, with
+ * the reason, and the energy register stays.  A silent energy register
+ * fails the reading with a timeout. */
 static void meter_timeout_bounds_the_read(void **state)
 {
         char spec[2048];
@@ -1043,6 +1130,24 @@ static void meter_timeout_bounds_the_read(void **state)
         m.ctx.kv = kv;
         assert_int_equal(P->meter_new(&host, &m.ctx, b.link, &params, &m.inst, &m.err), MB_OK);
         assert_true(log_has("timeout_ms 500 is likely too short"));
+        ASSERT_OK(&m, meter_read(&m, &r));
+        assert_int_equal(r.import_wh, 12345670);
+        assert_true(r.missing & MB_F_EXPORT);
+        assert_true(r.missing & MB_F_VOLTAGE);
+        if (!strstr(r.missing_why, "reverse energy: DI 00020000: no reply") ||
+            !strstr(r.missing_why, "ran out before this request"))
+                fail_msg("missing_why: '%s'", r.missing_why);
+        meter_free(&m);
+        bus_close(&b);
+        sim_stop(&s);
+
+        snprintf(spec, sizeof(spec), "%.*s, \"faults\": {\"0001FF00\": \"silent\"}}",
+                 (int)strlen(M1) - 1, M1);
+        sim_start(&s, spec, NULL);
+        assert_int_equal(bus_open(&b, s.path, 'N', 5000), MB_OK);
+        memset(&m, 0, sizeof(m));
+        m.ctx.kv = kv;
+        assert_int_equal(P->meter_new(&host, &m.ctx, b.link, &params, &m.inst, &m.err), MB_OK);
         assert_int_equal(meter_read(&m, &r), MB_ETIMEDOUT);
         meter_free(&m);
         bus_close(&b);
@@ -1111,6 +1216,8 @@ int main(void)
             cmocka_unit_test(three_phases_blocks_follow_up),
             cmocka_unit_test(falls_back_without_blocks),
             cmocka_unit_test(optional_items_the_meter_lacks),
+            cmocka_unit_test(silent_optional_item_keeps_the_reading),
+            cmocka_unit_test(prepaid_without_overdraft),
             cmocka_unit_test(reads_1997),
             cmocka_unit_test(survives_a_noisy_line),
             cmocka_unit_test(bad_replies_fail_clearly),
