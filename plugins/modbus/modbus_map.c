@@ -4,6 +4,7 @@
  * a whole reading (see modbus_map.h).  Pure functions of their arguments.
  */
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -15,42 +16,51 @@
  * Built-in profiles.  Register addresses are the 0-based addresses on the
  * wire.  Each is documented, with its source and caveats, in
  * docs/plugins/modbus.md; check them against the vendor's manual for the
- * meter's firmware before relying on them.
+ * meter's firmware before relying on them.  The last member says the vendor
+ * marks a value that is not available with its type's largest value (ABB:
+ * 0xFFFF, 0x7FFF, 0xFFFFFFFF, 0x7FFFFFFF, ...); floating-point registers
+ * (Chint, Eastron) use NaN, which is never a value.
  */
 const struct mbm_profile mbm_profiles[] = {
     {"ddsu666", "Chint DDSU666 (single phase)",
      "voltage:0x2000:f32:3:ABCD:V; current:0x2002:f32:3:ABCD:A; power:0x2004:f32:3:ABCD:kW;"
-     "pf:0x200A:f32:3:ABCD:1; freq:0x200E:f32:3:ABCD:Hz; import_wh:0x4000:f32:3:ABCD:kWh"},
+     "pf:0x200A:f32:3:ABCD:1; freq:0x200E:f32:3:ABCD:Hz; import_wh:0x4000:f32:3:ABCD:kWh",
+     0},
     {"dtsu666", "Chint DTSU666 (three phase)",
      "voltage_l1:0x2006:f32:3:ABCD:V:0.1; voltage_l2:0x2008:f32:3:ABCD:V:0.1;"
      "voltage_l3:0x200A:f32:3:ABCD:V:0.1; current_l1:0x200C:f32:3:ABCD:A:0.001;"
      "current_l2:0x200E:f32:3:ABCD:A:0.001; current_l3:0x2010:f32:3:ABCD:A:0.001;"
      "power:0x2012:f32:3:ABCD:W:0.1; pf:0x202A:f32:3:ABCD:1:0.001;"
      "freq:0x2044:f32:3:ABCD:Hz:0.01; import_wh:0x101E:f32:3:ABCD:kWh;"
-     "export_wh:0x1028:f32:3:ABCD:kWh"},
+     "export_wh:0x1028:f32:3:ABCD:kWh",
+     0},
     {"sdm120", "Eastron SDM120 (single phase)",
      "voltage:0x0000:f32:4:ABCD:V; current:0x0006:f32:4:ABCD:A; power:0x000C:f32:4:ABCD:W;"
      "pf:0x001E:f32:4:ABCD:1; freq:0x0046:f32:4:ABCD:Hz; import_wh:0x0048:f32:4:ABCD:kWh;"
-     "export_wh:0x004A:f32:4:ABCD:kWh"},
+     "export_wh:0x004A:f32:4:ABCD:kWh",
+     0},
     {"sdm630", "Eastron SDM630 (three phase)",
      "voltage_l1:0x0000:f32:4:ABCD:V; voltage_l2:0x0002:f32:4:ABCD:V;"
      "voltage_l3:0x0004:f32:4:ABCD:V; current_l1:0x0006:f32:4:ABCD:A;"
      "current_l2:0x0008:f32:4:ABCD:A; current_l3:0x000A:f32:4:ABCD:A;"
      "power:0x0034:f32:4:ABCD:W; pf:0x003E:f32:4:ABCD:1; freq:0x0046:f32:4:ABCD:Hz;"
-     "import_wh:0x0048:f32:4:ABCD:kWh; export_wh:0x004A:f32:4:ABCD:kWh"},
+     "import_wh:0x0048:f32:4:ABCD:kWh; export_wh:0x004A:f32:4:ABCD:kWh",
+     0},
     {"abb_b21", "ABB B21 and other single-phase B-series",
      "import_wh:0x5000:u64:3:ABCD:kWh:0.01; export_wh:0x5004:u64:3:ABCD:kWh:0.01;"
      "voltage:0x5B00:u32:3:ABCD:V:0.1; current:0x5B0C:u32:3:ABCD:A:0.01;"
      "power:0x5B14:s32:3:ABCD:W:0.01; freq:0x5B2C:u16:3:ABCD:Hz:0.01;"
-     "pf:0x5B3A:s16:3:ABCD:1:0.001"},
+     "pf:0x5B3A:s16:3:ABCD:1:0.001",
+     1},
     {"abb_b23", "ABB B23/B24 (three phase)",
      "import_wh:0x5000:u64:3:ABCD:kWh:0.01; export_wh:0x5004:u64:3:ABCD:kWh:0.01;"
      "voltage_l1:0x5B00:u32:3:ABCD:V:0.1; voltage_l2:0x5B02:u32:3:ABCD:V:0.1;"
      "voltage_l3:0x5B04:u32:3:ABCD:V:0.1; current_l1:0x5B0C:u32:3:ABCD:A:0.01;"
      "current_l2:0x5B0E:u32:3:ABCD:A:0.01; current_l3:0x5B10:u32:3:ABCD:A:0.01;"
      "power:0x5B14:s32:3:ABCD:W:0.01; freq:0x5B2C:u16:3:ABCD:Hz:0.01;"
-     "pf:0x5B3A:s16:3:ABCD:1:0.001"},
-    {NULL, NULL, NULL},
+     "pf:0x5B3A:s16:3:ABCD:1:0.001",
+     1},
+    {NULL, NULL, NULL, 0},
 };
 
 enum qclass { QC_ENERGY, QC_POWER, QC_VOLTAGE, QC_CURRENT, QC_PF, QC_FREQ };
@@ -473,76 +483,165 @@ static int fits_i32(int64_t v)
         return v >= INT32_MIN && v <= INT32_MAX;
 }
 
-int mbm_fill(const struct mbm_map *m, const uint8_t *buf, size_t len, mb_reading *out, char *why,
-             size_t whylen)
+/* The reading's field of quantity q. */
+static uint32_t field_of(int q)
 {
+        static const uint32_t f[MBM_Q_COUNT] = {
+            MB_F_IMPORT,  MB_F_EXPORT,  MB_F_POWER,   MB_F_VOLTAGE, MB_F_VOLTAGE,
+            MB_F_VOLTAGE, MB_F_CURRENT, MB_F_CURRENT, MB_F_CURRENT, MB_F_PF,
+            MB_F_FREQ,    MB_F_RATES,   MB_F_RATES,   MB_F_RATES,   MB_F_RATES};
+
+        return f[q];
+}
+
+/* Is raw the "not available" marker of entry e's type?  NaN and infinities
+ * always are; with the map's integer markers (m->na_max: ABB), so is the
+ * type's largest value (0xFFFF, 0x7FFF, 0xFFFFFFFF, 0x7FFFFFFF, ...). */
+static int not_available(const struct mbm_map *m, const struct mbm_entry *e, const mbd_raw *raw)
+{
+        if (raw->kind == MBD_RAW_FLOAT)
+                return !isfinite(raw->f);
+        if (!m->na_max)
+                return 0;
+        switch (e->type) {
+        case MBD_U16:
+                return raw->i == 0xFFFF;
+        case MBD_S16:
+                return raw->i == 0x7FFF;
+        case MBD_U32:
+                return raw->i == 0xFFFFFFFFLL;
+        case MBD_S32:
+                return raw->i == 0x7FFFFFFFLL;
+        case MBD_U64:
+                return raw->u == UINT64_MAX;
+        case MBD_S64:
+                return raw->i == INT64_MAX;
+        default:
+                return 0;
+        }
+}
+
+/* Where q's value came from, for messages: "freq: FC03 register 0x5B2C (u16
+ * ABCD)". */
+static void where_of(const struct mbm_entry *e, int q, char *buf, size_t len)
+{
+        snprintf(buf, len, "%s: FC%02u register 0x%04X (%s %s)", q_names[q], e->fc, e->reg,
+                 mbd_type_name(e->type), mbd_order_name(e->order));
+}
+
+/* The value of q in the reading's unit, or why there is none. */
+static int value_of(const struct mbm_map *m, int q, const uint8_t *buf, size_t len, int64_t *v,
+                    char *why, size_t whylen)
+{
+        const struct mbm_entry *e = &m->q[q];
+        char where[96], rtext[40], stext[48];
+        mbd_raw raw;
+        int rc;
+
+        where_of(e, q, where, sizeof(where));
+        if ((size_t)e->off + 2u * (size_t)mbd_type_regs(e->type) > len ||
+            mbd_decode(buf + e->off, len - e->off, e->type, e->order, &raw) < 0) {
+                snprintf(why, whylen, "%s is not in the data read", where);
+                return MB_EINVAL;
+        }
+        mbd_raw_format(&raw, rtext, sizeof(rtext));
+        if (not_available(m, e, &raw)) {
+                snprintf(why, whylen, "%s holds %s: not available", where, rtext);
+                return MB_ENOENT;
+        }
+        rc = mbd_apply(&raw, &e->scale, v);
+        if (rc == MB_OK && q_class[q] != QC_ENERGY && q != MBM_POWER && !fits_i32(*v))
+                rc = MB_ERANGE;
+        if (rc < 0) {
+                mbd_scale_format(&e->scale, stext, sizeof(stext));
+                snprintf(why, whylen, "%s holds %s, which times %s is not a usable value", where,
+                         rtext, stext);
+                return MB_ERANGE;
+        }
+        return MB_OK;
+}
+
+static void store(mb_reading *out, int q, int64_t v)
+{
+        switch (q) {
+        case MBM_IMPORT:
+                out->import_wh = v;
+                break;
+        case MBM_EXPORT:
+                out->export_wh = v;
+                break;
+        case MBM_POWER:
+                out->power_mw = v;
+                break;
+        case MBM_VOLTAGE_L1:
+        case MBM_VOLTAGE_L2:
+        case MBM_VOLTAGE_L3:
+                out->voltage_mv[q - MBM_VOLTAGE_L1] = (int32_t)v;
+                break;
+        case MBM_CURRENT_L1:
+        case MBM_CURRENT_L2:
+        case MBM_CURRENT_L3:
+                out->current_ma[q - MBM_CURRENT_L1] = (int32_t)v;
+                break;
+        case MBM_PF:
+                out->pf_milli = (int32_t)v;
+                break;
+        case MBM_FREQ:
+                out->freq_mhz = (int32_t)v;
+                break;
+        default: /* MBM_RATE1..4; rates a map leaves out read 0 */
+                out->rate_wh[q - MBM_RATE1] = v;
+                break;
+        }
+        out->fields |= field_of(q);
+}
+
+int mbm_block_of(const struct mbm_map *m, int q)
+{
+        const struct mbm_entry *e = q >= 0 && q < MBM_Q_COUNT ? &m->q[q] : NULL;
+
+        for (int i = 0; e && e->present && i < m->n_blocks; i++) {
+                const struct mbm_block *b = &m->block[i];
+                if (b->fc == e->fc && e->reg >= b->start &&
+                    e->reg + mbd_type_regs(e->type) <= b->start + b->count)
+                        return i;
+        }
+        return -1;
+}
+
+int mbm_fill(const struct mbm_map *m, const uint8_t *buf, size_t len, const char *const *block_err,
+             mb_reading *out, char *why, size_t whylen)
+{
+        uint32_t left_out = 0;
+        char reason[300];
+
         for (int q = 0; q < MBM_Q_COUNT; q++) {
                 const struct mbm_entry *e = &m->q[q];
-                mbd_raw raw;
+                int b = mbm_block_of(m, q);
                 int64_t v;
                 int rc;
-                char rtext[40], stext[48];
 
-                if (!e->present)
+                if (!e->present || (field_of(q) & left_out))
                         continue;
-                if ((size_t)e->off + 2u * (size_t)mbd_type_regs(e->type) > len ||
-                    mbd_decode(buf + e->off, len - e->off, e->type, e->order, &raw) < 0) {
-                        snprintf(why, whylen, "%s: FC%02u register 0x%04X is not in the data read",
-                                 q_names[q], e->fc, e->reg);
-                        return MB_EINVAL;
+                if (b >= 0 && block_err && block_err[b]) {
+                        snprintf(reason, sizeof(reason), "%s: %s", q_names[q], block_err[b]);
+                        rc = MB_EIO;
+                } else {
+                        rc = value_of(m, q, buf, len, &v, reason, sizeof(reason));
                 }
-                rc = mbd_apply(&raw, &e->scale, &v);
-                if (rc == MB_OK && q_class[q] != QC_ENERGY && q != MBM_POWER && !fits_i32(v))
-                        rc = MB_ERANGE;
-                if (rc < 0) {
-                        mbd_raw_format(&raw, rtext, sizeof(rtext));
-                        mbd_scale_format(&e->scale, stext, sizeof(stext));
-                        snprintf(why, whylen,
-                                 "%s: FC%02u register 0x%04X (%s %s) holds %s, which times %s "
-                                 "is not a usable value",
-                                 q_names[q], e->fc, e->reg, mbd_type_name(e->type),
-                                 mbd_order_name(e->order), rtext, stext);
-                        return MB_ERANGE;
+                if (rc == MB_OK) {
+                        store(out, q, v);
+                        continue;
                 }
-                switch (q) {
-                case MBM_IMPORT:
-                        out->import_wh = v;
-                        out->fields |= MB_F_IMPORT;
-                        break;
-                case MBM_EXPORT:
-                        out->export_wh = v;
-                        out->fields |= MB_F_EXPORT;
-                        break;
-                case MBM_POWER:
-                        out->power_mw = v;
-                        out->fields |= MB_F_POWER;
-                        break;
-                case MBM_VOLTAGE_L1:
-                case MBM_VOLTAGE_L2:
-                case MBM_VOLTAGE_L3:
-                        out->voltage_mv[q - MBM_VOLTAGE_L1] = (int32_t)v;
-                        out->fields |= MB_F_VOLTAGE;
-                        break;
-                case MBM_CURRENT_L1:
-                case MBM_CURRENT_L2:
-                case MBM_CURRENT_L3:
-                        out->current_ma[q - MBM_CURRENT_L1] = (int32_t)v;
-                        out->fields |= MB_F_CURRENT;
-                        break;
-                case MBM_PF:
-                        out->pf_milli = (int32_t)v;
-                        out->fields |= MB_F_PF;
-                        break;
-                case MBM_FREQ:
-                        out->freq_mhz = (int32_t)v;
-                        out->fields |= MB_F_FREQ;
-                        break;
-                default: /* MBM_RATE1..4; rates a map leaves out read 0 */
-                        out->rate_wh[q - MBM_RATE1] = v;
-                        out->fields |= MB_F_RATES;
-                        break;
+                /* Only the energy register is essential (reading.h). */
+                if (q == MBM_IMPORT) {
+                        snprintf(why, whylen, "%s", reason);
+                        return rc == MB_ENOENT ? MB_ERANGE : rc == MB_EIO ? MB_EIO : rc;
                 }
+                left_out |= field_of(q);
+                mb_reading_omit(out, field_of(q), "%s", reason);
         }
+        out->fields &= ~left_out;
         out->phases = m->phases;
         return MB_OK;
 }

@@ -30,7 +30,9 @@
  * The plan: the registers a map needs are read in as few requests as the
  * protocol allows (at most 125 registers each), merging entries of the same
  * function code whose registers touch or overlap, or leave a gap of at most
- * max_gap registers.  The plan is made once, when the meter is created.
+ * max_gap registers (MBM_DEFAULT_MAX_GAP unless the meter's options say).
+ * The plan is made when the meter is created; a meter that refuses a read
+ * across a gap is planned again without gaps (modbus_plugin.c).
  */
 #ifndef MB_MODBUS_MAP_H
 #define MB_MODBUS_MAP_H
@@ -43,6 +45,11 @@
 #include "modbus_decode.h"
 
 #define MBM_MAX_REGS_PER_READ 125
+/* Registers a read may carry that no quantity needs, to save a request.  24
+ * registers are 48 bytes, about 55 ms at 9600 baud 8E1: about what one more
+ * request costs in frames, silences and turnaround, and every built-in
+ * profile then reads in at most two requests (test: modbus_blocks). */
+#define MBM_DEFAULT_MAX_GAP 24
 
 enum mbm_quantity {
         MBM_IMPORT = 0,
@@ -83,7 +90,8 @@ struct mbm_block {
 
 struct mbm_map {
         struct mbm_entry q[MBM_Q_COUNT]; /* indexed by enum mbm_quantity */
-        int phases;                      /* 1 or 3 (mbm_plan) */
+        int na_max; /* integer registers at their type's largest value are "not available" */
+        int phases; /* 1 or 3 (mbm_plan) */
         struct mbm_block block[MBM_Q_COUNT];
         int n_blocks;
         int buf_bytes; /* read buffer size the plan needs */
@@ -96,6 +104,7 @@ struct mbm_profile {
         const char *name;  /* option value, e.g. "sdm120" */
         const char *title; /* e.g. "Eastron SDM120 (single phase)" */
         const char *map;   /* in the map syntax above */
+        int na_max;        /* the vendor marks "not available" with the type's largest value */
 };
 
 /* "import_wh", "voltage_l1"...; "?" when unknown. */
@@ -124,10 +133,21 @@ void mbm_set_order(struct mbm_map *m, int order);
  * reads; max_gap 0..124.  MB_OK, or MB_EINVAL with a message in why. */
 int mbm_plan(struct mbm_map *m, int max_gap, char *why, size_t whylen);
 
-/* Decode the read buffer (filled per m->block[]) into out: sets the fields
- * and their MB_F_* bits, and out->phases.  MB_OK, or MB_ERANGE with a message
- * in why naming the quantity, function code, register and raw value. */
-int mbm_fill(const struct mbm_map *m, const uint8_t *buf, size_t len, mb_reading *out, char *why,
-             size_t whylen);
+/* The index in m->block[] of the read that carries quantity q, or -1. */
+int mbm_block_of(const struct mbm_map *m, int q);
+
+/*
+ * Decode the read buffer (filled per m->block[]) into out: sets the fields
+ * and their MB_F_* bits, and out->phases.  block_err (NULL, or one entry per
+ * block) names why a block could not be read; its quantities are left out.
+ * Per-field readings (reading.h): a quantity that is not available (NaN, or
+ * with m->na_max the type's largest value), out of range, or in a block that
+ * failed is left out with mb_reading_omit, naming the quantity, function
+ * code, register and raw value; the others are kept.  Only the import
+ * register is essential: MB_OK, or, when import_wh cannot be had, MB_ERANGE
+ * (or MB_EIO for a failed block) with the reason in why.
+ */
+int mbm_fill(const struct mbm_map *m, const uint8_t *buf, size_t len, const char *const *block_err,
+             mb_reading *out, char *why, size_t whylen);
 
 #endif

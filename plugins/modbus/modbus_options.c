@@ -108,15 +108,17 @@ static void parse_unit(mb_opt_parser *p, struct mbp_meter *m, const mb_meter_par
 
 static void parse_map(mb_opt_parser *p, struct mbp_meter *m, int *have_map)
 {
+        static const char *const na_names[] = {"none", "max", NULL};
         const char *profile, *map, *order_s;
         int64_t max_gap;
-        int order = -1;
+        int order = -1, na = -1;
         char why[300];
 
         mb_opt_string(p, "profile", &profile, NULL);
         mb_opt_string(p, "map", &map, NULL);
         mb_opt_string(p, "word_order", &order_s, NULL);
-        mb_opt_int64(p, "max_gap", &max_gap, 0, 0, MBM_MAX_REGS_PER_READ - 1);
+        mb_opt_int64(p, "max_gap", &max_gap, MBM_DEFAULT_MAX_GAP, 0, MBM_MAX_REGS_PER_READ - 1);
+        mb_opt_enum(p, "not_available", &na, -1, na_names, "\"none\" or \"max\"");
         if (order_s && (order = mbd_order_parse(order_s, strlen(order_s))) < 0)
                 mb_opt_error(p, "word_order",
                              "unknown value \"%s\" (expected \"ABCD\", \"CDAB\", \"BADC\", "
@@ -138,13 +140,17 @@ static void parse_map(mb_opt_parser *p, struct mbp_meter *m, int *have_map)
                 } else if (order >= 0) {
                         mbm_set_order(&m->map, order);
                 }
+                m->map.na_max = pr ? pr->na_max : 0;
         }
+        if (na >= 0)
+                m->map.na_max = na;
         if (map && mbm_parse(map, strlen(map), order >= 0 ? order : MBD_ABCD, &m->map, why,
                              sizeof(why)) < 0)
                 mb_opt_error(p, "map", "%s", why);
         *have_map = profile || map;
         if (p->rc == MB_OK && mbm_plan(&m->map, (int)max_gap, why, sizeof(why)) < 0)
                 mb_opt_error(p, map ? "map" : "profile", "%s", why);
+        m->max_gap = (int)max_gap;
 }
 
 static void parse_relay(mb_opt_parser *p, struct mbp_meter *m)

@@ -80,30 +80,82 @@ static int modbus_meter_new(const mb_host *host, mb_ctx *ctx, void *link,
         return MB_OK;
 }
 
-static int modbus_meter_read(void *meter, mb_reading *out, mb_err *err)
+/* Does block b carry registers no quantity asked for? */
+static int has_gap(const struct mbm_map *map, const struct mbm_block *b)
 {
-        struct mbp_meter *m = meter;
-        char why[300];
-        int rc, state;
+        int used = 0;
 
-        mbp_call_begin(m);
-        for (int i = 0; i < m->map.n_blocks; i++) {
+        for (int q = 0; q < MBM_Q_COUNT; q++) {
+                const struct mbm_entry *e = &map->q[q];
+                if (e->present && e->fc == b->fc && e->reg >= b->start &&
+                    e->reg < b->start + b->count)
+                        used += mbd_type_regs(e->type);
+        }
+        return used < b->count;
+}
+
+/* Read every block into m->buf, the one with the energy register first: if
+ * that fails the reading fails with its error (err), and a meter that is
+ * gone costs one timeout, not one per block.  Another block that fails is
+ * named in errs[] (its quantities are then left out).  Returns MB_OK, the
+ * error, or 1 when the meter refused a read across a gap and the plan was
+ * made again without gaps (read again). */
+static int read_blocks(struct mbp_meter *m, const char **errs, mb_err *err)
+{
+        int first = mbm_block_of(&m->map, MBM_IMPORT);
+
+        for (int k = 0; k < m->map.n_blocks; k++) {
+                int i = k == 0 && first >= 0 ? first : k <= first ? k - 1 : k;
                 const struct mbm_block *b = &m->map.block[i];
                 uint8_t raw[MBF_RAW_REQ_LEN];
                 const uint8_t *data;
                 size_t n;
-                char what[64];
+                char what[64], why[200];
+                int rc;
 
+                errs[i] = NULL;
                 mbf_request(raw, m->unit, b->fc, b->start, b->count);
                 snprintf(what, sizeof(what), "FC%02u read of %u registers at 0x%04X", b->fc,
                          b->count, b->start);
-                if ((rc = mbp_transact(m, raw, what, &data, &n, err)) < 0)
+                memset(err, 0, sizeof(*err));
+                rc = mbp_transact(m, raw, what, &data, &n, err);
+                if (rc == MB_EDEVICE && m->max_gap > 0 && has_gap(&m->map, b) &&
+                    mbm_plan(&m->map, 0, why, sizeof(why)) == MB_OK) {
+                        MBP_LOG(m->host, m->ctx, MB_LOG_NOTICE,
+                                "%s: reading only the registers in use from now on (%d "
+                                "requests per reading)",
+                                err->msg, m->map.n_blocks);
+                        m->max_gap = 0;
+                        return 1;
+                }
+                if (rc < 0 && i == first)
                         return rc;
+                if (rc < 0) {
+                        snprintf(m->block_err[i], sizeof(m->block_err[i]), "%s", err->msg);
+                        errs[i] = m->block_err[i];
+                        continue;
+                }
                 memcpy(m->buf + b->buf_off, data, n); /* n == 2 * count, checked */
         }
+        memset(err, 0, sizeof(*err));
+        return MB_OK;
+}
+
+static int modbus_meter_read(void *meter, mb_reading *out, mb_err *err)
+{
+        struct mbp_meter *m = meter;
+        const char *errs[MBM_Q_COUNT];
+        char why[300];
+        int rc, state;
+
+        mbp_call_begin(m);
+        while ((rc = read_blocks(m, errs, err)) == 1)
+                ;
+        if (rc < 0)
+                return rc;
         out->phases = 1;
-        if (m->map.n_blocks &&
-            (rc = mbm_fill(&m->map, m->buf, (size_t)m->map.buf_bytes, out, why, sizeof(why))) < 0)
+        if (m->map.n_blocks && (rc = mbm_fill(&m->map, m->buf, (size_t)m->map.buf_bytes, errs, out,
+                                              why, sizeof(why))) < 0)
                 return mb_err_set(err, rc, "unit %d on %s: %s", m->unit, m->link->where, why);
         if (m->relay.kind != MBP_RELAY_NONE && m->relay.in_reading) {
                 mb_err rerr = {0};
@@ -112,8 +164,7 @@ static int modbus_meter_read(void *meter, mb_reading *out, mb_err *err)
                         out->fields |= MB_F_RELAY;
                 } else {
                         /* The energy registers are worth more than the relay. */
-                        MBP_LOG(m->host, m->ctx, MB_LOG_WARNING, "relay state not read: %s",
-                                rerr.msg);
+                        mb_reading_omit(out, MB_F_RELAY, "relay: %s", rerr.msg);
                 }
         }
         return MB_OK;

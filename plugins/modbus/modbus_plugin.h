@@ -73,8 +73,11 @@ struct mbp_meter {
         int timeout_ms;
         int64_t deadline_ms; /* of the call in progress */
         struct mbm_map map;
+        int max_gap; /* the plan's; 0 once the meter refused a read across a gap */
         struct mbp_relay relay;
         uint8_t buf[MBM_BUF_MAX];
+        char block_err[MBM_Q_COUNT]
+                      [sizeof(((mb_err *)0)->msg)]; /* why each block failed, this reading */
 };
 
 /* modbus_options.c: MB_OK or MB_ECONFIG (already reported through the host

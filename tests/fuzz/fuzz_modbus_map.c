@@ -71,7 +71,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 buf[i] = size ? data[i % size] : 0;
         memset(&r, 0, sizeof(r));
         r.size = sizeof(r);
-        mbm_fill(&m, buf, (size_t)m.buf_bytes, &r, why, sizeof(why));
-        mbm_fill(&m, buf, size % (size_t)(m.buf_bytes + 1), &r, why, sizeof(why));
+        m.na_max = (int)(size & 1);
+        mbm_fill(&m, buf, (size_t)m.buf_bytes, NULL, &r, why, sizeof(why));
+        mbm_fill(&m, buf, size % (size_t)(m.buf_bytes + 1), NULL, &r, why, sizeof(why));
         return 0;
 }

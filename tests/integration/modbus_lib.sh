@@ -72,6 +72,8 @@ meters_conf() {
       v=$(spec_get "$spec" "$k")
       [ -n "$v" ] && opts+=" $k = \"$v\";"
     done
+    v=$(spec_get "$spec" max_gap)
+    [ -n "$v" ] && opts+=" max_gap = $v;"
     [ $first = 1 ] || echo "  ,"
     first=0
     echo "  { name = \"$name\"; plugin = \"modbus\"; bus = \"$bus\"; address = \"$unit\";"

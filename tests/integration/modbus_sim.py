@@ -24,6 +24,15 @@ A SPEC is comma-separated key=value pairs:
   relay_register=ADDR  a relay holding register, initially 1
   fault=F          silent (never answers), crc (RTU: corrupts the CRC),
                    unit:N (answers as unit N)
+  max_gap=N        the plugin's max_gap option (default 24, as the plugin's):
+                   the expected number of requests follows it
+  gaps=refuse      registers between the mapped ones do not exist (a read across
+                   them gets exception 2); by default they read 0, as on a meter
+                   whose table has no holes there
+  na=Q1+Q2         these quantities hold their "not available" marker: NaN for a
+                   float, the type's largest value for an integer (ABB); the
+                   plugin must leave them out (and name them in "missing"), not
+                   print the marker as a value
 
 The map is parsed and encoded here independently of the plugin's C code.
 `serve` writes, per meter, the values it holds and what the plugin must print
@@ -207,18 +216,42 @@ def parse_spec(text):
     return spec
 
 
-def plan_requests(entries):
-    """How many requests the plugin should make: registers merged per function
-    code while they touch or overlap (max_gap 0), at most 125 per request."""
+DEFAULT_MAX_GAP = 24
+
+
+def plan_spans(entries, max_gap=DEFAULT_MAX_GAP):
+    """The requests the plugin should make, [fc, start, end): registers merged
+    per function code while they touch, overlap or leave a gap of at most
+    max_gap, at most 125 per request."""
     spans = sorted((e["fc"], e["reg"], e["reg"] + TYPES[e["type"]][0]) for e in entries.values())
-    n, cur = 0, None
+    out = []
     for fc, start, end in spans:
-        if cur and cur[0] == fc and start <= cur[2] and end - cur[1] <= 125:
+        cur = out[-1] if out else None
+        if cur and cur[0] == fc and start <= cur[2] + max_gap and end - cur[1] <= 125:
             cur[2] = max(cur[2], end)
         else:
-            cur = [fc, start, end]
-            n += 1
-    return n
+            out.append([fc, start, end])
+    return out
+
+
+def plan_requests(entries, max_gap=DEFAULT_MAX_GAP):
+    return len(plan_spans(entries, max_gap))
+
+
+def marker(e):
+    """The registers of entry e's "not available" marker."""
+    nregs, signed, kind = TYPES[e["type"]]
+    if kind == "float":
+        data = struct.pack(">f" if nregs == 2 else ">d", float("nan"))
+    else:
+        bits = 16 * nregs
+        data = ((1 << (bits - 1)) - 1 if signed else (1 << bits) - 1).to_bytes(2 * nregs, "big")
+    words = [data[i:i + 2] for i in range(0, len(data), 2)]
+    if e["order"] in ("CDAB", "DCBA"):
+        words.reverse()
+    if e["order"] in ("BADC", "DCBA"):
+        words = [w[::-1] for w in words]
+    return [w[0] << 8 | w[1] for w in words]
 
 
 def build_meter(spec):
@@ -228,13 +261,22 @@ def build_meter(spec):
         q = ALIASES.get(k, k)
         if q in QUANTITIES:
             values[q] = int(v)
+    na = [ALIASES.get(q, q) for q in spec.get("na", "").split("+") if q]
     hr, ir, expect = {}, {}, {}
     for q, e in entries.items():
         regs, held, res = to_registers(e, values[q])
+        if q in na:
+            regs = marker(e)
         store = hr if e["fc"] == 3 else ir
         for i, r in enumerate(regs):
             store[e["reg"] + i] = r
-        expect[q] = {"holds": values[q], "decoded": str(held), "resolution": str(res)}
+        if q not in na:
+            expect[q] = {"holds": values[q], "decoded": str(held), "resolution": str(res)}
+    if spec.get("gaps") != "refuse":
+        for fc, start, end in plan_spans(entries, int(spec.get("max_gap", DEFAULT_MAX_GAP))):
+            store = hr if fc == 3 else ir
+            for a in range(start, end):
+                store.setdefault(a, 0)
     return entries, hr, ir, expect
 
 
@@ -264,8 +306,10 @@ def serve(args):
             di=ModbusSparseDataBlock({}), co=ModbusSparseDataBlock(co),
             hr=ModbusSparseDataBlock(hr), ir=ModbusSparseDataBlock(ir), zero_mode=True)
         faults[spec["unit"]] = spec.get("fault", "none")
-        expect[spec["name"]] = {"unit": spec["unit"], "values": exp,
-                                "requests": plan_requests(entries)}
+        expect[spec["name"]] = {
+            "unit": spec["unit"], "values": exp,
+            "not_available": [ALIASES.get(q, q) for q in spec.get("na", "").split("+") if q],
+            "requests": plan_requests(entries, int(spec.get("max_gap", DEFAULT_MAX_GAP)))}
     context = ModbusServerContext(slaves=slaves, single=False)
     if args.expect:
         write_atomic(args.expect, json.dumps(expect, indent=1, sort_keys=True))
@@ -380,6 +424,15 @@ def check(args):
             elif abs(v - e["holds"]) > tol:
                 print(f"FAIL {name}: {q} = {v}, the meter holds {e['holds']} "
                       f"(resolution {float(Fraction(e['resolution'])):g})")
+                bad += 1
+        for q in exp.get("not_available", []):
+            field, idx = OUTPUT[q]
+            if field in r:
+                print(f"FAIL {name}: {q} holds its not-available marker but {field} = "
+                      f"{r[field]} was printed")
+                bad += 1
+            elif q.split("_")[0] not in r.get("missing", ""):
+                print(f"FAIL {name}: {q} left out without a reason: {r.get('missing')!r}")
                 bad += 1
         if args.requests and counts.get(exp["unit"], 0) != exp["requests"]:
             print(f"FAIL {name}: {counts.get(exp['unit'], 0)} requests, "

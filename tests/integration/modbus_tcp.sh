@@ -36,8 +36,10 @@ run_once_verbose() {
 }
 run_once_verbose "$T/agent.conf"
 [ $RC -eq 0 ] || fail "--once -v exit $RC"
-grep -q 'meter sdm120: tx 12 bytes: 00 00 00 00 00 06 03 04 00 00 00 02' "$T/err" ||
+# sdm120's voltage, current, power and pf (registers 0..31, gaps included)
+# in one request; the other one carries frequency and energy.
+grep -q 'meter sdm120: tx 12 bytes: 00 00 00 00 00 06 03 04 00 00 00 20' "$T/err" ||
   fail "no tx frame logged: $(head -20 "$T/err")"
-grep -q 'meter sdm120: rx 13 bytes: 00 00 00 00 00 07 03 04 04 ' "$T/err" || fail "no rx frame logged"
+grep -q 'meter sdm120: rx 73 bytes: 00 00 00 00 00 43 03 04 40 ' "$T/err" || fail "no rx frame logged"
 if grep -v '^{' "$T/out" | grep -q .; then fail "something other than readings on stdout"; fi
 pass "frames are logged at debug level through the host"

@@ -33,6 +33,7 @@ static void load_profile(struct mbm_map *m, const char *name)
         assert_non_null(p);
         memset(m, 0, sizeof(*m));
         assert_int_equal(parse(m, p->map), MB_OK);
+        m->na_max = p->na_max;
         assert_int_equal(mbm_plan(m, 0, why, sizeof(why)), MB_OK);
 }
 
@@ -293,7 +294,7 @@ static void test_fill_abb_integers(void **state)
         buf[m.q[MBM_PF].off] = 0xFC, buf[m.q[MBM_PF].off + 1] = 0x18;     /* -1.000 */
         memset(&r, 0, sizeof(r));
         r.size = sizeof(r);
-        assert_int_equal(mbm_fill(&m, buf, (size_t)m.buf_bytes, &r, why, sizeof(why)), MB_OK);
+        assert_int_equal(mbm_fill(&m, buf, (size_t)m.buf_bytes, NULL, &r, why, sizeof(why)), MB_OK);
         assert_int_equal(r.import_wh, 1234567890);
         assert_int_equal(r.export_wh, 0);
         assert_int_equal(r.voltage_mv[0], 230100);
@@ -306,6 +307,9 @@ static void test_fill_abb_integers(void **state)
                                        MB_F_CURRENT | MB_F_PF | MB_F_FREQ);
 }
 
+/* Per-field readings (issue 16): a quantity that is NaN or out of range is
+ * left out with a reason naming its register; the others stay.  Only the
+ * import register fails the reading. */
 static void test_fill_errors_name_register(void **state)
 {
         struct mbm_map m;
@@ -313,20 +317,105 @@ static void test_fill_errors_name_register(void **state)
         mb_reading r;
 
         load_profile(&m, "sdm120");
-        put_be32(buf + m.q[MBM_FREQ].off, 0x7FC00000u); /* NaN */
+        put_be32(buf + m.q[MBM_IMPORT].off, 0x447A0000u); /* 1000.0 kWh */
+        put_be32(buf + m.q[MBM_FREQ].off, 0x7FC00000u);   /* NaN */
         memset(&r, 0, sizeof(r));
-        assert_int_equal(mbm_fill(&m, buf, (size_t)m.buf_bytes, &r, why, sizeof(why)), MB_ERANGE);
-        assert_non_null(strstr(why, "freq: FC04 register 0x0046 (f32 ABCD) holds NaN"));
+        r.size = sizeof(r);
+        assert_int_equal(mbm_fill(&m, buf, (size_t)m.buf_bytes, NULL, &r, why, sizeof(why)), MB_OK);
+        assert_int_equal(r.import_wh, 1000000);
+        assert_true(r.fields & (MB_F_IMPORT | MB_F_VOLTAGE | MB_F_POWER));
+        assert_false(r.fields & MB_F_FREQ);
+        assert_int_equal(r.missing, MB_F_FREQ);
+        assert_non_null(strstr(r.missing_why,
+                               "freq: FC04 register 0x0046 (f32 ABCD) holds NaN: not available"));
 
-        /* a voltage beyond int32 millivolts */
+        /* a voltage beyond int32 millivolts is left out, naming its register */
         memset(&m, 0, sizeof(m));
-        assert_int_equal(parse(&m, "voltage:0:u32:3:ABCD:kV"), MB_OK);
+        assert_int_equal(parse(&m, "import_wh:4:u32; voltage:0:u32:3:ABCD:kV"), MB_OK);
         assert_int_equal(mbm_plan(&m, 0, why, sizeof(why)), MB_OK);
-        put_be32(buf, 3000000);
-        assert_int_equal(mbm_fill(&m, buf, (size_t)m.buf_bytes, &r, why, sizeof(why)), MB_ERANGE);
-        assert_non_null(strstr(why, "voltage_l1: FC03 register 0x0000"));
-        /* a buffer shorter than the plan */
-        assert_int_equal(mbm_fill(&m, buf, 2, &r, why, sizeof(why)), MB_EINVAL);
+        memset(buf, 0, sizeof(buf));
+        put_be32(buf + m.q[MBM_VOLTAGE_L1].off, 3000000);
+        memset(&r, 0, sizeof(r));
+        r.size = sizeof(r);
+        assert_int_equal(mbm_fill(&m, buf, (size_t)m.buf_bytes, NULL, &r, why, sizeof(why)), MB_OK);
+        assert_int_equal(r.fields, MB_F_IMPORT);
+        assert_non_null(strstr(r.missing_why, "voltage_l1: FC03 register 0x0000"));
+        /* a buffer shorter than the plan: the import register is missing */
+        assert_int_equal(mbm_fill(&m, buf, 2, NULL, &r, why, sizeof(why)), MB_EINVAL);
+        assert_non_null(strstr(why, "import_wh: FC03 register 0x0004"));
+        /* a block that could not be read: its quantities are left out */
+        {
+                const char *errs[MBM_Q_COUNT] = {NULL};
+
+                assert_int_equal(mbm_plan(&m, 2, why, sizeof(why)), MB_OK);
+                assert_int_equal(m.n_blocks, 1); /* registers 0..5 in one read */
+                errs[0] = "no answer within 1000 ms";
+                memset(&r, 0, sizeof(r));
+                r.size = sizeof(r);
+                assert_int_equal(mbm_fill(&m, buf, (size_t)m.buf_bytes, errs, &r, why, sizeof(why)),
+                                 MB_EIO);
+                assert_non_null(strstr(why, "import_wh: no answer within 1000 ms"));
+        }
+}
+
+/* Every built-in profile reads a whole reading in at most two requests with
+ * the default gap, and no request is over 125 registers (issue 16: the
+ * DDSU666 made four). */
+static void test_profiles_two_requests(void **state)
+{
+        for (const struct mbm_profile *p = mbm_profiles; p->name; p++) {
+                struct mbm_map m;
+
+                memset(&m, 0, sizeof(m));
+                assert_int_equal(parse(&m, p->map), MB_OK);
+                assert_int_equal(mbm_plan(&m, MBM_DEFAULT_MAX_GAP, why, sizeof(why)), MB_OK);
+                if (m.n_blocks > 2)
+                        fail_msg("%s: %d requests", p->name, m.n_blocks);
+                for (int i = 0; i < m.n_blocks; i++)
+                        assert_true(m.block[i].count <= MBM_MAX_REGS_PER_READ);
+        }
+}
+
+/* Not-available markers (ABB: the type's largest value) are never values:
+ * 0xFFFF is not 655.35 Hz, 0x7FFFFFFF not 21 MW.  They leave the quantity
+ * out and keep the reading; on the import register they fail it. */
+static void test_fill_not_available_markers(void **state)
+{
+        struct mbm_map m;
+        uint8_t buf[MBM_BUF_MAX] = {0};
+        mb_reading r;
+        uint8_t *imp;
+
+        load_profile(&m, "abb_b21");
+        assert_int_equal(m.na_max, 1);
+        imp = buf + m.q[MBM_IMPORT].off;
+        imp[7] = 100;                                                     /* 1.00 kWh */
+        put_be32(buf + m.q[MBM_POWER].off, 0x7FFFFFFFu);                  /* s32 marker */
+        buf[m.q[MBM_FREQ].off] = 0xFF, buf[m.q[MBM_FREQ].off + 1] = 0xFF; /* u16 marker */
+        buf[m.q[MBM_PF].off] = 0x7F, buf[m.q[MBM_PF].off + 1] = 0xFF;     /* s16 marker */
+        put_be32(buf + m.q[MBM_VOLTAGE_L1].off, 2301);
+        memset(&r, 0, sizeof(r));
+        r.size = sizeof(r);
+        assert_int_equal(mbm_fill(&m, buf, (size_t)m.buf_bytes, NULL, &r, why, sizeof(why)), MB_OK);
+        assert_int_equal(r.import_wh, 1000);
+        assert_int_equal(r.voltage_mv[0], 230100);
+        assert_int_equal(r.missing, MB_F_POWER | MB_F_FREQ | MB_F_PF);
+        assert_false(r.fields & (MB_F_POWER | MB_F_FREQ | MB_F_PF));
+        assert_non_null(strstr(r.missing_why, "freq: FC03 register 0x5B2C (u16 ABCD) holds 65535: "
+                                              "not available"));
+        assert_non_null(strstr(r.missing_why, "power: FC03 register 0x5B14"));
+        /* Without the vendor's markers the same bits would be values. */
+        m.na_max = 0;
+        memset(&r, 0, sizeof(r));
+        r.size = sizeof(r);
+        assert_int_equal(mbm_fill(&m, buf, (size_t)m.buf_bytes, NULL, &r, why, sizeof(why)), MB_OK);
+        assert_int_equal(r.freq_mhz, 655350);
+        /* The energy register at its marker fails the reading. */
+        m.na_max = 1;
+        memset(imp, 0xFF, 8);
+        assert_int_equal(mbm_fill(&m, buf, (size_t)m.buf_bytes, NULL, &r, why, sizeof(why)),
+                         MB_ERANGE);
+        assert_non_null(strstr(why, "import_wh: FC03 register 0x5000 (u64 ABCD)"));
 }
 
 /* ---- answers ------------------------------------------------------------ */
@@ -457,6 +546,8 @@ int main(void)
             cmocka_unit_test(test_plan_limits),
             cmocka_unit_test(test_fill_abb_integers),
             cmocka_unit_test(test_fill_errors_name_register),
+            cmocka_unit_test(test_fill_not_available_markers),
+            cmocka_unit_test(test_profiles_two_requests),
             cmocka_unit_test(test_crc16_known_frame),
             cmocka_unit_test(test_check_answers),
             cmocka_unit_test(test_check_writes_and_bits),
