@@ -32,6 +32,8 @@ if(TARGET modbus)
 endif()
 mb_add_script_test(dlt645_read dlt645_read.sh)
 mb_add_script_test(dlt645_discovery dlt645_discovery.sh)
+mb_add_script_test(dlt698_read dlt698_read.sh)
+mb_add_script_test(dlt698_discovery dlt698_discovery.sh)
 mb_add_script_test(agent_reload reload.sh)
 # Packaging (issue 8): the staged install tree and the out-of-tree example
 # plugin against it, sd_notify, systemd units, man pages, the OpenWrt package.
