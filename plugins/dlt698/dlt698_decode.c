@@ -274,8 +274,7 @@ static int wallet(struct d698_meter *m, struct d698_cur *d, mb_reading *r, mb_er
                 return bad(OBJ_WALLET, err, "not a structure of two numbers");
         if (scaled(m, OBJ_WALLET, v[0], &fen, err) < 0)
                 return MB_EPROTO;
-        r->remain_fen = fen;
-        r->fields |= MB_F_PREPAID;
+        r->remain_fen = fen; /* the caller sets MB_F_PREPAID or MB_F_REMAIN */
         if (m->purchases >= 0 && v[1] != m->purchases)
                 D698_LOG(m, MB_LOG_NOTICE,
                          "purchase count %" PRId64 " (was %" PRId64 "): the meter took a top-up",

@@ -6,10 +6,11 @@
  * GET-Request-Record.  The first reading also asks each scaled object for
  * its Scaler_Unit (attribute 3) once.
  *
- * Only the forward active energy is essential: its refusal or a bad value
- * fails the reading.  Any other object the meter refuses (a DAR), cannot
- * deliver or delivers malformed is left out of the reading, and said once in
- * the log with the object and the reason.
+ * Only the forward active energy is essential (reading.h, per-field
+ * readings): its refusal or a bad value fails the reading.  An object the
+ * meter does not have (DAR 4 object undefined, 6 object does not exist) is
+ * not filled; any other it refuses, cannot deliver or delivers malformed is
+ * left out with its reason (mb_reading_omit).  Both are said once in the log.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -30,6 +31,17 @@ struct relay_bits {
 struct reading {
         mb_reading *r;
         struct relay_bits relay;
+        uint32_t got; /* 1 << enum d698_obj: decoded in this reading */
+};
+
+/* The reading's field each object fills (the relay output only refines the
+ * state its command gives). */
+static const uint32_t obj_field[OBJ_COUNT] = {
+    [OBJ_IMPORT] = MB_F_IMPORT,   [OBJ_EXPORT] = MB_F_EXPORT,     [OBJ_VOLTAGE] = MB_F_VOLTAGE,
+    [OBJ_CURRENT] = MB_F_CURRENT, [OBJ_POWER] = MB_F_POWER,       [OBJ_PF] = MB_F_PF,
+    [OBJ_FREQ] = MB_F_FREQ,       [OBJ_CLOCK] = MB_F_METER_TIME,  [OBJ_ADDRESS] = 0,
+    [OBJ_WALLET] = MB_F_PREPAID,  [OBJ_OVERDRAFT] = MB_F_PREPAID, [OBJ_RELAY] = 0,
+    [OBJ_RELAY_CMD] = MB_F_RELAY, [OBJ_FROZEN] = MB_F_FROZEN,
 };
 
 /* An object's OAD: its own (attr 0), or another attribute of it. */
@@ -55,13 +67,23 @@ int d698_dar_error(struct d698_meter *m, const char *what, int dar, mb_err *err)
                           what, d698_addr_format(&m->addr, a, sizeof(a)), dar, d698_dar_str(dar));
 }
 
-/* Say once why an object is left out. */
-static void left_out(struct d698_meter *m, int obj, const char *why)
+/* Leave an object out of the reading: with its reason (r NULL: there is no
+ * reading to tell), or, when the meter does not have it, simply unfilled.
+ * The log says it once per object. */
+static void left_out(struct d698_meter *m, mb_reading *r, int obj, int lacks, const char *why)
 {
+        if (r && !lacks && obj_field[obj])
+                mb_reading_omit(r, obj_field[obj], "%s", why);
         if (m->told & (1u << obj))
                 return;
         m->told |= 1u << obj;
         D698_LOG(m, MB_LOG_NOTICE, "left out of readings: %s", why);
+}
+
+/* DARs that mean "this meter has no such object". */
+static int absent(int dar)
+{
+        return dar == 4 || dar == 6;
 }
 
 /* A reply that is not the answer: ERROR-Response, or another request's. */
@@ -153,9 +175,9 @@ static int get_one(struct d698_meter *m, int obj, int attr, result_fn fn, void *
 }
 
 /* objs (attribute attr, 0: their own OADs) through fn: a list, or one by one.  One by one, an
- * optional object's failure leaves it out. */
+ * optional object's failure leaves it out of r (may be NULL). */
 static int get_objects(struct d698_meter *m, const int *objs, size_t n, int attr, result_fn fn,
-                       void *arg, mb_err *err)
+                       void *arg, mb_reading *r, mb_err *err)
 {
         int rc = 1;
 
@@ -171,7 +193,7 @@ static int get_objects(struct d698_meter *m, const int *objs, size_t n, int attr
                         return r1;
                 }
                 if (r1 < 0)
-                        left_out(m, objs[i], one.msg);
+                        left_out(m, r, objs[i], 0, one.msg);
         }
         return rc < 0 ? rc : MB_OK;
 }
@@ -203,14 +225,14 @@ static int on_value(struct d698_meter *m, int obj, struct d698_result_item *it, 
                         return d698_dar_error(m, what, it->dar, err);
                 snprintf(why, sizeof(why), "%s: the meter answers DAR %d: %s", what, it->dar,
                          d698_dar_str(it->dar));
-                left_out(m, obj, why);
+                left_out(m, rd->r, obj, absent(it->dar), why);
                 return MB_OK;
         }
         if (obj == OBJ_RELAY || obj == OBJ_RELAY_CMD) {
                 if (first_bit(&it->data, obj == OBJ_RELAY ? &rd->relay.out : &rd->relay.cmd) == 0)
                         return MB_OK;
                 snprintf(why, sizeof(why), "%s: not a bit-string", what);
-                left_out(m, obj, why);
+                left_out(m, rd->r, obj, 0, why);
                 return MB_OK;
         }
         rc = d698_decode(m, obj, &it->data, rd->r, &e);
@@ -219,7 +241,9 @@ static int on_value(struct d698_meter *m, int obj, struct d698_result_item *it, 
                 return rc;
         }
         if (rc < 0)
-                left_out(m, obj, e.msg);
+                left_out(m, rd->r, obj, 0, e.msg);
+        else
+                rd->got |= 1u << obj;
         return MB_OK;
 }
 
@@ -279,7 +303,7 @@ static int read_scalers(struct d698_meter *m, const int *objs, size_t n, mb_err 
         for (size_t i = 0; i < n; i++)
                 if (d698_objects[objs[i]].scaled)
                         scaled[k++] = objs[i];
-        rc = get_objects(m, scaled, k, 3, on_scaler, NULL, err);
+        rc = get_objects(m, scaled, k, 3, on_scaler, NULL, NULL, err);
         if (rc == MB_OK)
                 m->scalers_read = 1;
         return rc;
@@ -336,7 +360,7 @@ static int read_frozen(struct d698_meter *m, mb_reading *out, mb_err *err)
         if (dar >= 0) {
                 snprintf(why, sizeof(why), "%s: the meter answers DAR %d: %s", what, dar,
                          d698_dar_str(dar));
-                left_out(m, OBJ_FROZEN, why);
+                left_out(m, out, OBJ_FROZEN, absent(dar), why);
                 return MB_OK;
         }
         if (rows == 0) {
@@ -350,8 +374,8 @@ int d698_read_relay(struct d698_meter *m, int *state, mb_err *err)
 {
         static const int objs[] = {OBJ_RELAY, OBJ_RELAY_CMD};
         mb_reading r = {.size = sizeof(r)};
-        struct reading rd = {&r, {-1, -1}};
-        int rc = get_objects(m, objs, 2, 0, on_value, &rd, err);
+        struct reading rd = {&r, {-1, -1}, 0};
+        int rc = get_objects(m, objs, 2, 0, on_value, &rd, NULL, err);
 
         if (rc < 0)
                 return rc;
@@ -366,21 +390,28 @@ static int read_all(struct d698_meter *m, mb_reading *r, mb_err *err)
 {
         int objs[MAX_OBJS];
         size_t n = wanted(m, objs);
-        struct reading rd = {r, {-1, -1}};
+        struct reading rd = {r, {-1, -1}, 0};
+        uint32_t wallet = 1u << OBJ_WALLET, both = wallet | 1u << OBJ_OVERDRAFT;
         mb_err e = {0};
         int rc;
 
         r->phases = m->o.phases;
         if (m->o.read_scalers && !m->scalers_read && (rc = read_scalers(m, objs, n, err)) < 0)
                 return rc;
-        if ((rc = get_objects(m, objs, n, 0, on_value, &rd, err)) < 0)
+        if ((rc = get_objects(m, objs, n, 0, on_value, &rd, r, err)) < 0)
                 return rc;
         if (rd.relay.cmd >= 0) {
                 r->relay = d698_relay_state(rd.relay.out, rd.relay.cmd);
                 r->fields |= MB_F_RELAY;
         }
+        /* The remaining money with its overdraft, or alone (a host that
+         * knows MB_F_REMAIN). */
+        if ((rd.got & both) == both)
+                r->fields |= MB_F_PREPAID;
+        else if ((rd.got & wallet) && MB_READING_HAS(r, missing))
+                r->fields |= MB_F_REMAIN;
         if (m->o.frozen && (rc = read_frozen(m, r, &e)) < 0)
-                left_out(m, OBJ_FROZEN, e.msg);
+                left_out(m, r, OBJ_FROZEN, 0, e.msg);
         return MB_OK;
 }
 

@@ -255,18 +255,26 @@ static void missing_objects(void **state)
         mb_err err;
 
         (void)state;
-        start("{" M1_BODY ", \"missing\": [\"200F0200\", \"50060200\", \"80000300\"],"
-              " \"dar\": {\"20010200\": 4}}",
+        start("{" M1_BODY ", \"missing\": [\"200F0200\", \"50060200\", \"80000300\","
+              " \"202D0200\"], \"dar\": {\"20010200\": 3}}",
               NULL);
         assert_int_equal(read_m1(opts_m1, &r, &err), MB_OK);
         assert_int_equal(r.import_wh, 12345670);
-        assert_false(r.fields & (MB_F_FREQ | MB_F_FROZEN | MB_F_CURRENT));
+        assert_false(r.fields & (MB_F_FREQ | MB_F_FROZEN | MB_F_CURRENT | MB_F_PREPAID));
         assert_true(r.fields & MB_F_VOLTAGE);
         assert_int_equal(r.relay, MB_RELAY_CLOSED); /* from the command state alone */
+        /* Without an overdraft the remaining money alone. */
+        assert_true(r.fields & MB_F_REMAIN);
+        assert_int_equal(r.remain_fen, 12345);
+        /* What the meter does not have is not filled; what it refuses is
+         * left out with the reason. */
+        assert_int_equal(r.missing, MB_F_CURRENT);
+        assert_string_equal(r.missing_why,
+                            "20010200 (current): the meter answers DAR 3: read/write refused");
         assert_true(fake_log_has("left out of readings: 200F0200 (frequency): the meter answers "
                                  "DAR 6: object does not exist"));
         assert_true(fake_log_has("left out of readings: 20010200 (current): the meter answers DAR "
-                                 "4: object undefined"));
+                                 "3: read/write refused"));
         assert_true(fake_log_has("50060200 (monthly freeze), the latest: the meter answers DAR 6"));
         stop();
 
