@@ -294,6 +294,9 @@ static size_t wanted(const struct d698_meter *m, int *objs)
         return n;
 }
 
+/* The scalers are not essential: a meter that cannot be reached fails the
+ * reading (the values would not come either), one that answers something
+ * unusable keeps the standard's scalers and is not asked again. */
 static int read_scalers(struct d698_meter *m, const int *objs, size_t n, mb_err *err)
 {
         int scaled[MAX_OBJS];
@@ -304,9 +307,14 @@ static int read_scalers(struct d698_meter *m, const int *objs, size_t n, mb_err 
                 if (d698_objects[objs[i]].scaled)
                         scaled[k++] = objs[i];
         rc = get_objects(m, scaled, k, 3, on_scaler, NULL, NULL, err);
-        if (rc == MB_OK)
-                m->scalers_read = 1;
-        return rc;
+        if (rc == MB_ETIMEDOUT || rc == MB_EIO)
+                return rc;
+        if (rc < 0) {
+                D698_LOG(m, MB_LOG_WARNING, "%s: using the standard's scalers", err->msg);
+                memset(err, 0, sizeof(*err));
+        }
+        m->scalers_read = 1;
+        return MB_OK;
 }
 
 /* The latest monthly freeze (5006): its time and the forward energy then. */

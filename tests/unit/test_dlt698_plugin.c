@@ -324,6 +324,12 @@ static void meter_scalers(void **state)
         assert_int_equal(read_m1(standard, &r, &err), MB_OK);
         assert_int_equal(r.import_wh, INT64_C(1234567000));
         stop();
+
+        /* A meter without the attribute: the standard's scaler. */
+        start("{" M1_BODY ", \"dar\": {\"00100300\": 6}}", NULL);
+        assert_int_equal(read_m1(opts_m1, &r, &err), MB_OK);
+        check_m1(&r);
+        stop();
 }
 
 static void remote_control(void **state)
