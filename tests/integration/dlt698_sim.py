@@ -44,7 +44,10 @@ exist):
   no_list   true                   NormalList answered with ERROR-Response 2
   max_apdu  60                     replies above 60 bytes are split
   control   "refuse"               every ACTION answered with DAR 15 (unauthorised)
-  security  "required"             plain GETs answered with DAR 20
+  security  "required"             plain GETs of what a meter in security mode
+                                   reads only with RN (all but energy, the
+                                   wallet 202C, 4000-4002 and F0xx-F2xx/FFxx)
+                                   answered with DAR 20
 
 Every request and event is appended to --log as one JSON object per line.
 The simulator exits on SIGTERM/SIGINT, or when its parent process goes away.
@@ -129,6 +132,14 @@ def struct(items):
 
 def dt_s(t):
     return bytes([DT_S]) + t.year.to_bytes(2, "big") + bytes([t.month, t.day, t.hour, t.minute, t.second])
+
+
+def plain_readable(oad):
+    """What a meter in security mode answers to a plain GET (a vendor's
+    firmware default): energy, the wallet, date-time to meter number, the
+    interface objects."""
+    oi = oad >> 16
+    return oi < 0x1000 or oi == 0x202C or 0x4000 <= oi <= 0x4002 or (oi >> 8) in (0xF0, 0xF1, 0xF2, 0xFF)
 
 
 class Reader:
@@ -462,7 +473,7 @@ class Sim:
         return bytes([0x90, 0]) + a_len(len(out)) + out + bytes([1, 0, 4]) + mac
 
     def result(self, m, oad, refuse):
-        v = refuse if refuse else m.value(oad)
+        v = refuse if refuse and not plain_readable(oad) else m.value(oad)
         if isinstance(v, int):
             return oad.to_bytes(4, "big") + bytes([0, v])
         return oad.to_bytes(4, "big") + b"\x01" + v
