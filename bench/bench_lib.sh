@@ -103,16 +103,16 @@ boundaries() {
   local t0=$1 t1=$2 n now
   now=$(date +%s)
   if [ "$BACKEND" = postgresql ]; then
-    q "INSERT INTO readings (meter_id, seq, ts, kind, quality, import_wh, body, stored_at)
-       SELECT id, 1, $t0, 'boundary', 0, 1000000 + id * 10, '{}', $now FROM meters;
-       INSERT INTO readings (meter_id, seq, ts, kind, quality, import_wh, body, stored_at)
-       SELECT id, 2, $t1, 'boundary', 0, 1000000 + id * 10 + 150000 + (id % 7) * 20000, '{}', $now FROM meters;
+    q "INSERT INTO readings (meter_id, seq, ts, kind, quality, import_wh, stored_at)
+       SELECT id, 1, $t0, 'boundary', 0, 1000000 + id * 10, $now FROM meters;
+       INSERT INTO readings (meter_id, seq, ts, kind, quality, import_wh, stored_at)
+       SELECT id, 2, $t1, 'boundary', 0, 1000000 + id * 10 + 150000 + (id % 7) * 20000, $now FROM meters;
        UPDATE meters SET high_seq = 2; ANALYZE;"
   else
-    q "INSERT INTO readings (meter_id, seq, ts, kind, quality, import_wh, body, stored_at)
-       SELECT id, 1, $t0, 'boundary', 0, 1000000 + id * 10, '{}', $now FROM meters;
-       INSERT INTO readings (meter_id, seq, ts, kind, quality, import_wh, body, stored_at)
-       SELECT id, 2, $t1, 'boundary', 0, 1000000 + id * 10 + 150000 + (id % 7) * 20000, '{}', $now FROM meters;
+    q "INSERT INTO readings (meter_id, seq, ts, kind, quality, import_wh, stored_at)
+       SELECT id, 1, $t0, 'boundary', 0, 1000000 + id * 10, $now FROM meters;
+       INSERT INTO readings (meter_id, seq, ts, kind, quality, import_wh, stored_at)
+       SELECT id, 2, $t1, 'boundary', 0, 1000000 + id * 10 + 150000 + (id % 7) * 20000, $now FROM meters;
        UPDATE meters SET high_seq = 2; ANALYZE;"
   fi
 }

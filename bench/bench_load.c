@@ -41,7 +41,7 @@ static size_t sink(char *p, size_t size, size_t n, void *u)
 
 static char *make_batch(const struct gw *g, int64_t k, int64_t per, int64_t rpm, int64_t t0)
 {
-        size_t cap = (size_t)(per * rpm) * 160 + 256, off;
+        size_t cap = (size_t)(per * rpm) * sizeof(((struct bench_reading *)0)->body) + 256, off;
         char *buf = malloc(cap);
         struct bench_reading r;
 

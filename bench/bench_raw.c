@@ -1,18 +1,22 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * bench_raw: the in-run baselines, straight into the store with prepared
- * statements in one process, through the same srv_db layer the server uses.
+ * bench_raw: the in-run baselines, straight into the store in one process.
  *
  *   bench_raw ingest sqlite|postgresql DB GATEWAYS BATCHES PER RPM T0 ID_OFFSET
- *     the readings bench_load sends (bench_gen.h), same rows, same arrival
- *     order, one prepared INSERT per row, one transaction per 1,000-row
- *     batch; meter ids shifted by ID_OFFSET so they do not collide with the
- *     rows the server stored.
+ *     the readings bench_load sends (bench_gen.h), the same rows in the same
+ *     arrival order into the same table (the server's typed readings
+ *     columns), one prepared INSERT per row, one transaction per 1,000-row
+ *     batch, through the database's own C API and nothing of the server:
+ *     sqlite3_* with the server's shipped settings (WAL, foreign keys) and
+ *     synchronous=FULL, the durability the server gives every commit it
+ *     acknowledges; or libpq (PQexecPrepared) with PostgreSQL's durable
+ *     commit.  Meter ids are shifted by ID_OFFSET so they do not collide
+ *     with the rows the server stored.
  *   bench_raw settle sqlite|postgresql DB N FROM_TS TO_TS
  *     the least work a month close does per account: one prepared query for
  *     both boundary readings of account i's meter (id i) and one prepared
  *     insert of a bill-shaped row into a scratch table, 1,000 accounts per
- *     transaction.
+ *     transaction (through srv_db).
  *
  * DB is the SQLite path or the libpq conninfo.  Prints "rows N seconds S
  * rate R".
@@ -22,8 +26,20 @@
 #include <string.h>
 #include <time.h>
 
+#include <libpq-fe.h>
+#include <sqlite3.h>
+
 #include "bench_gen.h"
 #include "srv_db.h"
+
+#define NCOLS 28
+static const char insert_sql[] =
+    "INSERT INTO readings (meter_id, seq, ts, kind, quality, import_wh, export_wh, rate1_wh,"
+    " rate2_wh, rate3_wh, rate4_wh, power_mw, voltage1_mv, voltage2_mv, voltage3_mv,"
+    " current1_ma, current2_ma, current3_ma, pf_milli, freq_mhz, relay, address, meter_time,"
+    " frozen_import_wh, frozen_time, remain_fen, overdraft_fen, stored_at) VALUES ($1, $2, $3,"
+    " $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22,"
+    " $23, $24, $25, $26, $27, $28)";
 
 static double now_s(void)
 {
@@ -42,34 +58,146 @@ static int check(srv_db *db, int rc, const char *what)
         return rc;
 }
 
-static void ingest(srv_db *db, char **a)
+/* The row's integer columns in table order; -1 marks relay and address. */
+static void row_values(const struct bench_reading *r, int64_t meter_id, int64_t now,
+                       int64_t v[NCOLS])
+{
+        int64_t x[NCOLS] = {meter_id,
+                            r->seq,
+                            r->ts,
+                            -1,
+                            0,
+                            r->import_wh,
+                            r->export_wh,
+                            r->rate_wh[0],
+                            r->rate_wh[1],
+                            r->rate_wh[2],
+                            r->rate_wh[3],
+                            r->power_mw,
+                            r->voltage_mv[0],
+                            r->voltage_mv[1],
+                            r->voltage_mv[2],
+                            r->current_ma[0],
+                            r->current_ma[1],
+                            r->current_ma[2],
+                            r->pf_milli,
+                            r->freq_mhz,
+                            -1,
+                            -1,
+                            r->meter_time,
+                            r->frozen_import_wh,
+                            r->frozen_time,
+                            r->remain_fen,
+                            r->overdraft_fen,
+                            now};
+
+        memcpy(v, x, sizeof(x));
+}
+
+static void lite_check(sqlite3 *h, int rc, const char *what)
+{
+        if (rc != SQLITE_OK && rc != SQLITE_DONE) {
+                fprintf(stderr, "bench_raw: %s: %s\n", what, sqlite3_errmsg(h));
+                exit(1);
+        }
+}
+
+static int64_t ingest_sqlite(const char *path, char **a)
 {
         int64_t gws = atoll(a[0]), batches = atoll(a[1]), per = atoll(a[2]), rpm = atoll(a[3]);
-        int64_t t0 = atoll(a[4]), off = atoll(a[5]), rows = 0;
+        int64_t t0 = atoll(a[4]), off = atoll(a[5]), rows = 0, v[NCOLS];
         struct bench_reading r;
-        double t = now_s();
+        sqlite3_stmt *st;
+        sqlite3 *h = NULL;
+        int rc = sqlite3_open(path, &h);
 
+        lite_check(h, rc, "open");
+        sqlite3_busy_timeout(h, 60000);
+        lite_check(h,
+                   sqlite3_exec(h,
+                                "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                                " PRAGMA foreign_keys=ON;",
+                                NULL, NULL, NULL),
+                   "pragmas");
+        lite_check(h, sqlite3_prepare_v2(h, insert_sql, -1, &st, NULL), "prepare");
         for (int64_t k = 0; k < batches; k++) {
                 for (int64_t g = 0; g < gws; g++) {
-                        check(db, srv_db_begin(db), "begin");
+                        lite_check(h, sqlite3_exec(h, "BEGIN IMMEDIATE", NULL, NULL, NULL),
+                                   "begin");
                         for (int64_t j = 0; j < per * rpm; j++) {
                                 bench_reading(g, per, rpm, k, j, t0, &r);
-                                check(db,
-                                      srv_db_exec_args(
-                                          db,
-                                          "INSERT INTO readings (meter_id, seq, ts, kind, quality,"
-                                          " import_wh, rates, frozen_import_wh, frozen_time, body,"
-                                          " stored_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,"
-                                          " $10, $11)",
-                                          "iiitiItIIti", r.meter + 1 + off, r.seq, r.ts, "routine",
-                                          (int64_t)0, r.import_wh, "[0,0,0,0]", SRV_DB_NULL_I64,
-                                          SRV_DB_NULL_I64, r.body, (int64_t)time(NULL)),
-                                      "insert");
+                                row_values(&r, r.meter + 1 + off, (int64_t)time(NULL), v);
+                                for (int c = 0; c < NCOLS; c++)
+                                        sqlite3_bind_int64(st, c + 1, v[c]);
+                                sqlite3_bind_text(st, 4, "routine", -1, SQLITE_STATIC);
+                                sqlite3_bind_text(st, 21, "closed", -1, SQLITE_STATIC);
+                                sqlite3_bind_text(st, 22, r.address, -1, SQLITE_TRANSIENT);
+                                lite_check(h, sqlite3_step(st), "insert");
+                                sqlite3_reset(st);
                                 rows++;
                         }
-                        check(db, srv_db_commit(db), "commit");
+                        lite_check(h, sqlite3_exec(h, "COMMIT", NULL, NULL, NULL), "commit");
                 }
         }
+        sqlite3_finalize(st);
+        sqlite3_close(h);
+        return rows;
+}
+
+static void pg_check(PGconn *c, PGresult *res, const char *what)
+{
+        ExecStatusType s = PQresultStatus(res);
+
+        if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
+                fprintf(stderr, "bench_raw: %s: %s\n", what, PQerrorMessage(c));
+                exit(1);
+        }
+        PQclear(res);
+}
+
+static int64_t ingest_pg(const char *conninfo, char **a)
+{
+        int64_t gws = atoll(a[0]), batches = atoll(a[1]), per = atoll(a[2]), rpm = atoll(a[3]);
+        int64_t t0 = atoll(a[4]), off = atoll(a[5]), rows = 0, v[NCOLS];
+        char text[NCOLS][24];
+        const char *params[NCOLS];
+        struct bench_reading r;
+        PGconn *c = PQconnectdb(conninfo);
+
+        if (PQstatus(c) != CONNECTION_OK) {
+                fprintf(stderr, "bench_raw: %s\n", PQerrorMessage(c));
+                exit(1);
+        }
+        pg_check(c, PQprepare(c, "ins", insert_sql, NCOLS, NULL), "prepare");
+        for (int64_t k = 0; k < batches; k++) {
+                for (int64_t g = 0; g < gws; g++) {
+                        pg_check(c, PQexec(c, "BEGIN"), "begin");
+                        for (int64_t j = 0; j < per * rpm; j++) {
+                                bench_reading(g, per, rpm, k, j, t0, &r);
+                                row_values(&r, r.meter + 1 + off, (int64_t)time(NULL), v);
+                                for (int i = 0; i < NCOLS; i++) {
+                                        snprintf(text[i], sizeof(text[i]), "%lld", (long long)v[i]);
+                                        params[i] = text[i];
+                                }
+                                params[3] = "routine";
+                                params[20] = "closed";
+                                params[21] = r.address;
+                                pg_check(c, PQexecPrepared(c, "ins", NCOLS, params, NULL, NULL, 0),
+                                         "insert");
+                                rows++;
+                        }
+                        pg_check(c, PQexec(c, "COMMIT"), "commit");
+                }
+        }
+        PQfinish(c);
+        return rows;
+}
+
+static void ingest(const char *backend, const char *db, char **a)
+{
+        double t = now_s();
+        int64_t rows = strcmp(backend, "postgresql") == 0 ? ingest_pg(db, a) : ingest_sqlite(db, a);
+
         t = now_s() - t;
         printf("rows %lld seconds %.3f rate %.0f\n", (long long)rows, t, (double)rows / t);
 }
@@ -129,6 +257,10 @@ int main(int argc, char **argv)
                 fprintf(stderr, "usage: see bench_raw.c\n");
                 return 2;
         }
+        if (strcmp(argv[1], "ingest") == 0) {
+                ingest(argv[2], argv[3], argv + 4);
+                return 0;
+        }
         rc = strcmp(argv[2], "postgresql") == 0
                  ? srv_db_open_pg(argv[3], 60000, &db, err, sizeof(err))
                  : srv_db_open_sqlite(argv[3], 60000, &db, err, sizeof(err));
@@ -136,10 +268,7 @@ int main(int argc, char **argv)
                 fprintf(stderr, "bench_raw: %s\n", err);
                 return 1;
         }
-        if (strcmp(argv[1], "ingest") == 0)
-                ingest(db, argv + 4);
-        else
-                settle(db, argv + 4);
+        settle(db, argv + 4);
         srv_db_close(db);
         return 0;
 }

@@ -3,6 +3,9 @@
  * The readings batch of POST /api/v1/readings (docs/wire.md), parsed and
  * validated as a whole before anything is stored.  Pure: no database.
  *
+ * One strict pass over the body (srv_jwalk: yajl's events) fills the
+ * readings' typed fields directly, with no JSON tree per reading; each
+ * event, a few per batch, is then read from its own bytes with json-c.
  * Errors name the field and index ("readings[3].seq").  A batch either
  * parses completely or not at all.
  */
@@ -19,9 +22,21 @@
 
 enum srv_reading_kind { SRV_KIND_ROUTINE = 0, SRV_KIND_BOUNDARY = 1 };
 
+/* Which of a reading's optional fields it carries (srv_reading.has). */
+enum srv_reading_field {
+        SRV_R_EXPORT = 1u << 0,
+        SRV_R_POWER = 1u << 1,
+        SRV_R_PF = 1u << 2,
+        SRV_R_FREQ = 1u << 3,
+        SRV_R_METER_TIME = 1u << 4,
+        SRV_R_REMAIN = 1u << 5,
+        SRV_R_OVERDRAFT = 1u << 6,
+};
+
+/* One reading as stored: a typed column per field (server/db/srv_schema.c). */
 struct srv_reading {
         size_t index;      /* position in the batch, for messages */
-        const char *meter; /* address; borrowed from the batch's JSON */
+        const char *meter; /* address; owned by the batch */
         int64_t seq, ts;
         int kind; /* enum srv_reading_kind */
         int64_t quality;
@@ -29,9 +44,16 @@ struct srv_reading {
         int64_t import_wh;
         int64_t rate_wh[MB_RATES];
         int64_t frozen_import_wh, frozen_time;
-        const char *body; /* the reading's JSON text, as stored (owned by the batch) */
-        int64_t meter_id; /* filled by ingest */
+        unsigned has; /* SRV_R_* for the fields below */
+        int64_t export_wh, power_mw, pf_milli, freq_mhz, meter_time, remain_fen, overdraft_fen;
+        int n_voltage, n_current; /* phases given, 0..MB_PHASES */
+        int64_t voltage_mv[MB_PHASES], current_ma[MB_PHASES];
+        const char *relay, *address; /* NULL when absent; owned by the batch */
+        int64_t meter_id;            /* filled by ingest */
 };
+
+/* Do a and b carry the same values (the same reading sent twice)? */
+int srv_reading_same(const struct srv_reading *a, const struct srv_reading *b);
 
 struct srv_event {
         size_t index;
@@ -48,7 +70,8 @@ struct srv_event {
 };
 
 struct srv_batch {
-        json_object *root; /* owns every string above */
+        json_object *root; /* the events' objects: owns their strings */
+        char *strings;     /* owns the readings' strings and gateway */
         const char *gateway;
         int64_t sent_at;
         struct srv_reading *readings;

@@ -16,6 +16,7 @@
 #include "srv_ledger.h"
 #include "srv_metrics.h"
 #include "srv_month.h"
+#include "srv_reading_row.h"
 #include "srv_tariffs.h"
 #include "srv_webhook.h"
 
@@ -26,21 +27,12 @@
 #define bill srv_bill
 #define boundary srv_boundary
 
-static void parse_rates(const char *text, mb_tariff_reading *r)
-{
-        long long v[MB_RATES];
-
-        r->has_rates =
-            text && sscanf(text, "[%lld,%lld,%lld,%lld]", &v[0], &v[1], &v[2], &v[3]) == MB_RATES;
-        for (int i = 0; r->has_rates && i < MB_RATES; i++)
-                r->rate_wh[i] = v[i];
-}
-
 static int find_boundary(srv_db *db, int64_t meter_id, int64_t from, int64_t to, struct boundary *b)
 {
         srv_stmt *st = NULL;
         int rc = srv_db_query(db, &st,
-                              "SELECT seq, ts, import_wh, rates FROM readings WHERE meter_id = $1"
+                              "SELECT seq, ts, import_wh, " SRV_READING_RATES
+                              " FROM readings WHERE meter_id = $1"
                               " AND kind = 'boundary' AND ts >= $2 AND ts < $3"
                               " AND import_wh IS NOT NULL ORDER BY ts, seq LIMIT 1",
                               "iii", meter_id, from, to);
@@ -51,7 +43,7 @@ static int find_boundary(srv_db *db, int64_t meter_id, int64_t from, int64_t to,
                 b->seq = srv_stmt_i64(st, 0);
                 b->r.t = srv_stmt_i64(st, 1);
                 b->r.import_wh = srv_stmt_i64(st, 2);
-                parse_rates(srv_stmt_text(st, 3), &b->r);
+                srv_reading_row_rates(st, 3, &b->r);
         }
         srv_stmt_done(st);
         if (rc < 0 || b->found)

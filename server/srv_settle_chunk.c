@@ -27,6 +27,7 @@
 #include "mb_log.h"
 #include "srv_compare.h"
 #include "srv_month.h"
+#include "srv_reading_row.h"
 #include "srv_tariffs.h"
 
 void srv_settle_count(struct srv_settle_summary *sum, int rc, const struct srv_bill *b)
@@ -71,16 +72,6 @@ static struct srv_bill *find(struct srv_bill *bs, size_t n, int64_t account_id)
                         hi = mid;
         }
         return lo < n && bs[lo].account_id == account_id ? &bs[lo] : NULL;
-}
-
-static void parse_rates(const char *text, mb_tariff_reading *r)
-{
-        long long v[MB_RATES];
-
-        r->has_rates =
-            text && sscanf(text, "[%lld,%lld,%lld,%lld]", &v[0], &v[1], &v[2], &v[3]) == MB_RATES;
-        for (int i = 0; r->has_rates && i < MB_RATES; i++)
-                r->rate_wh[i] = v[i];
 }
 
 struct window {
@@ -176,7 +167,8 @@ static int fetch_boundaries(srv_db *db, const struct window *w)
 {
         srv_stmt *st = NULL;
         int rc = srv_db_query_replan(db, &st,
-                                     "SELECT meter_id, seq, ts, import_wh, rates FROM readings"
+                                     "SELECT meter_id, seq, ts, import_wh, " SRV_READING_RATES
+                                     " FROM readings"
                                      " WHERE meter_id BETWEEN $1 AND $2 AND kind = 'boundary'"
                                      " AND ts >= $3 AND ts < $4 AND import_wh IS NOT NULL"
                                      " ORDER BY meter_id, ts, seq",
@@ -196,7 +188,7 @@ static int fetch_boundaries(srv_db *db, const struct window *w)
                 x->seq = srv_stmt_i64(st, 1);
                 x->r.t = ts;
                 x->r.import_wh = srv_stmt_i64(st, 3);
-                parse_rates(srv_stmt_text(st, 4), &x->r);
+                srv_reading_row_rates(st, 4, &x->r);
         }
         srv_stmt_done(st);
         return rc;

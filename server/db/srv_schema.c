@@ -205,6 +205,53 @@ static const char *const migrations[] = {
     "CREATE TABLE session_revocations ("
     " mac TEXT PRIMARY KEY,"
     " expires_at INTEGER NOT NULL);",
+    /* 4 -> 5: readings in typed columns, every field a meter gives (ingest
+     * writes them without serialising JSON per reading; srv_reading_row.h);
+     * the old rows' JSON body and rates text become those columns (a value
+     * of the wrong type becomes NULL; a row is never lost). */
+    "CREATE TABLE readings_typed ("
+    " meter_id INTEGER NOT NULL, seq INTEGER NOT NULL, ts INTEGER NOT NULL,"
+    " kind TEXT NOT NULL, quality INTEGER NOT NULL,"
+    " import_wh INTEGER, export_wh INTEGER,"
+    " rate1_wh INTEGER, rate2_wh INTEGER, rate3_wh INTEGER, rate4_wh INTEGER,"
+    " power_mw INTEGER,"
+    " voltage1_mv INTEGER, voltage2_mv INTEGER, voltage3_mv INTEGER,"
+    " current1_ma INTEGER, current2_ma INTEGER, current3_ma INTEGER,"
+    " pf_milli INTEGER, freq_mhz INTEGER, relay TEXT, address TEXT, meter_time INTEGER,"
+    " frozen_import_wh INTEGER, frozen_time INTEGER, remain_fen INTEGER, overdraft_fen INTEGER,"
+    " stored_at INTEGER NOT NULL,"
+    " PRIMARY KEY (meter_id, seq)) WITHOUT ROWID;"
+    "INSERT INTO readings_typed SELECT meter_id, seq, ts, kind, quality, import_wh, CASE"
+    " json_type(b, '$.export_wh') WHEN 'integer' THEN json_extract(b, '$.export_wh') END,"
+    " CASE json_type(q, '$[0]') WHEN 'integer' THEN json_extract(q, '$[0]') END, CASE"
+    " json_type(q, '$[1]') WHEN 'integer' THEN json_extract(q, '$[1]') END, CASE"
+    " json_type(q, '$[2]') WHEN 'integer' THEN json_extract(q, '$[2]') END, CASE"
+    " json_type(q, '$[3]') WHEN 'integer' THEN json_extract(q, '$[3]') END, CASE"
+    " json_type(b, '$.power_mw') WHEN 'integer' THEN json_extract(b, '$.power_mw') END,"
+    " CASE json_type(b, '$.voltage_mv[0]') WHEN 'integer' THEN json_extract(b,"
+    " '$.voltage_mv[0]') END, CASE json_type(b, '$.voltage_mv[1]') WHEN 'integer' THEN"
+    " json_extract(b, '$.voltage_mv[1]') END, CASE json_type(b, '$.voltage_mv[2]') WHEN"
+    " 'integer' THEN json_extract(b, '$.voltage_mv[2]') END, CASE json_type(b,"
+    " '$.current_ma[0]') WHEN 'integer' THEN json_extract(b, '$.current_ma[0]') END, CASE"
+    " json_type(b, '$.current_ma[1]') WHEN 'integer' THEN json_extract(b,"
+    " '$.current_ma[1]') END, CASE json_type(b, '$.current_ma[2]') WHEN 'integer' THEN"
+    " json_extract(b, '$.current_ma[2]') END, CASE json_type(b, '$.pf_milli') WHEN"
+    " 'integer' THEN json_extract(b, '$.pf_milli') END, CASE json_type(b, '$.freq_mhz')"
+    " WHEN 'integer' THEN json_extract(b, '$.freq_mhz') END, CASE json_type(b, '$.relay')"
+    " WHEN 'text' THEN json_extract(b, '$.relay') END, CASE json_type(b, '$.address') WHEN"
+    " 'text' THEN json_extract(b, '$.address') END, CASE json_type(b, '$.meter_time') WHEN"
+    " 'integer' THEN json_extract(b, '$.meter_time') END, frozen_import_wh, frozen_time,"
+    " CASE json_type(b, '$.remain_fen') WHEN 'integer' THEN json_extract(b, '$.remain_fen')"
+    " END, CASE json_type(b, '$.overdraft_fen') WHEN 'integer' THEN json_extract(b,"
+    " '$.overdraft_fen') END, stored_at FROM (SELECT *, CASE WHEN json_valid(body) THEN"
+    " body ELSE '{}' END AS b, CASE WHEN json_valid(rates) THEN rates ELSE '[]' END AS q"
+    " FROM readings);"
+    "DROP TABLE readings;"
+    "ALTER TABLE readings_typed RENAME TO readings;"
+    "CREATE INDEX readings_boundary ON readings(meter_id, ts) WHERE kind = 'boundary';"
+    "CREATE INDEX readings_frozen ON readings(meter_id, frozen_time)"
+    " WHERE frozen_time IS NOT NULL;"
+    "CREATE INDEX readings_ts ON readings(ts);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -205,6 +205,40 @@ static const char *const migrations[] = {
     "CREATE TABLE session_revocations ("
     " mac TEXT PRIMARY KEY,"
     " expires_at BIGINT NOT NULL);",
+    /* 4 -> 5: readings in typed columns (srv_schema.c); the old rows' JSON
+     * body and rates text become those columns (a number that is not an
+     * integer, or not a number, becomes NULL). */
+    "ALTER TABLE readings ADD COLUMN export_wh BIGINT, ADD COLUMN rate1_wh BIGINT,"
+    " ADD COLUMN rate2_wh BIGINT, ADD COLUMN rate3_wh BIGINT, ADD COLUMN rate4_wh BIGINT,"
+    " ADD COLUMN power_mw BIGINT, ADD COLUMN voltage1_mv BIGINT, ADD COLUMN voltage2_mv BIGINT,"
+    " ADD COLUMN voltage3_mv BIGINT, ADD COLUMN current1_ma BIGINT,"
+    " ADD COLUMN current2_ma BIGINT, ADD COLUMN current3_ma BIGINT, ADD COLUMN pf_milli BIGINT,"
+    " ADD COLUMN freq_mhz BIGINT, ADD COLUMN meter_time BIGINT, ADD COLUMN remain_fen BIGINT,"
+    " ADD COLUMN overdraft_fen BIGINT, ADD COLUMN relay TEXT, ADD COLUMN address TEXT;"
+    "CREATE FUNCTION pg_temp.mb_int(j jsonb) RETURNS bigint LANGUAGE sql IMMUTABLE AS"
+    " $f$ SELECT CASE WHEN jsonb_typeof(j) = 'number' AND (j #>> '{}') ~ '^-?[0-9]{1,18}$'"
+    " THEN (j #>> '{}')::bigint END $f$;"
+    "CREATE FUNCTION pg_temp.mb_j(t text) RETURNS jsonb LANGUAGE plpgsql IMMUTABLE AS"
+    " $f$ BEGIN RETURN t::jsonb; EXCEPTION WHEN others THEN RETURN NULL; END $f$;"
+    "UPDATE readings SET export_wh = pg_temp.mb_int(pg_temp.mb_j(body)->'export_wh'),"
+    " rate1_wh = pg_temp.mb_int(pg_temp.mb_j(rates)->0), rate2_wh ="
+    " pg_temp.mb_int(pg_temp.mb_j(rates)->1), rate3_wh ="
+    " pg_temp.mb_int(pg_temp.mb_j(rates)->2), rate4_wh ="
+    " pg_temp.mb_int(pg_temp.mb_j(rates)->3), power_mw ="
+    " pg_temp.mb_int(pg_temp.mb_j(body)->'power_mw'), voltage1_mv ="
+    " pg_temp.mb_int(pg_temp.mb_j(body)->'voltage_mv'->0), voltage2_mv ="
+    " pg_temp.mb_int(pg_temp.mb_j(body)->'voltage_mv'->1), voltage3_mv ="
+    " pg_temp.mb_int(pg_temp.mb_j(body)->'voltage_mv'->2), current1_ma ="
+    " pg_temp.mb_int(pg_temp.mb_j(body)->'current_ma'->0), current2_ma ="
+    " pg_temp.mb_int(pg_temp.mb_j(body)->'current_ma'->1), current3_ma ="
+    " pg_temp.mb_int(pg_temp.mb_j(body)->'current_ma'->2), pf_milli ="
+    " pg_temp.mb_int(pg_temp.mb_j(body)->'pf_milli'), freq_mhz ="
+    " pg_temp.mb_int(pg_temp.mb_j(body)->'freq_mhz'), meter_time ="
+    " pg_temp.mb_int(pg_temp.mb_j(body)->'meter_time'), remain_fen ="
+    " pg_temp.mb_int(pg_temp.mb_j(body)->'remain_fen'), overdraft_fen ="
+    " pg_temp.mb_int(pg_temp.mb_j(body)->'overdraft_fen'), relay ="
+    " pg_temp.mb_j(body)->>'relay', address = pg_temp.mb_j(body)->>'address';"
+    "ALTER TABLE readings DROP COLUMN body, DROP COLUMN rates;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -26,12 +26,12 @@ sqlv "INSERT INTO accounts (number, mode, state, alarm1_fen, alarm2_fen, credit_
       INSERT INTO meters (address, gateway_id, account_id, bound_at)
       SELECT 'SM' || a.id, (SELECT id FROM gateways WHERE name = 'gw-s'), a.id, $now FROM accounts a;
       INSERT INTO account_tariffs SELECT id, $EFF, '2020-01-01', 'cn-bj-residential', $now, 'test' FROM accounts;
-      INSERT INTO readings (meter_id, seq, ts, kind, quality, import_wh, body, stored_at)
-      SELECT id, 1, $M0, 'boundary', 0, 1000000, '{}', $now FROM meters;
-      INSERT INTO readings (meter_id, seq, ts, kind, quality, import_wh, body, stored_at)
-      SELECT id, 2, $M1, 'boundary', 0, 1000000 + 100000 + id, '{}', $now FROM meters;
-      INSERT INTO readings (meter_id, seq, ts, kind, quality, import_wh, body, stored_at)
-      SELECT id, 2 + k, $M1 + 60 * k, 'periodic', 0, 1000000 + 100000 + id + k, '{}', $now
+      INSERT INTO readings (meter_id, seq, ts, kind, quality, import_wh, stored_at)
+      SELECT id, 1, $M0, 'boundary', 0, 1000000, $now FROM meters;
+      INSERT INTO readings (meter_id, seq, ts, kind, quality, import_wh, stored_at)
+      SELECT id, 2, $M1, 'boundary', 0, 1000000 + 100000 + id, $now FROM meters;
+      INSERT INTO readings (meter_id, seq, ts, kind, quality, import_wh, stored_at)
+      SELECT id, 2 + k, $M1 + 60 * k, 'periodic', 0, 1000000 + 100000 + id + k, $now
       FROM meters, generate_series(1, 20) k;
       UPDATE meters SET high_seq = 22; ANALYZE;" >/dev/null || fail "populate"
 
@@ -76,8 +76,8 @@ pass "the chunk queries kept to the readings' key: none read through the ts inde
 # within the same close, which goes on one account at a time) and every
 # account is billed exactly once.
 M2=$(at "2025-05-01 00:00")
-sqlv "INSERT INTO readings (meter_id, seq, ts, kind, quality, import_wh, body, stored_at)
-      SELECT id, 30, $M2, 'boundary', 0, 1000000 + 300000 + id, '{}', $now FROM meters;
+sqlv "INSERT INTO readings (meter_id, seq, ts, kind, quality, import_wh, stored_at)
+      SELECT id, 30, $M2, 'boundary', 0, 1000000 + 300000 + id, $now FROM meters;
       UPDATE meters SET high_seq = 30;" >/dev/null || fail "May boundaries"
 mkfifo "$T/hold"
 psql -X -q -d "$(pg_dbname "$T")" <"$T/hold" >"$T/hold.out" 2>&1 &

@@ -162,13 +162,121 @@ static void json_helpers(void **state)
         assert_false(srv_json_ident_ok(""));
 }
 
+/* Every field a three-phase DL/T 645 meter gives, typed, with no tree. */
+static void agent_shaped(void **state)
+{
+        const char *body =
+            "{\"gateway\":\"gw\",\"readings\":[{\"meter\":\"000000000001\",\"seq\":7,"
+            "\"ts\":1795574200,\"kind\":\"routine\",\"import_wh\":1234567,\"export_wh\":2,"
+            "\"rate_wh\":[1,2,3,4],\"power_mw\":-1500000,\"voltage_mv\":[220100,220200,220300],"
+            "\"current_ma\":[6800,6900,7000],\"pf_milli\":-985,\"freq_mhz\":49990,"
+            "\"relay\":\"closed\",\"address\":\"\\u0030001\",\"meter_time\":1795574203,"
+            "\"frozen_import_wh\":1200000,\"frozen_time\":1793462400,\"remain_fen\":-3,"
+            "\"overdraft_fen\":5,\"quality\":4}]}";
+        struct srv_batch b;
+        struct srv_err e;
+        struct srv_reading *r;
+
+        assert_int_equal(parse(body, &b, &e), 0);
+        r = &b.readings[0];
+        assert_int_equal(r->seq, 7);
+        assert_int_equal(r->import_wh, 1234567);
+        assert_int_equal(r->export_wh, 2);
+        assert_true(r->has_rates && r->rate_wh[0] == 1 && r->rate_wh[3] == 4);
+        assert_int_equal(r->power_mw, -1500000);
+        assert_int_equal(r->n_voltage, 3);
+        assert_int_equal(r->voltage_mv[2], 220300);
+        assert_int_equal(r->n_current, 3);
+        assert_int_equal(r->current_ma[0], 6800);
+        assert_int_equal(r->pf_milli, -985);
+        assert_int_equal(r->freq_mhz, 49990);
+        assert_string_equal(r->relay, "closed");
+        assert_string_equal(r->address, "0001"); /* unescaped */
+        assert_int_equal(r->meter_time, 1795574203);
+        assert_true(r->has_frozen && r->frozen_time == 1793462400);
+        assert_int_equal(r->remain_fen, -3);
+        assert_int_equal(r->overdraft_fen, 5);
+        assert_int_equal(r->quality, 4);
+        assert_int_equal(r->has, SRV_R_EXPORT | SRV_R_POWER | SRV_R_PF | SRV_R_FREQ |
+                                     SRV_R_METER_TIME | SRV_R_REMAIN | SRV_R_OVERDRAFT);
+        srv_batch_free(&b);
+}
+
+/* The same reading twice in a batch, its keys in another order, is one
+ * reading; with another value it is a conflict. */
+static void same_reading(void **state)
+{
+        const char *twice = "{\"gateway\":\"g\",\"readings\":["
+                            "{\"meter\":\"1\",\"seq\":1,\"ts\":1795574200,\"voltage_mv\":[1,2]},"
+                            "{\"voltage_mv\":[1,2],\"ts\":1795574200,\"seq\":1,\"meter\":\"1\"}]}";
+        const char *other = "{\"gateway\":\"g\",\"readings\":["
+                            "{\"meter\":\"1\",\"seq\":1,\"ts\":1795574200,\"voltage_mv\":[1,2]},"
+                            "{\"meter\":\"1\",\"seq\":1,\"ts\":1795574200,\"voltage_mv\":[1,3]}]}";
+        struct srv_batch b;
+        struct srv_err e;
+
+        assert_int_equal(parse(twice, &b, &e), 0);
+        assert_true(srv_reading_same(&b.readings[0], &b.readings[1]));
+        srv_batch_free(&b);
+        assert_int_equal(parse(other, &b, &e), -1);
+        assert_int_equal(e.status, 409);
+        assert_string_equal(e.field, "readings[1].seq");
+        srv_batch_free(&b);
+}
+
+static void bad_fields(void **state)
+{
+        static const struct bad cases[] = {
+            {"{\"gateway\":\"g\",\"readings\":[{\"meter\":\"1\",\"seq\":1,\"ts\":1795574200,"
+             "\"rate_wh\":[1,2,3]}]}",
+             400, "readings[0].rate_wh"},
+            {"{\"gateway\":\"g\",\"readings\":[{\"meter\":\"1\",\"seq\":1,\"ts\":1795574200,"
+             "\"rate_wh\":[1,2,3,4,5]}]}",
+             400, "readings[0].rate_wh[4]"},
+            {"{\"gateway\":\"g\",\"readings\":[{\"meter\":\"1\",\"seq\":1,\"ts\":1795574200,"
+             "\"voltage_mv\":[1,2,3,4]}]}",
+             400, "readings[0].voltage_mv[3]"},
+            {"{\"gateway\":\"g\",\"readings\":[{\"meter\":\"1\",\"seq\":1,\"ts\":1795574200,"
+             "\"current_ma\":[[1]]}]}",
+             400, "readings[0].current_ma[0]"},
+            {"{\"gateway\":\"g\",\"readings\":[{\"meter\":\"1\",\"seq\":1,\"ts\":1795574200,"
+             "\"power_mw\":1.5}]}",
+             400, "readings[0].power_mw"},
+            {"{\"gateway\":\"g\",\"readings\":[{\"meter\":\"1\",\"seq\":1,\"ts\":1795574200,"
+             "\"pf_milli\":1001}]}",
+             400, "readings[0].pf_milli"},
+            {"{\"gateway\":\"g\",\"readings\":[{\"meter\":\"1\",\"seq\":1,\"ts\":1795574200,"
+             "\"relay\":1}]}",
+             400, "readings[0].relay"},
+            {"{\"gateway\":\"g\",\"readings\":[{\"meter\":\"1\",\"seq\":1,\"ts\":1795574200,"
+             "\"frozen_import_wh\":5}]}",
+             400, "readings[0].frozen_time"},
+            {"{\"gateway\":\"g\",\"readings\":[{\"meter\":\"1\",\"seq\":1}]}", 400,
+             "readings[0].ts"},
+            {"{\"gateway\":\"g\",\"readings\":[{\"meter\":\"1\",\"seq\":1,\"ts\":1795574200,"
+             "\"rate_wh\":{}}]}",
+             400, "readings[0].rate_wh"},
+            {"[]", 400, ""},
+            {"{\"readings\":[]}", 400, "gateway"},
+        };
+        struct srv_batch b;
+        struct srv_err e;
+
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                assert_int_equal(parse(cases[i].body, &b, &e), -1);
+                if (e.status != cases[i].status || strcmp(e.field, cases[i].field) != 0)
+                        fail_msg("case %zu: got %d '%s' (%s)", i, e.status, e.field, e.message);
+                srv_batch_free(&b);
+        }
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test(good_batch),
-            cmocka_unit_test(bad_batches),
-            cmocka_unit_test(limits),
-            cmocka_unit_test(json_helpers),
+            cmocka_unit_test(good_batch),   cmocka_unit_test(bad_batches),
+            cmocka_unit_test(limits),       cmocka_unit_test(json_helpers),
+            cmocka_unit_test(agent_shaped), cmocka_unit_test(same_reading),
+            cmocka_unit_test(bad_fields),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
