@@ -62,6 +62,9 @@ void agent_policy_on_reading(struct agent *a, struct agent_meter *m, const mb_re
                              int64_t ts, int kind, int64_t seq, int *controls, int *n_controls);
 void agent_policy_after_commit(struct agent *a, struct agent_meter *m, const int *controls,
                                int n_controls);
+/* Once a second, main thread: queue again the policy relay operations whose
+ * backoff has passed (agent_control.c). */
+void agent_control_tick(struct agent *a);
 /* A queued relay or display operation finished (bus thread). */
 void agent_policy_control_done(struct agent *a, struct agent_meter *m, int op, int64_t tag, int rc,
                                int state, const char *why, const mb_err *err);

@@ -39,6 +39,8 @@ struct agent_meter_cfg {
         int poll_interval_ms; /* 0: not polled (relay-only device) */
         int timeout_ms;       /* defaults to the bus's */
         const char *relay;    /* "self", "none" or the name of another meter entry */
+        const char *relay_fallback; /* another meter entry that cuts this one when its own
+                                     * relay cannot (meter_caps); NULL: none */
         const config_setting_t *options;
         const config_setting_t *where;
 };
@@ -50,9 +52,9 @@ struct agent_server_cfg {
         const char *token;
         const char *ca_file, *cert_file, *key_file;
         const char *command_key; /* hex key for signed commands; NULL: unsigned accepted */
-        int interval_s;      /* routine uploads */
-        int batch_readings; /* readings per request */
-        int batch_bytes;    /* about this much JSON per request */
+        int interval_s;          /* routine uploads */
+        int batch_readings;      /* readings per request */
+        int batch_bytes;         /* about this much JSON per request */
         int timeout_s;
         int backoff_max_s;
         int window_minutes; /* month-end upload window */

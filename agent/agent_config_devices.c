@@ -8,9 +8,9 @@
 static const char *const bus_keys[] = {"name",      "type",      "device", "baud", "parity",
                                        "data_bits", "stop_bits", "host",   "port", "timeout_ms",
                                        "pause_ms",  "options",   NULL};
-static const char *const meter_keys[] = {
-    "name",          "plugin",     "bus",   "address", "account",
-    "poll_interval", "timeout_ms", "relay", "options", NULL};
+static const char *const meter_keys[] = {"name",           "plugin",        "bus",        "address",
+                                         "account",        "poll_interval", "timeout_ms", "relay",
+                                         "relay_fallback", "options",       NULL};
 
 static const config_setting_t *options_of(const config_setting_t *g, mb_diag *d)
 {
@@ -121,6 +121,7 @@ static void parse_meter(struct agent_config *c, struct agent_meter_cfg *m,
                            m->bus_index >= 0 ? c->buses[m->bus_index].timeout_ms : 1000, d);
         m->relay = "self";
         mb_conf_string(g, "relay", &m->relay, d);
+        mb_conf_string(g, "relay_fallback", &m->relay_fallback, d);
         m->options = options_of(g, d);
 }
 
@@ -143,6 +144,11 @@ static void check_relay(struct agent_config *c, int i, mb_diag *d)
         struct agent_meter_cfg *m = &c->meters[i];
         int r;
 
+        if (m->relay_fallback &&
+            ((r = agent_config_meter_index(c, m->relay_fallback)) < 0 || r == i))
+                mb_diag_at(d, config_setting_get_member(m->where, "relay_fallback"),
+                           "meter '%s': relay_fallback must be another meter's name, not \"%s\"",
+                           m->name, m->relay_fallback);
         if (!m->relay || strcmp(m->relay, "self") == 0 || strcmp(m->relay, "none") == 0)
                 return;
         r = agent_config_meter_index(c, m->relay);

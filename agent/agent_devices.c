@@ -90,34 +90,49 @@ static int create_meter(struct agent_devices *devs, const struct agent_config *c
         }
         rc = agent_ctx_check_unused(&m->ctx) ? -1 : 0;
         agent_ctx_close(&m->ctx);
+        m->caps = m->plugin->desc->caps;
+        if (m->plugin->desc->meter_caps)
+                m->caps &= m->plugin->desc->meter_caps(m->inst);
+        m->relay_retry_op = -1;
         if (agent_identity_configured(m, d) < 0)
                 rc = -1;
         m->ident_from_reading = !m->ident_known;
         return rc;
 }
 
+/* The device named name (a meter entry), reported in d when it cannot
+ * switch a relay. */
+static struct agent_meter *relay_device(struct agent_devices *devs, const struct agent_config *cfg,
+                                        struct agent_meter *m, const char *key, const char *name,
+                                        mb_diag *d)
+{
+        struct agent_meter *r = &devs->meters[agent_config_meter_index(cfg, name)];
+
+        if (r->caps & MB_CAP_RELAY)
+                return r;
+        mb_diag_at(d, m->cfg->where, "meter '%s': %s '%s' (plugin %s) cannot switch a relay",
+                   m->cfg->name, key, name, r->plugin->desc->name);
+        return NULL;
+}
+
+/* Each meter's relay: itself, another entry, or none; where that leaves it
+ * without one, its relay_fallback device. */
 static void bind_relays(struct agent_devices *devs, const struct agent_config *cfg, mb_diag *d)
 {
         for (int i = 0; i < devs->n_meters; i++) {
                 struct agent_meter *m = &devs->meters[i];
-                const char *r = m->cfg->relay;
-                int j;
+                const char *r = m->cfg->relay, *fb = m->cfg->relay_fallback;
+                struct agent_meter *fdev =
+                    fb ? relay_device(devs, cfg, m, "relay_fallback", fb, d) : NULL;
 
-                if (strcmp(r, "none") == 0)
-                        continue;
-                if (strcmp(r, "self") == 0) {
-                        if (m->plugin->desc->caps & MB_CAP_RELAY)
-                                m->relay_dev = m;
-                        continue;
+                if (strcmp(r, "self") == 0)
+                        m->relay_dev = (m->caps & MB_CAP_RELAY) ? m : NULL;
+                else if (strcmp(r, "none") != 0)
+                        m->relay_dev = relay_device(devs, cfg, m, "relay", r, d);
+                if (!m->relay_dev && fdev) {
+                        m->relay_dev = fdev;
+                        m->relay_is_fallback = 1;
                 }
-                j = agent_config_meter_index(cfg, r);
-                if (!(devs->meters[j].plugin->desc->caps & MB_CAP_RELAY))
-                        mb_diag_at(d, m->cfg->where,
-                                   "meter '%s': relay '%s' (plugin %s) cannot "
-                                   "switch a relay",
-                                   m->cfg->name, r, devs->meters[j].plugin->desc->name);
-                else
-                        m->relay_dev = &devs->meters[j];
         }
 }
 

@@ -34,7 +34,9 @@ struct agent_meter {
         void *inst; /* plugin-owned */
         mb_ctx ctx;
         mb_meter_params params;
+        uint32_t caps;                 /* what this meter can do (plugin and meter_caps) */
         struct agent_meter *relay_dev; /* switches this meter's supply; NULL: none */
+        int relay_is_fallback;         /* relay_dev is the relay_fallback device */
         int64_t store_id;              /* meters.id in agent.db, 0 until known */
         /* Identity (agent_identity.h): set at creation or, when it comes from
          * the readings, by the bus thread (and from agent.db at start). */
@@ -63,8 +65,10 @@ struct agent_meter {
         int ref_pending;            /* the next reading is the reference, not charged */
         int64_t balance_fen;        /* local balance */
         int have_balance;
-        int relay_attempts; /* tries of the relay operation under way */
-        int64_t last_seq;   /* of the last stored reading */
+        int relay_attempts;        /* tries of the relay operation under way */
+        int relay_retry_op;        /* the policy operation to try again, -1: none */
+        int64_t relay_retry_at_ms; /* monotonic time of that try */
+        int64_t last_seq;          /* of the last stored reading */
 };
 
 struct agent_devices {

@@ -12,7 +12,7 @@ int agent_meter_read(struct agent_meter *m, mb_reading *r, mb_err *err)
         memset(r, 0, sizeof(*r));
         r->size = sizeof(*r);
         memset(err, 0, sizeof(*err));
-        if (!(m->plugin->desc->caps & MB_CAP_READ))
+        if (!(m->caps & MB_CAP_READ))
                 return mb_err_set(err, MB_ENOTSUP, "plugin %s cannot read", m->plugin->desc->name);
         rc = m->plugin->desc->meter_read(m->inst, r, err);
         if (rc > 0)
@@ -34,7 +34,7 @@ int agent_meter_read(struct agent_meter *m, mb_reading *r, mb_err *err)
 
 static int can(const struct agent_meter *dev, uint32_t cap)
 {
-        return dev && (dev->plugin->desc->caps & cap);
+        return dev && (dev->caps & cap);
 }
 
 struct agent_meter *agent_meter_target(struct agent_meter *m, int op)

@@ -131,121 +131,13 @@ void agent_policy_on_reading(struct agent *a, struct agent_meter *m, const mb_re
         agent_policy_decide_now(a, m, ts, 0, seq, controls, n_controls);
 }
 
-void agent_policy_queue(struct agent *a, struct agent_meter *m, int op, const char *why,
-                        int64_t tag)
-{
-        struct agent_meter *dev = agent_meter_target(m, op);
-
-        if (!dev) {
-                if (op != MB_CTL_ALARM && op != MB_CTL_ALARM_CLEAR)
-                        mb_warn("meter %s: no relay to carry out %s (relay = \"%s\")", m->cfg->name,
-                                why, m->cfg->relay);
-                return;
-        }
-        agent_bus_control(a->buses[dev->cfg->bus_index], m, op, why, tag);
-}
-
 void agent_policy_after_commit(struct agent *a, struct agent_meter *m, const int *controls,
                                int n_controls)
 {
         for (int i = 0; i < n_controls; i++) {
+                /* A new decision replaces a retry still waiting. */
                 m->relay_attempts = 0;
+                m->relay_retry_op = -1;
                 agent_policy_queue(a, m, controls[i], "policy", 0);
         }
-}
-
-/* The relay state an operation should leave, or -1 when any will do. */
-static int wanted_state(int op)
-{
-        switch (op) {
-        case MB_CTL_TRIP:
-                return MB_RELAY_OPEN;
-        case MB_CTL_CLOSE:
-                return MB_RELAY_CLOSED;
-        case MB_CTL_ARM:
-                return MB_RELAY_ARMED;
-        default:
-                return -1;
-        }
-}
-
-static int control_ok(int op, int rc, int state)
-{
-        int want = wanted_state(op);
-
-        if (rc != MB_OK)
-                return 0;
-        /* A meter that arms may report open until the customer presses. */
-        if (op == MB_CTL_ARM && state == MB_RELAY_OPEN)
-                return 1;
-        return want < 0 || state == want || state == MB_RELAY_UNKNOWN;
-}
-
-static void record(struct agent *a, struct agent_meter *m, const char *type, const char *reason,
-                   const char *data)
-{
-        if (agent_store_begin(a->store) != MB_OK)
-                return;
-        agent_store_add_event(a->store, m->store_id, mb_realtime_s(), type, reason,
-                              m->have_balance ? m->balance_fen : INT64_MIN, data);
-        agent_store_end(a->store);
-}
-
-static void policy_control_done(struct agent *a, struct agent_meter *m, int op, int rc, int state,
-                                const mb_err *err)
-{
-        char reason[300], data[96];
-
-        /* after_seq shows which reading the operation followed. */
-        snprintf(data, sizeof(data), "{\"op\":%d,\"relay\":\"%s\",\"after_seq\":%lld}", op,
-                 mb_wire_relay_name(state), (long long)m->last_seq);
-        if (control_ok(op, rc, state)) {
-                m->relay_attempts = 0;
-                if (wanted_state(op) >= 0)
-                        record(a, m, "relay_confirmed", mb_wire_relay_name(state), data);
-                return;
-        }
-        if (wanted_state(op) < 0) {
-                mb_warn("meter %s: display operation %d failed: %s", m->cfg->name, op, err->msg);
-                return;
-        }
-        m->relay_attempts++;
-        if (rc != MB_OK)
-                snprintf(reason, sizeof(reason), "attempt %d: %s", m->relay_attempts, err->msg);
-        else
-                snprintf(reason, sizeof(reason), "attempt %d: relay did not move (reads %s)",
-                         m->relay_attempts, mb_wire_relay_name(state));
-        record(a, m, "relay_fault", reason, data);
-        mb_err_log("meter %s: relay fault: %s", m->cfg->name, reason);
-        if (m->relay_attempts <= a->cfg->policy.relay_retries)
-                agent_policy_queue(a, m, op, "retry", 0);
-        else
-                record(a, m, "relay_fault", "gave up: the relay needs a visit", data);
-}
-
-static void command_done(struct agent *a, struct agent_meter *m, int64_t id, int rc, int state,
-                         const mb_err *err)
-{
-        char data[160];
-        const char *result = rc == MB_OK || rc == MB_ENOTSUP ? "done" : "failed";
-
-        snprintf(data, sizeof(data), "{\"command\":%lld,\"state\":\"%s\",\"relay\":\"%s\"}",
-                 (long long)id, result, mb_wire_relay_name(state));
-        if (agent_store_begin(a->store) != MB_OK)
-                return;
-        agent_store_add_event(a->store, m->store_id, mb_realtime_s(), "command_result",
-                              rc == MB_OK ? "done" : err->msg, INT64_MIN, data);
-        agent_store_command_state(a->store, id, result, mb_realtime_s());
-        agent_store_end(a->store);
-}
-
-void agent_policy_control_done(struct agent *a, struct agent_meter *m, int op, int64_t tag, int rc,
-                               int state, const char *why, const mb_err *err)
-{
-        pthread_mutex_lock(&a->policy_lock);
-        if (tag > 0)
-                command_done(a, m, tag, rc, state, err);
-        else
-                policy_control_done(a, m, op, rc, state, err);
-        pthread_mutex_unlock(&a->policy_lock);
 }

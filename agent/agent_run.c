@@ -171,6 +171,8 @@ void agent_tick(struct agent *a)
                         agent_policy_reload(a);
                 }
         }
+        if (a->n_buses)
+                agent_control_tick(a);
         for (int i = 0; i < a->n_buses; i++) {
                 struct agent_meter *m = agent_bus_stuck(a->buses[i], now, &ran);
                 if (m)

@@ -265,7 +265,8 @@ typedef struct mb_plugin {
         int (*meter_read)(void *meter, mb_reading *out, mb_err *err);
         /* Required with MB_CAP_RELAY or MB_CAP_DISPLAY: perform op and report
          * the relay state afterwards in *state (enum mb_relay_state).  An op the
-         * meter cannot do returns MB_ENOTSUP. */
+         * meter cannot do returns MB_ENOTSUP with the reason: the host reports
+         * it as failed, never as done (and meter_caps says so beforehand). */
         int (*meter_control)(void *meter, int op, int *state, mb_err *err);
         /* Required: release the instance.  Never fails. */
         void (*meter_free)(void *meter);
@@ -296,6 +297,18 @@ typedef struct mb_plugin {
          * Pure: no I/O, no host calls; any thread, even before init.
          */
         int (*normalise_address)(const char *in, char *out, size_t cap, mb_err *err);
+
+        /*
+         * Optional: what this meter can do, a subset of caps.  Some meters of
+         * a plugin lack what others have: a DL/T 645-1997 meter has no
+         * remote control, so its dlt645 instance answers MB_CAP_READ only.
+         * Called once after a successful meter_new, on the main thread.
+         * Without it every meter has the plugin's caps.  The host never asks
+         * a meter for an operation it lacks: a command for it fails with the
+         * reason, and the policy cuts it through the meter's relay_fallback
+         * device where one is configured (docs/agent.md).
+         */
+        uint32_t (*meter_caps)(void *meter);
 } mb_plugin;
 
 /* The size of an SDK 1.0 descriptor: the smallest the host accepts. */

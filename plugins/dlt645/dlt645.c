@@ -63,6 +63,8 @@ static void dlt_link_close(void *link)
         free(l);
 }
 
+MB_PLUGIN_EXPORT extern const struct mb_plugin meterbox_plugin;
+
 /* AA bytes (wildcards) or all 99 (broadcast): a pattern, not a meter. */
 static int is_pattern(const uint8_t a[DLT_ADDR_LEN])
 {
@@ -195,6 +197,15 @@ static int dlt_meter_control(void *meter, int op, int *state, mb_err *err)
         return dlt_control(meter, op, state, err);
 }
 
+/* DL/T 645-1997 has no remote control (1CH), no run status word and no
+ * settlement-day register: such a meter is read, never switched. */
+static uint32_t dlt_meter_caps(void *meter)
+{
+        const struct dlt_meter *m = meter;
+
+        return m->o.proto == DLT_1997 ? MB_CAP_READ : meterbox_plugin.caps;
+}
+
 MB_PLUGIN_EXPORT const struct mb_plugin meterbox_plugin = {
     .abi_version = MB_PLUGIN_ABI_VERSION,
     .size = sizeof(struct mb_plugin),
@@ -210,4 +221,5 @@ MB_PLUGIN_EXPORT const struct mb_plugin meterbox_plugin = {
     .meter_control = dlt_meter_control,
     .meter_free = dlt_meter_free,
     .normalise_address = dlt_normalise_address,
+    .meter_caps = dlt_meter_caps,
 };

@@ -119,6 +119,14 @@ static int sim_meter_read(void *meter, mb_reading *out, mb_err *err)
         return MB_OK;
 }
 
+/* Without a relay (option relay = false) the meter only reads and shows. */
+static uint32_t sim_meter_caps(void *meter)
+{
+        const struct sim_meter *m = meter;
+
+        return MB_CAP_READ | MB_CAP_FROZEN | MB_CAP_DISPLAY | (m->o.has_relay ? MB_CAP_RELAY : 0);
+}
+
 static int sim_meter_control(void *meter, int op, int *state, mb_err *err)
 {
         struct sim_meter *m = meter;
@@ -139,4 +147,5 @@ MB_PLUGIN_EXPORT const struct mb_plugin meterbox_plugin = {
     .meter_control = sim_meter_control,
     .meter_free = sim_meter_free,
     .normalise_address = sim_normalise_address,
+    .meter_caps = sim_meter_caps,
 };

@@ -72,7 +72,8 @@ struct sim_opts {
         int64_t fault_garbage_every;
         int garbage_mode; /* enum sim_garbage_mode */
         int64_t fault_reset_at;
-        const char *state_file; /* host-owned, valid as long as the ctx; NULL: none */
+        int64_t fault_relay_fail; /* the first N relay moves fail */
+        const char *state_file;   /* host-owned, valid as long as the ctx; NULL: none */
 };
 
 /* The meter's non-volatile registers. */
@@ -98,6 +99,7 @@ struct sim_meter {
         int protect;           /* MB_CTL_PROTECT: trips are refused */
         int alarm;             /* MB_CTL_ALARM shown */
         int64_t armed_mono_ms; /* when the relay was armed */
+        int64_t relay_moves;   /* trip/close/arm requests seen (fault_relay_fail) */
 
         int loaded;               /* state file looked at (first read or control) */
         int started;              /* clocks anchored (first read or control) */

@@ -93,6 +93,7 @@ static void parse_faults(mb_opt_parser *p, struct sim_opts *o)
         mb_opt_int64(p, "fault_garbage_every", &o->fault_garbage_every, 0, 0, INT32_MAX);
         mb_opt_enum(p, "fault_garbage_mode", &o->garbage_mode, 0, garbage_names, NULL);
         mb_opt_int64(p, "fault_reset_at", &o->fault_reset_at, 0, 0, INT32_MAX);
+        mb_opt_int64(p, "fault_relay_fail", &o->fault_relay_fail, 0, 0, INT32_MAX);
         mb_opt_string(p, "state_file", &o->state_file, NULL);
 }
 

@@ -49,6 +49,11 @@ static void set_relay(struct sim_meter *m, int state)
 
 static int relay_op(struct sim_meter *m, int op, mb_err *err)
 {
+        if ((op == MB_CTL_TRIP || op == MB_CTL_CLOSE || op == MB_CTL_ARM) &&
+            ++m->relay_moves <= m->o.fault_relay_fail)
+                return mb_err_set(err, MB_EIO,
+                                  "relay driver did not respond (fault_relay_fail: %lld of %lld)",
+                                  (long long)m->relay_moves, (long long)m->o.fault_relay_fail);
         switch (op) {
         case MB_CTL_QUERY:
                 return MB_OK;

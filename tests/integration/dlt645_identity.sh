@@ -25,16 +25,7 @@ JSON
 sim typed 000006605518
 sim found 201900012345
 
-head -c 32 /dev/urandom >"$T/signing.key"
-server_conf "$T/server.conf"
-echo "commands = { signing_key_file = \"$T/signing.key\"; };" >>"$T/server.conf"
-ADMIN=$("$MB_SERVER" -c "$T/server.conf" --create-token root --role admin)
-start_server "$T/server.conf" "$T/server.log"
-api POST /api/v1/gateways '{"name":"gw-id","region":"1"}'; expect 201
-GW=$(j '["token"]'); KEY=$(j '["command_key"]')
-for a in 000006605518 201900012345; do
-  api PUT /api/v1/meters/$a '{"gateway":"gw-id"}'; expect 200
-done
+signed_gateway gw-id 000006605518 201900012345
 
 cat >"$T/agent.conf" <<CONF
 gateway = { id = "gw-id"; };

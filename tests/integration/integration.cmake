@@ -20,6 +20,7 @@ mb_add_script_test(agent_policy policy.sh)
 mb_add_script_test(plugins_lifecycle plugins_lifecycle.sh)
 mb_add_script_test(agent_offline_cutoff offline_cutoff.sh)
 mb_add_script_test(agent_fields agent_fields.sh)
+mb_add_script_test(agent_relay_retry relay_retry.sh)
 # modbus plugin against a pymodbus simulator (TCP, RTU over a socat pty pair);
 # exit 77 (skipped) without /usr/bin/python3's pymodbus or socat.
 if(TARGET modbus)

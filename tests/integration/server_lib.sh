@@ -92,3 +92,20 @@ print(json.dumps(v) if isinstance(v, (dict, list)) or v is None or isinstance(v,
 at() { date -d "$1" +%s; }
 
 sqlv() { dbq "$T" "$1"; }
+
+# signed_gateway NAME ADDRESS...: a server that signs commands (a fresh key),
+# started; an admin token in ADMIN; gateway NAME, its token in GW and its
+# command key in KEY; each meter ADDRESS bound to it.
+signed_gateway() {
+  local name=$1 a; shift
+  head -c 32 /dev/urandom >"$T/signing.key"
+  server_conf "$T/server.conf"
+  echo "commands = { signing_key_file = \"$T/signing.key\"; };" >>"$T/server.conf"
+  ADMIN=$("$MB_SERVER" -c "$T/server.conf" --create-token root --role admin)
+  start_server "$T/server.conf" "$T/server.log"
+  api POST /api/v1/gateways "{\"name\":\"$name\",\"region\":\"1\"}"; expect 201
+  GW=$(j '["token"]'); KEY=$(j '["command_key"]')
+  for a in "$@"; do
+    api PUT "/api/v1/meters/$a" "{\"gateway\":\"$name\"}"; expect 200
+  done
+}
