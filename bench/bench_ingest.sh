@@ -27,7 +27,10 @@ if [ -n "${PERF:-}" ]; then
   perf_pid=$!
   sleep 0.5
 fi
+cpu() { awk '{print $14 + $15}' "/proc/$SERVER_PID/stat"; } # utime + stime, ticks
+c0=$(cpu)
 http=$("$B/bench/bench_load" "$URL" "$T/tokens" "$CLIENTS" "$BATCHES" "$PER" "$RPM" "$T0")
+c1=$(cpu)
 if [ -n "${PERF:-}" ]; then kill -INT "$perf_pid"; wait "$perf_pid" || true; fi
 stored=$(q 'SELECT count(*) FROM readings')
 charged=$(q "SELECT count(*) FROM ledger WHERE kind = 'charge'")
@@ -36,6 +39,7 @@ h=$(echo "$http" | field rate) r=$(echo "$raw" | field rate)
 echo "backend=$BACKEND accounts=$N clients=$CLIENTS batch=$((PER * RPM)) readings=$((NGW * BATCHES * PER * RPM))"
 echo "machine: $(nproc) cpus, load average $(cut -d' ' -f1-3 /proc/loadavg) after the run"
 echo "http_ingest: $http (stored $stored, $charged charge entries)"
+echo "server cpu: $(/usr/bin/python3 -c "print('%.2f' % (($c1 - $c0) * 1e6 / $(getconf CLK_TCK) / $((NGW * BATCHES * PER * RPM))))") us per reading (all its threads; the load client's not counted)"
 echo "raw_insert:  $raw"
 echo "ratio http/raw = $(ratio "$h" "$r")   (target >= 0.50)"
 [ "$BACKEND" = sqlite ] && echo "http rate / 150,000 = $(ratio "$h" 150000)   (target >= 1.00)"

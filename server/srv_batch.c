@@ -223,67 +223,130 @@ static const struct int_field int_fields[] = {
 };
 #undef F
 
+/* A reading's members; the rest of its integers are int_fields. */
+enum key_id {
+        K_METER,
+        K_SEQ,
+        K_TS,
+        K_KIND,
+        K_QUALITY,
+        K_IMPORT,
+        K_RATES,
+        K_VOLTAGE,
+        K_CURRENT,
+        K_FROZEN,
+        K_FROZEN_TIME,
+        K_RELAY,
+        K_ADDRESS,
+        K_INT, /* + index in int_fields */
+};
+
+struct key {
+        const char *name;
+        size_t len;
+        int id;
+};
+
+#define K(n, id)                                                                                   \
+        {                                                                                          \
+                n, sizeof(n) - 1, id                                                               \
+        }
+static const struct key keys[] = {
+    K("meter", K_METER),
+    K("seq", K_SEQ),
+    K("ts", K_TS),
+    K("kind", K_KIND),
+    K("quality", K_QUALITY),
+    K("import_wh", K_IMPORT),
+    K("rate_wh", K_RATES),
+    K("voltage_mv", K_VOLTAGE),
+    K("current_ma", K_CURRENT),
+    K("frozen_import_wh", K_FROZEN),
+    K("frozen_time", K_FROZEN_TIME),
+    K("relay", K_RELAY),
+    K("address", K_ADDRESS),
+    K("export_wh", K_INT + 0),
+    K("power_mw", K_INT + 1),
+    K("pf_milli", K_INT + 2),
+    K("freq_mhz", K_INT + 3),
+    K("meter_time", K_INT + 4),
+    K("remain_fen", K_INT + 5),
+    K("overdraft_fen", K_INT + 6),
+};
+#undef K
+
+/* Which member k is (-1: unknown): by length and first byte, then the
+ * bytes; a batch has some twenty of these per reading. */
+static int key_id(const char *k)
+{
+        size_t n = strlen(k);
+
+        for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+                if (keys[i].len == n && keys[i].name[0] == k[0] && memcmp(keys[i].name, k, n) == 0)
+                        return keys[i].id;
+        return -1;
+}
+
+static int set_int(struct srv_jw *w, const struct srv_jw_value *v, const char *k, int64_t min,
+                   int64_t max, int64_t *out)
+{
+        return get_int(w, v, k, min, max, out) < 0 ? -1 : 0;
+}
+
 /* A member of readings[i] (its value, or an array of values starting). */
 static int reading_field(struct parse *p, struct srv_jw *w, struct srv_reading *r,
                          const struct srv_jw_value *v)
 {
-        const char *k = srv_jw_key(w, 2);
-        int64_t x;
+        const char *k = srv_jw_key(w, 2), *s;
+        int id = key_id(k);
 
-        if (v->kind == SRV_JW_NULL)
-                return 0; /* absent */
-        if (v->kind == SRV_JW_ARRAY_END)
-                return 0;
-        if (strcmp(k, "rate_wh") == 0 || strcmp(k, "voltage_mv") == 0 ||
-            strcmp(k, "current_ma") == 0) {
+        if (v->kind == SRV_JW_NULL || v->kind == SRV_JW_ARRAY_END)
+                return id < 0 ? bad(w, 400, "unknown_field", "unknown field '%s'", k) : 0;
+        switch (id) {
+        case K_RATES:
+        case K_VOLTAGE:
+        case K_CURRENT:
                 if (v->kind != SRV_JW_ARRAY_START)
                         return type_error(w, k, "an array");
-                r->has_rates |= k[0] == 'r' ? 2 : 0; /* 2: started; checked at the end */
+                r->has_rates |= id == K_RATES ? 2 : 0; /* 2: started; checked at the end */
                 return 0;
-        }
-        if (strcmp(k, "meter") == 0)
+        case K_METER:
                 return get_str(p, w, v, k, MB_ADDR_LEN - 1, &r->meter) < 0 ? -1 : 0;
-        if (strcmp(k, "seq") == 0)
-                return get_int(w, v, k, 1, INT64_MAX / 2, &r->seq) < 0 ? -1 : 0;
-        if (strcmp(k, "ts") == 0)
-                return get_int(w, v, k, 0, MAX_TS, &r->ts) < 0 ? -1 : 0;
-        if (strcmp(k, "quality") == 0)
-                return get_int(w, v, k, 0, 0xffff, &r->quality) < 0 ? -1 : 0;
-        if (strcmp(k, "import_wh") == 0) {
+        case K_SEQ:
+                return set_int(w, v, k, 1, INT64_MAX / 2, &r->seq);
+        case K_TS:
+                return set_int(w, v, k, 0, MAX_TS, &r->ts);
+        case K_QUALITY:
+                return set_int(w, v, k, 0, 0xffff, &r->quality);
+        case K_IMPORT:
                 r->has_import = 1;
-                return get_int(w, v, k, 0, MAX_WH, &r->import_wh) < 0 ? -1 : 0;
-        }
-        if (strcmp(k, "frozen_import_wh") == 0) {
+                return set_int(w, v, k, 0, MAX_WH, &r->import_wh);
+        case K_FROZEN:
                 r->has_frozen |= 1;
-                return get_int(w, v, k, 0, MAX_WH, &r->frozen_import_wh) < 0 ? -1 : 0;
-        }
-        if (strcmp(k, "frozen_time") == 0) { /* its lower bound waits for quality */
+                return set_int(w, v, k, 0, MAX_WH, &r->frozen_import_wh);
+        case K_FROZEN_TIME: /* its lower bound waits for quality */
                 r->has_frozen |= 2;
-                return get_int(w, v, k, 0, MAX_TS, &r->frozen_time) < 0 ? -1 : 0;
-        }
-        if (strcmp(k, "kind") == 0) {
-                const char *s;
-
+                return set_int(w, v, k, 0, MAX_TS, &r->frozen_time);
+        case K_KIND:
                 if (get_str(p, w, v, k, 64, &s) < 0)
                         return -1;
                 for (int i = 0; kinds[i]; i++)
                         if (strcmp(kinds[i], s) == 0)
                                 return r->kind = i, 0;
                 return type_error(w, k, "one of routine boundary");
-        }
-        if (strcmp(k, "relay") == 0)
+        case K_RELAY:
                 return get_str(p, w, v, k, 16, &r->relay) < 0 ? -1 : 0;
-        if (strcmp(k, "address") == 0)
+        case K_ADDRESS:
                 return get_str(p, w, v, k, MB_ADDR_LEN - 1, &r->address) < 0 ? -1 : 0;
-        for (size_t i = 0; i < sizeof(int_fields) / sizeof(int_fields[0]); i++)
-                if (strcmp(k, int_fields[i].key) == 0) {
-                        if (get_int(w, v, k, int_fields[i].min, int_fields[i].max, &x) < 0)
-                                return -1;
-                        *(int64_t *)((char *)r + int_fields[i].off) = x;
-                        r->has |= int_fields[i].bit;
-                        return 0;
-                }
-        return bad(w, 400, "unknown_field", "unknown field '%s'", k);
+        case -1:
+                return bad(w, 400, "unknown_field", "unknown field '%s'", k);
+        default: {
+                const struct int_field *f = &int_fields[id - K_INT];
+
+                r->has |= f->bit;
+                return set_int(w, v, k, f->min, f->max, (int64_t *)((char *)r + f->off));
+        }
+        }
 }
 
 static int missing(struct srv_jw *w, const char *key, const char *msg)
@@ -384,7 +447,7 @@ static int on_reading(struct parse *p, struct srv_jw *w, const struct srv_jw_val
         if (d == 4) {
                 const char *k = srv_jw_key(w, 2);
 
-                if (k[0] == 'r')
+                if (key_id(k) == K_RATES)
                         r->has_rates = srv_jw_index(w, 3) + 1 == MB_RATES ? 1 : 2;
                 return array_elem(w, r, k, v);
         }

@@ -27,6 +27,7 @@
 #include <sqlite3.h>
 
 #include "mb_log.h"
+#include "srv_db_ckpt.h"
 
 #define CACHE_SIZE 128
 #define MAP_SIZE 64
@@ -53,6 +54,7 @@ struct lite_db {
         uint64_t commits, synced;
         int syncing, sync_failed;
         sqlite3_file *wal; /* SQLite's WAL file object, once it is open */
+        struct srv_ckpt *ckpt;
 };
 
 static const struct srv_db_ops lite_ops;
@@ -86,6 +88,24 @@ static void lite_init_once(void)
         sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); /* SQLITE_MISUSE if started: harmless */
 }
 
+/*
+ * After each commit, with the WAL's length in pages: past CKPT_PAGES (as
+ * SQLite's auto-checkpoint would) the checkpointer thread copies the WAL
+ * into the database file off the writer's path (srv_db_ckpt.h); should it
+ * fall far behind, the writer checkpoints itself, so the WAL stays bounded.
+ */
+#define CKPT_PAGES 1000
+static int wal_hook(void *arg, sqlite3 *h, const char *name, int pages)
+{
+        struct lite_db *db = arg;
+
+        if (pages >= 8 * CKPT_PAGES || db->ckpt == NULL)
+                sqlite3_wal_checkpoint_v2(h, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        else if (pages >= CKPT_PAGES)
+                srv_ckpt_want(db->ckpt);
+        return SQLITE_OK;
+}
+
 int srv_db_open_sqlite(const char *path, int busy_timeout_ms, srv_db **out, char *err,
                        size_t errlen)
 {
@@ -116,6 +136,8 @@ int srv_db_open_sqlite(const char *path, int busy_timeout_ms, srv_db **out, char
                 lite_close(&db->base);
                 return MB_ESTORE;
         }
+        db->ckpt = srv_ckpt_new(path);
+        sqlite3_wal_hook(db->h, wal_hook, db); /* instead of SQLite's auto-checkpoint */
         *out = &db->base;
         return MB_OK;
 }
@@ -124,6 +146,7 @@ static void lite_close(srv_db *base)
 {
         struct lite_db *db = (struct lite_db *)base;
 
+        srv_ckpt_free(db->ckpt);
         for (int i = 0; i < CACHE_SIZE; i++)
                 sqlite3_finalize(db->cache[i].st);
         sqlite3_close(db->h);

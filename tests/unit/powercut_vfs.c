@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The power-cut VFS (powercut_vfs.h).  Each buffered file keeps its pending
- * operations in order: a write (offset, bytes) or a truncate (offset, -1).
- * A read takes the real file's bytes and replays the pending operations over
- * them; the file's size is the size those operations leave.  A sync applies
- * them to the real file, then syncs it.
+ * The power-cut VFS (powercut_vfs.h).  Each buffered file (by name, shared
+ * by every connection that opens it, as the kernel's page cache is) keeps
+ * its pending operations in order: a write (offset, bytes) or a truncate
+ * (offset, -1).  A read takes the real file's bytes and replays the pending
+ * operations over them; the file's size is the size those operations leave.
+ * A sync applies them to the real file, then syncs it.
  */
 #include "powercut_vfs.h"
 
@@ -20,25 +21,33 @@ struct op {
         unsigned char *data;
 };
 
-struct pc_file {
-        sqlite3_file base;
-        sqlite3_file *real;
-        int buffered;
+/* A file's pending state, shared by its open handles. */
+struct node {
+        char *name;
+        int refs, main_db;
         struct op *ops;
         size_t nops, cap;
         sqlite3_int64 size; /* as the pending operations leave it */
+        struct node *next;
+};
+
+struct pc_file {
+        sqlite3_file base;
+        sqlite3_file *real;
+        struct node *n; /* NULL: not buffered */
         struct pc_file *next, *prev;
 };
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static sqlite3_vfs *real_vfs;
 static struct pc_file *open_files;
+static struct node *nodes;
 static int dead;
-static uint64_t n_syncs;
+static uint64_t n_syncs, n_db_syncs;
 static pthread_cond_t gate = PTHREAD_COND_INITIALIZER;
 static int holding, n_held;
 
-static void drop_ops(struct pc_file *f)
+static void drop_ops(struct node *f)
 {
         for (size_t i = 0; i < f->nops; i++)
                 free(f->ops[i].data);
@@ -47,7 +56,7 @@ static void drop_ops(struct pc_file *f)
         f->nops = f->cap = 0;
 }
 
-static int push_op(struct pc_file *f, sqlite3_int64 off, const void *data, int len)
+static int push_op(struct node *f, sqlite3_int64 off, const void *data, int len)
 {
         if (f->nops == f->cap) {
                 size_t cap = f->cap ? f->cap * 2 : 64;
@@ -71,18 +80,20 @@ static int push_op(struct pc_file *f, sqlite3_int64 off, const void *data, int l
         return SQLITE_OK;
 }
 
-/* Put the pending operations into the real file (the caller syncs it). */
+/* Put the pending operations of f's file into the real file, through f's
+ * handle (the caller syncs it). */
 static int apply_ops(struct pc_file *f)
 {
+        struct node *n = f->n;
         int rc = SQLITE_OK;
 
-        for (size_t i = 0; rc == SQLITE_OK && i < f->nops; i++) {
-                struct op *o = &f->ops[i];
+        for (size_t i = 0; rc == SQLITE_OK && i < n->nops; i++) {
+                struct op *o = &n->ops[i];
 
                 rc = o->len < 0 ? f->real->pMethods->xTruncate(f->real, o->off)
                                 : f->real->pMethods->xWrite(f->real, o->data, o->len, o->off);
         }
-        drop_ops(f);
+        drop_ops(n);
         return rc;
 }
 
@@ -92,12 +103,22 @@ static int pc_close(sqlite3_file *file)
         int rc;
 
         pthread_mutex_lock(&mu);
-        /* closed without a sync, on a machine still running: the OS writes
-         * it back eventually; after a cut it is gone */
-        if (f->buffered && !dead)
-                apply_ops(f);
-        drop_ops(f);
-        if (f->buffered) {
+        if (f->n) {
+                /* the last handle closed without a sync, on a machine still
+                 * running: the OS writes it back eventually; after a cut it
+                 * is gone */
+                if (--f->n->refs == 0) {
+                        struct node **pp = &nodes;
+
+                        if (!dead)
+                                apply_ops(f);
+                        drop_ops(f->n);
+                        while (*pp != f->n)
+                                pp = &(*pp)->next;
+                        *pp = f->n->next;
+                        free(f->n->name);
+                        free(f->n);
+                }
                 if (f->prev)
                         f->prev->next = f->next;
                 else
@@ -116,14 +137,14 @@ static int pc_read(sqlite3_file *file, void *buf, int amt, sqlite3_int64 off)
         unsigned char *b = buf;
         int rc;
 
-        if (!f->buffered)
+        if (!f->n)
                 return f->real->pMethods->xRead(f->real, buf, amt, off);
         pthread_mutex_lock(&mu);
         rc = f->real->pMethods->xRead(f->real, buf, amt, off);
         if (rc == SQLITE_IOERR_SHORT_READ)
                 rc = SQLITE_OK; /* zero-filled past the real end; the size decides below */
-        for (size_t i = 0; rc == SQLITE_OK && i < f->nops; i++) {
-                const struct op *o = &f->ops[i];
+        for (size_t i = 0; rc == SQLITE_OK && i < f->n->nops; i++) {
+                const struct op *o = &f->n->ops[i];
 
                 if (o->len < 0) {
                         if (o->off < off + amt) {
@@ -139,8 +160,8 @@ static int pc_read(sqlite3_file *file, void *buf, int amt, sqlite3_int64 off)
                 if (lo < hi)
                         memcpy(b + (lo - off), o->data + (lo - o->off), (size_t)(hi - lo));
         }
-        if (rc == SQLITE_OK && off + amt > f->size) {
-                sqlite3_int64 from = f->size > off ? f->size - off : 0;
+        if (rc == SQLITE_OK && off + amt > f->n->size) {
+                sqlite3_int64 from = f->n->size > off ? f->n->size - off : 0;
 
                 memset(b + from, 0, (size_t)(amt - from));
                 rc = SQLITE_IOERR_SHORT_READ;
@@ -154,12 +175,12 @@ static int pc_write(sqlite3_file *file, const void *buf, int amt, sqlite3_int64 
         struct pc_file *f = (struct pc_file *)file;
         int rc;
 
-        if (!f->buffered)
+        if (!f->n)
                 return f->real->pMethods->xWrite(f->real, buf, amt, off);
         pthread_mutex_lock(&mu);
-        rc = dead ? SQLITE_IOERR_WRITE : push_op(f, off, buf, amt);
-        if (rc == SQLITE_OK && off + amt > f->size)
-                f->size = off + amt;
+        rc = dead ? SQLITE_IOERR_WRITE : push_op(f->n, off, buf, amt);
+        if (rc == SQLITE_OK && off + amt > f->n->size)
+                f->n->size = off + amt;
         pthread_mutex_unlock(&mu);
         return rc;
 }
@@ -169,12 +190,12 @@ static int pc_truncate(sqlite3_file *file, sqlite3_int64 size)
         struct pc_file *f = (struct pc_file *)file;
         int rc;
 
-        if (!f->buffered)
+        if (!f->n)
                 return f->real->pMethods->xTruncate(f->real, size);
         pthread_mutex_lock(&mu);
-        rc = dead ? SQLITE_IOERR_TRUNCATE : push_op(f, size, NULL, -1);
+        rc = dead ? SQLITE_IOERR_TRUNCATE : push_op(f->n, size, NULL, -1);
         if (rc == SQLITE_OK)
-                f->size = size;
+                f->n->size = size;
         pthread_mutex_unlock(&mu);
         return rc;
 }
@@ -184,7 +205,7 @@ static int pc_sync(sqlite3_file *file, int flags)
         struct pc_file *f = (struct pc_file *)file;
         int rc;
 
-        if (!f->buffered)
+        if (!f->n)
                 return f->real->pMethods->xSync(f->real, flags);
         pthread_mutex_lock(&mu);
         n_held++;
@@ -196,6 +217,8 @@ static int pc_sync(sqlite3_file *file, int flags)
                 rc = f->real->pMethods->xSync(f->real, flags);
         if (rc == SQLITE_OK)
                 n_syncs++;
+        if (rc == SQLITE_OK && f->n->main_db)
+                n_db_syncs++;
         pthread_mutex_unlock(&mu);
         return rc;
 }
@@ -204,10 +227,10 @@ static int pc_file_size(sqlite3_file *file, sqlite3_int64 *size)
 {
         struct pc_file *f = (struct pc_file *)file;
 
-        if (!f->buffered)
+        if (!f->n)
                 return f->real->pMethods->xFileSize(f->real, size);
         pthread_mutex_lock(&mu);
-        *size = f->size;
+        *size = f->n->size;
         pthread_mutex_unlock(&mu);
         return SQLITE_OK;
 }
@@ -238,7 +261,7 @@ static int pc_file_control(sqlite3_file *file, int op, void *arg)
         struct pc_file *f = (struct pc_file *)file;
 
         /* a size hint would grow the real file behind the pending writes */
-        if (f->buffered && op == SQLITE_FCNTL_SIZE_HINT)
+        if (f->n && op == SQLITE_FCNTL_SIZE_HINT)
                 return SQLITE_OK;
         return f->real->pMethods->xFileControl(f->real, op, arg);
 }
@@ -320,11 +343,23 @@ static int pc_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *file, int f
         if (rc != SQLITE_OK)
                 return rc;
         f->base.pMethods = &pc_io;
-        f->buffered = name && (kind == SQLITE_OPEN_MAIN_DB || kind == SQLITE_OPEN_WAL ||
-                               kind == SQLITE_OPEN_MAIN_JOURNAL);
-        if (f->buffered) {
-                rc = f->real->pMethods->xFileSize(f->real, &f->size);
+        if (name && (kind == SQLITE_OPEN_MAIN_DB || kind == SQLITE_OPEN_WAL ||
+                     kind == SQLITE_OPEN_MAIN_JOURNAL)) {
                 pthread_mutex_lock(&mu);
+                for (f->n = nodes; f->n && strcmp(f->n->name, name) != 0; f->n = f->n->next)
+                        ;
+                if (f->n == NULL && (f->n = calloc(1, sizeof(*f->n))) != NULL) {
+                        f->n->name = strdup(name);
+                        f->n->main_db = kind == SQLITE_OPEN_MAIN_DB;
+                        rc = f->real->pMethods->xFileSize(f->real, &f->n->size);
+                        f->n->next = nodes;
+                        nodes = f->n;
+                }
+                if (f->n == NULL || f->n->name == NULL) {
+                        pthread_mutex_unlock(&mu);
+                        return SQLITE_NOMEM;
+                }
+                f->n->refs++;
                 f->next = open_files;
                 if (open_files)
                         open_files->prev = f;
@@ -435,8 +470,8 @@ void powercut_cut(void)
         pthread_mutex_lock(&mu);
         dead = 1;
         for (struct pc_file *f = open_files; f; f = f->next) {
-                drop_ops(f);
-                f->real->pMethods->xFileSize(f->real, &f->size);
+                drop_ops(f->n);
+                f->real->pMethods->xFileSize(f->real, &f->n->size);
         }
         pthread_mutex_unlock(&mu);
 }
@@ -472,6 +507,16 @@ int powercut_held(void)
 
         pthread_mutex_lock(&mu);
         n = n_held;
+        pthread_mutex_unlock(&mu);
+        return n;
+}
+
+uint64_t powercut_db_syncs(void)
+{
+        uint64_t n;
+
+        pthread_mutex_lock(&mu);
+        n = n_db_syncs;
         pthread_mutex_unlock(&mu);
         return n;
 }

@@ -26,8 +26,10 @@ void powercut_cut(void);
 /* Power back on: writes and syncs work again. */
 void powercut_revive(void);
 
-/* Syncs that reached the disk so far. */
+/* Syncs that reached the disk so far, of any file and of main database
+ * files (a checkpoint's). */
 uint64_t powercut_syncs(void);
+uint64_t powercut_db_syncs(void);
 
 /* hold 1: every sync of a buffered file waits (before it syncs anything)
  * until hold 0.  powercut_held() is how many wait now. */
