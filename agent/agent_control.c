@@ -12,6 +12,10 @@
  *   - A policy operation that fails is a relay_fault event and is tried again
  *     after 1 s, 2 s, 4 s ... (at most 60 s), relay_retries times; one the
  *     meter cannot do at all (MB_ENOTSUP) is not tried again.
+ *   - A meter that refuses to switch (it answers, but says no: a DL/T 698.45
+ *     meter that wants encrypted control answers "unauthorised") ends the
+ *     operation failed with its reason; where it has a relay_fallback
+ *     device, that device switches it from then on (issue 20).
  * Callers hold the agent's policy lock.
  */
 #define MB_LOG_MODULE "control"
@@ -196,6 +200,27 @@ static void command_done(struct agent *a, struct agent_meter *m, int64_t id, int
         command_result(a, m, id, op, "failed", why, state);
 }
 
+/* A meter that refused op (it answered: MB_EAUTH, MB_EDEVICE) and has a
+ * relay_fallback device: that device switches it from now on, starting
+ * with op.  The refusal itself was reported by the caller. */
+static void fall_back(struct agent *a, struct agent_meter *m, int op, int rc, const mb_err *err)
+{
+        char reason[400];
+
+        if (wanted_state(op) < 0 || (rc != MB_EAUTH && rc != MB_EDEVICE) || !m->fallback_dev ||
+            m->relay_is_fallback || m->relay_dev == m->fallback_dev)
+                return;
+        snprintf(reason, sizeof(reason),
+                 "meter %s refused to %s (%s): switched by relay_fallback %s", m->cfg->name,
+                 op_name(op), err->msg, m->fallback_dev->cfg->name);
+        record(a, m, "relay_fallback", reason, NULL);
+        mb_warn("%s", reason);
+        m->relay_dev = m->fallback_dev;
+        m->relay_is_fallback = 1;
+        m->relay_retry_op = -1;
+        agent_policy_queue(a, m, op, "relay_fallback", 0);
+}
+
 void agent_policy_control_done(struct agent *a, struct agent_meter *m, int op, int64_t tag, int rc,
                                int state, const char *why, const mb_err *err)
 {
@@ -204,6 +229,7 @@ void agent_policy_control_done(struct agent *a, struct agent_meter *m, int op, i
                 command_done(a, m, tag, op, rc, state, err);
         else
                 policy_control_done(a, m, op, rc, state, err);
+        fall_back(a, m, op, rc, err);
         pthread_mutex_unlock(&a->policy_lock);
 }
 

@@ -116,7 +116,8 @@ static struct agent_meter *relay_device(struct agent_devices *devs, const struct
 }
 
 /* Each meter's relay: itself, another entry, or none; where that leaves it
- * without one, its relay_fallback device. */
+ * without one, its relay_fallback device (kept too for a meter that refuses
+ * to switch: agent_control.c). */
 static void bind_relays(struct agent_devices *devs, const struct agent_config *cfg, mb_diag *d)
 {
         for (int i = 0; i < devs->n_meters; i++) {
@@ -129,6 +130,7 @@ static void bind_relays(struct agent_devices *devs, const struct agent_config *c
                         m->relay_dev = (m->caps & MB_CAP_RELAY) ? m : NULL;
                 else if (strcmp(r, "none") != 0)
                         m->relay_dev = relay_device(devs, cfg, m, "relay", r, d);
+                m->fallback_dev = fdev;
                 if (!m->relay_dev && fdev) {
                         m->relay_dev = fdev;
                         m->relay_is_fallback = 1;

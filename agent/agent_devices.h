@@ -34,10 +34,11 @@ struct agent_meter {
         void *inst; /* plugin-owned */
         mb_ctx ctx;
         mb_meter_params params;
-        uint32_t caps;                 /* what this meter can do (plugin and meter_caps) */
-        struct agent_meter *relay_dev; /* switches this meter's supply; NULL: none */
-        int relay_is_fallback;         /* relay_dev is the relay_fallback device */
-        int64_t store_id;              /* meters.id in agent.db, 0 until known */
+        uint32_t caps;                    /* what this meter can do (plugin and meter_caps) */
+        struct agent_meter *relay_dev;    /* switches this meter's supply; NULL: none */
+        int relay_is_fallback;            /* relay_dev is the relay_fallback device */
+        struct agent_meter *fallback_dev; /* the relay_fallback device; NULL: none */
+        int64_t store_id;                 /* meters.id in agent.db, 0 until known */
         /* Identity (agent_identity.h): set at creation or, when it comes from
          * the readings, by the bus thread (and from agent.db at start). */
         char ident[MB_ADDR_LEN];

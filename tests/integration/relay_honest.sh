@@ -41,14 +41,8 @@ meters = (
     options = { chip = "fakechip"; line = 17; }; }
 );
 CONF
-"$MB_AGENT" -t -c "$T/agent.conf" >/dev/null 2>"$T/err" || fail "config rejected: $(cat "$T/err")"
-export MB_FAKE_GPIO_STATE="$T/gpio.state"
-export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
-LD_PRELOAD="$MB_TEST_PLUGIN_DIR/fake_gpiod.so" start_agent "$T/agent.conf" "$T/agent.log"
+start_gpio_agent
 adb() { sql "$T/agent.db" "$1" 2>/dev/null; }
-
-seen() { [ "$(sqlv "SELECT count(DISTINCT meter_id) FROM readings")" = 2 ]; }
-wait_for 30 seen || fail "no readings at the server: $(tail -5 "$T/agent.log")"
 # In the order the server lists the meters: the agent refuses a command id
 # older than one it already took (docs/security.md).
 api POST /api/v1/meters/000000000097/commands '{"op":"trip","reason":"arrears"}'; expect 201
@@ -56,7 +50,6 @@ OLD=$(j '["id"]')
 api POST /api/v1/meters/000000000098/commands '{"op":"trip","reason":"arrears"}'; expect 201
 BARE=$(j '["id"]')
 
-state_at_server() { [ "$(sqlv "SELECT state FROM commands WHERE id = $1")" = "$2" ]; }
 wait_for 30 state_at_server "$BARE" failed ||
   fail "bare's trip at the server: $(sqlv "SELECT state FROM commands WHERE id = $BARE"); $(tail -5 "$T/agent.log")"
 [ "$(adb "SELECT state FROM commands WHERE id = $BARE")" = failed ] || fail "agent.db: not failed"

@@ -79,6 +79,9 @@ mb_add_system_test(system_command_signatures cmdsig.sh)
 mb_add_system_test(system_dlt645_identity dlt645_identity.sh)
 if(TARGET gpio)
   mb_add_system_test(system_relay_honest relay_honest.sh)
+  # A DL/T 698.45 meter refusing a plaintext trip falls back to the GPIO
+  # contactor (issue 20).
+  mb_add_system_test(system_dlt698_fallback dlt698_fallback.sh)
 endif()
 mb_add_system_test(system_poison_record poison.sh)
 # On site: meterbox-agent status and resend beside a running agent (issue 19).

@@ -109,3 +109,19 @@ signed_gateway() {
     api PUT "/api/v1/meters/$a" "{\"gateway\":\"$name\"}"; expect 200
   done
 }
+
+# start_gpio_agent: check and start the agent of $T/agent.conf (log
+# $T/agent.log) with the GPIO chip replaced at the libgpiod edge
+# (tests/plugins/fake_gpiod.c: line states in $T/gpio.state); wait until
+# the server holds readings of N meters (default 2).
+start_gpio_agent() {
+  "$MB_AGENT" -t -c "$T/agent.conf" >/dev/null 2>"$T/err" || fail "config rejected: $(cat "$T/err")"
+  export MB_FAKE_GPIO_STATE="$T/gpio.state"
+  export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
+  LD_PRELOAD="$MB_TEST_PLUGIN_DIR/fake_gpiod.so" start_agent "$T/agent.conf" "$T/agent.log"
+  wait_for 30 meters_seen "${1:-2}" || fail "no readings at the server: $(tail -5 "$T/agent.log")"
+}
+meters_seen() { [ "$(sqlv "SELECT count(DISTINCT meter_id) FROM readings")" = "$1" ]; }
+
+# state_at_server ID STATE: command ID stands in STATE at the server
+state_at_server() { [ "$(sqlv "SELECT state FROM commands WHERE id = $1")" = "$2" ]; }
