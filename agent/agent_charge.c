@@ -20,43 +20,50 @@ int agent_charge_start(struct agent_charge *c, const struct agent_snapshot *s)
         c->month = s->acc_month;
         c->pos = s->tier;
         c->ref = s->ref;
+        c->rollover_wh = s->rollover_wh;
         c->base_fen = total(c->acc);
         return MB_OK;
 }
 
-/* cur ends in a later month: close this month's accumulator. */
-static void roll_month(struct agent_charge *c, int month)
+void agent_charge_point(const mb_reading *r, int64_t ts, mb_walk_point *p)
 {
-        c->done_fen += total(c->acc) - c->base_fen;
-        mb_tariff_acc_reset(c->acc);
-        c->base_fen = 0;
-        c->month = month;
+        memset(p, 0, sizeof(*p));
+        p->r.t = ts;
+        p->r.import_wh = r->import_wh;
+        p->r.has_rates = (r->fields & MB_F_RATES) != 0;
+        for (int i = 0; i < MB_RATES; i++)
+                p->r.rate_wh[i] = r->rate_wh[i];
+        p->has_frozen = (r->fields & MB_F_FROZEN) != 0;
+        p->frozen_t = r->frozen_time;
+        p->frozen_wh = r->frozen_import_wh;
 }
 
-static int month_before(int yyyymm)
+/* The accumulator for a piece of month: a later month closes this one's
+ * (as the server's does); an earlier one is this month's. */
+static mb_tariff_acc *acc_for(void *ctx, int month)
 {
-        return yyyymm % 100 == 1 ? yyyymm - 100 + 11 : yyyymm - 1;
+        struct agent_charge *c = ctx;
+
+        if (month > c->month) {
+                c->done_fen += total(c->acc) - c->base_fen;
+                mb_tariff_acc_reset(c->acc);
+                c->base_fen = 0;
+                c->month = month;
+        }
+        return c->acc;
 }
 
-int agent_charge_add(struct agent_charge *c, const mb_tariff *t, const mb_tariff_reading *cur,
-                     int boundary, char *err, size_t len)
+int agent_charge_add(struct agent_charge *c, const mb_tariff *t, const mb_walk_point *x, char *err,
+                     size_t len)
 {
-        int month = agent_local_month(cur->t);
+        mb_walk_step st;
         int rc;
 
-        if (!c->acc || cur->t < c->ref.t)
+        if (!c->acc)
                 return MB_OK;
-        if (cur->import_wh < c->ref.import_wh) {
-                c->ref = *cur;
-                return MB_OK;
-        }
-        if (boundary)
-                month = month_before(month);
-        if (month != c->month && month > c->month)
-                roll_month(c, month);
-        rc = mb_tariff_charge(t, &c->ref, cur, &c->pos, c->acc, err, len);
-        if (rc == MB_OK)
-                c->ref = *cur;
+        mb_walk_plan(&c->ref, x, c->rollover_wh, &st);
+        rc = mb_walk_charge(t, &st, &c->pos, acc_for, c, err, len);
+        c->ref = st.ref;
         return rc;
 }
 

@@ -29,9 +29,9 @@ static void to_tariff_reading(const mb_reading *r, int64_t ts, mb_tariff_reading
  * reference, in order.  A reading stamped before the last charged one (the
  * gateway clock went back) is charged at the last one's time, so its energy
  * is neither lost nor held back until the clock catches up. */
-static void charge(struct agent_meter *m, int64_t seq, const mb_tariff_reading *cur, int boundary)
+static void charge(struct agent_meter *m, int64_t seq, const mb_walk_point *cur)
 {
-        mb_tariff_reading at = *cur;
+        mb_walk_point at = *cur;
         char err[200];
 
         if (!m->have_balance || seq <= m->charged_seq)
@@ -39,13 +39,13 @@ static void charge(struct agent_meter *m, int64_t seq, const mb_tariff_reading *
         m->charged_seq = seq;
         if (m->ref_pending) {
                 /* The server has not seen the meter: charging starts here. */
-                m->charge.ref = *cur;
+                m->charge.ref = cur->r;
                 m->ref_pending = 0;
                 return;
         }
-        if (at.t < m->charge.ref.t)
-                at.t = m->charge.ref.t;
-        if (agent_charge_add(&m->charge, m->tariff, &at, boundary, err, sizeof(err)) != MB_OK)
+        if (at.r.t < m->charge.ref.t)
+                at.r.t = m->charge.ref.t;
+        if (agent_charge_add(&m->charge, m->tariff, &at, err, sizeof(err)) != MB_OK)
                 mb_err_log("meter %s: cannot charge under tariff %s: %s", m->cfg->name,
                            m->snap.tariff_id, err);
         m->balance_fen = agent_charge_balance(&m->charge);
@@ -53,12 +53,13 @@ static void charge(struct agent_meter *m, int64_t seq, const mb_tariff_reading *
 
 static void replay(void *arg, int64_t seq, int64_t ts, int kind, const mb_reading *r)
 {
-        mb_tariff_reading tr;
+        mb_walk_point p;
 
+        (void)kind; /* boundary readings are readings: the walk decides months */
         if (!(r->fields & MB_F_IMPORT))
                 return;
-        to_tariff_reading(r, ts, &tr);
-        charge(arg, seq, &tr, kind == AGENT_READING_BOUNDARY);
+        agent_charge_point(r, ts, &p);
+        charge(arg, seq, &p);
 }
 
 void agent_policy_restart_charge(struct agent *a, struct agent_meter *m)
@@ -69,8 +70,10 @@ void agent_policy_restart_charge(struct agent *a, struct agent_meter *m)
         m->have_balance = 1;
         m->balance_fen = agent_charge_balance(&m->charge);
         m->ref_pending = m->snap.ref_pending;
-        m->charged_seq = m->snap.ref_pending ? agent_store_snapshot_after(a->store, m->store_id)
-                                             : m->snap.ref_seq;
+        m->charged_seq = !m->snap.ref_pending ? m->snap.ref_seq
+                         : m->snap.ref_after_seq >= 0
+                             ? m->snap.ref_after_seq
+                             : agent_store_snapshot_after(a->store, m->store_id);
         /* What the agent stored after the reference, in order. */
         agent_store_readings_after(a->store, m->store_id, m->charged_seq, replay, m);
 }
@@ -120,12 +123,15 @@ void agent_policy_decide_now(struct agent *a, struct agent_meter *m, int64_t now
 void agent_policy_on_reading(struct agent *a, struct agent_meter *m, const mb_reading *r,
                              int64_t ts, int kind, int64_t seq, int *controls, int *n_controls)
 {
+        mb_walk_point p;
+
         *n_controls = 0;
         if (!(r->fields & MB_F_IMPORT))
                 return;
         to_tariff_reading(r, ts, &m->last_tr);
         m->have_last_tr = 1;
-        charge(m, seq, &m->last_tr, kind == AGENT_READING_BOUNDARY);
+        agent_charge_point(r, ts, &p);
+        charge(m, seq, &p);
         if (m->have_balance)
                 agent_store_set_balance(a->store, m->store_id, seq, m->balance_fen);
         agent_policy_decide_now(a, m, ts, 0, seq, controls, n_controls);

@@ -132,10 +132,19 @@ static int parse_money(json_object *o, struct agent_snapshot *s, char *err, size
             get_str(tariff, "id", s->tariff_id, sizeof(s->tariff_id)) < 0 ||
             get_str(tariff, "hash", s->tariff_hash, sizeof(s->tariff_hash)) < 0)
                 return bad(err, len, "tariff");
+        /* where the register wraps (docs/tariffs.md, the walk); optional */
+        if (json_object_object_get_ex(o, "rollover_wh", NULL) &&
+            get_in(o, "rollover_wh", 0, WH_MAX, &s->rollover_wh) < 0)
+                return bad(err, len, "rollover_wh");
         if (no_ref(o)) {
                 /* Charged from the agent's first reading after the snapshot,
                  * with the tier position of an account that used nothing. */
                 s->ref_pending = 1;
+                /* where the server's account begins (docs/wire.md) */
+                s->ref_after_seq = -1;
+                if (json_object_object_get_ex(o, "ref_after_seq", NULL) &&
+                    get_in(o, "ref_after_seq", 0, INT64_MAX, &s->ref_after_seq) < 0)
+                        return bad(err, len, "ref_after_seq");
                 return MB_OK;
         }
         if (!json_object_object_get_ex(o, "tier", &tier) ||

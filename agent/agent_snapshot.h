@@ -23,6 +23,10 @@ struct agent_snapshot {
          * snapshot was stored (agent_store_snapshot_after); ref and tier
          * are then zero. */
         int ref_pending;
+        /* With ref_pending: the server's account begins at the meter's first
+         * reading after this seq (ref_after_seq), when it says so (-1: not
+         * said; the first after the snapshot was stored). */
+        int64_t ref_after_seq;
         int64_t ref_seq;
         mb_tariff_reading ref;
         mb_tier_pos tier;
@@ -31,6 +35,7 @@ struct agent_snapshot {
         char tariff_id[64];
         char tariff_hash[72];
         int64_t alarm1_fen, alarm2_fen, credit_limit_fen, reconnect_fen;
+        int64_t rollover_wh; /* the meter's register range; 0: it does not wrap */
 };
 
 /* Parse one entry of the response's "meters" array into s (cleared first).

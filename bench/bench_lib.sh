@@ -60,7 +60,8 @@ api() { # METHOD PATH BODY: prints the response; fails on 4xx/5xx
 }
 
 # populate N NGW PER: N accounts (odd prepaid, even monthly) on the Beijing
-# tariff, meter "B%07d" (id i + 1) for account i + 1, the first NGW * PER
+# tariff, meter "B%07d" (id i + 1) for account i + 1 (its supply: from the
+# meter's first reading), the first NGW * PER
 # meters on gateways bg0000.. (tokens in $T/tokens), the rest on "bulk".
 populate() {
   local n=$1 ngw=$2 per=$3 g tok now
@@ -82,6 +83,8 @@ populate() {
        SELECT 'B' || lpad((i - 1)::text, 7, '0'), CASE WHEN (i - 1) / $per < $ngw THEN (i - 1) / $per + 1 ELSE $ngw + 1 END, i, $now
        FROM generate_series(1, $n) i ORDER BY i;
        INSERT INTO account_tariffs SELECT i, $eff, '2020-01-01', 'cn-bj-residential', $now, 'bench' FROM generate_series(1, $n) i;
+       INSERT INTO supplies (account_id, meter_id, opened_how, from_seq, opened_at, opened_by)
+       SELECT account_id, id, 'bind', 0, $now, 'bench' FROM meters;
        ANALYZE;"
   else
     q "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < $n)
@@ -92,6 +95,8 @@ populate() {
        SELECT printf('B%07d', i - 1), CASE WHEN (i - 1) / $per < $ngw THEN (i - 1) / $per + 1 ELSE $ngw + 1 END, i, $now FROM s;
        WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < $n)
        INSERT INTO account_tariffs SELECT i, $eff, '2020-01-01', 'cn-bj-residential', $now, 'bench' FROM s;
+       INSERT INTO supplies (account_id, meter_id, opened_how, from_seq, opened_at, opened_by)
+       SELECT account_id, id, 'bind', 0, $now, 'bench' FROM meters;
        ANALYZE;"
   fi
   [ "$(q 'SELECT count(*) FROM meters')" = "$n" ] || fail "populate: $(q 'SELECT count(*) FROM meters') meters"

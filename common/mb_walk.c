@@ -2,32 +2,58 @@
 /* One step of the walk along a meter's readings: see mb_walk.h. */
 #include "mb_walk.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include "mb_tariff_priv.h"
 
 /* A wrap is believed when the energy across it is under a hundredth of the
  * register's range: 10 MWh on a 999999.99 kWh register.  A register that
  * drops from the middle of its range to near zero was reset or replaced. */
 #define WRAP_SHARE 100
 
+/* The month a time is in is asked at every step: each thread keeps the
+ * last month's bounds, for the TZ they were computed under (as the
+ * engine's midnights, mb_tariff_time.c). */
+static _Thread_local struct {
+        int64_t a, b;
+        int month;
+        char tz[64];
+} last;
+
 int mb_walk_month_of(int64_t t)
 {
+        const char *tz = getenv("TZ");
         time_t tt = (time_t)t;
         struct tm tm;
+        int64_t a, b;
+        int month;
 
+        if (tz == NULL)
+                tz = "";
+        if (last.month && t >= last.a && t < last.b && strncmp(tz, last.tz, sizeof(last.tz)) == 0)
+                return last.month;
         if (localtime_r(&tt, &tm) == NULL)
                 return 0;
-        return (tm.tm_year + 1900) * 100 + tm.tm_mon + 1;
+        month = (tm.tm_year + 1900) * 100 + tm.tm_mon + 1;
+        if (mbt_midnight(tm.tm_year + 1900, tm.tm_mon + 1, 1, &a) == MB_OK &&
+            mbt_midnight(tm.tm_year + 1900, tm.tm_mon + 2, 1, &b) == MB_OK && t >= a && t < b) {
+                last.a = a;
+                last.b = b;
+                last.month = month;
+                snprintf(last.tz, sizeof(last.tz), "%s", tz);
+        }
+        return month;
 }
 
 int64_t mb_walk_month_start(int yyyymm)
 {
-        struct tm tm = {.tm_year = yyyymm / 100 - 1900,
-                        .tm_mon = yyyymm % 100 - 1,
-                        .tm_mday = 1,
-                        .tm_isdst = -1};
+        int64_t t = 0;
 
-        return (int64_t)mktime(&tm);
+        mbt_midnight(yyyymm / 100, yyyymm % 100, 1, &t);
+        return t;
 }
 
 int mb_walk_month_add(int yyyymm, int delta)

@@ -56,7 +56,8 @@ out:
         "SELECT a.number, b.month, b.state, b.mode, b.energy_wh, b.total_fen, b.flags,"            \
         " b.posted_fen, b.charged_fen, b.tariff_id, b.tariff_hash, b.from_ts, b.to_ts,"            \
         " b.from_import_wh, b.to_import_wh, b.prev_wh, b.prev_fen, b.last_year_wh,"                \
-        " b.last_year_fen, b.lines, b.ledger_id, b.created_at, b.settled_at, m.address"            \
+        " b.last_year_fen, b.lines, b.ledger_id, b.created_at, b.settled_at, m.address,"           \
+        " b.reason, b.pieces, b.plan"                                                              \
         " FROM bills b JOIN accounts a ON a.id = b.account_id"                                     \
         " LEFT JOIN meters m ON m.id = b.meter_id"
 
@@ -85,6 +86,7 @@ static json_object *bill_json(srv_stmt *st, int full)
         add_opt(o, "total_fen", st, 5);
         json_object_object_add(o, "flags", srv_jparse_stored(srv_stmt_text(st, 6)));
         add_opt(o, "posted_fen", st, 7);
+        srv_jadd_str(o, "reason", srv_stmt_text(st, 24)); /* why it is held, or null */
         if (!full)
                 return o;
         add_opt(o, "charged_fen", st, 8);
@@ -104,6 +106,10 @@ static json_object *bill_json(srv_stmt *st, int full)
         add_delta(o, "change_year_wh", st, 4, 17);
         add_delta(o, "change_year_fen", st, 5, 18);
         json_object_object_add(o, "lines", srv_jparse_stored(srv_stmt_text(st, 19)));
+        /* each meter's part of the month (more than one after an exchange) */
+        json_object_object_add(o, "pieces", srv_jparse_stored(srv_stmt_text(st, 25)));
+        /* the tariffs of the month when it changed inside it, else null */
+        json_object_object_add(o, "tariffs", srv_jparse_stored(srv_stmt_text(st, 26)));
         add_opt(o, "ledger_id", st, 20);
         add_opt(o, "created_at", st, 21);
         add_opt(o, "settled_at", st, 22);

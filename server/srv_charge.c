@@ -3,34 +3,14 @@
 #include "srv_charge.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "mb_log.h"
 #include "mb_tariff_wire.h"
 #include "srv_ledger.h"
 #include "srv_month.h"
-#include "srv_tariffs.h"
-
-static int rates_parse(const char *text, mb_tariff_reading *r)
-{
-        long long v[MB_RATES];
-
-        r->has_rates = 0;
-        if (text == NULL)
-                return 0;
-        if (sscanf(text, "[%lld,%lld,%lld,%lld]", &v[0], &v[1], &v[2], &v[3]) != MB_RATES)
-                return 0;
-        for (int i = 0; i < MB_RATES; i++)
-                r->rate_wh[i] = v[i];
-        r->has_rates = 1;
-        return 1;
-}
-
-static void rates_text(const mb_tariff_reading *r, char *buf, size_t len)
-{
-        snprintf(buf, len, "[%lld,%lld,%lld,%lld]", (long long)r->rate_wh[0],
-                 (long long)r->rate_wh[1], (long long)r->rate_wh[2], (long long)r->rate_wh[3]);
-}
+#include "srv_plan.h"
 
 int srv_charge_load(srv_db *db, int64_t account_id, struct srv_charge_state *cs)
 {
@@ -43,8 +23,10 @@ int srv_charge_load(srv_db *db, int64_t account_id, struct srv_charge_state *cs)
                 return MB_ENOMEM;
         rc = srv_db_query(db, &st,
                           "SELECT month, acc, charged_fen, tier_start, tier_used_wh, ref_seq,"
-                          " ref_ts, ref_import_wh, ref_rates FROM charge_state"
-                          " WHERE account_id = $1",
+                          " ref_ts, ref_import_wh, ref_rates, meter_id, supply_id,"
+                          " month_supply_id, month_meter_id, month_seq, month_ts,"
+                          " month_import_wh, month_rates, month_tier_start, month_tier_used_wh"
+                          " FROM charge_state WHERE account_id = $1",
                           "i", account_id);
         if (rc < 0)
                 return rc;
@@ -67,7 +49,10 @@ int srv_charge_load(srv_db *db, int64_t account_id, struct srv_charge_state *cs)
                         cs->ref_seq = srv_stmt_i64(st, 5);
                         cs->ref.t = srv_stmt_i64(st, 6);
                         cs->ref.import_wh = srv_stmt_i64(st, 7);
-                        rates_parse(srv_stmt_text(st, 8), &cs->ref);
+                        srv_rates_parse(srv_stmt_text(st, 8), &cs->ref);
+                        cs->meter_id = srv_stmt_i64(st, 9);
+                        cs->supply_id = srv_stmt_is_null(st, 10) ? 0 : srv_stmt_i64(st, 10);
+                        srv_walk_point_row(st, 11, &cs->start);
                         rc = MB_OK;
                 }
                 json_object_put(j);
@@ -82,53 +67,82 @@ void srv_charge_fini(struct srv_charge_state *cs)
         cs->acc = NULL;
 }
 
-static int save(srv_db *db, int64_t account_id, int64_t meter_id, const struct srv_charge_state *cs)
+static int save(srv_db *db, int64_t account_id, const struct srv_charge_state *cs)
 {
         json_object *j = mb_tariff_wire_acc(cs->acc, cs->month);
-        char rates[128];
+        char rates[128], srates[128];
+        const struct srv_wpoint *m = &cs->start;
         int rc;
 
         if (j == NULL)
                 return MB_ENOMEM;
-        rates_text(&cs->ref, rates, sizeof(rates));
+        srv_rates_text(&cs->ref, rates, sizeof(rates));
+        srv_rates_text(&m->ref, srates, sizeof(srates));
+#define OPT(v) (m->have ? (v) : SRV_DB_NULL_I64)
         rc = srv_db_exec_args(
             db,
             "INSERT INTO charge_state (account_id, meter_id, month, acc, charged_fen,"
-            " tier_start, tier_used_wh, ref_seq, ref_ts, ref_import_wh, ref_rates)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+            " tier_start, tier_used_wh, ref_seq, ref_ts, ref_import_wh, ref_rates, supply_id,"
+            " month_supply_id, month_meter_id, month_seq, month_ts, month_import_wh,"
+            " month_rates, month_tier_start, month_tier_used_wh)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,"
+            " $17, $18, $19, $20)"
             " ON CONFLICT (account_id) DO UPDATE SET meter_id = excluded.meter_id,"
             " month = excluded.month, acc = excluded.acc, charged_fen = excluded.charged_fen,"
             " tier_start = excluded.tier_start, tier_used_wh = excluded.tier_used_wh,"
             " ref_seq = excluded.ref_seq, ref_ts = excluded.ref_ts,"
-            " ref_import_wh = excluded.ref_import_wh, ref_rates = excluded.ref_rates",
-            "iittiiiiiit", account_id, meter_id, cs->month,
+            " ref_import_wh = excluded.ref_import_wh, ref_rates = excluded.ref_rates,"
+            " supply_id = excluded.supply_id, month_supply_id = excluded.month_supply_id,"
+            " month_meter_id = excluded.month_meter_id, month_seq = excluded.month_seq,"
+            " month_ts = excluded.month_ts, month_import_wh = excluded.month_import_wh,"
+            " month_rates = excluded.month_rates, month_tier_start = excluded.month_tier_start,"
+            " month_tier_used_wh = excluded.month_tier_used_wh",
+            "iittiiiiiitIIIIIItII", account_id, cs->meter_id, cs->month,
             json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN), cs->charged_fen,
             cs->pos.period_start, cs->pos.used_wh, cs->ref_seq, cs->ref.t, cs->ref.import_wh,
-            cs->ref.has_rates ? rates : NULL);
+            cs->ref.has_rates ? rates : NULL, cs->supply_id ? cs->supply_id : SRV_DB_NULL_I64,
+            OPT(m->supply_id), OPT(m->meter_id), OPT(m->seq), OPT(m->ref.t),
+            OPT(m->ref.import_wh), m->have && m->ref.has_rates ? srates : NULL,
+            OPT(m->pos.period_start), OPT(m->pos.used_wh));
+#undef OPT
         json_object_put(j);
         return rc < 0 ? rc : MB_OK;
 }
 
+/* One walk of continuous deduction: the state, and the month it charges. */
+struct run {
+        struct srv *s;
+        srv_db *db;
+        int64_t account_id;
+        int prepaid;
+        struct srv_charge_state cs;
+        int month;   /* YYYYMM of cs.month; 0 before the first */
+        int settled; /* cs.month is settled: charge into scratch */
+        mb_tariff_acc *scratch;
+        const mb_tariff *t;
+        int rc; /* an error inside a hook */
+};
+
 /* Post the change of the rounded total since the last post (prepaid only),
  * and remember the new total. */
-static int flush(srv_db *db, int64_t account_id, int prepaid, struct srv_charge_state *cs)
+static int flush(struct run *r)
 {
         struct srv_ledger_entry e = {.kind = SRV_LEDGER_CHARGE,
-                                     .month = cs->month,
+                                     .month = r->cs.month,
                                      .reason = "continuous deduction",
                                      .by = "server"};
         int64_t total;
-        int rc = mb_tariff_acc_total(cs->acc, &total);
+        int rc = r->settled ? MB_OK : mb_tariff_acc_total(r->cs.acc, &total);
 
-        if (rc < 0)
+        if (rc < 0 || r->settled || r->month == 0)
                 return rc;
-        if (prepaid && total != cs->charged_fen) {
-                e.amount_fen = -(total - cs->charged_fen);
-                rc = srv_ledger_post(db, account_id, &e, NULL, NULL);
+        if (r->prepaid && total != r->cs.charged_fen) {
+                e.amount_fen = -(total - r->cs.charged_fen);
+                rc = srv_ledger_post(r->db, r->account_id, &e, NULL, NULL);
                 if (rc < 0)
                         return rc;
         }
-        cs->charged_fen = total;
+        r->cs.charged_fen = total;
         return MB_OK;
 }
 
@@ -143,168 +157,256 @@ static int month_settled(srv_db *db, int64_t account_id, const char *month)
         return rc < 0 ? rc : n > 0;
 }
 
-static void to_tariff_reading(const struct srv_reading *r, mb_tariff_reading *out)
+static void month_text(int yyyymm, char out[8])
 {
-        memset(out, 0, sizeof(*out));
-        out->t = r->ts;
-        out->import_wh = r->import_wh;
-        out->has_rates = r->has_rates;
-        memcpy(out->rate_wh, r->rate_wh, sizeof(out->rate_wh));
+        snprintf(out, 8, "%04u-%02u", (unsigned)(yyyymm / 100) % 10000u,
+                 (unsigned)(yyyymm % 100) % 100u);
 }
 
-struct charge_ctx {
-        struct srv *s;
-        srv_db *db;
-        int64_t account_id;
-        int prepaid;
-        int settled; /* the accumulator's month is settled */
-        struct srv_charge_state cs;
-        /* the tariff in force from tariff_from until tariff_until (the next
-         * assignment), looked up once per batch, not once per interval */
-        int tariff_known;
-        int64_t tariff_from, tariff_until;
-        const mb_tariff *tariff;
-};
-
-/* The account's tariff at time at (NULL: none assigned yet): 0 or error. */
-static int tariff_at(struct charge_ctx *c, int64_t at, const mb_tariff **t)
+/* Make month (YYYYMM) the one being charged, starting at *at. */
+static int enter(struct run *r, int month, const struct srv_wpoint *at)
 {
-        char id[72], hash[72];
-        int64_t next = INT64_MAX;
-        int rc;
+        int rc = flush(r);
 
-        if (c->tariff_known && at >= c->tariff_from && at < c->tariff_until) {
-                *t = c->tariff;
-                return MB_OK;
-        }
-        rc = srv_tariff_for_account(c->s, c->db, c->account_id, at, t, id, hash);
         if (rc < 0)
                 return rc;
-        if (rc == 0)
-                *t = NULL;
-        rc = srv_db_query_i64(c->db, &next,
-                              "SELECT min(effective_from) FROM account_tariffs"
-                              " WHERE account_id = $1 AND effective_from > $2",
-                              "ii", c->account_id, at);
-        if (rc < 0)
-                return rc;
-        c->tariff_known = 1;
-        c->tariff = *t;
-        c->tariff_from = at;
-        c->tariff_until = rc > 0 ? next : INT64_MAX;
-        return MB_OK;
+        mb_tariff_acc_reset(r->cs.acc);
+        r->cs.charged_fen = 0;
+        r->month = month;
+        month_text(month, r->cs.month);
+        r->cs.start = *at;
+        rc = month_settled(r->db, r->account_id, r->cs.month);
+        r->settled = rc > 0;
+        return rc < 0 ? rc : MB_OK;
 }
 
-/* Move to the month an interval ending at reading time t belongs to: the
- * month of t, or the month before when the reading is a boundary reading
- * (it closes that month, which the month's bill covers).  Flush the old
- * month, start empty.  Months only move forward. */
-static int enter_month(struct charge_ctx *c, int64_t t, int boundary)
+/* A piece of a later month closes this one; an earlier one (a reading
+ * late for a month already left) is this month's. */
+static mb_tariff_acc *acc_for(void *ctx, int month, const struct srv_wpoint *at)
 {
-        char month[8];
-        int rc = srv_month_of(t, month);
+        struct run *r = ctx;
 
-        if (rc == MB_OK && boundary)
-                rc = srv_month_add(month, -1, month);
-        if (rc < 0 || strcmp(month, c->cs.month) <= 0)
-                return rc;
-        if (c->cs.month[0] && !c->settled &&
-            (rc = flush(c->db, c->account_id, c->prepaid, &c->cs)) < 0)
-                return rc;
-        mb_tariff_acc_reset(c->cs.acc);
-        c->cs.charged_fen = 0;
-        memcpy(c->cs.month, month, sizeof(month));
-        rc = month_settled(c->db, c->account_id, month);
-        if (rc < 0)
-                return rc;
-        c->settled = rc;
-        return MB_OK;
+        if (month > r->month && (r->rc = enter(r, month, at)) < 0)
+                return NULL;
+        return r->settled ? r->scratch : r->cs.acc;
 }
 
-/* Charge ref -> r into the accumulator.  1 when charged, 0 when the interval
- * is not charged (no tariff yet: the reference stays), or an error. */
-static int charge_one(struct charge_ctx *c, const mb_tariff_reading *r1)
+static void note(void *ctx, const struct srv_walk_note *n)
 {
+        struct run *r = ctx;
+
+        if (n->events & (MB_WALK_BACKWARDS | MB_WALK_NO_TARIFF))
+                mb_warn("account %lld: meter %s seq %lld not charged (%s): the month close "
+                        "holds it",
+                        (long long)r->account_id, n->s->address, (long long)n->seq,
+                        n->events & MB_WALK_BACKWARDS ? "register went backwards" : "no tariff");
+}
+
+/* Walk s[0..n-1] from at; the state follows. */
+static int walk(struct run *r, const struct srv_wsupply *s, size_t n, struct srv_wpoint *at)
+{
+        struct srv_walk_hooks h = {acc_for, note, r};
         char err[256];
-        const mb_tariff *t;
         int rc;
 
-        if (c->settled)
-                return 1;
-        rc = tariff_at(c, c->cs.ref.t, &t);
-        if (rc < 0 || t == NULL)
-                return rc < 0 ? rc : 0;
-        rc = mb_tariff_charge(t, &c->cs.ref, r1, &c->cs.pos, c->cs.acc, err, sizeof(err));
-        if (rc < 0)
-                /* The interval stays uncharged here; the month's bill, from its
-                 * boundary readings, still covers it. */
-                mb_warn("account %lld: interval to %lld not charged: %s", (long long)c->account_id,
-                        (long long)r1->t, err);
-        return 1;
-}
-
-static int step(struct charge_ctx *c, const struct srv_reading *r)
-{
-        mb_tariff_reading r1;
-        int rc;
-
-        to_tariff_reading(r, &r1);
-        if (!c->cs.exists) {
-                /* The first reading is the reference: nothing before it is ours. */
-                c->cs.exists = 1;
-                c->cs.ref = r1;
-                c->cs.ref_seq = r->seq;
-                rc = enter_month(c, r->ts, r->kind == SRV_KIND_BOUNDARY);
-                return rc;
-        }
-        if (r->ts < c->cs.ref.t)
-                return MB_OK; /* clock went back: wait for a later reading */
-        rc = enter_month(c, r->ts, r->kind == SRV_KIND_BOUNDARY);
-        if (rc < 0)
-                return rc;
-        if (r1.import_wh < c->cs.ref.import_wh) {
-                /* register reset or meter swap: flagged at month close, never
-                 * negative consumption; the new register is the reference */
-                rc = 1;
-        } else {
-                rc = charge_one(c, &r1);
-                if (rc <= 0)
-                        return rc;
-        }
-        c->cs.ref = r1;
-        c->cs.ref_seq = r->seq;
+        if (r->t == NULL) /* no tariff: nothing is charged, the reference moves on */
+                return MB_OK;
+        rc = srv_walk_run(r->t, s, n, at, &h, err, sizeof(err));
+        if (r->rc < 0)
+                return r->rc;
+        if (rc < 0) /* an amount no bill can hold: the close holds the month */
+                mb_err_log("account %lld: not charged: %s", (long long)r->account_id, err);
         return MB_OK;
 }
 
-int srv_charge_readings(struct srv *s, srv_db *db, int64_t account_id, int64_t meter_id,
-                        struct srv_reading *const *rd, size_t n)
+static void take(struct run *r, const struct srv_wpoint *at)
 {
-        struct charge_ctx c = {.s = s, .db = db, .account_id = account_id};
+        r->cs.exists = 1;
+        r->cs.supply_id = at->supply_id;
+        r->cs.meter_id = at->meter_id;
+        r->cs.ref_seq = at->seq;
+        r->cs.ref = at->ref;
+        r->cs.pos = at->pos;
+}
+
+static int begin_run(struct run *r, struct srv *s, srv_db *db, int64_t account_id)
+{
+        struct srv_plan plan;
         int64_t prepaid = 0;
         /* the charge state and the month close of this account, one at a time */
         int rc = srv_db_lock(db, SRV_LOCK_ACCOUNT, account_id);
 
+        memset(r, 0, sizeof(*r));
+        r->s = s;
+        r->db = db;
+        r->account_id = account_id;
         if (rc == MB_OK)
                 rc = srv_db_query_i64(db, &prepaid,
                                       "SELECT CASE WHEN mode = 'prepaid' THEN 1 ELSE 0 END"
                                       " FROM accounts WHERE id = $1",
                                       "i", account_id);
-        if (rc < 0)
-                return rc;
-        c.prepaid = (int)prepaid;
-        rc = srv_charge_load(db, account_id, &c.cs);
-        if (rc == MB_OK && c.cs.exists) {
-                rc = month_settled(db, account_id, c.cs.month);
-                c.settled = rc > 0;
+        r->prepaid = (int)prepaid;
+        if (rc >= 0)
+                rc = srv_plan_for_account(s, db, account_id, &plan);
+        r->t = rc > 0 ? plan.t : NULL;
+        if (rc >= 0 && (r->scratch = mb_tariff_acc_new()) == NULL)
+                rc = MB_ENOMEM;
+        if (rc >= 0)
+                rc = srv_charge_load(db, account_id, &r->cs);
+        if (rc >= 0 && r->cs.exists) {
+                r->month = atoi(r->cs.month) * 100 + atoi(r->cs.month + 5);
+                rc = month_settled(db, account_id, r->cs.month);
+                r->settled = rc > 0;
+        }
+        return rc < 0 ? rc : MB_OK;
+}
+
+static int end_run(struct run *r, int rc)
+{
+        if (rc == MB_OK && r->cs.exists && (rc = flush(r)) == MB_OK)
+                rc = save(r->db, r->account_id, &r->cs);
+        srv_charge_fini(&r->cs);
+        mb_tariff_acc_free(r->scratch);
+        return rc;
+}
+
+/* Persist a supply's opening that was its first reading. */
+static int note_opening(srv_db *db, const struct srv_wsupply *s, const struct srv_wpoint *at)
+{
+        char rates[128];
+
+        if (s->has_open)
+                return MB_OK;
+        srv_rates_text(&at->ref, rates, sizeof(rates));
+        return srv_db_exec_args(db,
+                                "UPDATE supplies SET from_seq = $1, from_ts = $2,"
+                                " from_import_wh = $3, from_rates = $4 WHERE id = $5",
+                                "iiiti", at->seq, at->ref.t, at->ref.import_wh,
+                                at->ref.has_rates ? rates : NULL, s->id);
+}
+
+/* Walk from `from` (the month's start, or the reference) over the stored
+ * supplies and readings. */
+static int walk_stored(struct run *r, struct srv_wpoint *from)
+{
+        struct srv_wsupply *s = NULL;
+        struct srv_wpoint at = *from;
+        size_t n = 0;
+        int rc = srv_walk_load(r->db, r->account_id, from->have ? from : NULL, 0, &s, &n);
+
+        if (rc == MB_OK && !at.have) { /* the account's first charge */
+                rc = srv_walk_begin(s, n, &at) ? MB_OK : MB_ENOENT;
+                if (rc == MB_OK && (rc = note_opening(r->db, &s[0], &at)) >= 0) {
+                        take(r, &at);
+                        r->month = mb_walk_month_of(at.ref.t);
+                        month_text(r->month, r->cs.month);
+                        r->cs.start = at;
+                        rc = month_settled(r->db, r->account_id, r->cs.month);
+                        r->settled = rc > 0;
+                        rc = rc < 0 ? rc : MB_OK;
+                }
+                if (rc == MB_ENOENT) /* no reading, no opening yet */
+                        rc = MB_OK, n = 0;
+        }
+        if (rc == MB_OK && n > 0 && (rc = walk(r, s, n, &at)) == MB_OK && at.have)
+                take(r, &at);
+        srv_wsupply_free(s, n);
+        free(s);
+        return rc;
+}
+
+/* The batch's readings of the reference's supply, walked from it. */
+static int walk_batch(struct run *r, int64_t meter_id, struct srv_reading *const *rd, size_t n,
+                      int *late)
+{
+        struct srv_wsupply sup = {.id = r->cs.supply_id, .meter_id = meter_id, .to_seq = INT64_MAX};
+        struct srv_wpoint at = {.have = 1,
+                                .supply_id = r->cs.supply_id,
+                                .meter_id = meter_id,
+                                .seq = r->cs.ref_seq,
+                                .ref = r->cs.ref,
+                                .pos = r->cs.pos};
+        int64_t range = 0;
+        int rc = srv_db_query_i64(r->db, &range, "SELECT rollover_wh FROM meters WHERE id = $1",
+                                  "i", meter_id);
+
+        sup.rollover_wh = range;
+        for (size_t i = 0; rc >= 0 && i < n; i++) {
+                struct srv_wreading w = {.seq = rd[i]->seq};
+
+                if (!rd[i]->has_import)
+                        continue;
+                if (rd[i]->seq <= r->cs.ref_seq) {
+                        *late = 1;
+                        continue;
+                }
+                w.p.r.t = rd[i]->ts;
+                w.p.r.import_wh = rd[i]->import_wh;
+                w.p.r.has_rates = rd[i]->has_rates;
+                memcpy(w.p.r.rate_wh, rd[i]->rate_wh, sizeof(w.p.r.rate_wh));
+                w.p.has_frozen = rd[i]->has_frozen;
+                w.p.frozen_t = rd[i]->frozen_time;
+                w.p.frozen_wh = rd[i]->frozen_import_wh;
+                rc = srv_wsupply_add(&sup, &w);
+        }
+        if (rc >= 0 && (rc = walk(r, &sup, 1, &at)) == MB_OK)
+                take(r, &at);
+        free(sup.r);
+        return rc < 0 ? rc : MB_OK;
+}
+
+int srv_charge_readings(struct srv *s, srv_db *db, int64_t account_id, int64_t meter_id,
+                        struct srv_reading *const *rd, size_t n)
+{
+        struct run r;
+        int late = 0, rc = begin_run(&r, s, db, account_id);
+
+        if (rc == MB_OK && r.cs.exists && !r.cs.supply_id && r.cs.meter_id == meter_id) {
+                /* a state from before supplies: it is on the meter's open one */
+                rc = srv_db_query_i64(db, &r.cs.supply_id,
+                                      "SELECT max(id) FROM supplies WHERE account_id = $1"
+                                      " AND meter_id = $2 AND to_seq IS NULL",
+                                      "ii", account_id, meter_id);
                 rc = rc < 0 ? rc : MB_OK;
         }
-        for (size_t i = 0; rc == MB_OK && i < n; i++)
-                if (rd[i]->has_import && (!c.cs.exists || rd[i]->seq > c.cs.ref_seq))
-                        rc = step(&c, rd[i]);
-        if (rc == MB_OK && c.cs.exists && !c.settled)
-                rc = flush(db, account_id, c.prepaid, &c.cs);
-        if (rc == MB_OK && c.cs.exists)
-                rc = save(db, account_id, meter_id, &c.cs);
-        srv_charge_fini(&c.cs);
+        if (rc == MB_OK && r.cs.exists && r.cs.supply_id && r.cs.meter_id == meter_id) {
+                rc = walk_batch(&r, meter_id, rd, n, &late);
+        } else if (rc == MB_OK) {
+                /* the first charge of the account, or of its supply on this
+                 * meter: from the stored supplies */
+                struct srv_wpoint from = {0};
+
+                if (r.cs.exists && r.cs.supply_id)
+                        from = (struct srv_wpoint){1, r.cs.supply_id, r.cs.meter_id,
+                                                   r.cs.ref_seq, r.cs.ref, r.cs.pos};
+                rc = walk_stored(&r, &from);
+        }
+        rc = end_run(&r, rc);
+        if (rc == MB_OK && late)
+                rc = srv_charge_recompute(s, db, account_id);
         return rc;
+}
+
+int srv_charge_recompute(struct srv *s, srv_db *db, int64_t account_id)
+{
+        struct run r;
+        int rc = begin_run(&r, s, db, account_id);
+
+        if (rc == MB_OK && r.cs.exists && r.cs.start.have) {
+                struct srv_wpoint from = r.cs.start;
+
+                /* the month again from its start: its lines anew, what was
+                 * posted for it stays in charged_fen, so the flush posts the
+                 * difference */
+                mb_tariff_acc_reset(r.cs.acc);
+                rc = walk_stored(&r, &from);
+        } else if (rc == MB_OK) {
+                struct srv_wpoint from = {0};
+
+                if (r.cs.exists && r.cs.supply_id) /* where the month began is unknown */
+                        from = (struct srv_wpoint){1, r.cs.supply_id, r.cs.meter_id,
+                                                   r.cs.ref_seq, r.cs.ref, r.cs.pos};
+                rc = walk_stored(&r, &from);
+        }
+        return end_run(&r, rc);
 }

@@ -18,6 +18,12 @@ enum srv_bill_flag {
         SRV_FLAG_NO_TARIFF = 1u << 4,          /* no tariff in force: held */
         SRV_FLAG_FROZEN_FALLBACK = 1u << 5,    /* a boundary came from the frozen register */
         SRV_FLAG_JUMP_YEAR = 1u << 6,          /* use changed beyond the ratio vs a year ago */
+        SRV_FLAG_PREVIOUS_HELD = 1u << 7,      /* the month before is not settled: held */
+        SRV_FLAG_UNBILLABLE = 1u << 8,         /* an amount no bill can hold: held */
+        SRV_FLAG_ROLLOVER = 1u << 9,           /* a register wrapped at its range */
+        SRV_FLAG_FIXED = 1u << 10,             /* charged as an operator's fix says */
+        SRV_FLAG_FINAL = 1u << 11,             /* the account's final bill (move-out) */
+        SRV_FLAG_EXCHANGE = 1u << 12,          /* more than one meter in the month */
 };
 
 struct srv_compare_in {

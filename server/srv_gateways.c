@@ -7,6 +7,7 @@
 #include "srv_accounts.h"
 #include "srv_auth.h"
 #include "srv_snapshot.h"
+#include "srv_supply.h"
 #include "srv_token.h"
 #include "mb_cmdsig.h"
 
@@ -244,6 +245,14 @@ void srv_h_meter_bind(struct srv_req *rq, struct srv_resp *rs)
                 srv_reply_error(rs, &e);
                 goto out;
         }
+        if (json_object_object_get_ex(b, "account", NULL) && number == NULL) {
+                /* unbinding would leave the account's month without its end */
+                srv_reply_errorf(rs, 409, "use_move_out", "account",
+                                 "a meter leaves its account by a move-out (POST "
+                                 "/api/v1/accounts/NUMBER/move-out) or a meter exchange (POST "
+                                 "/api/v1/meters/ADDRESS/exchange)");
+                goto out;
+        }
         if (strlen(meter) >= 32) {
                 srv_reply_errorf(rs, 400, "bad_field", "meter",
                                  "a meter address has at most 31 bytes");
@@ -304,10 +313,10 @@ void srv_h_meter_bind(struct srv_req *rq, struct srv_resp *rs)
         if (rc >= 0 && gw)
                 rc = srv_db_exec_args(rq->db, "UPDATE meters SET gateway_id = $1 WHERE id = $2",
                                       "ii", gw, mid);
-        if (rc >= 0 && account)
-                rc = srv_db_exec_args(
-                    rq->db, "UPDATE meters SET account_id = $1, bound_at = $2 WHERE id = $3", "iii",
-                    account, mb_realtime_s(), mid);
+        /* a new binding opens a supply: the account is measured from the
+         * meter's next reading (srv_supply.h) */
+        if (rc >= 0 && account && bound != account)
+                rc = srv_supply_open(rq->db, account, mid, "bind", NULL, NULL, rq->auth.name, NULL);
         if (rc >= 0 && account && holder)
                 rc = srv_db_exec_args(rq->db, "UPDATE accounts SET holder = $1 WHERE id = $2", "ti",
                                       holder, account);

@@ -1,4 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The bill of one account-month: where it starts (the last bill's end, or
+ * the account's opening), the walk of its supplies and readings to where it
+ * ends, why it is held if it cannot be billed, and the bill posted and
+ * saved (docs/tariffs.md, "The seams of a month").
+ */
 #define MB_LOG_MODULE "settle"
 #include "srv_settle_impl.h"
 
@@ -16,8 +22,6 @@
 #include "srv_ledger.h"
 #include "srv_metrics.h"
 #include "srv_month.h"
-#include "srv_reading_row.h"
-#include "srv_tariffs.h"
 #include "srv_webhook.h"
 
 #define SETTLED SRV_SETTLED
@@ -25,63 +29,18 @@
 #define ALREADY SRV_ALREADY
 #define SKIPPED SRV_SKIPPED
 #define bill srv_bill
-#define boundary srv_boundary
+#define READY 100 /* a step of the bill went well: on to the next */
 
-static int find_boundary(srv_db *db, int64_t meter_id, int64_t from, int64_t to, struct boundary *b)
+void srv_settle_bill_free(struct srv_bill *b)
 {
-        srv_stmt *st = NULL;
-        int rc = srv_db_query(db, &st,
-                              "SELECT seq, ts, import_wh, " SRV_READING_RATES
-                              " FROM readings WHERE meter_id = $1"
-                              " AND kind = 'boundary' AND ts >= $2 AND ts < $3"
-                              " AND import_wh IS NOT NULL ORDER BY ts, seq LIMIT 1",
-                              "iii", meter_id, from, to);
-
-        memset(b, 0, sizeof(*b));
-        if (rc >= 0 && (rc = srv_stmt_step(st)) == SRV_DB_ROW) {
-                b->found = 1;
-                b->seq = srv_stmt_i64(st, 0);
-                b->r.t = srv_stmt_i64(st, 1);
-                b->r.import_wh = srv_stmt_i64(st, 2);
-                srv_reading_row_rates(st, 3, &b->r);
-        }
-        srv_stmt_done(st);
-        if (rc < 0 || b->found)
-                return rc < 0 ? rc : MB_OK;
-        /* fall back to the meter's own frozen register */
-        rc = srv_db_query(db, &st,
-                          "SELECT seq, frozen_time, frozen_import_wh FROM readings"
-                          " WHERE meter_id = $1 AND frozen_time >= $2 AND frozen_time < $3"
-                          " ORDER BY frozen_time, seq LIMIT 1",
-                          "iii", meter_id, from, to);
-        if (rc >= 0 && (rc = srv_stmt_step(st)) == SRV_DB_ROW) {
-                b->found = b->frozen = 1;
-                b->seq = srv_stmt_i64(st, 0);
-                b->r.t = srv_stmt_i64(st, 1);
-                b->r.import_wh = srv_stmt_i64(st, 2);
-        }
-        srv_stmt_done(st);
-        return rc < 0 ? rc : MB_OK;
-}
-
-/* Did a register go backwards between the two boundaries? */
-static int went_backwards(srv_db *db, int64_t meter_id, int64_t from, int64_t to)
-{
-        int64_t n = 0, ev = 0;
-        int rc = srv_db_query_i64(db, &n,
-                                  "SELECT count(*) FROM (SELECT import_wh - lag(import_wh)"
-                                  " OVER (ORDER BY seq) AS d FROM readings WHERE meter_id = $1"
-                                  " AND ts >= $2 AND ts <= $3 AND import_wh IS NOT NULL) x"
-                                  " WHERE d < 0",
-                                  "iii", meter_id, from, to);
-
-        if (rc >= 0)
-                rc = srv_db_query_i64(db, &ev,
-                                      "SELECT count(*) FROM events WHERE meter_id = $1 AND ts >= $2"
-                                      " AND ts <= $3 AND type IN ('register_backwards',"
-                                      " 'register_reset')",
-                                      "iii", meter_id, from, to);
-        return rc < 0 ? rc : (n > 0 || ev > 0);
+        srv_wsupply_free(b->sup, b->nsup);
+        free(b->sup);
+        b->sup = NULL;
+        b->nsup = b->capsup = 0;
+        mb_tariff_acc_free(b->acc);
+        b->acc = NULL;
+        free(b->pieces);
+        b->pieces = NULL;
 }
 
 /* Append v in decimal to out. */
@@ -124,20 +83,37 @@ static char *lines_text(const mb_tariff_acc *acc)
         return srv_buf_take(&out);
 }
 
+/* The plan of the month, as JSON text (malloc), or NULL. */
+static char *plan_text(const struct bill *b)
+{
+        json_object *a;
+        char *t;
+
+        if (!b->has_plan || b->plan.n < 2)
+                return NULL; /* one tariff: the tariff column says it */
+        a = srv_plan_json(&b->plan, b->t0, b->t1);
+        t = strdup(json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN));
+        json_object_put(a);
+        return t;
+}
+
 static int save_bill(srv_db *db, const struct bill *b, int settled)
 {
         /* most bills have no flags: no json-c tree for them */
         json_object *flags = b->flags ? srv_compare_flags_json(b->flags) : NULL;
         const char *ftext =
             flags ? json_object_to_json_string_ext(flags, JSON_C_TO_STRING_PLAIN) : "[]";
-        char *lines = settled ? lines_text(b->acc) : NULL;
+        char *lines = settled ? lines_text(b->acc) : NULL, *plan = plan_text(b), rates[128];
+        const struct srv_wpoint *e = &b->end;
         int64_t now = mb_realtime_s();
-        int rc;
+        int ended = settled && e->have, rc;
 
         if (settled && lines == NULL) {
                 json_object_put(flags);
                 return MB_ENOMEM;
         }
+        if (e->ref.has_rates)
+                srv_rates_text(&e->ref, rates, sizeof(rates));
 #define NUL_UNLESS(c, v) ((c) ? (v) : SRV_DB_NULL_I64)
         /* on PostgreSQL sent without waiting: the next account's ledger
          * insert or the commit reads its outcome (srv_db_exec_later) */
@@ -146,9 +122,12 @@ static int save_bill(srv_db *db, const struct bill *b, int settled)
             "INSERT INTO bills (account_id, month, meter_id, state, mode, tariff_id,"
             " tariff_hash, from_ts, to_ts, from_import_wh, to_import_wh, energy_wh,"
             " total_fen, lines, flags, prev_wh, prev_fen, last_year_wh, last_year_fen,"
-            " charged_fen, posted_fen, ledger_id, created_at, settled_at)"
+            " charged_fen, posted_fen, ledger_id, created_at, settled_at, reason,"
+            " to_supply_id, to_meter_id, to_seq, to_rates, tier_start, tier_used_wh, pieces,"
+            " plan)"
             " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,"
-            " $17, $18, $19, $20, $21, $22, $23, $24)"
+            " $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32,"
+            " $33)"
             " ON CONFLICT (account_id, month) DO UPDATE SET meter_id = excluded.meter_id,"
             " state = excluded.state, mode = excluded.mode, tariff_id = excluded.tariff_id,"
             " tariff_hash = excluded.tariff_hash, from_ts = excluded.from_ts,"
@@ -158,47 +137,36 @@ static int save_bill(srv_db *db, const struct bill *b, int settled)
             " prev_wh = excluded.prev_wh, prev_fen = excluded.prev_fen,"
             " last_year_wh = excluded.last_year_wh, last_year_fen = excluded.last_year_fen,"
             " charged_fen = excluded.charged_fen, posted_fen = excluded.posted_fen,"
-            " ledger_id = excluded.ledger_id, settled_at = excluded.settled_at",
+            " ledger_id = excluded.ledger_id, settled_at = excluded.settled_at,"
+            " reason = excluded.reason, to_supply_id = excluded.to_supply_id,"
+            " to_meter_id = excluded.to_meter_id, to_seq = excluded.to_seq,"
+            " to_rates = excluded.to_rates, tier_start = excluded.tier_start,"
+            " tier_used_wh = excluded.tier_used_wh, pieces = excluded.pieces,"
+            " plan = excluded.plan",
             "itittttIIIIIItt"
-            "IIIIIIIiI",
-            b->account_id, b->month, b->meter_id, settled ? "settled" : "held", b->mode,
-            b->tariff_id[0] ? b->tariff_id : NULL, b->hash[0] ? b->hash : NULL,
-            NUL_UNLESS(b->b0.found, b->b0.r.t), NUL_UNLESS(b->b1.found, b->b1.r.t),
-            NUL_UNLESS(b->b0.found, b->b0.r.import_wh), NUL_UNLESS(b->b1.found, b->b1.r.import_wh),
-            NUL_UNLESS(settled, b->energy), NUL_UNLESS(settled, b->total), lines, ftext,
-            NUL_UNLESS(b->has_prev, b->prev_wh), NUL_UNLESS(b->has_prev, b->prev_fen),
-            NUL_UNLESS(b->has_year, b->year_wh), NUL_UNLESS(b->has_year, b->year_fen),
-            NUL_UNLESS(settled, b->charged), NUL_UNLESS(settled, b->posted),
-            NUL_UNLESS(settled, b->ledger_id), now, NUL_UNLESS(settled, now));
+            "IIIIIIIiIt"
+            "IIItIItt",
+            b->account_id, b->month, b->meter_id ? b->meter_id : SRV_DB_NULL_I64,
+            settled ? "settled" : "held", b->mode, b->has_plan ? b->plan.id : NULL,
+            b->has_plan ? b->plan.hash : NULL, NUL_UNLESS(b->start.have, b->start.ref.t),
+            NUL_UNLESS(ended, e->ref.t), NUL_UNLESS(b->start.have, b->start.ref.import_wh),
+            NUL_UNLESS(ended, e->ref.import_wh), NUL_UNLESS(settled, b->energy),
+            NUL_UNLESS(settled, b->total), lines, ftext, NUL_UNLESS(b->has_prev, b->prev_wh),
+            NUL_UNLESS(b->has_prev, b->prev_fen), NUL_UNLESS(b->has_year, b->year_wh),
+            NUL_UNLESS(b->has_year, b->year_fen), NUL_UNLESS(settled, b->charged),
+            NUL_UNLESS(settled, b->posted), NUL_UNLESS(settled, b->ledger_id), now,
+            NUL_UNLESS(settled, now), settled ? NULL : b->reason, NUL_UNLESS(ended, e->supply_id),
+            NUL_UNLESS(ended, e->meter_id), NUL_UNLESS(ended, e->seq),
+            ended && e->ref.has_rates ? rates : NULL, NUL_UNLESS(ended, e->pos.period_start),
+            NUL_UNLESS(ended, e->pos.used_wh), settled ? b->pieces : NULL, plan);
 #undef NUL_UNLESS
         if (rc >= 0 && b->flags) /* an anomaly: queue its webhooks in this transaction */
                 rc = srv_webhook_on_bill(db, b->account_id, b->month, settled, ftext, b->energy,
                                          b->total);
         json_object_put(flags);
         free(lines);
+        free(plan);
         return rc < 0 ? rc : MB_OK;
-}
-
-/* The settled bill of another month: 1 with energy and total, 0, or error. */
-static int other_month(srv_db *db, int64_t account_id, const char *month, int delta, int64_t *wh,
-                       int64_t *fen)
-{
-        char m[8];
-        srv_stmt *st = NULL;
-        int rc = srv_month_add(month, delta, m);
-
-        if (rc < 0)
-                return 0;
-        rc = srv_db_query(db, &st,
-                          "SELECT energy_wh, total_fen FROM bills WHERE account_id = $1"
-                          " AND month = $2 AND state = 'settled'",
-                          "it", account_id, m);
-        if (rc >= 0 && (rc = srv_stmt_step(st)) == SRV_DB_ROW) {
-                *wh = srv_stmt_i64(st, 0);
-                *fen = srv_stmt_i64(st, 1);
-        }
-        srv_stmt_done(st);
-        return rc;
 }
 
 /* Post the bill: the deduction (monthly) or the difference between the bill
@@ -207,16 +175,8 @@ static int post(srv_db *db, struct bill *b, const char *by)
 {
         struct srv_ledger_entry e = {.month = b->month, .by = by};
         char ref[32], reason[160];
-        int64_t sum = b->charge_sum;
-        int rc = b->pre ? MB_OK
-                        : srv_db_query_i64(db, &sum,
-                                           "SELECT coalesce(sum(amount_fen), 0) FROM ledger WHERE"
-                                           " account_id = $1 AND month = $2 AND kind = 'charge'",
-                                           "it", b->account_id, b->month);
 
-        if (rc < 0)
-                return rc;
-        b->charged = b->prepaid ? -sum : 0;
+        b->charged = b->prepaid ? -b->charge_sum : 0;
         b->posted = b->prepaid ? b->charged - b->total : -b->total;
         snprintf(ref, sizeof(ref), "bill:%s", b->month);
         snprintf(reason, sizeof(reason), "bill %s: %lld Wh, %lld fen%s", b->month,
@@ -226,39 +186,20 @@ static int post(srv_db *db, struct bill *b, const char *by)
         e.amount_fen = b->posted;
         e.reference = ref;
         e.reason = reason;
-        if (b->pre) /* the chunk read the balance under the account's lock */
-                return srv_ledger_post_from(db, b->account_id, b->balance_before, &e, &b->ledger_id,
-                                            &b->balance_after);
-        return srv_ledger_post(db, b->account_id, &e, &b->ledger_id, &b->balance_after);
+        /* the chunk read the balance under the account's lock */
+        return srv_ledger_post_from(db, b->account_id, b->balance_before, &e, &b->ledger_id,
+                                    &b->balance_after);
 }
 
 /* Queue a trip when the balance is now below the credit limit. */
 static int maybe_trip(struct srv *s, srv_db *db, const struct bill *b)
 {
-        srv_stmt *st = NULL;
-        int64_t bal = 0, limit = 0, pending = 0;
-        int protect = 1, active = 0;
+        int64_t pending = 0;
         char reason[200];
-        int rc = MB_OK;
+        int rc;
 
-        if (b->pre) {
-                bal = b->balance_after;
-                limit = b->credit_limit;
-                protect = b->protect;
-                active = b->active;
-        } else if ((rc = srv_db_query(db, &st,
-                                      "SELECT balance_fen, credit_limit_fen, protected, state"
-                                      " FROM accounts WHERE id = $1",
-                                      "i", b->account_id)) >= 0 &&
-                   (rc = srv_stmt_step(st)) == SRV_DB_ROW) {
-                bal = srv_stmt_i64(st, 0);
-                limit = srv_stmt_i64(st, 1);
-                protect = (int)srv_stmt_i64(st, 2);
-                active = strcmp(srv_stmt_text(st, 3), "active") == 0;
-        }
-        srv_stmt_done(st);
-        if (rc < 0 || protect || !active || bal >= limit)
-                return rc < 0 ? rc : MB_OK;
+        if (!b->meter_id || b->protect || !b->active || b->balance_after >= b->credit_limit)
+                return MB_OK;
         rc = srv_db_query_i64(db, &pending,
                               "SELECT count(*) FROM commands WHERE meter_id = $1 AND op = 'trip'"
                               " AND state IN ('pending', 'delivered') AND expires_at > $2",
@@ -266,189 +207,241 @@ static int maybe_trip(struct srv *s, srv_db *db, const struct bill *b)
         if (rc < 0 || pending > 0)
                 return rc < 0 ? rc : MB_OK;
         snprintf(reason, sizeof(reason),
-                 "balance %lld fen below credit limit %lld fen after the %s bill", (long long)bal,
-                 (long long)limit, b->month);
+                 "balance %lld fen below credit limit %lld fen after the %s bill",
+                 (long long)b->balance_after, (long long)b->credit_limit, b->month);
         return srv_command_queue(db, b->meter_id, "trip", reason, "settlement",
                                  s->cfg->command_ttl_s, NULL);
 }
 
-/* Boundaries, tariff and flags; 1 when the bill can be computed. */
-static int prepare(struct srv *s, srv_db *db, struct bill *b)
-{
-        char m1[8], m2[8];
-        int64_t t0 = 0, t1 = 0, t2 = 0;
-        const mb_tariff *t = b->tariff; /* prefetched, or looked up below */
-        int rc = MB_OK;
+/* ---- the walk of the month ------------------------------------------ */
 
-        if (!b->b0.found || !b->b1.found) { /* both prefetched: no window needed */
-                rc = srv_month_start(b->month, &t0);
-                if (rc == MB_OK && (rc = srv_month_add(b->month, 1, m1)) == MB_OK &&
-                    (rc = srv_month_add(b->month, 2, m2)) == MB_OK &&
-                    (rc = srv_month_start(m1, &t1)) == MB_OK)
-                        rc = srv_month_start(m2, &t2);
-        }
-        if (rc == MB_OK && !b->b0.found) /* prefetched, or looked up here */
-                rc = find_boundary(db, b->meter_id, t0, t1, &b->b0);
-        if (rc == MB_OK && !b->b1.found)
-                rc = find_boundary(db, b->meter_id, t1, t2, &b->b1);
-        if (rc < 0)
-                return rc;
-        if (b->b0.frozen || b->b1.frozen)
-                b->flags |= SRV_FLAG_FROZEN_FALLBACK;
-        if (!b->b0.found || !b->b1.found) {
-                b->flags |= SRV_FLAG_MISSING_BOUNDARY;
-                return 0;
-        }
-        rc = b->pre && b->pre_backwards >= 0
-                 ? b->pre_backwards
-                 : went_backwards(db, b->meter_id, b->b0.r.t, b->b1.r.t);
-        if (rc < 0)
-                return rc;
-        if (rc > 0 || b->b1.r.import_wh < b->b0.r.import_wh)
-                b->flags |= SRV_FLAG_REGISTER_BACKWARDS;
-        if (b->b1.r.import_wh < b->b0.r.import_wh)
-                return 0;
-        rc = t ? 1
-               : srv_tariff_for_account(s, db, b->account_id, b->b0.r.t, &t, b->tariff_id, b->hash);
-        if (rc < 0)
-                return rc;
-        if (rc == 0) {
-                b->flags |= SRV_FLAG_NO_TARIFF;
-                return 0;
-        }
-        b->tariff = t;
-        return 1;
+/* One meter's part of the month, for the bill. */
+struct piece {
+        const struct srv_wsupply *s;
+        mb_tariff_reading from, to;
+        int64_t wh;
+};
+
+struct walk_ctx {
+        struct bill *b;
+        struct piece p[8];
+        size_t np;
+};
+
+static mb_tariff_acc *close_acc(void *ctx, int month, const struct srv_wpoint *at)
+{
+        struct walk_ctx *w = ctx;
+
+        /* a later month: this one ends at *at; an earlier one (a reading
+         * after the last bill's end, stamped before it) is this month's */
+        return month > w->b->mon ? NULL : w->b->acc;
 }
 
-static int compute(struct srv *s, srv_db *db, struct bill *b)
+static void close_note(void *ctx, const struct srv_walk_note *n)
 {
-        const mb_tariff *t = b->tariff; /* from prepare() */
-        mb_tier_pos pos = {0, 0};
-        struct srv_compare_in in = {0};
+        struct walk_ctx *w = ctx;
+        struct bill *b = w->b;
+        struct piece *p = w->np ? &w->p[w->np - 1] : NULL;
+
+        if (n->month > b->mon)
+                return;
+        if ((n->events & MB_WALK_BACKWARDS) && !b->bw_seq) {
+                b->bw_meter = n->s->meter_id;
+                b->bw_seq = n->seq;
+                snprintf(b->reason, sizeof(b->reason),
+                         "register_backwards: meter %s seq %lld read %lld Wh after %lld Wh",
+                         n->s->address, (long long)n->seq, (long long)n->to->import_wh,
+                         (long long)n->from->import_wh);
+        }
+        b->flags |= (n->events & MB_WALK_BACKWARDS ? SRV_FLAG_REGISTER_BACKWARDS : 0) |
+                    (n->events & MB_WALK_NO_TARIFF ? SRV_FLAG_NO_TARIFF : 0) |
+                    (n->events & MB_WALK_ROLLOVER ? SRV_FLAG_ROLLOVER : 0) |
+                    (n->events & MB_WALK_FIXED ? SRV_FLAG_FIXED : 0) |
+                    (n->events & MB_WALK_FROZEN ? SRV_FLAG_FROZEN_FALLBACK : 0);
+        b->energy += n->wh;
+        if (p == NULL || p->s != n->s) {
+                if (w->np == sizeof(w->p) / sizeof(w->p[0]))
+                        return;
+                p = &w->p[w->np++];
+                p->s = n->s;
+                p->from = *n->from;
+                p->wh = 0;
+        }
+        p->to = *n->to;
+        p->wh += n->wh;
+}
+
+/* A meter address as a JSON string (addresses are plain; anything else is
+ * escaped by json-c). */
+static void put_str(struct srv_buf *out, const char *name, const char *v)
+{
+        srv_buf_puts(out, name);
+        if (strspn(v, "0123456789ABCDEFabcdef-_.:") == strlen(v)) {
+                srv_buf_puts(out, "\"");
+                srv_buf_puts(out, v);
+                srv_buf_puts(out, "\"");
+        } else {
+                json_object *j = json_object_new_string(v);
+
+                srv_buf_puts(out, json_object_to_json_string(j));
+                json_object_put(j);
+        }
+}
+
+/* The pieces as JSON text: [{"meter", "from_ts", "from_wh", "to_ts", "to_wh",
+ * "energy_wh"}], written straight from the integers (lines_text). */
+static char *pieces_text(const struct walk_ctx *w)
+{
+        struct srv_buf out = {0};
+
+        srv_buf_puts(&out, "[");
+        for (size_t i = 0; i < w->np; i++) {
+                put_str(&out, i ? ",{\"meter\":" : "{\"meter\":", w->p[i].s->address);
+                put_i64(&out, ",\"from_ts\":", w->p[i].from.t);
+                put_i64(&out, ",\"from_wh\":", w->p[i].from.import_wh);
+                put_i64(&out, ",\"to_ts\":", w->p[i].to.t);
+                put_i64(&out, ",\"to_wh\":", w->p[i].to.import_wh);
+                put_i64(&out, ",\"energy_wh\":", w->p[i].wh);
+                srv_buf_puts(&out, "}");
+        }
+        srv_buf_puts(&out, "]");
+        return srv_buf_take(&out);
+}
+
+static void hold(struct bill *b, unsigned flag, const char *why)
+{
+        b->flags |= flag;
+        if (!b->reason[0])
+                snprintf(b->reason, sizeof(b->reason), "%s", why);
+}
+
+/* Where the month starts: READY, HELD or SKIPPED (b->reason says why). */
+static int find_start(struct bill *b)
+{
+        struct srv_wpoint open;
+        int first;
+
+        if (b->prev == 2) /* the last bill's end (prefetched) */
+                return srv_walk_finished(b->sup, b->nsup, &b->start) ? SKIPPED : READY;
+        if (!srv_walk_begin(b->sup, b->nsup, &open)) {
+                /* bound, no reading yet: expected once it was bound before the end */
+                if (b->nsup == 0 || b->sup[0].opened_at >= b->t1)
+                        return SKIPPED;
+                hold(b, SRV_FLAG_MISSING_BOUNDARY, "missing_boundary: no reading of the meter yet");
+                return HELD;
+        }
+        first = mb_walk_month_of(open.ref.t);
+        if (b->mon < first)
+                return SKIPPED; /* before the account's first reading */
+        if (b->mon > first) {
+                snprintf(b->reason, sizeof(b->reason),
+                         "previous_month: %04d-%02d is not settled yet", first / 100, first % 100);
+                b->flags |= SRV_FLAG_PREVIOUS_HELD;
+                return HELD;
+        }
+        memset(&b->start, 0, sizeof(b->start)); /* from the opening */
+        return READY;
+}
+
+/* Walk the month: READY when it can be billed, else HELD. */
+static int walk_month(struct bill *b)
+{
+        struct walk_ctx w = {.b = b};
+        struct srv_walk_hooks h = {close_acc, close_note, &w};
         char err[256];
         int rc;
 
-        if (t == NULL)
-                return MB_ENOENT;
-        b->b0.r.has_rates = b->b0.r.has_rates && b->b1.r.has_rates;
-        b->b1.r.has_rates = b->b0.r.has_rates;
-        rc = mb_tariff_bill_month(t, &b->b0.r, &b->b1.r, 0, &pos, b->acc, err, sizeof(err));
-        if (rc == MB_OK)
-                rc = mb_tariff_acc_total(b->acc, &b->total);
+        for (size_t i = 0; i < b->nsup; i++)
+                srv_walk_frozen(&b->sup[i], b->t1); /* the frozen register ends the month */
+        b->end = b->start;
+        rc = srv_walk_run(b->has_plan ? b->plan.t : NULL, b->sup, b->nsup, &b->end, &h, err,
+                          sizeof(err));
         if (rc < 0) {
-                mb_err_log("account %lld %s: bill: %s", (long long)b->account_id, b->month, err);
-                return rc;
+                mb_warn("account %lld %s: held: %s", (long long)b->account_id, b->month, err);
+                snprintf(b->reason, sizeof(b->reason), "unbillable: %s", err);
+                b->flags |= SRV_FLAG_UNBILLABLE;
+                return HELD;
         }
-        b->energy = b->b1.r.import_wh - b->b0.r.import_wh;
-        if (!b->pre) { /* else prefetched */
-                if ((rc = other_month(db, b->account_id, b->month, -1, &b->prev_wh, &b->prev_fen)) <
-                        0 ||
-                    (b->has_prev = rc, rc = other_month(db, b->account_id, b->month, -12,
-                                                        &b->year_wh, &b->year_fen)) < 0)
-                        return rc;
-                b->has_year = rc;
+        if (rc == SRV_WALK_END && srv_walk_finished(b->sup, b->nsup, &b->end))
+                b->flags |= SRV_FLAG_FINAL;
+        else if (rc == SRV_WALK_END && (!b->end.have || b->end.ref.t < b->t1))
+                hold(b, SRV_FLAG_MISSING_BOUNDARY,
+                     "missing_boundary: no reading at or after the month's end yet");
+        if (w.np > 1)
+                b->flags |= SRV_FLAG_EXCHANGE;
+        if (b->bw_seq)
+                hold(b, 0, "register_backwards");
+        if (b->flags & SRV_FLAG_NO_TARIFF)
+                hold(b, 0, "no_tariff: part of the month has no tariff in force");
+        b->pieces = pieces_text(&w);
+        return b->reason[0] ? HELD : READY;
+}
+
+/* The month's start point for the bill (the opening when it began there). */
+static void opening_as_start(struct bill *b)
+{
+        if (!b->start.have && srv_walk_begin(b->sup, b->nsup, &b->start))
+                b->start.have = 1;
+}
+
+static int compute(struct srv *s, struct bill *b)
+{
+        struct srv_compare_in in = {0};
+        int rc = mb_tariff_acc_total(b->acc, &b->total);
+
+        if (rc < 0) {
+                snprintf(b->reason, sizeof(b->reason), "unbillable: the total overflows");
+                b->flags |= SRV_FLAG_UNBILLABLE;
+                return HELD;
         }
         in.wh = b->energy;
         in.has_prev = b->has_prev;
         in.prev_wh = b->prev_wh;
         in.has_last_year = b->has_year;
         in.last_year_wh = b->year_wh;
-        in.backwards = (b->flags & SRV_FLAG_REGISTER_BACKWARDS) != 0;
+        in.backwards = b->backwards_event;
         b->flags |= srv_compare_flags(&in, s->cfg->jump_milli);
-        return MB_OK;
+        return READY;
 }
 
-static int load_account(srv_db *db, struct bill *b)
+static int held(srv_db *db, struct bill *b)
 {
-        srv_stmt *st = NULL;
-        int rc = srv_db_query(db, &st,
-                              "SELECT m.id, a.mode FROM accounts a JOIN meters m ON"
-                              " m.account_id = a.id WHERE a.id = $1",
-                              "i", b->account_id);
+        int rc = save_bill(db, b, 0);
 
-        if (rc >= 0 && (rc = srv_stmt_step(st)) == SRV_DB_ROW) {
-                b->meter_id = srv_stmt_i64(st, 0);
-                snprintf(b->mode, sizeof(b->mode), "%s", srv_stmt_text(st, 1));
-                b->prepaid = strcmp(b->mode, "prepaid") == 0;
-        }
-        srv_stmt_done(st);
-        return rc;
+        return rc < 0 ? rc : HELD;
 }
 
 int srv_settle_in_tx(struct srv *s, srv_db *db, struct bill *b, const char *by)
 {
-        int64_t done = b->pre_done;
-        /* Two servers closing the same month meet here: the second waits, then
-         * finds the bill settled.  (A prefetched bill's chunk holds the lock.) */
-        int rc = b->pre ? MB_OK : srv_db_lock(db, SRV_LOCK_ACCOUNT, b->account_id);
-
-        if (rc == MB_OK && !b->pre)
-                rc = srv_db_query_i64(db, &done,
-                                      "SELECT count(*) FROM bills WHERE account_id = $1 AND"
-                                      " month = $2 AND state = 'settled'",
-                                      "it", b->account_id, b->month);
-        if (rc < 0)
-                return rc;
-        if (done)
-                return ALREADY;
-        rc = b->pre ? SRV_DB_ROW : load_account(db, b);
-        if (rc <= 0)
-                return rc < 0 ? rc : SKIPPED;
-        rc = prepare(s, db, b);
-        if (rc < 0)
-                return rc;
-        if (rc == 0)
-                return (rc = save_bill(db, b, 0)) < 0 ? rc : HELD;
-        if ((rc = compute(s, db, b)) < 0 || (rc = post(db, b, by)) < 0 ||
-            (rc = save_bill(db, b, 1)) < 0 || (rc = maybe_trip(s, db, b)) < 0)
-                return rc;
-        return SETTLED;
-}
-
-/* Settle one account-month in its own transaction.  An outcome or error;
- * b is the caller's (acc allocated), filled for its report entry. */
-static int settle_account(struct srv *s, srv_db *db, struct bill *b, const char *by)
-{
-        int rc = srv_db_begin(db);
-
-        if (rc == MB_OK)
-                rc = srv_settle_in_tx(s, db, b, by);
-        if (rc >= 0)
-                rc = srv_db_commit(db) < 0 ? MB_ESTORE : rc;
-        if (rc < 0) {
-                mb_err_log("account %lld %s: %s", (long long)b->account_id, b->month,
-                           srv_db_errmsg(db));
-                srv_db_rollback(db);
-        }
-        return rc;
-}
-
-int srv_settle_one(struct srv *s, srv_db *db, int64_t account_id, const char *month, const char *by,
-                   struct srv_settle_summary *sum)
-{
-        struct bill b;
         int rc;
 
-        memset(&b, 0, sizeof(b));
-        b.account_id = account_id;
-        snprintf(b.month, sizeof(b.month), "%s", month);
-        b.acc = mb_tariff_acc_new();
-        if (b.acc == NULL)
-                return MB_ENOMEM;
-        rc = settle_account(s, db, &b, by);
-        if (sum && (rc == SETTLED || rc == HELD)) {
-                srv_stmt *st = NULL;
-
-                if (srv_db_query(db, &st, "SELECT number FROM accounts WHERE id = $1", "i",
-                                 account_id) >= 0 &&
-                    srv_stmt_step(st) == SRV_DB_ROW)
-                        snprintf(b.number, sizeof(b.number), "%s", srv_stmt_text(st, 0));
-                srv_stmt_done(st);
+        if (b->done)
+                return ALREADY;
+        rc = find_start(b);
+        if (rc == READY)
+                rc = walk_month(b);
+        if (rc == READY && !b->has_plan) {
+                hold(b, SRV_FLAG_NO_TARIFF, "no_tariff: no tariff is assigned");
+                rc = HELD;
         }
-        if (sum)
-                srv_settle_count(sum, rc, &b);
-        mb_tariff_acc_free(b.acc);
-        return rc;
+        if (rc == READY)
+                rc = compute(s, b);
+        if (rc == SKIPPED) {
+                /* a held row from before the account's first reading goes */
+                if (b->has_held)
+                        rc = srv_db_exec_args(db,
+                                              "DELETE FROM bills WHERE account_id = $1 AND"
+                                              " month = $2 AND state = 'held'",
+                                              "it", b->account_id, b->month);
+                return rc < 0 ? rc : SKIPPED;
+        }
+        if (rc == HELD)
+                return held(db, b);
+        opening_as_start(b);
+        if ((rc = post(db, b, by)) < 0 || (rc = save_bill(db, b, 1)) < 0 ||
+            (rc = maybe_trip(s, db, b)) < 0)
+                return rc;
+        return SETTLED;
 }
 
 /* Ids from a one-column query, into a growing array. */

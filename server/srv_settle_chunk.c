@@ -3,19 +3,20 @@
  * Month close in chunks: SRV_SETTLE_CHUNK accounts per transaction, their
  * locks taken in ascending account order, and every per-account input of
  * the close fetched for the whole chunk in one query each (account and
- * meter, settled already?, boundary readings, register-backwards evidence,
- * earlier bills, the month's continuous charges).  What is left per account
- * is the tariff lookup (cached), the bill arithmetic and the writes.  The
- * range fetches are planned for each chunk's bounds (srv_db_query_replan):
- * PostgreSQL's generic plan for "meter_id BETWEEN $1 AND $2 AND ts >= $3"
- * walked the ts index over the whole month, a cost per chunk that grew with
- * the accounts (a close quadratic in them).  The tariff fetch stays cached:
- * it runs lookups while its rows are open.  Each
- * account-month is still settled exactly once: the chunk commits or not as a
- * whole, and a chunk that fails is redone one account per transaction.
- * Several servers on one PostgreSQL closing the same month at once take
- * turns: each claims a chunk with a lock it does not wait for, leaves the
- * chunks others hold to them, and comes back to those at the end.
+ * meter, the bill before and the month's own, supplies, readings of the
+ * month's window, operators' fixes, agents' register events, tariff plans,
+ * the month's continuous charges).  What is left per account is the walk,
+ * the bill arithmetic and the writes.  The range fetches are planned for
+ * each chunk's bounds (srv_db_query_replan): PostgreSQL's generic plan for
+ * "meter_id BETWEEN $1 AND $2 AND ts >= $3" walked the ts index over the
+ * whole month, a cost per chunk that grew with the accounts.  An account
+ * whose walk needs readings outside the window (its first month began
+ * earlier, a long silence) loads its own.  Each account-month is settled
+ * exactly once: the chunk commits or not as a whole, and a chunk that fails
+ * is redone one account per transaction (a chunk of one).  Several servers
+ * on one PostgreSQL closing the same month at once take turns: each claims
+ * a chunk with a lock it does not wait for, leaves the chunks others hold
+ * to them, and comes back to those at the end.
  */
 #define MB_LOG_MODULE "settle"
 #include "srv_settle_impl.h"
@@ -27,7 +28,6 @@
 #include "mb_log.h"
 #include "srv_compare.h"
 #include "srv_month.h"
-#include "srv_reading_row.h"
 #include "srv_tariffs.h"
 
 void srv_settle_count(struct srv_settle_summary *sum, int rc, const struct srv_bill *b)
@@ -56,6 +56,8 @@ void srv_settle_count(struct srv_settle_summary *sum, int rc, const struct srv_b
         srv_jadd_i64_or_null(o, "total_fen", rc != SRV_SETTLED, b->total);
         srv_jadd_i64_or_null(o, "posted_fen", rc != SRV_SETTLED, b->posted);
         json_object_object_add(o, "flags", srv_compare_flags_json(b->flags));
+        if (rc == SRV_HELD)
+                srv_jadd_str(o, "reason", b->reason);
         json_object_array_add(sum->bills, o);
 }
 
@@ -74,68 +76,60 @@ static struct srv_bill *find(struct srv_bill *bs, size_t n, int64_t account_id)
         return lo < n && bs[lo].account_id == account_id ? &bs[lo] : NULL;
 }
 
+/* A supply of the chunk, found by its meter. */
+struct mref {
+        int64_t meter_id;
+        struct srv_bill *b;
+        size_t k;
+};
+
 struct window {
-        int64_t lo, hi, t0, t1, t2;
-        int64_t mlo, mhi;      /* the chunk's meter ids lie in [mlo, mhi] */
-        struct srv_bill **bym; /* the chunk's bills with a meter, by meter id */
-        size_t nbym;
+        int64_t lo, hi, t0, t1, t2, wlo;
+        int64_t mlo, mhi; /* the chunk's supplies' meters lie in [mlo, mhi] */
+        struct mref *bym;
+        size_t nbym, capbym;
         const char *month;
         char prev[8], year[8];
 };
 
 static int by_meter_cmp(const void *a, const void *b)
 {
-        int64_t x = (*(struct srv_bill *const *)a)->meter_id;
-        int64_t y = (*(struct srv_bill *const *)b)->meter_id;
+        const struct mref *x = a, *y = b;
 
-        return (x > y) - (x < y);
+        return (x->meter_id > y->meter_id) - (x->meter_id < y->meter_id);
 }
 
-/* Index the chunk's bills by meter id, so the readings queries can run on
- * the readings' own key (meter_id, seq) without joining meters. */
-static void index_meters(struct srv_bill *bs, size_t n, struct window *w)
-{
-        w->nbym = 0;
-        for (size_t i = 0; i < n; i++)
-                if (bs[i].meter_id)
-                        w->bym[w->nbym++] = &bs[i];
-        qsort(w->bym, w->nbym, sizeof(*w->bym), by_meter_cmp);
-}
-
-static struct srv_bill *find_meter(const struct window *w, int64_t meter_id)
+/* The first of the chunk's supplies on meter_id, or NULL. */
+static const struct mref *find_meter(const struct window *w, int64_t meter_id)
 {
         size_t lo = 0, hi = w->nbym;
 
         while (lo < hi) {
                 size_t mid = (lo + hi) / 2;
 
-                if (w->bym[mid]->meter_id < meter_id)
+                if (w->bym[mid].meter_id < meter_id)
                         lo = mid + 1;
                 else
                         hi = mid;
         }
-        return lo < w->nbym && w->bym[lo]->meter_id == meter_id ? w->bym[lo] : NULL;
+        return lo < w->nbym && w->bym[lo].meter_id == meter_id ? &w->bym[lo] : NULL;
 }
 
 static int fetch_accounts(srv_db *db, struct srv_bill *bs, size_t n, struct window *w)
 {
         srv_stmt *st = NULL;
         struct srv_bill *b;
-        int rc =
-            srv_db_query_replan(db, &st,
-                                "SELECT a.id, m.id, a.mode, a.number, a.credit_limit_fen,"
-                                " a.protected, a.state, a.balance_fen FROM accounts a JOIN meters m"
-                                " ON m.account_id = a.id WHERE a.id BETWEEN $1 AND $2",
-                                "ii", w->lo, w->hi);
+        int rc = srv_db_query_replan(
+            db, &st,
+            "SELECT a.id, m.id, a.mode, a.number, a.credit_limit_fen, a.protected, a.state,"
+            " a.balance_fen FROM accounts a LEFT JOIN meters m ON m.account_id = a.id"
+            " WHERE a.id BETWEEN $1 AND $2",
+            "ii", w->lo, w->hi);
 
         while (rc >= 0 && (rc = srv_stmt_step(st)) == SRV_DB_ROW) {
                 if ((b = find(bs, n, srv_stmt_i64(st, 0))) == NULL)
                         continue;
-                b->meter_id = srv_stmt_i64(st, 1);
-                if (w->mlo == 0 || b->meter_id < w->mlo)
-                        w->mlo = b->meter_id;
-                if (b->meter_id > w->mhi)
-                        w->mhi = b->meter_id;
+                b->meter_id = srv_stmt_is_null(st, 1) ? 0 : srv_stmt_i64(st, 1);
                 snprintf(b->mode, sizeof(b->mode), "%s", srv_stmt_text(st, 2));
                 b->prepaid = strcmp(b->mode, "prepaid") == 0;
                 snprintf(b->number, sizeof(b->number), "%s", srv_stmt_text(st, 3));
@@ -149,120 +143,61 @@ static int fetch_accounts(srv_db *db, struct srv_bill *bs, size_t n, struct wind
                 return rc;
         /* state is tested here, not in SQL: a state filter would tempt the
          * planner onto bills_state, every bill of the month per chunk */
-        rc = srv_db_query_replan(
-            db, &st,
-            "SELECT account_id, state FROM bills WHERE account_id BETWEEN $1 AND $2"
-            " AND month = $3",
-            "iit", w->lo, w->hi, w->month);
+        rc = srv_db_query_replan(db, &st,
+                                 "SELECT account_id, state FROM bills WHERE account_id BETWEEN $1"
+                                 " AND $2 AND month = $3",
+                                 "iit", w->lo, w->hi, w->month);
         while (rc >= 0 && (rc = srv_stmt_step(st)) == SRV_DB_ROW)
-                if ((b = find(bs, n, srv_stmt_i64(st, 0))) != NULL &&
-                    strcmp(srv_stmt_text(st, 1), "settled") == 0)
-                        b->pre_done = 1;
+                if ((b = find(bs, n, srv_stmt_i64(st, 0))) != NULL) {
+                        b->done = strcmp(srv_stmt_text(st, 1), "settled") == 0;
+                        b->has_held = !b->done;
+                }
         srv_stmt_done(st);
         return rc;
 }
 
-/* The first boundary reading in [t0, t1) and in [t1, t2) of each meter. */
-static int fetch_boundaries(srv_db *db, const struct window *w)
+/* The bill before ends where this month starts. */
+static void prev_end(struct srv_bill *b, srv_stmt *st)
 {
-        srv_stmt *st = NULL;
-        int rc = srv_db_query_replan(db, &st,
-                                     "SELECT meter_id, seq, ts, import_wh, " SRV_READING_RATES
-                                     " FROM readings"
-                                     " WHERE meter_id BETWEEN $1 AND $2 AND kind = 'boundary'"
-                                     " AND ts >= $3 AND ts < $4 AND import_wh IS NOT NULL"
-                                     " ORDER BY meter_id, ts, seq",
-                                     "iiii", w->mlo, w->mhi, w->t0, w->t2);
-
-        while (rc >= 0 && (rc = srv_stmt_step(st)) == SRV_DB_ROW) {
-                struct srv_bill *b = find_meter(w, srv_stmt_i64(st, 0));
-                int64_t ts = srv_stmt_i64(st, 2);
-                struct srv_boundary *x;
-
-                if (b == NULL)
-                        continue;
-                x = ts < w->t1 ? &b->b0 : &b->b1;
-                if (x->found)
-                        continue;
-                x->found = 1;
-                x->seq = srv_stmt_i64(st, 1);
-                x->r.t = ts;
-                x->r.import_wh = srv_stmt_i64(st, 3);
-                srv_reading_row_rates(st, 4, &x->r);
+        b->prev = 2;
+        if (srv_stmt_is_null(st, 5) || srv_stmt_is_null(st, 8)) {
+                /* settled before the bill kept its end: found by register */
+                b->start.have = 0;
+                b->start.ref.t = srv_stmt_is_null(st, 8) ? 0 : srv_stmt_i64(st, 8);
+                b->start.ref.import_wh = srv_stmt_is_null(st, 9) ? -1 : srv_stmt_i64(st, 9);
+                b->start.meter_id = srv_stmt_is_null(st, 13) ? 0 : srv_stmt_i64(st, 13);
+                return;
         }
-        srv_stmt_done(st);
-        return rc;
+        srv_walk_point_row(st, 5, &b->start);
 }
 
-/* A register that went backwards between a meter's two boundaries: a
- * reading lower than the one before it (by seq, among the readings of the
- * two months), or an agent's event.  The readings come in their key order,
- * so the comparison with the one before is made here as they stream past
- * (a window function over the same rows cost a sort).  A bill without
- * both boundaries here leaves it to prepare() (-1). */
-static int fetch_backwards(srv_db *db, struct srv_bill *bs, size_t n, const struct window *w)
-{
-        srv_stmt *st = NULL;
-        int64_t pm = 0, pts = 0, pwh = 0;
-        int rc;
-
-        for (size_t i = 0; i < n; i++)
-                bs[i].pre_backwards = bs[i].b0.found && bs[i].b1.found ? 0 : -1;
-        rc = srv_db_query_replan(db, &st,
-                                 "SELECT meter_id, ts, import_wh FROM readings"
-                                 " WHERE meter_id BETWEEN $1 AND $2 AND ts >= $3 AND ts < $4"
-                                 " AND import_wh IS NOT NULL ORDER BY meter_id, seq",
-                                 "iiii", w->mlo, w->mhi, w->t0, w->t2);
-        while (rc >= 0 && (rc = srv_stmt_step(st)) == SRV_DB_ROW) {
-                int64_t m = srv_stmt_i64(st, 0), ts = srv_stmt_i64(st, 1), wh = srv_stmt_i64(st, 2);
-                struct srv_bill *b;
-
-                if (m == pm && wh < pwh && (b = find_meter(w, m)) != NULL &&
-                    b->pre_backwards == 0 && pts >= b->b0.r.t && ts <= b->b1.r.t)
-                        b->pre_backwards = 1;
-                pm = m;
-                pts = ts;
-                pwh = wh;
-        }
-        srv_stmt_done(st);
-        if (rc < 0)
-                return rc;
-        rc = srv_db_query_replan(db, &st,
-                                 "SELECT meter_id, ts FROM events WHERE meter_id BETWEEN $1 AND $2"
-                                 " AND ts >= $3 AND ts < $4"
-                                 " AND type IN ('register_backwards', 'register_reset')",
-                                 "iiii", w->mlo, w->mhi, w->t0, w->t2);
-        while (rc >= 0 && (rc = srv_stmt_step(st)) == SRV_DB_ROW) {
-                struct srv_bill *b = find_meter(w, srv_stmt_i64(st, 0));
-                int64_t ts = srv_stmt_i64(st, 1);
-
-                if (b && b->pre_backwards == 0 && ts >= b->b0.r.t && ts <= b->b1.r.t)
-                        b->pre_backwards = 1;
-        }
-        srv_stmt_done(st);
-        return rc;
-}
-
-/* Last month's and last year's settled bills; the month's continuous charges. */
+/* Last month's bill (its end, its use), a year ago's; the month's
+ * continuous charges. */
 static int fetch_history(srv_db *db, struct srv_bill *bs, size_t n, const struct window *w)
 {
         srv_stmt *st = NULL;
-        int rc =
-            srv_db_query_replan(db, &st,
-                                "SELECT account_id, month, energy_wh, total_fen, state FROM bills"
-                                " WHERE account_id BETWEEN $1 AND $2 AND month IN ($3, $4)",
-                                "iitt", w->lo, w->hi, w->prev, w->year);
+        int rc = srv_db_query_replan(
+            db, &st,
+            "SELECT account_id, month, energy_wh, total_fen, state, to_supply_id, to_meter_id,"
+            " to_seq, to_ts, to_import_wh, to_rates, tier_start, tier_used_wh, meter_id"
+            " FROM bills WHERE account_id BETWEEN $1 AND $2 AND month IN ($3, $4)",
+            "iitt", w->lo, w->hi, w->prev, w->year);
 
         while (rc >= 0 && (rc = srv_stmt_step(st)) == SRV_DB_ROW) {
                 struct srv_bill *b = find(bs, n, srv_stmt_i64(st, 0));
+                int settled = strcmp(srv_stmt_text(st, 4), "settled") == 0;
 
-                if (b == NULL || strcmp(srv_stmt_text(st, 4), "settled") != 0)
+                if (b == NULL)
                         continue;
                 if (strcmp(srv_stmt_text(st, 1), w->prev) == 0) {
+                        b->prev = settled ? 2 : 1;
+                        if (!settled)
+                                continue;
+                        prev_end(b, st);
                         b->has_prev = 1;
                         b->prev_wh = srv_stmt_i64(st, 2);
                         b->prev_fen = srv_stmt_i64(st, 3);
-                } else {
+                } else if (settled) {
                         b->has_year = 1;
                         b->year_wh = srv_stmt_i64(st, 2);
                         b->year_fen = srv_stmt_i64(st, 3);
@@ -286,34 +221,243 @@ static int fetch_history(srv_db *db, struct srv_bill *bs, size_t n, const struct
         return rc;
 }
 
-/* Each account's tariff at its first boundary: the latest assignment in
- * force then (rows come newest first per account), parsed via the cache. */
-static int fetch_tariffs(struct srv *s, srv_db *db, struct srv_bill *bs, size_t n,
-                         const struct window *w)
+static int add_supply(struct srv_bill *b, srv_stmt *st)
+{
+        if (b->nsup == b->capsup) {
+                size_t cap = b->capsup ? b->capsup * 2 : 2;
+                struct srv_wsupply *p = realloc(b->sup, cap * sizeof(*p));
+
+                if (p == NULL)
+                        return MB_ENOMEM;
+                b->sup = p;
+                b->capsup = cap;
+        }
+        srv_walk_supply_row(st, 1, &b->sup[b->nsup++]);
+        return MB_OK;
+}
+
+static int index_supply(struct window *w, struct srv_bill *b, size_t k)
+{
+        if (w->nbym == w->capbym) {
+                size_t cap = w->capbym ? w->capbym * 2 : 256;
+                struct mref *p = realloc(w->bym, cap * sizeof(*p));
+
+                if (p == NULL)
+                        return MB_ENOMEM;
+                w->bym = p;
+                w->capbym = cap;
+        }
+        w->bym[w->nbym++] = (struct mref){b->sup[k].meter_id, b, k};
+        if (w->mlo == 0 || b->sup[k].meter_id < w->mlo)
+                w->mlo = b->sup[k].meter_id;
+        if (b->sup[k].meter_id > w->mhi)
+                w->mhi = b->sup[k].meter_id;
+        return MB_OK;
+}
+
+/* Every supply of the chunk's accounts, indexed by meter. */
+static int fetch_supplies(srv_db *db, struct srv_bill *bs, size_t n, struct window *w)
 {
         srv_stmt *st = NULL;
-        int rc = srv_db_query(db, &st,
-                              "SELECT a.account_id, a.effective_from, t.tariff_id, t.hash, t.id"
-                              " FROM account_tariffs a JOIN tariffs t ON t.tariff_id = a.tariff_id"
-                              " WHERE a.account_id BETWEEN $1 AND $2"
-                              " ORDER BY a.account_id, a.effective_from DESC, t.id DESC",
-                              "ii", w->lo, w->hi);
+        int rc = srv_db_query_replan(db, &st,
+                                     "SELECT s.account_id, " SRV_WALK_SUPPLY_COLUMNS
+                                     " FROM supplies s JOIN meters m ON m.id = s.meter_id"
+                                     " WHERE s.account_id BETWEEN $1 AND $2"
+                                     " ORDER BY s.account_id, s.id",
+                                     "ii", w->lo, w->hi);
 
         while (rc >= 0 && (rc = srv_stmt_step(st)) == SRV_DB_ROW) {
                 struct srv_bill *b = find(bs, n, srv_stmt_i64(st, 0));
-                const mb_tariff *t;
 
-                if (b == NULL || b->tariff || !b->b0.found || !b->b1.found ||
-                    srv_stmt_i64(st, 1) > b->b0.r.t)
-                        continue;
-                rc = srv_tariff_by_hash(s, db, srv_stmt_text(st, 3), srv_stmt_i64(st, 4), &t);
-                if (rc < 0)
-                        break;
-                b->tariff = t;
-                snprintf(b->tariff_id, sizeof(b->tariff_id), "%s", srv_stmt_text(st, 2));
-                snprintf(b->hash, sizeof(b->hash), "%s", srv_stmt_text(st, 3));
+                if (b && (rc = add_supply(b, st)) == MB_OK)
+                        rc = index_supply(w, b, b->nsup - 1);
         }
         srv_stmt_done(st);
+        if (w->nbym > 1)
+                qsort(w->bym, w->nbym, sizeof(*w->bym), by_meter_cmp);
+        return rc;
+}
+
+/* The readings of the chunk's meters in the window, to the supplies they
+ * belong to.  They come in their key order (meter_id, seq). */
+static int fetch_readings(srv_db *db, const struct window *w)
+{
+        srv_stmt *st = NULL;
+        int rc = srv_db_query_replan(db, &st,
+                                     "SELECT meter_id, " SRV_WALK_READING_COLUMNS " FROM readings"
+                                     " WHERE meter_id BETWEEN $1 AND $2 AND ts >= $3 AND ts < $4"
+                                     " AND import_wh IS NOT NULL ORDER BY meter_id, seq",
+                                     "iiii", w->mlo, w->mhi, w->wlo, w->t2);
+
+        while (rc >= 0 && (rc = srv_stmt_step(st)) == SRV_DB_ROW) {
+                int64_t meter = srv_stmt_i64(st, 0);
+                const struct mref *m = find_meter(w, meter);
+                struct srv_wreading r;
+
+                if (m == NULL)
+                        continue;
+                srv_walk_reading_row(st, 1, &r);
+                for (; rc >= 0 && m < w->bym + w->nbym && m->meter_id == meter; m++) {
+                        struct srv_wsupply *s = &m->b->sup[m->k];
+
+                        if (r.seq > s->from_seq && r.seq <= s->to_seq)
+                                rc = srv_wsupply_add(s, &r);
+                }
+        }
+        srv_stmt_done(st);
+        return rc;
+}
+
+/* Operators' fixes onto the readings they name; agents' register events
+ * (a flag on the bill). */
+static int fetch_fixes(srv_db *db, const struct window *w)
+{
+        srv_stmt *st = NULL;
+        int rc = srv_db_query_replan(db, &st,
+                                     "SELECT meter_id, seq, kind, shift_wh FROM register_fixes"
+                                     " WHERE meter_id BETWEEN $1 AND $2",
+                                     "ii", w->mlo, w->mhi);
+
+        while (rc >= 0 && (rc = srv_stmt_step(st)) == SRV_DB_ROW) {
+                int64_t meter = srv_stmt_i64(st, 0), seq = srv_stmt_i64(st, 1);
+
+                for (const struct mref *m = find_meter(w, meter);
+                     m && m < w->bym + w->nbym && m->meter_id == meter; m++) {
+                        struct srv_wsupply *s = &m->b->sup[m->k];
+
+                        for (size_t i = 0; i < s->n; i++)
+                                if (s->r[i].seq == seq)
+                                        srv_walk_fix(&s->r[i], srv_stmt_text(st, 2),
+                                                     srv_stmt_i64(st, 3));
+                }
+        }
+        srv_stmt_done(st);
+        if (rc < 0)
+                return rc;
+        rc = srv_db_query_replan(db, &st,
+                                 "SELECT meter_id, ts FROM events WHERE meter_id BETWEEN $1 AND $2"
+                                 " AND ts >= $3 AND ts < $4"
+                                 " AND type IN ('register_backwards', 'register_reset')",
+                                 "iiii", w->mlo, w->mhi, w->t0, w->t1);
+        while (rc >= 0 && (rc = srv_stmt_step(st)) == SRV_DB_ROW) {
+                int64_t meter = srv_stmt_i64(st, 0);
+
+                for (const struct mref *m = find_meter(w, meter);
+                     m && m < w->bym + w->nbym && m->meter_id == meter; m++)
+                        m->b->backwards_event = 1;
+        }
+        srv_stmt_done(st);
+        return rc;
+}
+
+struct acc_parts {
+        int64_t account_id;
+        struct srv_plan_part p;
+};
+
+/* Each account's tariff plan, via the cache: the parts first, then the
+ * lookups (which may query) once the parts' rows are closed. */
+static int fetch_tariffs(struct srv *s, srv_db *db, struct srv_bill *bs, size_t n,
+                         const struct window *w)
+{
+        struct acc_parts *ap = NULL;
+        size_t np = 0, cap = 0;
+        srv_stmt *st = NULL;
+        int rc = srv_db_query(db, &st, SRV_PLAN_PARTS_SQL, "ii", w->lo, w->hi);
+
+        while (rc >= 0 && (rc = srv_stmt_step(st)) == SRV_DB_ROW) {
+                if (np == cap) {
+                        struct acc_parts *p = realloc(ap, (cap = cap ? cap * 2 : 64) * sizeof(*p));
+
+                        if (p == NULL) {
+                                rc = MB_ENOMEM;
+                                break;
+                        }
+                        ap = p;
+                }
+                ap[np].account_id = srv_stmt_i64(st, 0);
+                if (srv_plan_part_row(st, &ap[np].p) == MB_OK)
+                        np++;
+        }
+        srv_stmt_done(st);
+        for (size_t i = 0, j; rc >= 0 && i < np; i = j) {
+                struct srv_plan_part parts[64];
+                struct srv_bill *b = find(bs, n, ap[i].account_id);
+                size_t k = 0;
+
+                for (j = i; j < np && ap[j].account_id == ap[i].account_id; j++)
+                        if (k < 64)
+                                parts[k++] = ap[j].p;
+                if (b == NULL)
+                        continue;
+                rc = srv_plan_make(s, db, parts, k, &b->plan);
+                b->has_plan = rc == MB_OK;
+                if (rc == MB_EINVAL || rc == MB_ENOENT) /* do not splice: held no_tariff */
+                        rc = MB_OK;
+        }
+        free(ap);
+        return rc;
+}
+
+/* Does the window hold every reading b's walk needs? */
+static int covered(const struct srv_bill *b, const struct window *w)
+{
+        const struct srv_wsupply *s0 = b->nsup ? &b->sup[0] : NULL;
+
+        if (b->prev == 2)
+                return b->start.have && b->start.ref.t >= w->wlo;
+        if (s0 == NULL)
+                return 1;
+        if (s0->has_open)
+                return s0->open.t >= w->wlo || b->mon > mb_walk_month_of(s0->open.t);
+        return s0->n > 0 && s0->r[0].seq == s0->from_seq + 1;
+}
+
+/* A bill settled before bills kept their end: where it ended, by its
+ * meter's reading at that time and register. */
+static int legacy_start(srv_db *db, struct srv_bill *b)
+{
+        int64_t seq = 0;
+        int rc;
+
+        for (size_t k = 0; k < b->nsup; k++) {
+                if (b->sup[k].meter_id != b->start.meter_id)
+                        continue;
+                rc = srv_db_query_i64(db, &seq,
+                                      "SELECT min(seq) FROM readings WHERE meter_id = $1"
+                                      " AND ts = $2 AND import_wh = $3",
+                                      "iii", b->start.meter_id, b->start.ref.t,
+                                      b->start.ref.import_wh);
+                if (rc < 0)
+                        return rc;
+                if (rc > 0 && seq > 0) {
+                        b->start.have = 1;
+                        b->start.supply_id = b->sup[k].id;
+                        b->start.seq = seq;
+                        memset(&b->start.pos, 0, sizeof(b->start.pos));
+                        return MB_OK;
+                }
+        }
+        b->prev = 1; /* its end is not found: as if not settled */
+        return MB_OK;
+}
+
+/* Load b's own supplies and readings when the window does not hold them. */
+static int own_inputs(srv_db *db, struct srv_bill *b, const struct window *w)
+{
+        int rc = MB_OK;
+
+        if (b->prev == 2 && !b->start.have)
+                rc = legacy_start(db, b);
+        if (rc < 0 || covered(b, w))
+                return rc;
+        srv_wsupply_free(b->sup, b->nsup);
+        free(b->sup);
+        b->sup = NULL;
+        b->nsup = b->capsup = 0;
+        rc = srv_walk_load(db, b->account_id, b->prev == 2 ? &b->start : NULL, w->t2, &b->sup,
+                           &b->nsup);
+        b->capsup = b->nsup;
         return rc;
 }
 
@@ -327,18 +471,38 @@ static int window_of(const char *month, struct window *w)
             srv_month_start(m2, &w->t2) < 0 || srv_month_add(month, -1, w->prev) < 0 ||
             srv_month_add(month, -12, w->year) < 0)
                 return MB_EINVAL;
+        w->wlo = w->t0 - SRV_SETTLE_WINDOW_BEFORE;
         return MB_OK;
 }
 
 /* chunk(): another server is closing these accounts right now */
 #define CHUNK_TAKEN 1
 
+static int fetch_all(struct srv *s, srv_db *db, struct srv_bill *bs, size_t n, struct window *w)
+{
+        int rc = fetch_accounts(db, bs, n, w);
+
+        if (rc >= 0)
+                rc = fetch_history(db, bs, n, w);
+        if (rc >= 0)
+                rc = fetch_supplies(db, bs, n, w);
+        if (rc >= 0 && w->nbym)
+                rc = fetch_readings(db, w);
+        if (rc >= 0 && w->nbym)
+                rc = fetch_fixes(db, w);
+        if (rc >= 0)
+                rc = fetch_tariffs(s, db, bs, n, w);
+        for (size_t i = 0; rc >= 0 && i < n; i++)
+                rc = own_inputs(db, &bs[i], w);
+        return rc < 0 ? rc : MB_OK;
+}
+
 /* One chunk in one transaction; outcomes counted only once it commits.
  * With claim, a chunk another server holds is left to it: CHUNK_TAKEN. */
 static int chunk(struct srv *s, srv_db *db, struct srv_bill *bs, size_t n, const char *by, int *out,
-                 int64_t *ids, struct srv_bill **bym, int claim)
+                 int64_t *ids, int claim)
 {
-        struct window w = {.bym = bym};
+        struct window w = {0};
         int rc = window_of(bs[0].month, &w);
 
         w.lo = bs[0].account_id;
@@ -354,24 +518,20 @@ static int chunk(struct srv *s, srv_db *db, struct srv_bill *bs, size_t n, const
                 }
                 rc = got < 0 ? got : MB_OK;
         }
-        for (size_t i = 0; rc == MB_OK && i < n; i++)
+        for (size_t i = 0; rc == MB_OK && i < n; i++) {
                 ids[i] = bs[i].account_id;
+                bs[i].mon = mb_walk_month_of(w.t0);
+                bs[i].t0 = w.t0;
+                bs[i].t1 = w.t1;
+                bs[i].t2 = w.t2;
+        }
         if (rc == MB_OK)
                 rc = srv_db_lock_many(db, SRV_LOCK_ACCOUNT, ids, n);
         if (rc == MB_OK)
-                rc = fetch_accounts(db, bs, n, &w);
-        if (rc >= 0) {
-                index_meters(bs, n, &w);
-                rc = fetch_boundaries(db, &w);
-        }
-        if (rc >= 0)
-                rc = fetch_backwards(db, bs, n, &w);
-        if (rc >= 0)
-                rc = fetch_history(db, bs, n, &w);
-        if (rc >= 0)
-                rc = fetch_tariffs(s, db, bs, n, &w);
+                rc = fetch_all(s, db, bs, n, &w);
+        free(w.bym);
         for (size_t i = 0; rc >= 0 && i < n; i++) {
-                out[i] = bs[i].meter_id ? srv_settle_in_tx(s, db, &bs[i], by) : SRV_SKIPPED;
+                out[i] = bs[i].mode[0] ? srv_settle_in_tx(s, db, &bs[i], by) : SRV_SKIPPED;
                 rc = out[i] < 0 ? out[i] : MB_OK;
         }
         if (rc >= 0)
@@ -388,36 +548,68 @@ struct chunk_bufs {
         struct srv_bill *bs;
         int *out;
         int64_t *lockids;
-        struct srv_bill **bym;
 };
 
-/* Settle ids[0..k-1]: one chunk, or one account per transaction when the
- * chunk fails.  CHUNK_TAKEN (nothing done) when claim and another server
- * holds it; else MB_OK. */
+/* Settle ids[0..k-1] as one chunk: CHUNK_TAKEN (nothing done) when claim
+ * and another server holds it, else its outcome in out (MB_OK) or an
+ * error (nothing settled). */
 static int settle_range(struct srv *s, srv_db *db, const int64_t *ids, size_t k, const char *month,
-                        const char *by, struct srv_settle_summary *sum, struct chunk_bufs *b,
-                        int claim)
+                        const char *by, struct chunk_bufs *b, int claim)
 {
         int rc = MB_OK;
 
         for (size_t j = 0; j < k; j++) {
                 memset(&b->bs[j], 0, sizeof(b->bs[j]));
                 b->bs[j].account_id = ids[j];
-                b->bs[j].pre = 1;
                 snprintf(b->bs[j].month, sizeof(b->bs[j].month), "%s", month);
                 if ((b->bs[j].acc = mb_tariff_acc_new()) == NULL)
                         rc = MB_ENOMEM;
         }
         if (rc == MB_OK)
-                rc = chunk(s, db, b->bs, k, by, b->out, b->lockids, b->bym, claim);
-        for (size_t j = 0; j < k; j++) {
-                if (rc == MB_OK)
-                        srv_settle_count(sum, b->out[j], &b->bs[j]);
-                else if (rc != CHUNK_TAKEN)
+                rc = chunk(s, db, b->bs, k, by, b->out, b->lockids, claim);
+        return rc;
+}
+
+static void release(struct chunk_bufs *b, size_t k)
+{
+        for (size_t j = 0; j < k; j++)
+                srv_settle_bill_free(&b->bs[j]);
+}
+
+/* A chunk; when it fails, each of its accounts in a transaction of its own,
+ * so that one account's failure leaves the others settled. */
+static int settle_or_split(struct srv *s, srv_db *db, const int64_t *ids, size_t k,
+                           const char *month, const char *by, struct srv_settle_summary *sum,
+                           struct chunk_bufs *b, int claim)
+{
+        int rc = settle_range(s, db, ids, k, month, by, b, claim);
+
+        for (size_t j = 0; j < k && rc == MB_OK; j++)
+                srv_settle_count(sum, b->out[j], &b->bs[j]);
+        release(b, k);
+        if (rc < 0 && k > 1)
+                for (size_t j = 0; j < k; j++)
                         srv_settle_one(s, db, ids[j], month, by, sum);
-                mb_tariff_acc_free(b->bs[j].acc);
-        }
+        else if (rc < 0 && sum)
+                srv_settle_count(sum, rc, &b->bs[0]);
         return rc == CHUNK_TAKEN ? rc : MB_OK;
+}
+
+int srv_settle_one(struct srv *s, srv_db *db, int64_t account_id, const char *month, const char *by,
+                   struct srv_settle_summary *sum)
+{
+        struct srv_bill bill;
+        int out = 0;
+        int64_t lockid;
+        struct chunk_bufs b = {&bill, &out, &lockid};
+        int rc = settle_range(s, db, &account_id, 1, month, by, &b, 0);
+
+        if (rc == MB_OK)
+                rc = out;
+        if (sum)
+                srv_settle_count(sum, rc, &bill);
+        release(&b, 1);
+        return rc;
 }
 
 /* Two passes, so that servers closing the same month share the work: the
@@ -430,27 +622,26 @@ void srv_settle_chunks(struct srv *s, srv_db *db, const int64_t *ids, size_t n, 
         size_t per =
             strcmp(srv_db_backend(db), "postgresql") == 0 ? SRV_SETTLE_CHUNK_PG : SRV_SETTLE_CHUNK;
         struct chunk_bufs b = {calloc(per, sizeof(*b.bs)), calloc(per, sizeof(*b.out)),
-                               calloc(per, sizeof(*b.lockids)), calloc(per, sizeof(*b.bym))};
+                               calloc(per, sizeof(*b.lockids))};
         size_t *later = calloc(n / per + 1, sizeof(*later)), nlater = 0;
 
-        if (b.bs == NULL || b.out == NULL || b.lockids == NULL || b.bym == NULL || later == NULL) {
+        if (b.bs == NULL || b.out == NULL || b.lockids == NULL || later == NULL) {
                 for (size_t i = 0; i < n; i++)
                         srv_settle_one(s, db, ids[i], month, by, sum);
         } else {
                 for (size_t i = 0; i < n; i += per)
-                        if (settle_range(s, db, ids + i, n - i < per ? n - i : per, month, by, sum,
-                                         &b, 1) == CHUNK_TAKEN)
+                        if (settle_or_split(s, db, ids + i, n - i < per ? n - i : per, month, by,
+                                            sum, &b, 1) == CHUNK_TAKEN)
                                 later[nlater++] = i;
                 for (size_t c = 0; c < nlater; c++) {
                         size_t i = later[c];
 
-                        settle_range(s, db, ids + i, n - i < per ? n - i : per, month, by, sum, &b,
-                                     0);
+                        settle_or_split(s, db, ids + i, n - i < per ? n - i : per, month, by, sum,
+                                        &b, 0);
                 }
         }
         free(b.bs);
         free(b.out);
         free(b.lockids);
-        free(b.bym);
         free(later);
 }

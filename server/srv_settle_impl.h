@@ -1,55 +1,67 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * srv_settle_impl: what srv_settle.c (one account-month at a time) shares
- * with srv_settle_chunk.c (month close of many accounts per transaction,
- * with each input fetched for the whole chunk in one query).  Private.
+ * srv_settle_impl: what srv_settle.c (the bill of one account-month: walk,
+ * post, save) shares with srv_settle_chunk.c (month close of many accounts
+ * per transaction, every input fetched for the whole chunk in one query
+ * each).  Private.
  *
- * A bill whose `pre` is set was filled by the chunk's prefetch: the account
- * is already locked, and its meter, mode, settled state, boundaries,
- * register-backwards evidence, earlier bills, the month's continuous charges
- * and the trip inputs are in the struct, so the per-account steps skip their
- * own queries.  Otherwise each step queries for itself.
+ * Every bill is prepared by a chunk (one account is a chunk of one): the
+ * account is locked and its inputs are in the struct (account, mode and
+ * balance, the bill before, its supplies with their readings in the
+ * month's window, the tariff plan).  An account whose walk needs more than
+ * the window holds is loaded on its own (srv_walk_load).
  */
 #ifndef SRV_SETTLE_IMPL_H
 #define SRV_SETTLE_IMPL_H
 
 #include "mb_tariff.h"
 #include "srv.h"
+#include "srv_plan.h"
 #include "srv_settle.h"
+#include "srv_walk.h"
 
 enum srv_settle_outcome { SRV_SETTLED, SRV_HELD, SRV_ALREADY, SRV_SKIPPED };
 
-struct srv_boundary {
-        int found, frozen;
-        int64_t seq;
-        mb_tariff_reading r;
-};
-
 struct srv_bill {
-        int64_t account_id, meter_id;
-        char month[8], mode[16], tariff_id[72], hash[72];
-        int prepaid;
-        struct srv_boundary b0, b1;
-        unsigned flags;
-        mb_tariff_acc *acc;
-        const mb_tariff *tariff; /* found by the preparation step */
-        int64_t energy, total, charged, posted, ledger_id, balance_after;
-        int has_prev, has_year;
-        int64_t prev_wh, prev_fen, year_wh, year_fen;
-        /* prefetched (pre) */
-        int pre, pre_done, pre_backwards;
-        char number[72];
+        int64_t account_id, meter_id; /* meter_id: the account's meter now (0: none) */
+        char month[8], mode[16], number[72];
+        int prepaid, mon;      /* mon: YYYYMM */
+        int64_t t0, t1, t2;    /* starts of the month, the next and the one after */
+        int64_t window_lo;     /* the chunk's readings start here */
+        /* inputs */
+        int done;              /* the month is settled already */
+        int has_held;          /* a held bill row exists */
+        int prev;              /* the month before: 0 no bill, 1 held, 2 settled */
+        struct srv_wpoint start; /* where this month starts: the last bill's end */
+        struct srv_wsupply *sup; /* supplies in order; owned by the bill */
+        size_t nsup, capsup;
+        int has_plan;
+        struct srv_plan plan;
+        int backwards_event; /* an agent's register event in the month: a flag only */
         int64_t charge_sum, credit_limit, balance_before;
         int protect, active;
+        int has_prev, has_year;
+        int64_t prev_wh, prev_fen, year_wh, year_fen;
+        /* results */
+        unsigned flags;
+        char reason[320];      /* why held */
+        mb_tariff_acc *acc;
+        struct srv_wpoint end; /* where the month ended */
+        int64_t energy, total, charged, posted, ledger_id, balance_after;
+        int64_t bw_meter, bw_seq; /* the first backwards step, unresolved */
+        char *pieces;             /* JSON text of the meters' pieces (malloc) */
 };
 
-/* Settle b (account_id and month set; acc allocated) inside the caller's
+/* Settle b (account locked, inputs prefetched) inside the caller's
  * transaction: an outcome or an error. */
 int srv_settle_in_tx(struct srv *s, srv_db *db, struct srv_bill *b, const char *by);
 
 /* Add b's outcome rc to the summary, and its entry to the report (up to
  * SRV_SETTLE_REPORT_MAX entries; the rest are counted in omitted). */
 void srv_settle_count(struct srv_settle_summary *sum, int rc, const struct srv_bill *b);
+
+/* Release what b owns (supplies, readings, accumulator, pieces). */
+void srv_settle_bill_free(struct srv_bill *b);
 
 /* Settle the accounts ids[0..n-1] (ascending) for month in transactions of
  * up to SRV_SETTLE_CHUNK accounts; a chunk that fails is redone one account
@@ -59,7 +71,7 @@ void srv_settle_count(struct srv_settle_summary *sum, int rc, const struct srv_b
 void srv_settle_chunks(struct srv *s, srv_db *db, const int64_t *ids, size_t n, const char *month,
                        const char *by, struct srv_settle_summary *sum);
 
-/* One account-month in its own transaction (the pre-chunk path). */
+/* One account-month in its own transaction. */
 int srv_settle_one(struct srv *s, srv_db *db, int64_t account_id, const char *month, const char *by,
                    struct srv_settle_summary *sum);
 
@@ -69,5 +81,8 @@ int srv_settle_one(struct srv *s, srv_db *db, int64_t account_id, const char *mo
 #define SRV_SETTLE_CHUNK 2000
 #define SRV_SETTLE_CHUNK_PG 500
 #define SRV_SETTLE_REPORT_MAX 1000
+/* The chunk's readings start this long before the month: a month's start
+ * point (the last bill's end, the reading nearest the boundary) is near it. */
+#define SRV_SETTLE_WINDOW_BEFORE (3 * 86400)
 
 #endif

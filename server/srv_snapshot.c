@@ -11,7 +11,7 @@
 #include "srv_charge.h"
 #include "srv_commands.h"
 #include "srv_month.h"
-#include "srv_tariffs.h"
+#include "srv_plan.h"
 
 struct meter_row;
 static void sign_commands(struct srv *s, const struct meter_row *m, json_object *cmds);
@@ -19,7 +19,7 @@ static void sign_snapshot(struct srv *s, const struct meter_row *m, json_object 
 
 struct meter_row {
         char address[64], number[72], mode[16], gateway[80];
-        int64_t account_id, balance, alarm1, alarm2, credit, reconnect;
+        int64_t account_id, balance, alarm1, alarm2, credit, reconnect, rollover;
         int has_account, protect;
 };
 
@@ -29,7 +29,7 @@ static int load_meter(srv_db *db, int64_t meter_id, struct meter_row *m)
         int rc = srv_db_query(db, &st,
                               "SELECT m.address, a.id, a.number, a.mode, a.protected,"
                               " a.balance_fen, a.alarm1_fen, a.alarm2_fen, a.credit_limit_fen,"
-                              " a.reconnect_fen, g.name FROM meters m"
+                              " a.reconnect_fen, g.name, m.rollover_wh FROM meters m"
                               " LEFT JOIN accounts a ON a.id = m.account_id"
                               " LEFT JOIN gateways g ON g.id = m.gateway_id WHERE m.id = $1",
                               "i", meter_id);
@@ -40,6 +40,7 @@ static int load_meter(srv_db *db, int64_t meter_id, struct meter_row *m)
                 if (!srv_stmt_is_null(st, 10))
                         snprintf(m->gateway, sizeof(m->gateway), "%s", srv_stmt_text(st, 10));
                 m->has_account = !srv_stmt_is_null(st, 1);
+                m->rollover = srv_stmt_is_null(st, 11) ? 0 : srv_stmt_i64(st, 11);
                 if (m->has_account) {
                         m->account_id = srv_stmt_i64(st, 1);
                         snprintf(m->number, sizeof(m->number), "%s", srv_stmt_text(st, 2));
@@ -69,8 +70,8 @@ static json_object *rates_json(const mb_tariff_reading *r)
 static int add_charge(struct srv *s, srv_db *db, const struct meter_row *m, json_object *o)
 {
         struct srv_charge_state cs;
-        char month[8], id[72], hash[72];
-        const mb_tariff *t;
+        struct srv_plan plan;
+        char month[8];
         int rc = srv_charge_load(db, m->account_id, &cs);
 
         if (rc == MB_OK && cs.exists) {
@@ -87,20 +88,32 @@ static int add_charge(struct srv *s, srv_db *db, const struct meter_row *m, json
                 json_object_object_add(o, "tier", tier);
                 json_object_object_add(o, "acc", mb_tariff_wire_acc(cs.acc, cs.month));
         } else if (rc == MB_OK) {
+                int64_t after = 0;
+
                 json_object_object_add(o, "ref", NULL);
                 json_object_object_add(o, "tier", NULL);
+                /* the account begins at the meter's first reading after this
+                 * one: the agent takes the same reference (docs/wire.md) */
+                rc = srv_db_query_i64(db, &after,
+                                      "SELECT from_seq FROM supplies WHERE account_id = $1"
+                                      " AND to_seq IS NULL ORDER BY id DESC LIMIT 1",
+                                      "i", m->account_id);
+                if (rc > 0)
+                        srv_jadd_i64(o, "ref_after_seq", after);
+                rc = rc < 0 ? rc : MB_OK;
                 srv_month_of(mb_realtime_s(), month);
                 json_object_object_add(o, "acc", mb_tariff_wire_acc(cs.acc, month));
         }
         srv_charge_fini(&cs);
         if (rc < 0)
                 return rc;
-        rc = srv_tariff_for_account(s, db, m->account_id, mb_realtime_s(), &t, id, hash);
+        /* the account's plan: every tariff it has, from its dates on */
+        rc = srv_plan_for_account(s, db, m->account_id, &plan);
         if (rc > 0) {
                 json_object *tj = json_object_new_object();
 
-                srv_jadd_str(tj, "id", id);
-                srv_jadd_str(tj, "hash", hash);
+                srv_jadd_str(tj, "id", plan.id);
+                srv_jadd_str(tj, "hash", plan.hash);
                 json_object_object_add(o, "tariff", tj);
         } else if (rc == 0) {
                 json_object_object_add(o, "tariff", NULL);
@@ -125,6 +138,8 @@ int srv_snapshot_meter(struct srv *s, srv_db *db, int64_t meter_id, int deliver,
                 srv_jadd_str(o, "mode", m.mode);
                 srv_jadd_bool(o, "protected", m.protect);
                 srv_jadd_i64(o, "balance_fen", m.balance);
+                if (m.rollover > 0) /* the register wraps there (docs/tariffs.md) */
+                        srv_jadd_i64(o, "rollover_wh", m.rollover);
                 rc = add_charge(s, db, &m, o);
                 th = json_object_new_object();
                 srv_jadd_i64(th, "alarm1_fen", m.alarm1);

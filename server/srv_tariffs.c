@@ -10,15 +10,27 @@
 #include "mb_tariff.h"
 #include "mb_time.h"
 #include "srv_accounts.h"
+#include "srv_charge.h"
+#include "srv_plan.h"
 
 struct cached {
         char hash[SRV_TOKEN_HASH_HEX + 1];
+        char plan[72]; /* a spliced plan's id (srv_plan.c), else "" */
         mb_tariff *t;
         struct cached *next;
 };
 
+/* Plans made lately, by their parts (srv_plan.c): the close asks for the
+ * same few plans once per account. */
+struct plan_memo {
+        char key[240], id[72], hash[SRV_TOKEN_HASH_HEX + 1];
+        const mb_tariff *t;
+};
+
 struct srv_tariff_cache {
         struct cached *head;
+        struct plan_memo memo[8];
+        unsigned next;
 };
 
 struct srv_tariff_cache *srv_tariff_cache_new(void)
@@ -67,6 +79,61 @@ static int cache_get(struct srv_tariff_cache *c, const char *hash, const char *t
         c->head = e;
         *out = e->t;
         return MB_OK;
+}
+
+int srv_tariff_cache_text(struct srv *s, const char *hash, const char *text, const mb_tariff **t)
+{
+        return cache_get(s->tariffs, hash, text, t);
+}
+
+const mb_tariff *srv_tariff_cached_plan(struct srv *s, const char *plan_id, char *hash)
+{
+        for (struct cached *e = s->tariffs->head; e; e = e->next)
+                if (e->plan[0] && strcmp(e->plan, plan_id) == 0) {
+                        snprintf(hash, SRV_TOKEN_HASH_HEX + 1, "%s", e->hash);
+                        return e->t;
+                }
+        return NULL;
+}
+
+int srv_tariff_cache_plan(struct srv *s, const char *plan_id, const char *hash, const char *text,
+                          const mb_tariff **t)
+{
+        int rc = cache_get(s->tariffs, hash, text, t);
+
+        for (struct cached *e = s->tariffs->head; rc == MB_OK && e; e = e->next)
+                if (e->t == *t)
+                        snprintf(e->plan, sizeof(e->plan), "%s", plan_id);
+        return rc;
+}
+
+int srv_tariff_plan_memo(struct srv *s, const char *key, char *id, char *hash, const mb_tariff **t)
+{
+        for (size_t i = 0; i < sizeof(s->tariffs->memo) / sizeof(s->tariffs->memo[0]); i++) {
+                const struct plan_memo *m = &s->tariffs->memo[i];
+
+                if (m->t && strcmp(m->key, key) == 0) {
+                        snprintf(id, 72, "%s", m->id);
+                        snprintf(hash, SRV_TOKEN_HASH_HEX + 1, "%s", m->hash);
+                        *t = m->t;
+                        return 1;
+                }
+        }
+        return 0;
+}
+
+void srv_tariff_plan_remember(struct srv *s, const char *key, const char *id, const char *hash,
+                              const mb_tariff *t)
+{
+        struct srv_tariff_cache *c = s->tariffs;
+        struct plan_memo *m = &c->memo[c->next++ % (sizeof(c->memo) / sizeof(c->memo[0]))];
+
+        if (strlen(key) >= sizeof(m->key))
+                return;
+        snprintf(m->key, sizeof(m->key), "%s", key);
+        snprintf(m->id, sizeof(m->id), "%s", id);
+        snprintf(m->hash, sizeof(m->hash), "%s", hash);
+        m->t = t;
 }
 
 /* The text is fetched only when the cache lacks its hash: one small row per
@@ -299,6 +366,8 @@ void srv_h_tariff_text(struct srv_req *rq, struct srv_resp *rs)
         int64_t loaded_at;
         int rc = latest(rq->db, rq->params.v[0], hash, &text, &loaded_at);
 
+        if (rc == 0 && strncmp(rq->params.v[0], "plan-", 5) == 0) /* an account's plan */
+                rc = srv_plan_text(rq->db, rq->params.v[0], &text, hash);
         if (rc < 0) {
                 srv_reply_db_error(rs, rq, rc);
                 return;
@@ -312,6 +381,21 @@ void srv_h_tariff_text(struct srv_req *rq, struct srv_resp *rs)
         rs->content_type = "text/plain; charset=utf-8";
         snprintf(rs->header_name, sizeof(rs->header_name), "X-Tariff-Hash");
         snprintf(rs->header_value, sizeof(rs->header_value), "%s", hash);
+}
+
+/* Has the latest text of tariff id a version in force at `at`?  1, 0, or
+ * an error. */
+static int in_force_on(struct srv_req *rq, const char *id, int64_t at)
+{
+        char hash[SRV_TOKEN_HASH_HEX + 1], *text = NULL;
+        const mb_tariff *t;
+        int64_t loaded_at;
+        int rc = latest(rq->db, id, hash, &text, &loaded_at);
+
+        if (rc > 0 && (rc = cache_get(rq->srv->tariffs, hash, text, &t)) == MB_OK)
+                rc = mb_tariff_version_at(t, at) >= 0;
+        free(text);
+        return rc;
 }
 
 void srv_h_tariff_assign(struct srv_req *rq, struct srv_resp *rs)
@@ -351,6 +435,13 @@ void srv_h_tariff_assign(struct srv_req *rq, struct srv_resp *rs)
                                  tariff);
                 goto out;
         }
+        if (rc >= 0 && (rc = in_force_on(rq, tariff, from)) == 0) {
+                srv_reply_errorf(rs, 422, "no_version", "effective",
+                                 "tariff '%s' has no version in force on %s", tariff, date);
+                goto out;
+        }
+        if (rc >= 0)
+                rc = srv_db_begin(rq->db);
         if (rc >= 0)
                 rc = srv_db_exec_args(rq->db,
                                       "INSERT INTO account_tariffs (account_id, effective_from,"
@@ -362,7 +453,13 @@ void srv_h_tariff_assign(struct srv_req *rq, struct srv_resp *rs)
                                       " assigned_by = excluded.assigned_by",
                                       "iittit", account_id, from, date, tariff, mb_realtime_s(),
                                       rq->auth.name);
+        /* a date in the past reprices what the month has charged so far */
+        if (rc >= 0)
+                rc = srv_charge_recompute(rq->srv, rq->db, account_id);
+        if (rc >= 0)
+                rc = srv_db_commit(rq->db);
         if (rc < 0) {
+                srv_db_rollback(rq->db);
                 srv_reply_db_error(rs, rq, rc);
                 goto out;
         }

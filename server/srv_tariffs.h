@@ -29,6 +29,23 @@ int srv_tariff_for_account(struct srv *s, srv_db *db, int64_t account_id, int64_
 int srv_tariff_by_hash(struct srv *s, srv_db *db, const char *hash, int64_t row_id,
                        const mb_tariff **t);
 
+/* The cached tariff of the text with this hash, parsed now when new.  MB_OK
+ * or the parser's error. */
+int srv_tariff_cache_text(struct srv *s, const char *hash, const char *text, const mb_tariff **t);
+
+/* A spliced plan (srv_plan.c) in the cache by its id: the tariff and its
+ * hash (hash[65]), or NULL.  _cache_plan parses its text into the cache
+ * under that id. */
+const mb_tariff *srv_tariff_cached_plan(struct srv *s, const char *plan_id, char *hash);
+int srv_tariff_cache_plan(struct srv *s, const char *plan_id, const char *hash, const char *text,
+                          const mb_tariff **t);
+
+/* A plan made lately from parts `key` (srv_plan.c): 1 with its id, hash
+ * and tariff, else 0.  _remember notes one (a key too long is not). */
+int srv_tariff_plan_memo(struct srv *s, const char *key, char *id, char *hash, const mb_tariff **t);
+void srv_tariff_plan_remember(struct srv *s, const char *key, const char *id, const char *hash,
+                              const mb_tariff *t);
+
 /* Handlers (routes in srv_routes.c). */
 void srv_h_tariff_load(struct srv_req *rq, struct srv_resp *rs);
 void srv_h_tariff_list(struct srv_req *rq, struct srv_resp *rs);

@@ -252,6 +252,76 @@ static const char *const migrations[] = {
     "CREATE INDEX readings_frozen ON readings(meter_id, frozen_time)"
     " WHERE frozen_time IS NOT NULL;"
     "CREATE INDEX readings_ts ON readings(ts);",
+    /* 5 -> 6: the seams of a month (docs/tariffs.md).  supplies: which
+     * meter measured which account from which reading to which (move-in,
+     * move-out, change of holder, meter exchange); an opening without a
+     * register is the first reading after from_seq, filled in when it
+     * comes.  register_fixes: an operator's word on a register that went
+     * backwards.  tariff_plans: an account's dated tariffs spliced into one
+     * tariff (mb_tariff_splice), served to agents like any tariff.  Bills
+     * keep where they ended (the next month starts there) and why they are
+     * held; the charge state where its month started. */
+    "ALTER TABLE meters ADD COLUMN rollover_wh INTEGER;"
+    "CREATE TABLE supplies ("
+    " id INTEGER PRIMARY KEY,"
+    " account_id INTEGER NOT NULL REFERENCES accounts(id),"
+    " meter_id INTEGER NOT NULL REFERENCES meters(id),"
+    " opened_how TEXT NOT NULL CHECK (opened_how IN ('bind','move_in','transfer','exchange')),"
+    " from_seq INTEGER NOT NULL,"
+    " from_ts INTEGER, from_import_wh INTEGER, from_rates TEXT,"
+    " tier_start INTEGER NOT NULL DEFAULT 0, tier_used_wh INTEGER NOT NULL DEFAULT 0,"
+    " closed_how TEXT CHECK (closed_how IN ('move_out','transfer','exchange')),"
+    " to_seq INTEGER, to_ts INTEGER, to_import_wh INTEGER, to_rates TEXT,"
+    " opened_at INTEGER NOT NULL, opened_by TEXT NOT NULL,"
+    " closed_at INTEGER, closed_by TEXT);"
+    "CREATE INDEX supplies_account ON supplies(account_id, id);"
+    "CREATE INDEX supplies_meter ON supplies(meter_id, id);"
+    "INSERT INTO supplies (account_id, meter_id, opened_how, from_seq, opened_at, opened_by)"
+    " SELECT account_id, id, 'bind', 0, bound_at, 'schema 4' FROM meters"
+    " WHERE account_id IS NOT NULL;"
+    "UPDATE supplies SET"
+    " from_seq = (SELECT r.seq FROM readings r WHERE r.meter_id = supplies.meter_id"
+    "  AND r.import_wh IS NOT NULL ORDER BY r.seq LIMIT 1),"
+    " from_ts = (SELECT r.ts FROM readings r WHERE r.meter_id = supplies.meter_id"
+    "  AND r.import_wh IS NOT NULL ORDER BY r.seq LIMIT 1),"
+    " from_import_wh = (SELECT r.import_wh FROM readings r WHERE r.meter_id = supplies.meter_id"
+    "  AND r.import_wh IS NOT NULL ORDER BY r.seq LIMIT 1),"
+    " from_rates = (SELECT CASE WHEN r.rate1_wh IS NOT NULL AND r.rate2_wh IS NOT NULL"
+    "  AND r.rate3_wh IS NOT NULL AND r.rate4_wh IS NOT NULL THEN '[' || r.rate1_wh || ','"
+    "  || r.rate2_wh || ',' || r.rate3_wh || ',' || r.rate4_wh || ']' END FROM readings r"
+    "  WHERE r.meter_id = supplies.meter_id AND r.import_wh IS NOT NULL ORDER BY r.seq LIMIT 1)"
+    " WHERE EXISTS (SELECT 1 FROM readings r WHERE r.meter_id = supplies.meter_id"
+    "  AND r.import_wh IS NOT NULL);"
+    "CREATE TABLE register_fixes ("
+    " meter_id INTEGER NOT NULL REFERENCES meters(id),"
+    " seq INTEGER NOT NULL,"
+    " kind TEXT NOT NULL CHECK (kind IN ('rollover','exchange','exclude')),"
+    " shift_wh INTEGER NOT NULL DEFAULT 0,"
+    " reason TEXT NOT NULL, by_name TEXT NOT NULL, created_at INTEGER NOT NULL,"
+    " PRIMARY KEY (meter_id, seq));"
+    "CREATE TABLE tariff_plans ("
+    " id TEXT PRIMARY KEY,"
+    " hash TEXT NOT NULL,"
+    " text TEXT NOT NULL,"
+    " made_at INTEGER NOT NULL);"
+    "ALTER TABLE bills ADD COLUMN reason TEXT;"
+    "ALTER TABLE bills ADD COLUMN to_supply_id INTEGER;"
+    "ALTER TABLE bills ADD COLUMN to_meter_id INTEGER;"
+    "ALTER TABLE bills ADD COLUMN to_seq INTEGER;"
+    "ALTER TABLE bills ADD COLUMN to_rates TEXT;"
+    "ALTER TABLE bills ADD COLUMN tier_start INTEGER;"
+    "ALTER TABLE bills ADD COLUMN tier_used_wh INTEGER;"
+    "ALTER TABLE bills ADD COLUMN pieces TEXT;"
+    "ALTER TABLE bills ADD COLUMN plan TEXT;"
+    "ALTER TABLE charge_state ADD COLUMN supply_id INTEGER;"
+    "ALTER TABLE charge_state ADD COLUMN month_supply_id INTEGER;"
+    "ALTER TABLE charge_state ADD COLUMN month_meter_id INTEGER;"
+    "ALTER TABLE charge_state ADD COLUMN month_seq INTEGER;"
+    "ALTER TABLE charge_state ADD COLUMN month_ts INTEGER;"
+    "ALTER TABLE charge_state ADD COLUMN month_import_wh INTEGER;"
+    "ALTER TABLE charge_state ADD COLUMN month_rates TEXT;"
+    "ALTER TABLE charge_state ADD COLUMN month_tier_start INTEGER;"
+    "ALTER TABLE charge_state ADD COLUMN month_tier_used_wh INTEGER;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

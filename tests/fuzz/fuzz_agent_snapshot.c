@@ -39,16 +39,19 @@ static mb_tariff *tariff(void)
 static void charge(const struct agent_snapshot *s)
 {
         struct agent_charge c = {0}; /* agent_charge_start clears it first */
-        mb_tariff_reading cur = s->ref;
+        mb_walk_point cur = {.r = s->ref};
         char err[200];
 
         if (agent_charge_start(&c, s) != MB_OK)
                 return;
         /* one hour and 1 kWh after the reference, unless that overflows */
-        if (cur.t < INT64_MAX - 3600 && cur.import_wh < INT64_MAX - 1000) {
-                cur.t += 3600;
-                cur.import_wh += 1000;
-                agent_charge_add(&c, tariff(), &cur, 0, err, sizeof(err));
+        if (cur.r.t < INT64_MAX - 3600 && cur.r.import_wh < INT64_MAX - 1000) {
+                cur.r.t += 3600;
+                cur.r.import_wh += 1000;
+                agent_charge_add(&c, tariff(), &cur, err, sizeof(err));
+                /* and once across a wrap of the snapshot's register range */
+                cur.r.import_wh = 5;
+                agent_charge_add(&c, tariff(), &cur, err, sizeof(err));
         }
         agent_charge_balance(&c);
         agent_charge_clear(&c);

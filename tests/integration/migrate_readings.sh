@@ -17,13 +17,21 @@ if [ -n "${PGDIR:-}" ]; then
     CREATE TABLE readings_default PARTITION OF readings DEFAULT;
     CREATE INDEX readings_ts ON readings(ts);
     CREATE TABLE schema_version (version BIGINT NOT NULL);"
+  # what later migrations alter (6: meters, bills, charge_state)
+  table="$table
+    CREATE TABLE accounts (id BIGINT PRIMARY KEY);
+    CREATE TABLE meters (id BIGINT PRIMARY KEY, account_id BIGINT, bound_at BIGINT);
+    CREATE TABLE bills (account_id BIGINT); CREATE TABLE charge_state (account_id BIGINT);"
 else
   table="CREATE TABLE readings (meter_id INTEGER NOT NULL, seq INTEGER NOT NULL, ts INTEGER NOT NULL,
     kind TEXT NOT NULL, quality INTEGER NOT NULL, import_wh INTEGER, rates TEXT,
     frozen_import_wh INTEGER, frozen_time INTEGER, body TEXT NOT NULL, stored_at INTEGER NOT NULL,
     PRIMARY KEY (meter_id, seq)) WITHOUT ROWID;
     CREATE INDEX readings_ts ON readings(ts);
-    CREATE TABLE schema_version (version INTEGER NOT NULL);"
+    CREATE TABLE schema_version (version INTEGER NOT NULL);
+    CREATE TABLE accounts (id INTEGER PRIMARY KEY);
+    CREATE TABLE meters (id INTEGER PRIMARY KEY, account_id INTEGER, bound_at INTEGER);
+    CREATE TABLE bills (account_id INTEGER); CREATE TABLE charge_state (account_id INTEGER);"
 fi
 sqlv "$table
   INSERT INTO schema_version VALUES (4);

@@ -26,6 +26,8 @@ sqlv "INSERT INTO accounts (number, mode, state, alarm1_fen, alarm2_fen, credit_
       INSERT INTO meters (address, gateway_id, account_id, bound_at)
       SELECT 'SM' || a.id, (SELECT id FROM gateways WHERE name = 'gw-s'), a.id, $now FROM accounts a;
       INSERT INTO account_tariffs SELECT id, $EFF, '2020-01-01', 'cn-bj-residential', $now, 'test' FROM accounts;
+      INSERT INTO supplies (account_id, meter_id, opened_how, from_seq, opened_at, opened_by)
+      SELECT account_id, id, 'bind', 0, $now, 'test' FROM meters;
       INSERT INTO readings (meter_id, seq, ts, kind, quality, import_wh, stored_at)
       SELECT id, 1, $M0, 'boundary', 0, 1000000, $now FROM meters;
       INSERT INTO readings (meter_id, seq, ts, kind, quality, import_wh, stored_at)

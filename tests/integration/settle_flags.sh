@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# Month close finds a register that went backwards between a meter's two
-# boundaries (a lower reading, or the agent's event), and nothing else: the
-# chunked close reads these for many accounts at once, so each case sits
-# beside accounts that must stay clean.
+# Month close finds a register that went backwards inside the month (a
+# lower reading holds the month; the agent's event alone flags it), and
+# nothing else: the chunked close reads these for many accounts at once, so
+# each case sits beside accounts that must stay clean.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/server_lib.sh"
 
@@ -41,13 +41,20 @@ body=$(IFS=,; echo "{\"gateway\":\"gw-1\",\"sent_at\":$((M1 + 3 * D)),\"readings
 api POST /api/v1/readings "$body" "$GW"; expect 200
 
 api POST /api/v1/settlements '{"month":"2025-03"}'; expect 200
-[ "$(j '["settled"]')" = 6 ] || fail "close: $(cat "$T/resp")"
+# 2 and 5: a lower reading is no rollover (no register range): held with
+# the reading named, until an operator says what happened; 3: the agent's
+# event alone is a flag (the readings themselves never went backwards)
+[ "$(j '["settled"]')" = 4 ] && [ "$(j '["held"]')" = 2 ] || fail "close: $(cat "$T/resp")"
 flags() { api GET "/api/v1/accounts/220000000$1/bills/2025-03"; expect 200; j '["flags"]'; }
-for n in 2 3 5; do
+for n in 2 5; do
   case "$(flags $n)" in *register_backwards*) ;; *) fail "account $n: no register_backwards: $(cat "$T/resp")" ;; esac
+  [ "$(j '["state"]')" = held ] || fail "account $n not held: $(cat "$T/resp")"
+  case "$(j '["reason"]')" in *"meter 00000000002$n seq 3"*) ;; *) fail "account $n reason: $(cat "$T/resp")" ;; esac
 done
+case "$(flags 3)" in *register_backwards*) ;; *) fail "account 3: no register_backwards: $(cat "$T/resp")" ;; esac
+[ "$(j '["state"]')" = settled ] && [ "$(j '["energy_wh"]')" = 100000 ] || fail "account 3: $(cat "$T/resp")"
 for n in 1 4 6; do
   case "$(flags $n)" in *register_backwards*) fail "account $n flagged: $(cat "$T/resp")" ;; esac
   [ "$(j '["energy_wh"]')" = 100000 ] || fail "account $n energy: $(cat "$T/resp")"
 done
-pass "register backwards flagged for 2, 3 and 5 only; 1, 4 and 6 bill 100 kWh clean"
+pass "register backwards held for 2 and 5 (reading named), flagged for 3; 1, 4 and 6 bill 100 kWh clean"

@@ -106,7 +106,13 @@ sleep 6
 [ "$(grep '"gateway_offline"' "$T/rx/log" | grep -c '"gateway": "gw-2"')" = 1 ] || fail "offline notified twice"
 pass "a gateway silent longer than the threshold is notified once"
 
-# a month close with a missing boundary: an anomaly
+# a month close with a missing boundary: an anomaly (an account whose
+# meter read in January 2025 and not since; A1's first reading is today,
+# so January 2025 is before its time and not billed)
+api POST /api/v1/accounts '{"number":"A2","holder":"Li Si"}'; expect 201
+api PUT /api/v1/meters/M3 '{"gateway":"gw-1","account":"A2"}'; expect 200
+api POST /api/v1/readings "{\"gateway\":\"gw-1\",\"readings\":[{\"meter\":\"M3\",\"seq\":1,\"ts\":$(date -d '2025-01-10' +%s),\"import_wh\":10}]}" "$GW"
+expect 200
 api POST /api/v1/settlements '{"month":"2025-01"}'; expect 200
 wait_for 20 has path=/ok event=anomaly || fail "anomaly not notified: $(log)"
 grep '"anomaly"' "$T/rx/log" | head -1 | grep -q '"missing_boundary"' || fail "anomaly body"

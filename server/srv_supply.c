@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "srv_supply.h"
+
+#include "mb_time.h"
+
+int srv_supply_open(srv_db *db, int64_t account_id, int64_t meter_id, const char *how,
+                    const struct srv_register *open, const mb_tier_pos *pos, const char *by,
+                    int64_t *id)
+{
+        int64_t high = 0, sid = 0, now = mb_realtime_s();
+        int rc =
+            srv_db_query_i64(db, &high, "SELECT high_seq FROM meters WHERE id = $1", "i", meter_id);
+
+        if (rc >= 0)
+                rc = srv_db_query_i64(
+                    db, &sid,
+                    "INSERT INTO supplies (account_id, meter_id, opened_how, from_seq, from_ts,"
+                    " from_import_wh, tier_start, tier_used_wh, opened_at, opened_by)"
+                    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+                    "iitiIIiiit", account_id, meter_id, how, high,
+                    open && open->given ? open->t : SRV_DB_NULL_I64,
+                    open && open->given ? open->wh : SRV_DB_NULL_I64, pos ? pos->period_start : 0,
+                    pos ? pos->used_wh : 0, now, by);
+        if (rc >= 0)
+                rc = srv_db_exec_args(db,
+                                      "UPDATE meters SET account_id = $1, bound_at = $2"
+                                      " WHERE id = $3",
+                                      "iii", account_id, now, meter_id);
+        if (rc >= 0 && id)
+                *id = sid;
+        return rc < 0 ? rc : MB_OK;
+}
+
+int srv_supply_close(srv_db *db, int64_t account_id, const char *how,
+                     const struct srv_register *close, const char *by, int64_t *meter_id)
+{
+        srv_stmt *st = NULL;
+        int64_t sid = 0, meter = 0, high = 0;
+        int rc = srv_db_query(db, &st,
+                              "SELECT s.id, s.meter_id, m.high_seq FROM supplies s"
+                              " JOIN meters m ON m.id = s.meter_id WHERE s.account_id = $1"
+                              " AND s.to_seq IS NULL ORDER BY s.id DESC LIMIT 1",
+                              "i", account_id);
+
+        if (rc >= 0 && (rc = srv_stmt_step(st)) == SRV_DB_ROW) {
+                sid = srv_stmt_i64(st, 0);
+                meter = srv_stmt_i64(st, 1);
+                high = srv_stmt_i64(st, 2);
+        }
+        srv_stmt_done(st);
+        if (rc <= 0)
+                return rc;
+        rc = srv_db_exec_args(
+            db,
+            "UPDATE supplies SET closed_how = $1, to_seq = $2, to_ts = $3,"
+            " to_import_wh = $4, closed_at = $5, closed_by = $6 WHERE id = $7",
+            "tiIIiti", how, high, close && close->given ? close->t : SRV_DB_NULL_I64,
+            close && close->given ? close->wh : SRV_DB_NULL_I64, mb_realtime_s(), by, sid);
+        if (rc >= 0)
+                rc = srv_db_exec_args(db, "UPDATE meters SET account_id = NULL WHERE id = $1", "i",
+                                      meter);
+        if (rc >= 0 && meter_id)
+                *meter_id = meter;
+        return rc < 0 ? rc : 1;
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Supplies: which meter measures which account, from which reading to which
+ * (docs/operations.md, the clerk's events).  A supply opens at move-in (or
+ * a binding), a change of holder or a meter exchange, with the opening
+ * register the operator gives or, without one, at the meter's first reading
+ * after it; it closes at move-out, a change of holder or an exchange, at
+ * the closing register given or the meter's last reading.  Helpers run in
+ * the caller's transaction with the account locked.
+ */
+#ifndef SRV_SUPPLY_H
+#define SRV_SUPPLY_H
+
+#include "mb_tariff.h"
+#include "srv.h"
+
+/* A register given by the operator: when it was read and its value. */
+struct srv_register {
+        int given;
+        int64_t t, wh;
+};
+
+/*
+ * Open a supply of account on meter_id (how: "bind", "move_in", "transfer",
+ * "exchange"): readings after the meter's newest stored one belong to it,
+ * from the opening register `open` (not given: the first of them), with
+ * tier position *pos (NULL: none used).  Binds the meter to the account.
+ * *id gets the new supply's id (may be NULL).  MB_OK or an error.
+ */
+int srv_supply_open(srv_db *db, int64_t account_id, int64_t meter_id, const char *how,
+                    const struct srv_register *open, const mb_tier_pos *pos, const char *by,
+                    int64_t *id);
+
+/*
+ * Close the account's open supply (how: "move_out", "transfer",
+ * "exchange") after the meter's newest stored reading, at the closing
+ * register `close` (not given: that reading), and unbind the meter.  1 and
+ * *meter_id, 0 when the account has no open supply, or an error.
+ */
+int srv_supply_close(srv_db *db, int64_t account_id, const char *how,
+                     const struct srv_register *close, const char *by, int64_t *meter_id);
+
+#endif
