@@ -215,5 +215,8 @@ const char *agent_reading_check(const mb_reading *r)
                 return "reading leaves out unknown field bits";
         if (memchr(r->missing_why, 0, sizeof(r->missing_why)) == NULL)
                 return "missing_why is not NUL-terminated";
+        if ((f & MB_F_ACCOUNT) && (memchr(r->account, 0, sizeof(r->account)) == NULL ||
+                                   !r->account[0]))
+                return "account is empty or not NUL-terminated";
         return NULL;
 }

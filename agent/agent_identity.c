@@ -119,10 +119,34 @@ static int adopt(struct agent *a, struct agent_meter *m, const char *id, int64_t
         return MB_OK;
 }
 
+/* The customer number the meter holds, reported once per start and change. */
+static void account_of_reading(struct agent *a, struct agent_meter *m, const mb_reading *r,
+                               int64_t ts)
+{
+        json_object *d;
+
+        if (!(r->fields & MB_F_ACCOUNT) || strcmp(r->account, m->meter_account) == 0)
+                return;
+        d = json_object_new_object();
+        json_object_object_add(d, "account", json_object_new_string(r->account));
+        if (m->cfg->account)
+                json_object_object_add(d, "configured", json_object_new_string(m->cfg->account));
+        agent_store_add_event(a->store, m->store_id, ts, "meter_account",
+                              "the customer number the meter holds", INT64_MIN,
+                              json_object_to_json_string_ext(d, JSON_C_TO_STRING_PLAIN));
+        json_object_put(d);
+        if (m->cfg->account && strcmp(m->cfg->account, r->account) != 0)
+                mb_warn("meter %s holds customer number %s; agent.conf says account %s",
+                        m->cfg->name, r->account, m->cfg->account);
+        snprintf(m->meter_account, sizeof(m->meter_account), "%s", r->account);
+}
+
 int agent_identity_on_reading(struct agent *a, struct agent_meter *m, const mb_reading *r,
                               int64_t ts)
 {
         char id[MB_ADDR_LEN];
+
+        account_of_reading(a, m, r, ts);
 
         if (agent_identity_of_reading(m, r, id) != MB_OK ||
             (m->ident_known && strcmp(id, m->ident) == 0))

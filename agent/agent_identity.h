@@ -35,7 +35,11 @@ int agent_identity_of_reading(const struct agent_meter *m, const mb_reading *r,
 /* On the bus thread, inside the reading's store transaction: adopt the
  * identity r reports for a meter whose identity comes from its readings
  * (stored, with an event naming it), and warn once when a meter with a
- * configured identity reports another.  Returns MB_OK or MB_ESTORE. */
+ * configured identity reports another.  When r carries the customer number
+ * the meter holds (MB_F_ACCOUNT) and it is the first since start or another
+ * than before, record a meter_account event (data: {"account": ...}): the
+ * server checks it against the account bound to the meter and raises
+ * binding_mismatch (docs/agent.md).  Returns MB_OK or MB_ESTORE. */
 int agent_identity_on_reading(struct agent *a, struct agent_meter *m, const mb_reading *r,
                               int64_t ts);
 

@@ -33,6 +33,8 @@ static void print_reading(void *arg, struct agent_meter *m, const mb_reading *r,
         json_object_object_foreach(fields, k, v) json_object_object_add(o, k, json_object_get(v));
         if (r->missing)
                 json_object_object_add(o, "missing", json_object_new_string(r->missing_why));
+        if (r->fields & MB_F_ACCOUNT) /* "account" is the configured one */
+                json_object_object_add(o, "meter_account", json_object_new_string(r->account));
         pthread_mutex_lock(&st->lock);
         printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
         fflush(stdout);

@@ -9,6 +9,7 @@
 #include "mb_log.h"
 #include "mb_time.h"
 #include "srv_accounts.h"
+#include "srv_binding.h"
 #include "srv_charge.h"
 #include "srv_commands.h"
 #include "srv_metrics.h"
@@ -304,6 +305,8 @@ static int store_events(srv_db *db, int64_t gw, struct srv_batch *b, int64_t *up
                         rc = srv_command_result(db, gw, ev->command, ev->state, ev->relay);
                 else if (rc > 0) /* a new event: queue its webhooks in this transaction */
                         rc = srv_webhook_on_event(db, gw, ev);
+                if (rc >= 0 && mid != SRV_DB_NULL_I64)
+                        rc = srv_binding_check(db, gw, mid, ev);
                 if (ev->id > *upto)
                         *upto = ev->id;
         }

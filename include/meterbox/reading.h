@@ -44,7 +44,8 @@ extern "C" {
 #define MB_PHASES 3
 #define MB_RATES 4 /* time-of-use rates: 1 sharp peak, 2 peak, 3 flat, 4 valley */
 #define MB_ADDR_LEN 32
-#define MB_WHY_LEN 256 /* missing_why, with its NUL */
+#define MB_WHY_LEN 256    /* missing_why, with its NUL */
+#define MB_ACCOUNT_LEN 32 /* account, with its NUL */
 
 /* Which fields are valid. */
 enum mb_field {
@@ -62,11 +63,12 @@ enum mb_field {
         MB_F_FROZEN = 1u << 11,     /* frozen_import_wh, frozen_time */
         MB_F_PREPAID = 1u << 12,    /* remain_fen, overdraft_fen (meter-side cost control) */
         /* since 1.1: */
-        MB_F_REMAIN = 1u << 13, /* remain_fen alone (a meter without an overdraft register) */
+        MB_F_REMAIN = 1u << 13,  /* remain_fen alone (a meter without an overdraft register) */
+        MB_F_ACCOUNT = 1u << 14, /* account: the customer number (户号) the meter holds */
 };
 /* Field bits of SDK 1.0; MB_F_KNOWN, of this header. */
 #define MB_F_KNOWN_1_0 ((1u << 13) - 1)
-#define MB_F_KNOWN ((1u << 14) - 1)
+#define MB_F_KNOWN ((1u << 15) - 1)
 
 /* Quality flags: facts about a reading that a consumer must know. */
 enum mb_quality {
@@ -111,6 +113,11 @@ typedef struct mb_reading {
         uint32_t missing; /* MB_F_* bits asked for and not obtained (mb_reading_omit) */
         uint32_t pad1;
         char missing_why[MB_WHY_LEN]; /* "freq: no reply; power: not available (0x7FFFFFFF)" */
+        /* The customer number (户号) the meter holds, as it reports it
+         * (DL/T 645-2007 cost-control meters: 0400040E, 12 digits),
+         * NUL-terminated; MB_F_ACCOUNT.  The agent reports it to the server,
+         * which checks it against the account bound to the meter. */
+        char account[MB_ACCOUNT_LEN];
 } mb_reading;
 
 /* True when the host's struct is large enough to hold `field`. */

@@ -84,6 +84,7 @@ enum dlt_item {
         IT_REMAIN,
         IT_OVERDRAFT,
         IT_STATUS,
+        IT_ACCOUNT,
         IT_COUNT
 };
 
@@ -99,7 +100,7 @@ struct dlt_opts {
         int block;
         int preamble;
         int import_reg; /* enum dlt_import_reg */
-        int reverse, rates, electrical, clock, frozen, prepaid, relay_status;
+        int reverse, rates, electrical, clock, frozen, prepaid, relay_status, account;
         int64_t clock_tolerance_s; /* 0: never flag the clock */
         int has_utc_offset;
         int64_t utc_offset_s;
@@ -132,6 +133,8 @@ struct dlt_meter {
         uint8_t last_errword;
         int settle_day, settle_hour; /* from 04000B01; day 0: unknown */
         int64_t settle_read_s;       /* host UTC when it was read */
+        char account[13];            /* customer number from 0400040E; "": not read */
+        int64_t account_read_s;      /* host UTC when it was read */
 };
 
 /* dlt645_options.c */
@@ -205,6 +208,7 @@ int dlt_read_clock(struct dlt_meter *m, mb_reading *r, int64_t *now, mb_err *err
 int dlt_read_frozen(struct dlt_meter *m, mb_reading *r, int64_t *now, mb_err *err);
 int dlt_read_prepaid(struct dlt_meter *m, mb_reading *r, int64_t *now, mb_err *err);
 int dlt_read_relay(struct dlt_meter *m, mb_reading *r, int64_t *now, mb_err *err);
+int dlt_read_account(struct dlt_meter *m, mb_reading *r, int64_t *now, mb_err *err);
 int dlt_relay_state(uint16_t st3);
 int dlt_read_status(struct dlt_meter *m, int *state, mb_err *err);
 

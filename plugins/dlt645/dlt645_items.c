@@ -316,3 +316,30 @@ int dlt_read_relay(struct dlt_meter *m, mb_reading *r, int64_t *now, mb_err *err
         r->fields |= MB_F_RELAY;
         return MB_OK;
 }
+
+/* The customer number (户号) a cost-control meter holds: DL/T 645-2007
+ * 0400040E, 6 bytes BCD, 12 digits (docs/plugins/dlt645.md).  Read at the
+ * first reading and once a day after; every reading in between reports the
+ * value read. */
+int dlt_read_account(struct dlt_meter *m, mb_reading *r, int64_t *now, mb_err *err)
+{
+        int64_t host = m->host->realtime_s();
+        struct dlt_value v;
+        uint64_t n;
+        int rc;
+
+        if (!MB_READING_HAS(r, account))
+                return MB_OK; /* an agent older than SDK 1.1: nowhere to put it */
+        if (!m->account[0] || host - m->account_read_s >= 86400 || host < m->account_read_s) {
+                rc = dlt_optional(m, IT_ACCOUNT, dlt_get(m, 0x0400040E, 6, &v, err), err);
+                if (rc)
+                        return rc < 0 ? rc : MB_OK;
+                if (dlt_bcd_u(v.b, 6, &n) < 0)
+                        return dlt_not_bcd(m, "customer number (0400040E)", v.b, 6, err);
+                snprintf(m->account, sizeof(m->account), "%012llu", (unsigned long long)n);
+                m->account_read_s = host;
+        }
+        snprintf(r->account, sizeof(r->account), "%s", m->account);
+        r->fields |= MB_F_ACCOUNT;
+        return MB_OK;
+}

@@ -18,6 +18,8 @@
  *                                                              optional (remain alone:
  *                                                              MB_F_REMAIN)
  *   relay        04000503                         -            run status word 3
+ *   account      0400040E                         -            customer number (户号),
+ *                                                              NNNNNNNNNNNN, once a day
  *
  * Block identifiers (FF) are used with option block = true for three phases,
  * energy with rates and the prepaid pair; a meter that answers a block with
@@ -53,6 +55,7 @@ static const char *const item_names[IT_COUNT] = {
     [IT_REMAIN] = "remaining amount",
     [IT_OVERDRAFT] = "overdraft amount",
     [IT_STATUS] = "run status word 3",
+    [IT_ACCOUNT] = "customer number",
 };
 
 int dlt_has(const struct dlt_meter *m, int item)
@@ -253,6 +256,7 @@ static const struct step {
     {IT_FROZEN, MB_F_FROZEN, "settlement-day energy", dlt_read_frozen},
     {IT_REMAIN, MB_F_PREPAID | MB_F_REMAIN, "prepaid amounts", dlt_read_prepaid},
     {IT_STATUS, MB_F_RELAY, "relay state", dlt_read_relay},
+    {IT_ACCOUNT, MB_F_ACCOUNT, "customer number", dlt_read_account},
 };
 
 /* Is the step's item asked for: by the options, and not known to be
@@ -278,6 +282,8 @@ static int wanted(const struct dlt_meter *m, const struct step *s)
                 return o->frozen;
         case IT_REMAIN:
                 return o->prepaid && (dlt_has(m, IT_REMAIN) || dlt_has(m, IT_OVERDRAFT));
+        case IT_ACCOUNT:
+                return o->account;
         default: /* IT_STATUS */
                 return o->relay_status;
         }

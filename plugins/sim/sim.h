@@ -73,6 +73,7 @@ struct sim_opts {
         int garbage_mode; /* enum sim_garbage_mode */
         int64_t fault_reset_at;
         int64_t fault_relay_fail; /* the first N relay moves fail */
+        const char *account;      /* the customer number the meter holds; NULL: none */
         const char *state_file;   /* host-owned, valid as long as the ctx; NULL: none */
 };
 

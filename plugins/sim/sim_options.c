@@ -95,6 +95,10 @@ static void parse_faults(mb_opt_parser *p, struct sim_opts *o)
         mb_opt_int64(p, "fault_reset_at", &o->fault_reset_at, 0, 0, INT32_MAX);
         mb_opt_int64(p, "fault_relay_fail", &o->fault_relay_fail, 0, 0, INT32_MAX);
         mb_opt_string(p, "state_file", &o->state_file, NULL);
+        if (mb_opt_string(p, "account", &o->account, NULL) == MB_OK &&
+            strlen(o->account) >= MB_ACCOUNT_LEN)
+                mb_opt_error(p, "account", "account must be shorter than %d characters",
+                             MB_ACCOUNT_LEN);
 }
 
 int sim_options_parse(const mb_host *host, mb_ctx *ctx, const mb_meter_params *params,

@@ -2,6 +2,7 @@
 /*
  * sim: assembling an mb_reading from the meter's state at the host's clock.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "sim.h"
@@ -36,4 +37,8 @@ void sim_fill_reading(struct sim_meter *m, mb_reading *out)
         out->fields |= MB_F_ADDRESS | MB_F_METER_TIME;
         out->quality |= m->pending_quality;
         m->pending_quality = 0;
+        if (m->o.account && MB_READING_HAS(out, account)) {
+                snprintf(out->account, sizeof(out->account), "%s", m->o.account);
+                out->fields |= MB_F_ACCOUNT;
+        }
 }

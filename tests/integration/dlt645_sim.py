@@ -27,6 +27,7 @@ a value missing from a meter is answered with "no data requested"):
   date        "2024-03-15" | "system"  time      "12:34:56"
   settle_day  "0100" (DDhh)            frozen_forward / frozen_combined "kWh"
   remain      "123.45" (yuan)          overdraft "0.00"
+  account     "000012345678": the customer number (户号, 0400040E, 12 digits)
   relay       "closed"|"open"|"armed"  protect   false
   password    "02123456"               direct_close true (accepts 1CH/1CH)
   no_blocks   true: block DIs (FF) are refused
@@ -198,6 +199,9 @@ class Meter:
             return None if sd is None else bytes([int(sd[2:4], 16), int(sd[0:2], 16)])
         if di == 0x04000503:
             return self.status3()
+        if di == 0x0400040E:
+            acct = s.get("account")
+            return None if acct is None else bcd(acct, 0, 6)
         return None
 
     def value97(self, di):

@@ -77,6 +77,8 @@ mb_add_system_test(system_tls tls.sh)
 mb_add_system_test(system_cap cap.sh)
 mb_add_system_test(system_command_signatures cmdsig.sh)
 mb_add_system_test(system_dlt645_identity dlt645_identity.sh)
+mb_add_system_test(system_dlt645_account dlt645_account.sh)
+mb_add_system_pg_test(system_dlt645_account_pg dlt645_account.sh)
 if(TARGET gpio)
   mb_add_system_test(system_relay_honest relay_honest.sh)
   # A DL/T 698.45 meter refusing a plaintext trip falls back to the GPIO

@@ -244,7 +244,18 @@ static void test_electrical_and_identity(void **state)
                          MB_OK);
         read_ok(addr, &r);
         assert_string_equal(r.address, "000000001234");
+        assert_false(r.fields & MB_F_ACCOUNT);
         P->meter_free(addr);
+        /* The customer number the meter holds (option account). */
+        {
+                struct fake_kv akv[] = {KV_STR("account", "1100000001"), {0}};
+                void *a = new_meter(akv, "with-account");
+
+                read_ok(a, &r);
+                assert_true(r.fields & MB_F_ACCOUNT);
+                assert_string_equal(r.account, "1100000001");
+                P->meter_free(a);
+        }
         P->meter_free(m);
         P->meter_free(n);
 }
