@@ -27,6 +27,7 @@ static const struct mbctl_command commands[] = {
     {"settle", mbctl_settle, "close a month: bill every account"},
     {"command", mbctl_command, "trip, close, protect, unprotect a meter; list commands"},
     {"export", mbctl_export, "a month's bills or ledger entries as CSV for finance"},
+    {"display", mbctl_display, "enrol, list, change and revoke the wall's kiosk screens"},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

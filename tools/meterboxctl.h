@@ -35,5 +35,6 @@ int mbctl_bill(int argc, char **argv);    /* ctl_bill.c */
 int mbctl_settle(int argc, char **argv);  /* ctl_bill.c */
 int mbctl_command(int argc, char **argv); /* ctl_bill.c */
 int mbctl_export(int argc, char **argv);  /* ctl_export.c */
+int mbctl_display(int argc, char **argv); /* ctl_display.c */
 
 #endif

@@ -301,10 +301,14 @@ void srv_h_stats_overview(struct srv_req *rq, struct srv_resp *rs)
                         accounts[k] += regs.r[i].accounts[k];
         }
         free(regs.r);
-        if (rc >= 0)
-                rc = srv_stats_energy(rq->db, day, now + 1, &day, 1, 0, NULL, &e_day);
-        if (rc >= 0)
-                rc = srv_stats_energy(rq->db, month, now + 1, &month, 1, 0, NULL, &e_month);
+        /* one pass over the month: before today, and today */
+        if (rc >= 0) {
+                int64_t edges[2] = {month, day}, out[2];
+
+                rc = srv_stats_energy(rq->db, month, now + 1, edges, 2, 0, NULL, out);
+                e_day = out[1];
+                e_month = out[0] + out[1];
+        }
         if (rc >= 0)
                 rc = money_since(rq->db, day, &rev_d, &tn_d, &tf_d);
         if (rc >= 0)

@@ -16,9 +16,20 @@
 
 /*
  * One grouped query: energy per 15-minute quantum after from.  Each reading
- * pairs with the meter's previous reading (by seq, with a register) through
- * the primary key, so the cost is one index probe per reading in range.
+ * pairs with the meter's previous reading (by seq, with a register): inside
+ * the range through a window (one sort, no lookups); the first reading of
+ * each meter in the range looks its predecessor up, first within the last
+ * LOOKBACK seconds before the range (PostgreSQL then searches only those
+ * months' partitions of readings), and only when there is none there, in
+ * all of them.  So the cost is one sort of the range's readings and about
+ * one index probe per meter, not one per reading: at 50,000 meters a
+ * month's figures take well under a second on both stores.
  */
+#define LOOKBACK (62 * 86400)
+#define PREV_SQL(extra)                                                                            \
+        "(SELECT q.import_wh FROM readings q WHERE q.meter_id = r.meter_id AND q.seq < r.seq"      \
+        " AND q.import_wh IS NOT NULL" extra " ORDER BY q.seq DESC LIMIT 1)"
+
 int srv_stats_energy(srv_db *db, int64_t from, int64_t to, const int64_t *edges, int nbins,
                      int64_t meter_id, const char *region, int64_t *out)
 {
@@ -26,19 +37,19 @@ int srv_stats_energy(srv_db *db, int64_t from, int64_t to, const int64_t *edges,
         int rc;
 
         memset(out, 0, sizeof(*out) * (size_t)nbins);
-        rc = srv_db_query(
+        rc = srv_db_query_replan(
             db, &st,
-            "SELECT (r.ts - $1) / 900 AS qn, sum(r.import_wh - p.import_wh)"
-            " FROM readings r JOIN readings p ON p.meter_id = r.meter_id"
-            " AND p.seq = (SELECT max(q.seq) FROM readings q WHERE q.meter_id = r.meter_id"
-            " AND q.seq < r.seq AND q.import_wh IS NOT NULL)"
-            " WHERE r.ts >= $1 AND r.ts < $2 AND r.import_wh IS NOT NULL"
-            " AND r.import_wh >= p.import_wh"
-            " AND ($3 = 0 OR r.meter_id = $3)"
-            " AND ($4 = '' OR r.meter_id IN (SELECT m.id FROM meters m"
-            " JOIN gateways g ON g.id = m.gateway_id WHERE g.region = $4))"
-            " GROUP BY (r.ts - $1) / 900",
-            "iiit", from, to, meter_id, region ? region : "");
+            "SELECT (x.ts - $1) / 900 AS qn, sum(x.import_wh - x.p) FROM ("
+            " SELECT r.ts, r.import_wh, coalesce(r.prev, " PREV_SQL(" AND q.ts >= $5") ", "
+            PREV_SQL("") ") AS p FROM ("
+            "  SELECT meter_id, seq, ts, import_wh,"
+            "  lag(import_wh) OVER (PARTITION BY meter_id ORDER BY seq) AS prev"
+            "  FROM readings WHERE ts >= $1 AND ts < $2 AND import_wh IS NOT NULL"
+            "  AND ($3 = 0 OR meter_id = $3)"
+            "  AND ($4 = '' OR meter_id IN (SELECT m.id FROM meters m"
+            "  JOIN gateways g ON g.id = m.gateway_id WHERE g.region = $4))) r) x"
+            " WHERE x.import_wh >= x.p GROUP BY (x.ts - $1) / 900",
+            "iiiti", from, to, meter_id, region ? region : "", from - LOOKBACK);
         while (rc >= 0 && (rc = srv_stmt_step(st)) == SRV_DB_ROW) {
                 int64_t t = from + srv_stmt_i64(st, 0) * QUANTUM;
                 int b = nbins - 1;

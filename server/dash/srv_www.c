@@ -16,8 +16,10 @@
 
 #define SIGNIN "/signin.html"
 
-static const char *const public_files[] = {SIGNIN, "/signin.js", "/signin.css", "/favicon.svg",
-                                           NULL};
+#define LANG_JSON "/lang.json" /* the server's default language, for the sign-in page */
+
+static const char *const public_files[] = {SIGNIN,     "/signin.js", "/signin.css", "/favicon.svg",
+                                           "/i18n.js", LANG_JSON,    NULL};
 
 static const struct {
         const char *ext, *type;
@@ -87,7 +89,8 @@ static void common_headers(struct MHD_Response *r, const char *type)
                                 "frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
 }
 
-static enum MHD_Result text(struct MHD_Connection *c, int status, const char *msg, int *out)
+static enum MHD_Result typed(struct MHD_Connection *c, int status, const char *type,
+                             const char *msg, int *out)
 {
         struct MHD_Response *r =
             MHD_create_response_from_buffer(strlen(msg), (void *)msg, MHD_RESPMEM_MUST_COPY);
@@ -95,13 +98,18 @@ static enum MHD_Result text(struct MHD_Connection *c, int status, const char *ms
 
         if (r == NULL)
                 return MHD_NO;
-        common_headers(r, "text/plain; charset=utf-8");
+        common_headers(r, type);
         if (status == 405)
                 MHD_add_response_header(r, "Allow", "GET, HEAD");
         ret = MHD_queue_response(c, (unsigned)status, r);
         MHD_destroy_response(r);
         *out = status;
         return ret;
+}
+
+static enum MHD_Result text(struct MHD_Connection *c, int status, const char *msg, int *out)
+{
+        return typed(c, status, "text/plain; charset=utf-8", msg, out);
 }
 
 /* Open path under dir, refusing anything that resolves outside it.  An
@@ -188,6 +196,12 @@ enum MHD_Result srv_www_serve(struct srv *s, struct MHD_Connection *c, const cha
                 snprintf(path, sizeof(path), "%s.html", url);
         else
                 snprintf(path, sizeof(path), "%s", url);
+        if (strcmp(path, LANG_JSON) == 0) {
+                char body[64];
+
+                snprintf(body, sizeof(body), "{\"default_lang\": \"%s\"}\n", s->cfg->mon.language);
+                return typed(c, 200, "application/json", body, status);
+        }
         if (srv_www_public(path) || signed_in(s, c))
                 return send_file(c, dir, path, 200, status);
         n = strlen(path);

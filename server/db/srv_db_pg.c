@@ -151,9 +151,13 @@ static int session_setup(struct pg_db *db, int lock_timeout_ms)
         char sql[200];
 
         PQsetNoticeProcessor(db->c, on_notice, NULL);
+        /* jit off: the wall's aggregates over 50,000 meters spent 1.7 s of
+         * 2.3 s compiling themselves with LLVM (their estimated cost crosses
+         * jit_above_cost through the partitions of readings); the server's
+         * queries are short and prepared, so JIT never pays for itself */
         snprintf(sql, sizeof(sql),
                  "SET lock_timeout = %d; SET TIME ZONE 'UTC'; SET plan_cache_mode = auto;"
-                 " SET application_name = 'meterbox-server'",
+                 " SET jit = off; SET application_name = 'meterbox-server'",
                  lock_timeout_ms);
         return simple(db, sql);
 }

@@ -71,4 +71,16 @@ if ctl topup 1100000001 1 --refrence X --server "$URL" --token "$ADMIN" 2>"$T/er
 grep -q "did you mean --reference" "$T/err" || fail "did-you-mean option: $(cat "$T/err")"
 pass "did you mean: commands, subcommands, options"
 
+# the wall's kiosk screens
+export METERBOX_URL=$URL METERBOX_TOKEN=$ADMIN
+ctl display add wall-p1 --layout "grid=2x2&panel=1" >"$T/out" || fail "display add"
+DTOK=$(awk '$1 == "token" {print $2}' "$T/out")
+case "$DTOK" in mbt_*) ;; *) fail "display add prints the token: $(cat "$T/out")" ;; esac
+api GET /api/v1/stats/overview "" "$DTOK"; expect 200
+ctl display update wall-p1 --lang en >/dev/null || fail "display update"
+ctl display list | grep -q "wall-p1.*grid=2x2&panel=1.*en" || fail "display list: $(ctl display list)"
+ctl display revoke wall-p1 >/dev/null || fail "display revoke"
+api GET /api/v1/stats/overview "" "$DTOK"; expect 401
+pass "meterboxctl display add, update, list, revoke"
+
 stop_server
