@@ -10,7 +10,8 @@
 // and its revocation stops the screen.  Screenshots go to $MB_ARTIFACTS.
 //
 // Environment: MB_URL, MB_ADMIN, MB_OPER, MB_GW (a gateway token),
-// MB_ARTIFACTS (directory for the PNGs).
+// MB_ARTIFACTS (directory for the PNGs), MB_LANGS (the languages of the
+// geometry checks, default "zh-CN,en").
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -140,7 +141,7 @@ try {
     { name: "3840x2160", viewport: { width: 3840, height: 2160 }, queries: ["grid=2x2&bezel=24"] },
     { name: "5760x1080", viewport: { width: 5760, height: 1080 }, queries: ["grid=3x1&bezel=16"] },
   ];
-  for (const lang of ["zh-CN", "en"])
+  for (const lang of (process.env.MB_LANGS || "zh-CN,en").split(","))
     for (const g of GEOMETRIES)
       await step(`${g.name} in ${lang}: no two texts overlap, none is clipped; screenshots`, async () => {
         for (const q of g.queries) {

@@ -62,14 +62,14 @@ INSERT INTO meters (address, gateway_id, account_id, high_seq, last_ts, last_imp
   CASE WHEN ($acc_i) % 250 = 7 THEN $NOW - 172800 ELSE $t2 END, 0, $NOW - 86400 * 90
  FROM accounts a JOIN gateways g ON g.name = 'bj-' || CAST(1000 + ($acc_i - 1) / 125 + 1 AS TEXT)
  WHERE a.number LIKE '32%';
-INSERT INTO readings (meter_id, seq, ts, kind, quality, import_wh, body, stored_at)
- SELECT m.id, 1, $mon0, 'boundary', 0, 1000000 + m.id * 10, '{}', $NOW FROM meters m
+INSERT INTO readings (meter_id, seq, ts, kind, quality, import_wh, stored_at)
+ SELECT m.id, 1, $mon0, 'boundary', 0, 1000000 + m.id * 10, $NOW FROM meters m
  WHERE m.address LIKE '32%' AND (CAST(m.address AS BIGINT) - 320000000000) % 40 != 3;
-INSERT INTO readings (meter_id, seq, ts, kind, quality, import_wh, body, stored_at)
- SELECT m.id, 2, $t1, 'routine', 0, 1000000 + m.id * 10 + 20000, '{}', $NOW FROM meters m
+INSERT INTO readings (meter_id, seq, ts, kind, quality, import_wh, stored_at)
+ SELECT m.id, 2, $t1, 'routine', 0, 1000000 + m.id * 10 + 20000, $NOW FROM meters m
  WHERE m.address LIKE '32%' AND (CAST(m.address AS BIGINT) - 320000000000) % 250 != 7;
-INSERT INTO readings (meter_id, seq, ts, kind, quality, import_wh, body, stored_at)
- SELECT m.id, 3, $t2, 'routine', 0, 1000000 + m.id * 10 + 20000 + 1000 + (m.id * 37) % 9000, '{}', $NOW
+INSERT INTO readings (meter_id, seq, ts, kind, quality, import_wh, stored_at)
+ SELECT m.id, 3, $t2, 'routine', 0, 1000000 + m.id * 10 + 20000 + 1000 + (m.id * 37) % 9000, $NOW
  FROM meters m WHERE m.address LIKE '32%' AND (CAST(m.address AS BIGINT) - 320000000000) % 250 != 7;
 INSERT INTO ledger (account_id, ts, kind, amount_fen, balance_after_fen, month, reference, reason, by_name)
  SELECT a.id, $t2, 'charge', -(250 + (a.id * 37) % 4500), a.balance_fen, '$(date +%Y-%m)', NULL,
