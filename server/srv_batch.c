@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "srv_jwalk.h"
+#include "srv_reading_check.h"
 
 #define MAX_WH ((int64_t)1 << 53)  /* beyond any real register, in Wh */
 #define MAX_ABS ((int64_t)1 << 53) /* any other integer of a reading */
@@ -408,7 +409,8 @@ static int check_reading(struct srv_jw *w, struct srv_reading *r)
         if (!r->has_import && r->kind == SRV_KIND_BOUNDARY && !r->has_frozen)
                 return missing(w, "import_wh",
                                "a boundary reading needs 'import_wh' or 'frozen_import_wh'");
-        return 0;
+        srv_jw_path(w, msg, sizeof(msg)); /* values no bill can hold: 422 (money's rule) */
+        return srv_reading_check(r, msg, srv_jw_err(w));
 }
 
 static int on_reading(struct parse *p, struct srv_jw *w, const struct srv_jw_value *v)

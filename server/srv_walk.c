@@ -238,8 +238,7 @@ static int walk_supply(struct walker *w, const struct srv_wsupply *s)
                 rc = step(w, s, &r->p, r->seq);
                 if (rc < 0 && w->err && w->errlen)
                         snprintf(w->err + strlen(w->err), w->errlen - strlen(w->err),
-                                 " (meter %lld seq %lld)", (long long)s->meter_id,
-                                 (long long)r->seq);
+                                 " (meter %s seq %lld)", s->address, (long long)r->seq);
         }
         if (rc == MB_OK && s->closed && w->at->seq != PAST) {
                 mb_walk_point c = {.r = s->close};

@@ -103,6 +103,16 @@ static void bad_batches(void **state)
              400, "events[0].data.state"},
             {"{\"gateway\":\"g\",\"events\":[{\"id\":0,\"ts\":1795574200,\"type\":\"x\"}]}", 400,
              "events[0].id"},
+            /* values no bill can hold (srv_reading_check): 422 naming the field */
+            {"{\"gateway\":\"g\",\"readings\":[{\"meter\":\"1\",\"seq\":1,\"ts\":1795574200,"
+             "\"import_wh\":1000000000001}]}",
+             422, "readings[0].import_wh"},
+            {"{\"gateway\":\"g\",\"readings\":[{\"meter\":\"1\",\"seq\":1,\"ts\":1795574200,"
+             "\"import_wh\":5,\"rate_wh\":[1,2,1000000000001,4]}]}",
+             422, "readings[0].rate_wh[2]"},
+            {"{\"gateway\":\"g\",\"readings\":[{\"meter\":\"1\",\"seq\":1,\"ts\":1795574200,"
+             "\"frozen_import_wh\":1000000000001,\"frozen_time\":1795574200}]}",
+             422, "readings[0].frozen_import_wh"},
         };
         struct srv_batch b;
         struct srv_err e;

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Values no bill can hold, refused at ingest (docs/api.md, readings): the
+ * accounting core's rule, called by the batch parser once a reading is
+ * complete (srv_batch.c, check_reading).
+ */
+#ifndef SRV_READING_CHECK_H
+#define SRV_READING_CHECK_H
+
+#include "srv_batch.h"
+#include "srv_json.h"
+
+/* The largest register a bill can price: 10^12 Wh (a 999,999.99 kWh
+ * register is 10^9).  Any difference of two of them times a price up to
+ * 9,000 yuan/kWh fits the engine's 64-bit exact amounts. */
+#define SRV_BILLABLE_MAX_WH INT64_C(1000000000000)
+
+/* 0 when reading r (at JSON path, "readings[3]") can be billed; else -1
+ * with e set to 422 "unbillable" naming the field ("readings[3].import_wh"). */
+int srv_reading_check(const struct srv_reading *r, const char *path, struct srv_err *e);
+
+#endif
