@@ -14,7 +14,25 @@ struct money_req {
         int sign;         /* +1 credit, -1 debit, 0 signed amount (adjustment) */
         int need_reference;
         int need_reason;
+        int capped; /* a debit above the balance only when stated (over_balance) */
 };
+
+/* A refund above the balance: refused (409, the balance in *balance) unless
+ * the operator said so.  MB_OK, MB_ESTATE with e set, or an error. */
+static int within_balance(srv_db *db, int64_t account_id, int64_t amount, int64_t *balance,
+                          struct srv_err *e)
+{
+        int rc = srv_db_query_i64(db, balance, "SELECT balance_fen FROM accounts WHERE id = $1",
+                                  "i", account_id);
+
+        if (rc < 0 || -amount <= *balance)
+                return rc < 0 ? rc : MB_OK;
+        srv_err_set(e, 409, "insufficient_balance", "amount_fen",
+                    "a refund of %lld fen is above the balance of %lld fen; give "
+                    "\"over_balance\": true to refund it anyway",
+                    (long long)-amount, (long long)*balance);
+        return MB_ESTATE;
+}
 
 static json_object *entry_json(srv_db *db, int64_t ledger_id)
 {
@@ -58,8 +76,8 @@ static int earlier(srv_db *db, const char *reference, const char *kind, int64_t 
 }
 
 static int post_money(struct srv_req *rq, const struct money_req *m, int64_t account_id,
-                      int64_t amount, const char *reference, const char *reason, int64_t *ledger_id,
-                      int *duplicate, struct srv_err *e)
+                      int64_t amount, const char *reference, const char *reason, int over,
+                      int64_t *ledger_id, int64_t *balance, int *duplicate, struct srv_err *e)
 {
         struct srv_ledger_entry le = {.kind = m->kind,
                                       .amount_fen = amount,
@@ -79,6 +97,8 @@ static int post_money(struct srv_req *rq, const struct money_req *m, int64_t acc
                         return srv_db_rollback(rq->db);
                 }
         }
+        if (rc >= 0 && m->capped && !over)
+                rc = within_balance(rq->db, account_id, amount, balance, e);
         if (rc >= 0)
                 rc = srv_ledger_post(rq->db, account_id, &le, ledger_id, NULL);
         if (rc >= 0 && reference)
@@ -96,17 +116,20 @@ static int post_money(struct srv_req *rq, const struct money_req *m, int64_t acc
 static void money(struct srv_req *rq, struct srv_resp *rs, const struct money_req *m)
 {
         static const char *const keys[] = {"amount_fen", "reference", "reason", NULL};
+        static const char *const capped_keys[] = {"amount_fen", "reference", "reason",
+                                                  "over_balance", NULL};
         const char *reference = NULL, *reason = NULL;
-        int64_t amount, account_id, ledger_id = 0;
+        int64_t amount, account_id, ledger_id = 0, balance = 0;
         struct srv_err e = {0};
         json_object *b, *o;
-        int rc, dup;
+        int rc, dup, over = 0;
 
         if (srv_json_parse_object(rq->body, rq->body_len, &b, &e) < 0) {
                 srv_reply_error(rs, &e);
                 return;
         }
-        if (srv_json_known_keys(b, keys, "", &e) < 0 ||
+        if (srv_json_known_keys(b, m->capped ? capped_keys : keys, "", &e) < 0 ||
+            srv_json_bool(b, "over_balance", "", 0, &over, &e) < 0 ||
             srv_json_int(b, "amount_fen", "", 1, m->sign ? 0 : -MAX_AMOUNT, MAX_AMOUNT, &amount,
                          &e) < 0 ||
             srv_json_string(b, "reference", "", m->need_reference, 128, &reference, &e) < 0 ||
@@ -126,13 +149,21 @@ static void money(struct srv_req *rq, struct srv_resp *rs, const struct money_re
         }
         if (rc > 0)
                 rc = post_money(rq, m, account_id, m->sign ? m->sign * amount : amount, reference,
-                                reason, &ledger_id, &dup, &e);
+                                reason, over, &ledger_id, &balance, &dup, &e);
         /* Another server posted the same reference to another account between
          * our check and our insert (each held only its own account's lock),
          * and its row won: decide again, now that it is there to see. */
         if (rc == MB_EEXIST && !e.status && reference)
                 rc = post_money(rq, m, account_id, m->sign ? m->sign * amount : amount, reference,
-                                reason, &ledger_id, &dup, &e);
+                                reason, over, &ledger_id, &balance, &dup, &e);
+        if (rc == MB_ESTATE && e.status) { /* above the balance: say what it is */
+                json_object *j = srv_err_json(&e), *err;
+
+                if (json_object_object_get_ex(j, "error", &err))
+                        srv_jadd_i64(err, "balance_fen", balance);
+                srv_reply_json(rs, e.status, j);
+                goto out;
+        }
         if (rc == MB_EEXIST && e.status) {
                 srv_reply_error(rs, &e);
                 goto out;
@@ -152,21 +183,21 @@ out:
 
 void srv_h_topup(struct srv_req *rq, struct srv_resp *rs)
 {
-        static const struct money_req m = {SRV_LEDGER_TOPUP, 1, 1, 0};
+        static const struct money_req m = {SRV_LEDGER_TOPUP, 1, 1, 0, 0};
 
         money(rq, rs, &m);
 }
 
 void srv_h_refund(struct srv_req *rq, struct srv_resp *rs)
 {
-        static const struct money_req m = {SRV_LEDGER_REFUND, -1, 0, 1};
+        static const struct money_req m = {SRV_LEDGER_REFUND, -1, 0, 1, 1};
 
         money(rq, rs, &m);
 }
 
 void srv_h_adjustment(struct srv_req *rq, struct srv_resp *rs)
 {
-        static const struct money_req m = {SRV_LEDGER_ADJUST, 0, 0, 1};
+        static const struct money_req m = {SRV_LEDGER_ADJUST, 0, 0, 1, 0};
 
         money(rq, rs, &m);
 }

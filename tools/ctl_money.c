@@ -20,14 +20,17 @@ static const struct ctl_col entry_cols[] = {
 
 static const char money_help[] =
     "usage: meterboxctl topup NUMBER YUAN --reference PAYMENT-REF [--reason TEXT]\n"
-    "       meterboxctl refund NUMBER YUAN --reason TEXT [--reference REF]\n"
+    "       meterboxctl refund NUMBER YUAN --reason TEXT [--reference REF] [--over-balance yes]\n"
     "       meterboxctl adjust NUMBER [-]YUAN --reason TEXT [--reference REF]\n"
     "A top-up is credited once per payment reference: repeating it is safe.\n"
+    "A refund above the balance is refused unless --over-balance yes says it is meant.\n"
     "Amounts in yuan with up to two decimals (12.34).\n";
 
 static int post(int argc, char **argv, const char *what)
 {
         static const char *const opts[] = {"reference", "reason", NULL};
+        static const char *const refund_opts[] = {"reference", "reason", "over-balance", NULL};
+        const char *over;
         struct ctl_args a;
         char path[512], fmt[64];
         json_object *b, *o, *entry;
@@ -36,7 +39,10 @@ static int post(int argc, char **argv, const char *what)
 
         if ((rc = ctl_begin(argc, argv, &a, money_help, NULL)) != CTL_GO_ON)
                 return rc;
-        if (a.npos != 2 || ctl_opts_only(&a, opts))
+        if (a.npos != 2 || ctl_opts_only(&a, strcmp(what, "refunds") == 0 ? refund_opts : opts))
+                return ctl_usage(money_help, 2);
+        over = ctl_opt(&a, "over-balance");
+        if (over && strcmp(over, "yes") != 0)
                 return ctl_usage(money_help, 2);
         if (ctl_parse_yuan("the amount", a.pos[1], &fen))
                 return 2;
@@ -45,6 +51,8 @@ static int post(int argc, char **argv, const char *what)
                 return 1;
         b = ctl_body_from(&a, opts);
         json_object_object_add(b, "amount_fen", json_object_new_int64(fen));
+        if (over)
+                json_object_object_add(b, "over_balance", json_object_new_boolean(1));
         if ((rc = ctl_call_json(&a, "POST", path, b, &o)))
                 return rc;
         if (a.json) {
