@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # The authorization matrix (issue 10): every route of server/srv_routes.c
-# called with no token, a gateway's token, an operator's and an admin's.
+# called with no token, a gateway's token, an operator's, an admin's and a
+# display's (a kiosk screen of the wall: read-only, the wall's routes only).
 # The expected status of each cell is in the table below: 401 without a
 # token, 403 for a role the route does not allow, and for an allowed role
 # the handler's own answer (200, or 400/404 for a deliberately empty body or
@@ -18,52 +19,60 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/server_lib.sh"
 
-# METHOD PATTERN PATH BODY NONE GATEWAY OPERATOR ADMIN
+# METHOD PATTERN PATH BODY NONE GATEWAY OPERATOR ADMIN DISPLAY
 # PATH: the concrete request; "-" for no body.  gw-a reads meter MA
 # (account AC1); gw-b reads MB; gw-c's token is the one rotated.
 cat >"$T/matrix" <<'TABLE'
-POST   /api/v1/readings                 /api/v1/readings                    {"gateway":"gw-a","readings":[]}  401 200 403 200
-POST   /api/v1/gateways                 /api/v1/gateways                    {}      401 403 403 400
-GET    /api/v1/gateways                 /api/v1/gateways                    -       401 403 200 200
-GET    /api/v1/gateways/*               /api/v1/gateways/gw-a               -       401 200 200 200
-POST   /api/v1/gateways/*/token         /api/v1/gateways/gw-c/token         -       401 403 403 201
-GET    /api/v1/meters                   /api/v1/meters                      -       401 403 200 200
-GET    /api/v1/meters/*                 /api/v1/meters/MA                   -       401 200 200 200
-PUT    /api/v1/meters/*                 /api/v1/meters/MA                   {"x":1} 401 403 403 400
-POST   /api/v1/meters/*/commands        /api/v1/meters/MA/commands          {}      401 403 403 400
-GET    /api/v1/meters/*/commands        /api/v1/meters/MA/commands          -       401 200 200 200
-GET    /api/v1/commands                 /api/v1/commands                    -       401 403 200 200
-POST   /api/v1/accounts                 /api/v1/accounts                    {}      401 403 403 400
-GET    /api/v1/accounts                 /api/v1/accounts                    -       401 403 200 200
-GET    /api/v1/accounts/*               /api/v1/accounts/AC1                -       401 403 200 200
-PATCH  /api/v1/accounts/*               /api/v1/accounts/AC1                {"x":1} 401 403 403 400
-PUT    /api/v1/accounts/*/tariff        /api/v1/accounts/AC1/tariff         {}      401 403 403 400
-POST   /api/v1/accounts/*/topups        /api/v1/accounts/AC1/topups         {}      401 403 403 400
-POST   /api/v1/accounts/*/refunds       /api/v1/accounts/AC1/refunds        {}      401 403 403 400
-POST   /api/v1/accounts/*/adjustments   /api/v1/accounts/AC1/adjustments    {}      401 403 403 400
-GET    /api/v1/accounts/*/ledger        /api/v1/accounts/AC1/ledger         -       401 403 200 200
-GET    /api/v1/accounts/*/bills         /api/v1/accounts/AC1/bills          -       401 403 200 200
-GET    /api/v1/accounts/*/bills/*       /api/v1/accounts/AC1/bills/2025-03  -       401 403 404 404
-POST   /api/v1/tariffs                  /api/v1/tariffs                     {}      401 403 403 422
-GET    /api/v1/tariffs                  /api/v1/tariffs                     -       401 403 200 200
-GET    /api/v1/tariffs/*                /api/v1/tariffs/cn-bj-residential   -       401 403 200 200
-GET    /api/v1/tariffs/*/text           /api/v1/tariffs/cn-bj-residential/text -    401 200 200 200
-POST   /api/v1/settlements              /api/v1/settlements                 {}      401 403 403 400
-GET    /api/v1/bills                    /api/v1/bills?month=2025-03         -       401 403 200 200
-POST   /api/v1/session                  /api/v1/session                     -       401 403 200 200
-GET    /api/v1/session                  /api/v1/session                     -       401 403 200 200
-DELETE /api/v1/session                  /api/v1/session                     -       401 403 200 200
-GET    /api/v1/stats/overview           /api/v1/stats/overview              -       401 403 200 200
-GET    /api/v1/stats/regions            /api/v1/stats/regions               -       401 403 200 200
-GET    /api/v1/stats/consumption        /api/v1/stats/consumption           -       401 403 200 200
-GET    /api/v1/stats/month-end          /api/v1/stats/month-end             -       401 403 200 200
-GET    /api/v1/stats/anomalies          /api/v1/stats/anomalies             -       401 403 200 200
-GET    /api/v1/events                   /api/v1/events                      -       401 403 200 200
-GET    /api/v1/search                   /api/v1/search?q=AC1                -       401 403 200 200
-GET    /api/v1/meters/*/readings        /api/v1/meters/MA/readings          -       401 403 200 200
-GET    /api/v1/exports/bills.csv        /api/v1/exports/bills.csv?month=2025-03 -   401 403 200 200
-GET    /api/v1/exports/ledger.csv       /api/v1/exports/ledger.csv?month=2025-03 -  401 403 200 200
-GET    /metrics                         /metrics                            -       401 403 200 200
+POST   /api/v1/readings                 /api/v1/readings                    {"gateway":"gw-a","readings":[]}  401 200 403 200 403
+POST   /api/v1/gateways                 /api/v1/gateways                    {}      401 403 403 400 403
+GET    /api/v1/gateways                 /api/v1/gateways                    -       401 403 200 200 403
+GET    /api/v1/gateways/*               /api/v1/gateways/gw-a               -       401 200 200 200 403
+POST   /api/v1/gateways/*/token         /api/v1/gateways/gw-c/token         -       401 403 403 201 403
+GET    /api/v1/meters                   /api/v1/meters                      -       401 403 200 200 403
+GET    /api/v1/meters/*                 /api/v1/meters/MA                   -       401 200 200 200 403
+PUT    /api/v1/meters/*                 /api/v1/meters/MA                   {"x":1} 401 403 403 400 403
+POST   /api/v1/meters/*/commands        /api/v1/meters/MA/commands          {}      401 403 403 400 403
+GET    /api/v1/meters/*/commands        /api/v1/meters/MA/commands          -       401 200 200 200 403
+GET    /api/v1/commands                 /api/v1/commands                    -       401 403 200 200 403
+POST   /api/v1/accounts                 /api/v1/accounts                    {}      401 403 403 400 403
+GET    /api/v1/accounts                 /api/v1/accounts                    -       401 403 200 200 403
+GET    /api/v1/accounts/*               /api/v1/accounts/AC1                -       401 403 200 200 403
+PATCH  /api/v1/accounts/*               /api/v1/accounts/AC1                {"x":1} 401 403 403 400 403
+PUT    /api/v1/accounts/*/tariff        /api/v1/accounts/AC1/tariff         {}      401 403 403 400 403
+POST   /api/v1/accounts/*/topups        /api/v1/accounts/AC1/topups         {}      401 403 403 400 403
+POST   /api/v1/accounts/*/refunds       /api/v1/accounts/AC1/refunds        {}      401 403 403 400 403
+POST   /api/v1/accounts/*/adjustments   /api/v1/accounts/AC1/adjustments    {}      401 403 403 400 403
+GET    /api/v1/accounts/*/ledger        /api/v1/accounts/AC1/ledger         -       401 403 200 200 403
+GET    /api/v1/accounts/*/bills         /api/v1/accounts/AC1/bills          -       401 403 200 200 403
+GET    /api/v1/accounts/*/bills/*       /api/v1/accounts/AC1/bills/2025-03  -       401 403 404 404 403
+POST   /api/v1/tariffs                  /api/v1/tariffs                     {}      401 403 403 422 403
+GET    /api/v1/tariffs                  /api/v1/tariffs                     -       401 403 200 200 403
+GET    /api/v1/tariffs/*                /api/v1/tariffs/cn-bj-residential   -       401 403 200 200 403
+GET    /api/v1/tariffs/*/text           /api/v1/tariffs/cn-bj-residential/text -    401 200 200 200 403
+POST   /api/v1/settlements              /api/v1/settlements                 {}      401 403 403 400 403
+GET    /api/v1/bills                    /api/v1/bills?month=2025-03         -       401 403 200 200 403
+POST   /api/v1/session                  /api/v1/session                     -       401 403 200 200 200
+GET    /api/v1/session                  /api/v1/session                     -       401 403 200 200 200
+DELETE /api/v1/session                  /api/v1/session                     -       401 403 200 200 200
+GET    /api/v1/me                       /api/v1/me                          -       401 403 200 200 200
+PUT    /api/v1/me                       /api/v1/me                          {"lang":"zh-CN"} 401 403 200 200 403
+GET    /api/v1/regions                  /api/v1/regions                     -       401 403 200 200 200
+GET    /api/v1/stats/overview           /api/v1/stats/overview              -       401 403 200 200 200
+GET    /api/v1/stats/regions            /api/v1/stats/regions               -       401 403 200 200 200
+GET    /api/v1/stats/gateways           /api/v1/stats/gateways              -       401 403 200 200 200
+GET    /api/v1/stats/consumption        /api/v1/stats/consumption           -       401 403 200 200 200
+GET    /api/v1/stats/month-end          /api/v1/stats/month-end             -       401 403 200 200 200
+GET    /api/v1/stats/anomalies          /api/v1/stats/anomalies             -       401 403 200 200 200
+GET    /api/v1/events                   /api/v1/events                      -       401 403 200 200 200
+POST   /api/v1/displays                 /api/v1/displays                    {}      401 403 403 400 403
+GET    /api/v1/displays                 /api/v1/displays                    -       401 403 200 200 403
+PATCH  /api/v1/displays/*               /api/v1/displays/nosuch             {"x":1} 401 403 403 400 403
+DELETE /api/v1/displays/*               /api/v1/displays/nosuch             -       401 403 403 404 403
+GET    /api/v1/search                   /api/v1/search?q=AC1                -       401 403 200 200 403
+GET    /api/v1/meters/*/readings        /api/v1/meters/MA/readings          -       401 403 200 200 403
+GET    /api/v1/exports/bills.csv        /api/v1/exports/bills.csv?month=2025-03 -   401 403 200 200 403
+GET    /api/v1/exports/ledger.csv       /api/v1/exports/ledger.csv?month=2025-03 -  401 403 200 200 403
+GET    /metrics                         /metrics                            -       401 403 200 200 403
 TABLE
 
 # The table against the code and the documentation.
@@ -71,9 +80,11 @@ TABLE
 import re, sys
 lines = [l for l in open(sys.argv[1]) if l.strip()]
 rows = [l.split() for l in lines]
-table = {(r[0], r[1]): r[-4:] for r in rows}
+table = {(r[0], r[1]): r[-5:] for r in rows}
 roles = {"GW": {"gateway"}, "SRV_READ": {"operator", "admin"}, "SRV_WRITE": {"admin"},
-         "SRV_ROLE_GATEWAY": {"gateway"}, "SRV_ROLE_OPERATOR": {"operator"}, "SRV_ROLE_ADMIN": {"admin"}}
+         "SRV_ROLE_GATEWAY": {"gateway"}, "SRV_ROLE_OPERATOR": {"operator"}, "SRV_ROLE_ADMIN": {"admin"},
+         "SRV_ROLE_DISPLAY": {"display"}, "SRV_WALL": {"operator", "admin", "display"}}
+ROLES = ("gateway", "operator", "admin", "display")
 code = {}
 for m in re.finditer(r'\{"(\w+)", "([^"]+)", \w+, ([^}]+)\}', open(sys.argv[2]).read()):
     allowed = set()
@@ -95,7 +106,7 @@ for k in absent:
 for k, cells in table.items():
     if cells[0] != "401":
         print("%s %s: no token must be 401" % k); bad = 1
-    for role, cell in zip(("gateway", "operator", "admin"), cells[1:]):
+    for role, cell in zip(ROLES, cells[1:]):
         if (cell == "403") == (role in code[k]):
             print("%s %s: %s gets %s but srv_routes.c %s it" % (k + (role, cell, "allows" if role in code[k] else "forbids"))); bad = 1
 # docs/api.md: "### METHOD /path (roles)"; the section's roles when the
@@ -104,7 +115,7 @@ doc = {}
 section = set()
 def parse_roles(text):
     r = set()
-    for w in ("gateway", "operator", "admin"):
+    for w in ROLES:
         if re.search(r"\b%s\b" % w, text):
             r.add(w)
     if "operator" in r:
@@ -124,7 +135,7 @@ for line in open(sys.argv[3]):
     doc[(m.group(1), path)] = parse_roles(m.group(4)) if m.group(4) else section
 undocumented = []
 for k, cells in table.items():
-    allowed = {role for role, cell in zip(("gateway", "operator", "admin"), cells[1:]) if cell != "403"}
+    allowed = {role for role, cell in zip(ROLES, cells[1:]) if cell != "403"}
     if k not in doc:
         undocumented.append("%s %s" % k)
     elif doc[k] != allowed:
@@ -149,12 +160,15 @@ api POST /api/v1/accounts '{"number":"AC1"}'; expect 201
 api PUT /api/v1/accounts/AC1/tariff '{"tariff":"cn-bj-residential","effective":"2020-01-01"}'; expect 200
 api PUT /api/v1/meters/MA '{"gateway":"gw-a","account":"AC1"}'; expect 200
 api PUT /api/v1/meters/MB '{"gateway":"gw-b"}'; expect 200
+api POST /api/v1/displays '{"name":"wall-authz"}'; expect 201
+DISP=$(j '["token"]')
 audit_before=$(sqlv "SELECT count(*) FROM audit")
 
 cells=0
-while read -r method pattern path body e_none e_gw e_op e_admin; do
+while read -r method pattern path body e_none e_gw e_op e_admin e_disp; do
   [ "$body" = - ] && body=
-  for who in none:"":$e_none gateway:$GW_a:$e_gw operator:$OPER:$e_op admin:$ADMIN:$e_admin; do
+  for who in none:"":$e_none gateway:$GW_a:$e_gw operator:$OPER:$e_op admin:$ADMIN:$e_admin \
+             display:$DISP:$e_disp; do
     IFS=: read -r role tok want <<<"$who"
     api "$method" "$path" "$body" "$tok"
     [ "$CODE" = "$want" ] || fail "$method $path as $role: expected $want, got $CODE: $(head -c 300 "$T/resp")"

@@ -22,8 +22,8 @@ GW=$(j '["token"]')
 import json, socket, sys, time
 port, admin, gw = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 
-def conn():
-    s = socket.create_connection(("127.0.0.1", port), timeout=20)
+def conn(src="127.0.0.1"):
+    s = socket.create_connection(("127.0.0.1", port), timeout=20, source_address=(src, 0))
     return s
 
 def request(raw, timeout=20):
@@ -56,10 +56,12 @@ def fail(msg):
     print("FAIL: " + msg)
     sys.exit(1)
 
-# 1. slow clients
+# 1. slow clients, from another address than the honest one: a single
+# address is held to limits.max_connections_per_ip (on by default), and the
+# point here is that a crowd elsewhere cannot starve an honest client
 slow = []
 for i in range(200):
-    s = conn()
+    s = conn("127.0.0.2")
     s.sendall(b"POST /api/v1/readings HTTP/1.1\r\nHost: x\r\n")
     slow.append(s)
 for rnd in range(3):
