@@ -84,6 +84,7 @@ enum d698_obj {
         OBJ_ADDRESS,   /* 4001 communication address */
         OBJ_WALLET,    /* 202C remaining money and purchase count */
         OBJ_OVERDRAFT, /* 202D overdraft money */
+        OBJ_ACCOUNT,   /* 4003 customer number (客户编号) */
         OBJ_RELAY,     /* 8000 attribute 3, relay output state */
         OBJ_RELAY_CMD, /* 8000 attribute 5, relay command state */
         OBJ_FROZEN,    /* 5006 monthly freeze, the latest record */
@@ -113,7 +114,7 @@ struct d698_opts {
         int client;  /* client address CA */
         int logical; /* server logical address */
         int list;    /* GET-Request-NormalList (else one Normal per object) */
-        int reverse, rates, electrical, clock, frozen, prepaid, relay_status;
+        int reverse, rates, electrical, clock, frozen, prepaid, relay_status, account;
         int64_t clock_tolerance_s;
         int read_scalers; /* read attribute 3 once, else the standard's */
         int security;     /* enum d698_security for reads */
@@ -146,7 +147,9 @@ struct d698_meter {
         int scalers_read;
         int8_t scaler[OBJ_COUNT];
         uint8_t unit[OBJ_COUNT];
-        int64_t purchases; /* the wallet's purchase count, -1 unknown */
+        int64_t purchases;            /* the wallet's purchase count, -1 unknown */
+        char account[MB_ACCOUNT_LEN]; /* customer number from 4003; "": none */
+        int64_t account_read_s;       /* host UTC when 4003 was last answered, 0: never */
 
         /* The APDU of the last reply (plaintext, unwrapped). */
         uint8_t apdu[D698_APDU_MAX];

@@ -15,6 +15,7 @@
  *   202C    structure {remaining money double-long-unsigned,
  *                      purchase count double-long-unsigned} -2 yuan  remain_fen
  *   202D    double-long-unsigned overdraft            -2 yuan        overdraft_fen
+ *   4003    octet-string, BCD, highest digits first                 account (as digits)
  *
  * A scaled object's value is raw x 10^(scaler + k), k the step from its unit
  * to the SDK's (kWh -> Wh 3, V -> mV 3, W -> mW 3, kW -> mW 6, ...).  The
@@ -40,6 +41,7 @@ const struct d698_object d698_objects[OBJ_COUNT] = {
     [OBJ_ADDRESS] = {0x40010200, "communication address", 0, 0, 0},
     [OBJ_WALLET] = {0x202C0200, "wallet (remaining money, purchase count)", 0, -2, D698_UNIT_MONEY},
     [OBJ_OVERDRAFT] = {0x202D0200, "overdraft money", 0, -2, D698_UNIT_MONEY},
+    [OBJ_ACCOUNT] = {0x40030200, "customer number", 0, 0, 0},
     [OBJ_RELAY] = {0x80000300, "relay output state", 0, 0, 0},
     [OBJ_RELAY_CMD] = {0x80000500, "relay command state", 0, 0, 0},
     [OBJ_FROZEN] = {0x50060200, "monthly freeze", 0, 0, 0},
@@ -296,6 +298,32 @@ static int overdraft(struct d698_meter *m, struct d698_cur *d, mb_reading *r, mb
         return MB_OK;
 }
 
+/* 4003: the customer number, kept in the meter (the reading takes it from
+ * there).  Its octets are BCD, highest digits first, as 4001's are; a nibble
+ * that is no digit makes it unusable rather than a different number. */
+static int account(struct d698_meter *m, struct d698_cur *d, mb_err *err)
+{
+        char digits[sizeof(m->account)], why[64];
+        const uint8_t *p;
+        size_t n;
+
+        if (d698_u8(d) != D698_T_OCTETS || (n = d698_len(d)) == 0 || 2 * n >= sizeof(digits) ||
+            !(p = d698_bytes(d, n)))
+                return bad(OBJ_ACCOUNT, err, "not an octet-string of at most 15 bytes");
+        for (size_t i = 0; i < n; i++) {
+                if ((p[i] >> 4) > 9 || (p[i] & 15) > 9) {
+                        snprintf(why, sizeof(why), "octet %zu (%02X) is not two BCD digits", i,
+                                 p[i]);
+                        return bad(OBJ_ACCOUNT, err, why);
+                }
+                digits[2 * i] = (char)('0' + (p[i] >> 4));
+                digits[2 * i + 1] = (char)('0' + (p[i] & 15));
+        }
+        digits[2 * n] = 0;
+        memcpy(m->account, digits, sizeof(digits));
+        return MB_OK;
+}
+
 int d698_decode(struct d698_meter *m, int obj, struct d698_cur *data, mb_reading *r, mb_err *err)
 {
         switch (obj) {
@@ -317,6 +345,8 @@ int d698_decode(struct d698_meter *m, int obj, struct d698_cur *data, mb_reading
                 return wallet(m, data, r, err);
         case OBJ_OVERDRAFT:
                 return overdraft(m, data, r, err);
+        case OBJ_ACCOUNT:
+                return account(m, data, err);
         default:
                 return bad(obj, err, "not decoded here");
         }

@@ -42,6 +42,7 @@ static void parse_reading(mb_opt_parser *p, struct d698_opts *o)
         mb_opt_int64(p, "clock_tolerance_s", &o->clock_tolerance_s, 300, 0, 86400);
         mb_opt_bool(p, "frozen", &o->frozen, 1);
         mb_opt_bool(p, "prepaid", &o->prepaid, 0);
+        mb_opt_bool(p, "account", &o->account, o->prepaid);
         mb_opt_bool(p, "relay_status", &o->relay_status, 1);
         mb_opt_enum(p, "scalers", &scalers, 0, scaler_names, "\"meter\" or \"standard\"");
         o->read_scalers = scalers == 0;
@@ -70,8 +71,8 @@ int d698_options_parse(struct d698_meter *m)
 int d698_meter_requests(const struct d698_meter *m)
 {
         const struct d698_opts *o = &m->o;
-        int objects =
-            2 + o->reverse + 5 * o->electrical + o->clock + 2 * o->prepaid + 2 * o->relay_status;
+        int objects = 2 + o->reverse + 5 * o->electrical + o->clock + 2 * o->prepaid +
+                      2 * o->relay_status + o->account;
         int n = o->list ? 1 : objects;
 
         if (o->read_scalers)

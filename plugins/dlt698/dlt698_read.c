@@ -31,7 +31,8 @@ struct relay_bits {
 struct reading {
         mb_reading *r;
         struct relay_bits relay;
-        uint32_t got; /* 1 << enum d698_obj: decoded in this reading */
+        uint32_t got;   /* 1 << enum d698_obj: decoded in this reading */
+        uint32_t lacks; /* 1 << enum d698_obj: the meter has no such object */
 };
 
 /* The reading's field each object fills (the relay output only refines the
@@ -41,7 +42,7 @@ static const uint32_t obj_field[OBJ_COUNT] = {
     [OBJ_CURRENT] = MB_F_CURRENT, [OBJ_POWER] = MB_F_POWER,       [OBJ_PF] = MB_F_PF,
     [OBJ_FREQ] = MB_F_FREQ,       [OBJ_CLOCK] = MB_F_METER_TIME,  [OBJ_ADDRESS] = 0,
     [OBJ_WALLET] = MB_F_PREPAID,  [OBJ_OVERDRAFT] = MB_F_PREPAID, [OBJ_RELAY] = 0,
-    [OBJ_RELAY_CMD] = MB_F_RELAY, [OBJ_FROZEN] = MB_F_FROZEN,
+    [OBJ_RELAY_CMD] = MB_F_RELAY, [OBJ_FROZEN] = MB_F_FROZEN,     [OBJ_ACCOUNT] = MB_F_ACCOUNT,
 };
 
 /* An object's OAD: its own (attr 0), or another attribute of it. */
@@ -226,6 +227,8 @@ static int on_value(struct d698_meter *m, int obj, struct d698_result_item *it, 
                 snprintf(why, sizeof(why), "%s: the meter answers DAR %d: %s", what, it->dar,
                          d698_dar_str(it->dar));
                 left_out(m, rd->r, obj, absent(it->dar), why);
+                if (absent(it->dar))
+                        rd->lacks |= 1u << obj;
                 return MB_OK;
         }
         if (obj == OBJ_RELAY || obj == OBJ_RELAY_CMD) {
@@ -265,8 +268,19 @@ static int on_scaler(struct d698_meter *m, int obj, struct d698_result_item *it,
         return MB_OK;
 }
 
+/* The customer number is asked at the first reading and once a day after
+ * (a swapped meter is a site visit, not a minute's event), where the host's
+ * reading has room for it. */
+static int account_due(const struct d698_meter *m, const mb_reading *r)
+{
+        int64_t now = m->host->realtime_s();
+
+        return m->o.account && MB_READING_HAS(r, account) &&
+               (!m->account_read_s || now - m->account_read_s >= 86400 || now < m->account_read_s);
+}
+
 /* The objects the options ask for, in request order. */
-static size_t wanted(const struct d698_meter *m, int *objs)
+static size_t wanted(const struct d698_meter *m, const mb_reading *r, int *objs)
 {
         size_t n = 0;
 
@@ -291,6 +305,8 @@ static size_t wanted(const struct d698_meter *m, int *objs)
                 objs[n++] = OBJ_RELAY;
                 objs[n++] = OBJ_RELAY_CMD;
         }
+        if (account_due(m, r))
+                objs[n++] = OBJ_ACCOUNT;
         return n;
 }
 
@@ -382,7 +398,7 @@ int d698_read_relay(struct d698_meter *m, int *state, mb_err *err)
 {
         static const int objs[] = {OBJ_RELAY, OBJ_RELAY_CMD};
         mb_reading r = {.size = sizeof(r)};
-        struct reading rd = {&r, {-1, -1}, 0};
+        struct reading rd = {&r, {-1, -1}, 0, 0};
         int rc = get_objects(m, objs, 2, 0, on_value, &rd, NULL, err);
 
         if (rc < 0)
@@ -394,11 +410,23 @@ int d698_read_relay(struct d698_meter *m, int *state, mb_err *err)
         return MB_OK;
 }
 
+/* After 4003 was asked: an answer (or "no such object") holds for a day;
+ * anything else leaves the number unknown and asks again next reading. */
+static void took_account(struct d698_meter *m, const struct reading *rd)
+{
+        uint32_t bit = 1u << OBJ_ACCOUNT;
+
+        if ((rd->got | rd->lacks) & bit)
+                m->account_read_s = m->host->realtime_s();
+        if (!(rd->got & bit))
+                m->account[0] = 0;
+}
+
 static int read_all(struct d698_meter *m, mb_reading *r, mb_err *err)
 {
         int objs[MAX_OBJS];
-        size_t n = wanted(m, objs);
-        struct reading rd = {r, {-1, -1}, 0};
+        size_t n = wanted(m, r, objs);
+        struct reading rd = {r, {-1, -1}, 0, 0};
         uint32_t wallet = 1u << OBJ_WALLET, both = wallet | 1u << OBJ_OVERDRAFT;
         mb_err e = {0};
         int rc;
@@ -418,6 +446,12 @@ static int read_all(struct d698_meter *m, mb_reading *r, mb_err *err)
                 r->fields |= MB_F_PREPAID;
         else if ((rd.got & wallet) && MB_READING_HAS(r, missing))
                 r->fields |= MB_F_REMAIN;
+        if (n && objs[n - 1] == OBJ_ACCOUNT)
+                took_account(m, &rd);
+        if (m->account[0] && MB_READING_HAS(r, account)) {
+                snprintf(r->account, sizeof(r->account), "%s", m->account);
+                r->fields |= MB_F_ACCOUNT;
+        }
         if (m->o.frozen && (rc = read_frozen(m, r, &e)) < 0)
                 left_out(m, r, OBJ_FROZEN, 0, e.msg);
         return MB_OK;

@@ -2,12 +2,12 @@
 # SPDX-License-Identifier: Apache-2.0
 # meterbox-agent --once reads DL/T 698.45 meters through the dlt698 plugin
 # from the meter simulator: a single-phase prepaid meter with its monthly
-# freeze, read as plaintext + RN (security mode), and a three-phase meter
-# whose replies come split in fragments, on one pty bus.  Every quantity is
-# compared with the simulator's values, on a clean line, on a noisy one
-# (noise, false 68H starts, 0-4 FE, frames written in pieces, echo), with
-# parity E on the pty (a warning, not a failure), and over TCP; -v shows the
-# frames on the wire.
+# freeze and its customer number (4003), read as plaintext + RN (security
+# mode), and a three-phase meter whose replies come split in fragments, on
+# one pty bus.  Every quantity is compared with the simulator's values, on a
+# clean line, on a noisy one (noise, false 68H starts, 0-4 FE, frames
+# written in pieces, echo), with parity E on the pty (a warning, not a
+# failure), and over TCP; -v shows the frames on the wire.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/dlt698_lib.sh"
 
@@ -18,6 +18,7 @@ cat >"$T/meters.json" <<'JSON'
   "voltage": ["220.1"], "current": ["-5.123"], "power": "-1234.5", "pf": "-0.987",
   "freq": "50.01", "date": "2024-03-15", "time": "12:34:56", "remain": "123.45",
   "purchases": 7, "overdraft": "6.78", "relay": "closed", "security": "required",
+  "account": "000012345678",
   "frozen": [{"time": "2024-03-01 00:00:00", "forward": "12000.50",
               "rates": ["1000.00", "2000.00", "3000.00", "6000.50"]}]},
  {"address": "000000000002", "forward": "99.99", "rates": ["10.00", "20.00", "30.00", "39.99"],
@@ -39,7 +40,7 @@ cat >"$T/expect.json" <<'JSON'
         "voltage_mv": [220100], "current_ma": [-5123], "pf_milli": -987, "freq_mhz": 50010,
         "relay": "closed", "address": "123456789012", "meter_time": 1710477296,
         "frozen_import_wh": 12000500, "frozen_time": 1709222400, "remain_fen": 12345,
-        "overdraft_fen": 678, "quality": 2},
+        "overdraft_fen": 678, "quality": 2, "meter_account": "000012345678"},
  "m3p": {"import_wh": 99990, "export_wh": 0, "rate_wh": [10000, 20000, 30000, 39990],
          "power_mw": 500000, "voltage_mv": [220100, 221200, 219900],
          "current_ma": [1000, -2500, 1], "pf_milli": 1000, "freq_mhz": 49990,

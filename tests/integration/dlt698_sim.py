@@ -35,6 +35,7 @@ exist):
   freq      "50.01" (Hz)
   date      "2024-03-15" | "system"   time "12:34:56"
   remain    "123.45" (yuan)       purchases 7      overdraft "0.00"
+  account   "000012345678"        customer number 4003 (octet-string, BCD)
   relay     "closed" | "open" | "armed"   protect false
   frozen    [{"time": "2024-03-01 00:00:00", "forward": "12000.50",
               "rates": [...]}, ...]  (latest first)
@@ -268,6 +269,8 @@ class Meter:
             return bytes([OCTETS, 6]) + bytes(reversed(self.addr))
         if oad == 0x202C0200 and "remain" in s:
             return struct([num(DLONG_U, scaled(s["remain"], 2)), num(DLONG_U, s.get("purchases", 0))])
+        if oad == 0x40030200 and "account" in s:
+            return bytes([OCTETS, len(s["account"]) // 2]) + bytes.fromhex(s["account"])
         if oad == 0x202D0200 and "overdraft" in s:
             return num(DLONG_U, scaled(s["overdraft"], 2))
         if oad in (0x80000300, 0x80000500):

@@ -116,8 +116,21 @@ static int control(struct meter *m, int op, int *state)
 
 static struct fake_kv opts_m1[] = {KV_BOOL("prepaid", 1), KV_INT("utc_offset_min", 480), {0}};
 
+/* Start the simulator with meters, open its bus and M1 on it with opts_m1. */
+static void open_m1(const char *meters, struct bus *b, struct meter *m)
+{
+        start(meters, NULL);
+        bus_open(b);
+        assert_int_equal(meter_new(m, b, "123456789012", opts_m1), MB_OK);
+}
+
+#define M1_FIELDS                                                                                  \
+        (MB_F_IMPORT | MB_F_EXPORT | MB_F_POWER | MB_F_VOLTAGE | MB_F_CURRENT | MB_F_PF |          \
+         MB_F_FREQ | MB_F_RATES | MB_F_RELAY | MB_F_ADDRESS | MB_F_METER_TIME | MB_F_FROZEN |      \
+         MB_F_PREPAID)
+
 /* Every quantity of M1, as the SDK wants them. */
-static void check_m1(const mb_reading *r)
+static void check_m1_values(const mb_reading *r)
 {
         static const int64_t rates[MB_RATES] = {1000010, 2000020, 3000030, 6345610};
 
@@ -136,11 +149,14 @@ static void check_m1(const mb_reading *r)
         assert_int_equal(r->remain_fen, 12345);
         assert_int_equal(r->overdraft_fen, 678);
         assert_int_equal(r->relay, MB_RELAY_CLOSED);
-        assert_int_equal(r->fields, MB_F_IMPORT | MB_F_EXPORT | MB_F_POWER | MB_F_VOLTAGE |
-                                        MB_F_CURRENT | MB_F_PF | MB_F_FREQ | MB_F_RATES |
-                                        MB_F_RELAY | MB_F_ADDRESS | MB_F_METER_TIME | MB_F_FROZEN |
-                                        MB_F_PREPAID);
         assert_int_equal(r->phases, 1);
+}
+
+/* ... and nothing else. */
+static void check_m1(const mb_reading *r)
+{
+        check_m1_values(r);
+        assert_int_equal(r->fields, M1_FIELDS);
 }
 
 /* Read M1 with opts from the running simulator; returns the plugin's rc. */
@@ -166,9 +182,7 @@ static void reads_everything(void **state)
         mb_reading r;
 
         (void)state;
-        start(M1, NULL);
-        bus_open(&b);
-        assert_int_equal(meter_new(&m, &b, "123456789012", opts_m1), MB_OK);
+        open_m1(M1, &b, &m);
         assert_int_equal(fake_unused_keys(&m.ctx), 0);
         assert_int_equal(meter_read(&m, &r), MB_OK);
         check_m1(&r);
@@ -314,6 +328,58 @@ static void security_mode(void **state)
         stop();
 }
 
+/* 4003, the customer number (户号): at the first reading and once a day,
+ * into every reading; one the meter lacks is simply not filled, one that is
+ * no number is left out with the reason. */
+static void customer_number(void **state)
+{
+        struct fake_kv off[] = {
+            KV_BOOL("prepaid", 1), KV_INT("utc_offset_min", 480), KV_BOOL("account", 0), {0}};
+        const char *ask = "\"40030200\"";
+        struct bus b;
+        struct meter m;
+        mb_reading r;
+        mb_err err;
+
+        (void)state;
+        open_m1("{" M1_BODY ", \"account\": \"000012345678\"}", &b, &m);
+        for (int i = 0; i < 3; i++) {
+                assert_int_equal(meter_read(&m, &r), MB_OK);
+                assert_string_equal(r.account, "000012345678");
+                check_m1_values(&r);
+                assert_int_equal(r.fields, M1_FIELDS | MB_F_ACCOUNT);
+        }
+        assert_int_equal(pysim_count(&sim, "\"event\": \"get_list\"", ask), 1);
+        fake_advance_ms(86400 * 1000);
+        assert_int_equal(meter_read(&m, &r), MB_OK);
+        assert_string_equal(r.account, "000012345678");
+        assert_int_equal(pysim_count(&sim, "\"event\": \"get_list\"", ask), 2);
+        /* A host whose reading ends before `account` is not asked for it. */
+        memset(&r, 0, sizeof(r));
+        r.size = offsetof(mb_reading, account);
+        fake_advance_ms(86400 * 1000);
+        assert_int_equal(P->meter_read(m.inst, &r, &m.err), MB_OK);
+        assert_int_equal(pysim_count(&sim, "\"event\": \"get_list\"", ask), 2);
+        assert_false(r.fields & MB_F_ACCOUNT);
+        P->meter_free(m.inst);
+        bus_close(&b);
+
+        assert_int_equal(read_m1(off, &r, &err), MB_OK);
+        assert_false(r.fields & MB_F_ACCOUNT);
+        assert_int_equal(pysim_count(&sim, ask, NULL), 2);
+        stop();
+
+        /* Not BCD: left out, with the reason. */
+        start("{" M1_BODY ", \"account\": \"00001234567A\"}", NULL);
+        assert_int_equal(read_m1(opts_m1, &r, &err), MB_OK);
+        assert_false(r.fields & MB_F_ACCOUNT);
+        assert_int_equal(r.missing, MB_F_ACCOUNT);
+        assert_string_equal(r.missing_why,
+                            "40030200 (customer number): octet 5 (7A) is not two BCD digits");
+        check_m1(&r);
+        stop();
+}
+
 static void meter_scalers(void **state)
 {
         struct fake_kv standard[] = {KV_BOOL("prepaid", 1),
@@ -348,9 +414,7 @@ static void remote_control(void **state)
         int st;
 
         (void)state;
-        start(M1, NULL);
-        bus_open(&b);
-        assert_int_equal(meter_new(&m, &b, "123456789012", opts_m1), MB_OK);
+        open_m1(M1, &b, &m);
         assert_int_equal(control(&m, MB_CTL_TRIP, &st), MB_OK);
         assert_int_equal(st, MB_RELAY_OPEN);
         /* Plaintext ACTION with the time tag: now (the meter's local time)
@@ -393,9 +457,7 @@ static void refused_control(void **state)
         int st;
 
         (void)state;
-        start("{" M1_BODY ", \"control\": \"refuse\"}", NULL);
-        bus_open(&b);
-        assert_int_equal(meter_new(&m, &b, "123456789012", opts_m1), MB_OK);
+        open_m1("{" M1_BODY ", \"control\": \"refuse\"}", &b, &m);
         assert_int_equal(control(&m, MB_CTL_TRIP, &st), MB_EAUTH);
         assert_string_equal(m.err.msg, "trip (ACTION 80008100): meter 123456789012 answered DAR "
                                        "15: unauthorised (password error)");
@@ -444,9 +506,7 @@ static void signer_seam(void **state)
         int st;
 
         (void)state;
-        start(M1, NULL);
-        bus_open(&b);
-        assert_int_equal(meter_new(&m, &b, "123456789012", opts_m1), MB_OK);
+        open_m1(M1, &b, &m);
         ((struct d698_meter *)m.inst)->signer = &dbl;
         assert_int_equal(control(&m, MB_CTL_TRIP, &st), MB_OK);
         assert_int_equal(st, MB_RELAY_OPEN);
@@ -511,6 +571,7 @@ static void options_and_identity(void **state)
                                 KV_INT("clock_tolerance_s", 60),
                                 KV_BOOL("frozen", 1),
                                 KV_BOOL("prepaid", 0),
+                                KV_BOOL("account", 1),
                                 KV_BOOL("relay_status", 1),
                                 KV_STR("scalers", "meter"),
                                 KV_INT("utc_offset_min", 480),
@@ -568,7 +629,7 @@ int main(void)
             cmocka_unit_test(security_mode),        cmocka_unit_test(meter_scalers),
             cmocka_unit_test(remote_control),       cmocka_unit_test(refused_control),
             cmocka_unit_test(signer_seam),          cmocka_unit_test(discovery),
-            cmocka_unit_test(options_and_identity),
+            cmocka_unit_test(options_and_identity), cmocka_unit_test(customer_number),
         };
 
         signal(SIGPIPE, SIG_IGN);
