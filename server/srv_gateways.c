@@ -7,6 +7,7 @@
 #include "srv_accounts.h"
 #include "srv_auth.h"
 #include "srv_snapshot.h"
+#include "srv_reading_check.h"
 #include "srv_supply.h"
 #include "srv_token.h"
 #include "mb_cmdsig.h"
@@ -225,8 +226,11 @@ static void show_meter(struct srv_req *rq, struct srv_resp *rs, int64_t mid)
  * holder's name and address. */
 void srv_h_meter_bind(struct srv_req *rq, struct srv_resp *rs)
 {
-        static const char *const keys[] = {"gateway", "account", "holder", "address", NULL};
+        static const char *const keys[] = {"gateway", "account",     "holder",
+                                           "address", "rollover_wh", NULL};
         const char *gateway = NULL, *number = NULL, *holder = NULL, *addr = NULL;
+        int64_t range = 0;
+        int has_range;
         const char *meter = rq->params.v[0];
         int64_t gw = 0, account = 0, mid = 0, mgw = 0, bound = 0;
         struct srv_err e;
@@ -241,7 +245,9 @@ void srv_h_meter_bind(struct srv_req *rq, struct srv_resp *rs)
             srv_json_string(b, "gateway", "", 0, 64, &gateway, &e) < 0 ||
             srv_json_string(b, "account", "", 0, 64, &number, &e) < 0 ||
             srv_json_string(b, "holder", "", 0, 256, &holder, &e) < 0 ||
-            srv_json_string(b, "address", "", 0, 512, &addr, &e) < 0) {
+            srv_json_string(b, "address", "", 0, 512, &addr, &e) < 0 ||
+            (has_range =
+                 srv_json_int(b, "rollover_wh", "", 0, 0, SRV_BILLABLE_MAX_WH, &range, &e)) < 0) {
                 srv_reply_error(rs, &e);
                 goto out;
         }
@@ -317,6 +323,10 @@ void srv_h_meter_bind(struct srv_req *rq, struct srv_resp *rs)
          * meter's next reading (srv_supply.h) */
         if (rc >= 0 && account && bound != account)
                 rc = srv_supply_open(rq->db, account, mid, "bind", NULL, NULL, rq->auth.name, NULL);
+        /* the register's range: it wraps there (0: it never does) */
+        if (rc >= 0 && has_range)
+                rc = srv_db_exec_args(rq->db, "UPDATE meters SET rollover_wh = $1 WHERE id = $2",
+                                      "Ii", range ? range : SRV_DB_NULL_I64, mid);
         if (rc >= 0 && account && holder)
                 rc = srv_db_exec_args(rq->db, "UPDATE accounts SET holder = $1 WHERE id = $2", "ti",
                                       holder, account);

@@ -6,6 +6,7 @@
 #include "srv_displays.h"
 #include "srv_export.h"
 #include "srv_ingest.h"
+#include "srv_lifecycle.h"
 #include "srv_me.h"
 #include "srv_metrics.h"
 #include "srv_regions.h"
@@ -29,6 +30,8 @@ const struct srv_route srv_routes[] = {
     {"GET", "/api/v1/meters/*", srv_h_meter_show, GW | SRV_READ},
     {"PUT", "/api/v1/meters/*", srv_h_meter_bind, SRV_WRITE},
     {"POST", "/api/v1/meters/*/commands", srv_h_command_issue, SRV_WRITE},
+    {"POST", "/api/v1/meters/*/exchange", srv_h_meter_exchange, SRV_WRITE},
+    {"POST", "/api/v1/meters/*/fixes", srv_h_meter_fix, SRV_WRITE},
     {"GET", "/api/v1/meters/*/commands", srv_h_command_list_meter, GW | SRV_READ},
     {"GET", "/api/v1/commands", srv_h_command_list, SRV_READ},
 
@@ -37,6 +40,9 @@ const struct srv_route srv_routes[] = {
     {"GET", "/api/v1/accounts/*", srv_h_account_show, SRV_READ},
     {"PATCH", "/api/v1/accounts/*", srv_h_account_update, SRV_WRITE},
     {"PUT", "/api/v1/accounts/*/tariff", srv_h_tariff_assign, SRV_WRITE},
+    {"POST", "/api/v1/accounts/*/move-in", srv_h_move_in, SRV_WRITE},
+    {"POST", "/api/v1/accounts/*/move-out", srv_h_move_out, SRV_WRITE},
+    {"POST", "/api/v1/accounts/*/transfer", srv_h_transfer, SRV_WRITE},
     {"POST", "/api/v1/accounts/*/topups", srv_h_topup, SRV_WRITE},
     {"POST", "/api/v1/accounts/*/refunds", srv_h_refund, SRV_WRITE},
     {"POST", "/api/v1/accounts/*/adjustments", srv_h_adjustment, SRV_WRITE},

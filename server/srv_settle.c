@@ -512,6 +512,60 @@ int srv_settle_month(struct srv *s, srv_db *db, const char *month, const char *b
         return MB_OK;
 }
 
+/* The first month of account_id not settled yet: its last bill's next, or
+ * the month of its first opening.  1 and month, 0 when it has none. */
+static int first_open_month(srv_db *db, int64_t account_id, char month[8])
+{
+        srv_stmt *st = NULL;
+        int rc = srv_db_query(db, &st,
+                              "SELECT max(month) FROM bills WHERE account_id = $1"
+                              " AND state = 'settled'",
+                              "i", account_id);
+        int64_t from = 0;
+
+        month[0] = '\0';
+        if (rc >= 0 && (rc = srv_stmt_step(st)) == SRV_DB_ROW && !srv_stmt_is_null(st, 0))
+                srv_month_add(srv_stmt_text(st, 0), 1, month);
+        srv_stmt_done(st);
+        if (rc < 0 || month[0])
+                return rc < 0 ? rc : 1;
+        rc = srv_db_query_i64(db, &from, "SELECT min(from_ts) FROM supplies WHERE account_id = $1",
+                              "i", account_id);
+        if (rc <= 0)
+                return rc;
+        return srv_month_of(from, month) == MB_OK;
+}
+
+void srv_settle_account(struct srv *s, srv_db *db, int64_t account_id, const char *by,
+                        struct srv_settle_summary *sum)
+{
+        char month[8], now[8];
+        int rc = first_open_month(db, account_id, month);
+
+        if (rc <= 0 || srv_month_of(mb_realtime_s(), now) < 0)
+                return;
+        /* oldest first; a held month holds the ones after it */
+        for (int i = 0; i < 240 && strcmp(month, now) <= 0; i++) {
+                rc = srv_settle_one(s, db, account_id, month, by, sum);
+                if (rc != SETTLED && rc != ALREADY)
+                        break;
+                if (srv_month_add(month, 1, month) < 0)
+                        break;
+        }
+}
+
+/* Does account_id have a meter no more (moved out)? */
+static int closed(srv_db *db, int64_t account_id)
+{
+        int64_t n = 1;
+
+        return srv_db_query_i64(db, &n,
+                                "SELECT count(*) FROM supplies WHERE account_id = $1"
+                                " AND to_seq IS NULL",
+                                "i", account_id) >= 0 &&
+               n == 0;
+}
+
 void srv_settle_held(struct srv *s, srv_db *db, int64_t account_id)
 {
         int64_t *ids;
@@ -529,6 +583,9 @@ void srv_settle_held(struct srv *s, srv_db *db, int64_t account_id)
                 if (rc == SETTLED)
                         mb_notice("account %lld: held month %s settled", (long long)ids[i],
                                   months[i]);
+                /* a moved-out account's months after it come next: its final bill */
+                if (rc == SETTLED && closed(db, ids[i]))
+                        srv_settle_account(s, db, ids[i], "settlement", NULL);
         }
         free(ids);
         free(months);

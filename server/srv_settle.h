@@ -34,6 +34,13 @@ struct srv_settle_summary {
 int srv_settle_month(struct srv *s, srv_db *db, const char *month, const char *by,
                      struct srv_settle_summary *sum);
 
+/* Settle account_id's months not settled yet, oldest first, up to this
+ * month (a moved-out account's final bill ends at its closing register,
+ * before its month ends); a held month stops it.  Outcomes into sum (may be
+ * NULL). */
+void srv_settle_account(struct srv *s, srv_db *db, int64_t account_id, const char *by,
+                        struct srv_settle_summary *sum);
+
 /* Settle the held months of account_id (0: of every account). */
 void srv_settle_held(struct srv *s, srv_db *db, int64_t account_id);
 

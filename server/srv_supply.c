@@ -1,7 +1,47 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "srv_supply.h"
 
+#include <string.h>
+
 #include "mb_time.h"
+#include "srv_reading_check.h"
+
+/* 2000-01-01 .. 2100-01-01, as readings' times */
+#define MIN_AT 946684800
+#define MAX_AT 4102444800
+
+int srv_register_field(json_object *b, const char *key, struct srv_register *r, struct srv_err *e)
+{
+        int64_t at = mb_realtime_s();
+        int rc;
+
+        memset(r, 0, sizeof(*r));
+        if (srv_json_int(b, "at", "", 0, MIN_AT, MAX_AT, &at, e) < 0)
+                return -1;
+        rc = srv_json_int(b, key, "", 0, 0, SRV_BILLABLE_MAX_WH, &r->wh, e);
+        if (rc < 0)
+                return -1;
+        r->given = rc;
+        r->t = at;
+        return MB_OK;
+}
+
+int srv_meter_last(srv_db *db, int64_t meter_id, struct srv_register *r)
+{
+        srv_stmt *st = NULL;
+        int rc = srv_db_query(db, &st, "SELECT last_ts, last_import_wh FROM meters WHERE id = $1",
+                              "i", meter_id);
+
+        memset(r, 0, sizeof(*r));
+        if (rc >= 0 && (rc = srv_stmt_step(st)) == SRV_DB_ROW && !srv_stmt_is_null(st, 0) &&
+            !srv_stmt_is_null(st, 1)) {
+                r->given = 1;
+                r->t = srv_stmt_i64(st, 0);
+                r->wh = srv_stmt_i64(st, 1);
+        }
+        srv_stmt_done(st);
+        return rc < 0 ? rc : MB_OK;
+}
 
 int srv_supply_open(srv_db *db, int64_t account_id, int64_t meter_id, const char *how,
                     const struct srv_register *open, const mb_tier_pos *pos, const char *by,

@@ -20,6 +20,15 @@ struct srv_register {
         int64_t t, wh;
 };
 
+/* Read the register `key` (Wh, optional) of body b, read at `at` (the
+ * body's "at", else now): MB_OK (r->given when there), or -1 with e set
+ * (400 naming the field). */
+int srv_register_field(json_object *b, const char *key, struct srv_register *r, struct srv_err *e);
+
+/* The meter's newest reading as a register (given 0 when it has none):
+ * where a supply closes when no register is given. */
+int srv_meter_last(srv_db *db, int64_t meter_id, struct srv_register *r);
+
 /*
  * Open a supply of account on meter_id (how: "bind", "move_in", "transfer",
  * "exchange"): readings after the meter's newest stored one belong to it,

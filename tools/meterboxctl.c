@@ -16,8 +16,10 @@
 static const struct mbctl_command commands[] = {
     {"quote", mbctl_quote, "price energy under a tariff file and print the bill as JSON"},
     {"gateway", mbctl_gateway, "register, list and show gateways"},
-    {"account", mbctl_account, "create, update, show and list accounts"},
-    {"meter", mbctl_meter, "bind a meter to a gateway and an account; show its snapshot"},
+    {"account", mbctl_account_events,
+     "create, update, show and list accounts; move-in, move-out, change of holder"},
+    {"meter", mbctl_meter_events,
+     "bind a meter; show its snapshot; exchange it; resolve a register that went back"},
     {"tariff", mbctl_tariff, "load, list, show tariffs; assign one to an account"},
     {"topup", mbctl_topup, "credit an account (once per payment reference)"},
     {"refund", mbctl_refund, "pay money back to a customer, with a reason"},

@@ -36,5 +36,9 @@ int mbctl_settle(int argc, char **argv);  /* ctl_bill.c */
 int mbctl_command(int argc, char **argv); /* ctl_bill.c */
 int mbctl_export(int argc, char **argv);  /* ctl_export.c */
 int mbctl_display(int argc, char **argv); /* ctl_display.c */
+/* account move-in|move-out|transfer, meter exchange|fix; the rest of account
+ * and meter goes on to mbctl_account / mbctl_meter (ctl_events.c) */
+int mbctl_account_events(int argc, char **argv);
+int mbctl_meter_events(int argc, char **argv);
 
 #endif

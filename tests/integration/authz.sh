@@ -32,6 +32,8 @@ GET    /api/v1/meters                   /api/v1/meters                      -   
 GET    /api/v1/meters/*                 /api/v1/meters/MA                   -       401 200 200 200 403
 PUT    /api/v1/meters/*                 /api/v1/meters/MA                   {"x":1} 401 403 403 400 403
 POST   /api/v1/meters/*/commands        /api/v1/meters/MA/commands          {}      401 403 403 400 403
+POST   /api/v1/meters/*/exchange        /api/v1/meters/MA/exchange          {}      401 403 403 400 403
+POST   /api/v1/meters/*/fixes           /api/v1/meters/MA/fixes             {}      401 403 403 400 403
 GET    /api/v1/meters/*/commands        /api/v1/meters/MA/commands          -       401 200 200 200 403
 GET    /api/v1/commands                 /api/v1/commands                    -       401 403 200 200 403
 POST   /api/v1/accounts                 /api/v1/accounts                    {}      401 403 403 400 403
@@ -39,6 +41,9 @@ GET    /api/v1/accounts                 /api/v1/accounts                    -   
 GET    /api/v1/accounts/*               /api/v1/accounts/AC1                -       401 403 200 200 403
 PATCH  /api/v1/accounts/*               /api/v1/accounts/AC1                {"x":1} 401 403 403 400 403
 PUT    /api/v1/accounts/*/tariff        /api/v1/accounts/AC1/tariff         {}      401 403 403 400 403
+POST   /api/v1/accounts/*/move-in       /api/v1/accounts/AC1/move-in        {}      401 403 403 400 403
+POST   /api/v1/accounts/*/move-out      /api/v1/accounts/AC1/move-out       {"x":1} 401 403 403 400 403
+POST   /api/v1/accounts/*/transfer      /api/v1/accounts/AC1/transfer       {}      401 403 403 400 403
 POST   /api/v1/accounts/*/topups        /api/v1/accounts/AC1/topups         {}      401 403 403 400 403
 POST   /api/v1/accounts/*/refunds       /api/v1/accounts/AC1/refunds        {}      401 403 403 400 403
 POST   /api/v1/accounts/*/adjustments   /api/v1/accounts/AC1/adjustments    {}      401 403 403 400 403
