@@ -43,7 +43,7 @@ start_server() {
 listen = { address = "127.0.0.1"; port = 0; threads = ${THREADS:-4}; };
 $DBCONF
 timezone = "Asia/Shanghai";
-limits = { max_body_bytes = 4194304; max_readings = 10000; };
+limits = { max_body_bytes = 4194304; max_readings = 10000; requests_per_minute = 0; };
 settlement = { enabled = false; };
 log = { level = "notice"; };
 CONF

@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# Month-close benchmark: accounts settled per second by POST
-# /api/v1/settlements over ACCOUNTS accounts (each with a boundary reading at
-# both ends of last month), against the in-run baseline of the least a close
-# must do per account, straight into the same store with prepared statements
-# in one process (read both boundaries, write one bill row: bench_raw.c
-# settle).  Prints both and the ratio.
+# Month-close benchmark: accounts settled per second by the close job
+# (POST /api/v1/settlements, then its progress until it ends) over ACCOUNTS
+# accounts (each with a boundary reading at both ends of last month),
+# against the in-run baseline of the least a close must do per account,
+# straight into the same store with prepared statements in one process
+# (read both boundaries, write one bill row: bench_raw.c settle).  Prints
+# both and the ratio.
+#
+# While the close runs, a gateway keeps posting batches of readings (one per
+# meter of its 50) and the latency of each is recorded, as it is for a few
+# seconds before the close: ingest keeps answering during a close, and
+# these figures say how fast (reported, never asserted).
 #
 #   BACKEND=sqlite|postgresql B=BUILD_DIR bench/bench_settle.sh [ACCOUNTS]
 . "$(dirname "$0")/bench_lib.sh"
@@ -14,12 +20,60 @@ M=$(date -d "$(date +%Y-%m-01) -1 month" +%Y-%m)
 T0=$(date -d "$M-01 00:00" +%s) T1=$(date -d "$(date +%Y-%m-01) 00:00" +%s)
 
 start_server
-populate "$N" 1 1
+populate "$N" 1 50
 boundaries "$T0" "$T1"
+
+# probe OUT SECONDS|STOPFILE: post a batch of bg0000's meters again and
+# again, one latency (ms) per line in OUT, for SECONDS or until STOPFILE
+# exists.  Seqs go on from where the last probe left off.
+probe() {
+  /usr/bin/python3 - "$URL" "$(awk '$1 == 0 {print $3}' "$T/tokens")" "$1" "$2" "$T1" "$T/seq" <<'PY'
+import http.client, json, os, sys, time, urllib.parse
+url, tok, out, until, t1, seqf = sys.argv[1:7]
+u = urllib.parse.urlparse(url)
+c = http.client.HTTPConnection(u.hostname, u.port)
+seq = int(open(seqf).read()) if os.path.exists(seqf) else 3
+end = time.time() + float(until) if until.replace(".", "").isdigit() else None
+with open(out, "w") as f:
+    while (end and time.time() < end) or (not end and not os.path.exists(until)):
+        rs = [{"meter": "B%07d" % m, "seq": seq, "ts": int(t1) + 60 * (seq - 2),
+               "import_wh": 2000000 + m * 10 + seq * 100} for m in range(50)]
+        body = json.dumps({"gateway": "bg0000", "readings": rs})
+        t = time.time()
+        c.request("POST", "/api/v1/readings", body, {"Authorization": "Bearer " + tok})
+        r = c.getresponse(); r.read()
+        f.write("%.2f\n" % ((time.time() - t) * 1000))
+        if r.status != 200:
+            sys.exit("probe: HTTP %d" % r.status)
+        seq += 1
+open(seqf, "w").write(str(seq))
+PY
+}
+pct() { # FILE: count and percentiles of the latencies in FILE
+  /usr/bin/python3 - "$1" <<'PY'
+import sys
+v = sorted(float(l) for l in open(sys.argv[1]) if l.strip())
+p = lambda q: v[min(len(v) - 1, int(q * len(v)))]
+print("batches %d  p50 %.1f ms  p90 %.1f ms  p99 %.1f ms  max %.1f ms" % (len(v), p(.5), p(.9), p(.99), v[-1]))
+PY
+}
+
+probe "$T/idle.ms" 3
 s0=$(date +%s.%N)
 curl -sf -o "$T/close.json" -H "Authorization: Bearer $ADMIN" -d "{\"month\":\"$M\"}" "$URL/api/v1/settlements" \
   || fail "close: $(tail -3 "$T/server.log")"
+job=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["job"])' "$T/close.json")
+probe "$T/busy.ms" "$T/close.done" &
+probe_pid=$!
+PIDS+=("$probe_pid")
+state() { /usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["state"])' "$T/close.json"; }
+while curl -sf -o "$T/close.json" -H "Authorization: Bearer $ADMIN" "$URL/api/v1/settlements/$job" &&
+  [ "$(state)" = running ]; do
+  sleep 0.05
+done
 s1=$(date +%s.%N)
+touch "$T/close.done"
+wait "$probe_pid" || fail "the ingest probe failed during the close"
 settled=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["settled"])' "$T/close.json")
 [ "$settled" = "$N" ] || fail "settled $settled of $N: $(head -c 300 "$T/close.json")"
 secs=$(/usr/bin/python3 -c "print('%.3f' % ($s1 - $s0))")
@@ -27,6 +81,9 @@ c=$(/usr/bin/python3 -c "print('%.0f' % ($N / ($s1 - $s0)))")
 raw=$("$B/bench/bench_raw" settle "$BACKEND" "$DB" "$N" "$T0" "$((T1 + 86400 * 31))")
 r=$(echo "$raw" | field rate)
 echo "backend=$BACKEND accounts=$N month=$M"
-echo "month_close: accounts $N seconds $secs rate $c"
+echo "machine: $(nproc) cpus, load average $(cut -d' ' -f1-3 /proc/loadavg) after the run"
+echo "month_close: accounts $N seconds $secs rate $c (job $job, polled every 50 ms)"
 echo "raw_baseline: $raw"
 echo "ratio close/raw = $(ratio "$c" "$r")   (target: close >= 100000 accounts/s on sqlite)"
+echo "ingest latency, no close:     $(pct "$T/idle.ms")"
+echo "ingest latency, during close: $(pct "$T/busy.ms")"

@@ -26,12 +26,14 @@
 #include "srv_router.h"
 
 struct srv_tariff_cache; /* srv_tariffs.c */
+struct srv_close;        /* srv_close_job.c: the month-close worker, or NULL */
 
 struct srv {
         const struct srv_config *cfg;
         srv_db *db;
         pthread_mutex_t lock;
         struct srv_tariff_cache *tariffs;
+        struct srv_close *close;
 };
 
 /* The caller's identity, from its bearer token. */

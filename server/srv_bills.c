@@ -7,51 +7,6 @@
 #include "srv_accounts.h"
 #include "srv_settle.h"
 
-void srv_h_settle(struct srv_req *rq, struct srv_resp *rs)
-{
-        static const char *const keys[] = {"month", NULL};
-        struct srv_settle_summary sum;
-        const char *month;
-        struct srv_err e;
-        json_object *b, *o;
-        int rc;
-
-        if (srv_json_parse_object(rq->body, rq->body_len, &b, &e) < 0) {
-                srv_reply_error(rs, &e);
-                return;
-        }
-        if (srv_json_known_keys(b, keys, "", &e) < 0 ||
-            srv_json_string(b, "month", "", 1, 7, &month, &e) < 0) {
-                srv_reply_error(rs, &e);
-                goto out;
-        }
-        if (!mb_tariff_wire_month_ok(month)) {
-                srv_reply_errorf(rs, 400, "bad_field", "month", "'month' must be \"YYYY-MM\"");
-                goto out;
-        }
-        rc = srv_settle_month(rq->srv, rq->db, month, rq->auth.name, &sum);
-        if (rc == MB_ESTATE) {
-                srv_reply_errorf(rs, 409, "month_open", "month",
-                                 "month %s has not ended yet in the configured time zone", month);
-                goto out;
-        }
-        if (rc < 0) {
-                srv_reply_db_error(rs, rq, rc);
-                goto out;
-        }
-        o = json_object_new_object();
-        srv_jadd_str(o, "month", month);
-        srv_jadd_i64(o, "settled", sum.settled);
-        srv_jadd_i64(o, "held", sum.held);
-        srv_jadd_i64(o, "already_settled", sum.already);
-        srv_jadd_i64(o, "failed", sum.failed);
-        json_object_object_add(o, "bills", sum.bills);
-        srv_jadd_i64(o, "bills_omitted", sum.bills_omitted);
-        srv_reply_json(rs, sum.failed ? 500 : 200, o);
-out:
-        json_object_put(b);
-}
-
 #define BILL_COLUMNS                                                                               \
         "SELECT a.number, b.month, b.state, b.mode, b.energy_wh, b.total_fen, b.flags,"            \
         " b.posted_fen, b.charged_fen, b.tariff_id, b.tariff_hash, b.from_ts, b.to_ts,"            \

@@ -15,6 +15,7 @@
 #include "mb_time.h"
 #include "srv.h"
 #include "srv_auth.h"
+#include "srv_close_job.h"
 #include "srv_bootstrap.h"
 #include "srv_http.h"
 #include "srv_schema.h"
@@ -220,6 +221,7 @@ static int run(const struct srv_config *cfg, int foreground)
         struct srv s = {.cfg = cfg};
         struct srv_http *http;
         struct srv_webhook_sender *hooks;
+        struct srv_close *close;
         int64_t last_parts;
 
         pthread_mutex_init(&s.lock, NULL);
@@ -234,9 +236,11 @@ static int run(const struct srv_config *cfg, int foreground)
         mb_signals_install();
         mb_signals_block(1);
         hooks = srv_webhook_start(&s);
-        http = srv_http_start(&s);
+        close = srv_close_start(&s);
+        http = close ? srv_http_start(&s) : NULL;
         mb_signals_block(0);
         if (http == NULL) {
+                srv_close_stop(close);
                 srv_webhook_stop(hooks);
                 srv_tariff_cache_free(s.tariffs);
                 srv_db_close(s.db);
@@ -253,7 +257,6 @@ static int run(const struct srv_config *cfg, int foreground)
                         last_parts = now; /* next months' readings partitions, daily */
                         srv_schema_pg_partitions(s.db, now, 1, 3);
                 }
-                srv_settle_tick(&s, now);
                 srv_unlock(&s);
                 srv_http_tick(http, mb_monotonic_ms());
                 mb_notify_watchdog();
@@ -261,6 +264,7 @@ static int run(const struct srv_config *cfg, int foreground)
         mb_notify_stopping();
         mb_notice("stopping");
         srv_http_stop(http);
+        srv_close_stop(close);
         srv_webhook_stop(hooks);
         srv_tariff_cache_free(s.tariffs);
         srv_db_close(s.db);

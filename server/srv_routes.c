@@ -2,6 +2,7 @@
 /* The API: every endpoint, who may call it, and its handler (docs/api.md). */
 #include "srv.h"
 #include "srv_accounts.h"
+#include "srv_close_job.h"
 #include "srv_commands.h"
 #include "srv_displays.h"
 #include "srv_export.h"
@@ -55,7 +56,9 @@ const struct srv_route srv_routes[] = {
     {"GET", "/api/v1/tariffs/*", srv_h_tariff_show, SRV_READ},
     {"GET", "/api/v1/tariffs/*/text", srv_h_tariff_text, GW | SRV_READ},
 
-    {"POST", "/api/v1/settlements", srv_h_settle, SRV_WRITE},
+    {"POST", "/api/v1/settlements", srv_h_close_start, SRV_WRITE},
+    {"GET", "/api/v1/settlements", srv_h_close_list, SRV_READ},
+    {"GET", "/api/v1/settlements/*", srv_h_close_show, SRV_READ},
     {"GET", "/api/v1/bills", srv_h_bills_month, SRV_READ},
 
     /* the monitoring wall and operations (docs/api.md, Monitoring) */

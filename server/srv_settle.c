@@ -485,33 +485,6 @@ static int collect(srv_db *db, const char *sql, const char *types, int64_t arg, 
         return rc < 0 ? rc : MB_OK;
 }
 
-int srv_settle_month(struct srv *s, srv_db *db, const char *month, const char *by,
-                     struct srv_settle_summary *sum)
-{
-        int64_t *ids;
-        size_t n;
-        int rc = srv_month_ended(month, mb_realtime_s());
-
-        memset(sum, 0, sizeof(*sum));
-        if (rc < 0)
-                return MB_EINVAL;
-        if (rc == 0)
-                return MB_ESTATE;
-        rc = collect(db,
-                     "SELECT a.id FROM accounts a JOIN meters m ON m.account_id = a.id"
-                     " WHERE $1 = $1 ORDER BY a.id",
-                     "i", 0, &ids, NULL, &n);
-        if (rc < 0)
-                return rc;
-        sum->bills = json_object_new_array();
-        srv_settle_chunks(s, db, ids, n, month, by, sum); /* srv_settle_chunk.c */
-        free(ids);
-        srv_metrics_settlement(sum->settled, sum->held, sum->failed);
-        mb_notice("month %s: %d settled, %d held, %d already settled, %d failed", month,
-                  sum->settled, sum->held, sum->already, sum->failed);
-        return MB_OK;
-}
-
 /* The first month of account_id not settled yet: its last bill's next, or
  * the month of its first opening.  1 and month, 0 when it has none. */
 static int first_open_month(srv_db *db, int64_t account_id, char month[8])
@@ -589,43 +562,4 @@ void srv_settle_held(struct srv *s, srv_db *db, int64_t account_id)
         }
         free(ids);
         free(months);
-}
-
-/* UTC time of this month's scheduled close: day D at HH:MM local. */
-static int64_t scheduled(const struct srv_config *cfg, int64_t month_start)
-{
-        time_t t = (time_t)month_start;
-        struct tm tm;
-
-        localtime_r(&t, &tm);
-        tm.tm_mday = cfg->settle_day;
-        tm.tm_hour = cfg->settle_minute / 60;
-        tm.tm_min = cfg->settle_minute % 60;
-        tm.tm_sec = 0;
-        tm.tm_isdst = -1;
-        return (int64_t)mktime(&tm);
-}
-
-void srv_settle_tick(struct srv *s, int64_t now)
-{
-        static char last_run[8];
-        static int64_t last_held;
-        const struct srv_config *cfg = s->cfg;
-        char month[8], prev[8];
-        int64_t start;
-        struct srv_settle_summary sum;
-
-        if (!cfg->settle_enabled || srv_month_of(now, month) < 0 ||
-            srv_month_start(month, &start) < 0)
-                return;
-        if (strcmp(month, last_run) != 0 && now >= scheduled(cfg, start)) {
-                memcpy(last_run, month, sizeof(month));
-                if (srv_month_add(month, -1, prev) == MB_OK &&
-                    srv_settle_month(s, s->db, prev, "schedule", &sum) == MB_OK)
-                        json_object_put(sum.bills);
-        }
-        if (now - last_held >= 3600) {
-                last_held = now;
-                srv_settle_held(s, s->db, 0);
-        }
 }

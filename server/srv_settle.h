@@ -28,11 +28,8 @@ struct srv_settle_summary {
         int bills_omitted;  /* entries beyond the first 1,000 left out of bills */
 };
 
-/* Settle month for every account with a meter.  MB_EINVAL for a bad month,
- * MB_ESTATE when the month has not ended yet, else MB_OK (per-account
- * failures are counted and logged). */
-int srv_settle_month(struct srv *s, srv_db *db, const char *month, const char *by,
-                     struct srv_settle_summary *sum);
+/* The close of a month is a job: srv_close_job.h, around srv_settle_chunks
+ * (srv_settle_impl.h). */
 
 /* Settle account_id's months not settled yet, oldest first, up to this
  * month (a moved-out account's final bill ends at its closing register,
@@ -44,12 +41,6 @@ void srv_settle_account(struct srv *s, srv_db *db, int64_t account_id, const cha
 /* Settle the held months of account_id (0: of every account). */
 void srv_settle_held(struct srv *s, srv_db *db, int64_t account_id);
 
-/* Scheduled close: when the configured day and time of this month have
- * passed and it has not run this month, settle the previous month; retry
- * held months hourly.  Call about once a second, under srv->lock. */
-void srv_settle_tick(struct srv *s, int64_t now);
-
-void srv_h_settle(struct srv_req *rq, struct srv_resp *rs);
 void srv_h_bill_list(struct srv_req *rq, struct srv_resp *rs);
 void srv_h_bill_show(struct srv_req *rq, struct srv_resp *rs);
 void srv_h_bills_month(struct srv_req *rq, struct srv_resp *rs);

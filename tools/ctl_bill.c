@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ctl_client.h"
 #include "meterboxctl.h"
@@ -82,21 +83,53 @@ int mbctl_bill(int argc, char **argv)
         return ctl_usage(bill_help, 2);
 }
 
+/* The close job's progress on stderr: rewritten in place on a terminal,
+ * else a line whenever another tenth is done. */
+static void progress(json_object *job, int *last_tenth)
+{
+        json_object *v;
+        int64_t total = 0, done = 0;
+        int tenth, tty = isatty(2);
+
+        if (json_object_object_get_ex(job, "total", &v))
+                total = json_object_get_int64(v);
+        if (json_object_object_get_ex(job, "done", &v))
+                done = json_object_get_int64(v);
+        tenth = total ? (int)(done * 10 / total) : 0;
+        if (!tty && tenth == *last_tenth)
+                return;
+        *last_tenth = tenth;
+        fprintf(stderr,
+                "%s%s: %lld of %lld accounts (%d%%), %lld settled, %lld held, %lld failed%s",
+                tty ? "\r" : "", json_object_get_string(json_object_object_get(job, "month")),
+                (long long)done, (long long)total, total ? (int)(done * 100 / total) : 0,
+                (long long)json_object_get_int64(json_object_object_get(job, "settled")),
+                (long long)json_object_get_int64(json_object_object_get(job, "held")),
+                (long long)json_object_get_int64(json_object_object_get(job, "failed")),
+                tty ? "   " : "\n");
+}
+
 int mbctl_settle(int argc, char **argv)
 {
-        static const struct ctl_col sum_cols[] = {{"month", "month", 's'},
+        static const struct ctl_col sum_cols[] = {{"job", "job", 's'},
+                                                  {"month", "month", 's'},
+                                                  {"state", "state", 's'},
+                                                  {"accounts", "total", 's'},
                                                   {"settled", "settled", 's'},
                                                   {"held", "held", 's'},
                                                   {"already settled", "already_settled", 's'},
-                                                  {"failed", "failed", 's'}};
-        static const struct ctl_col cols[] = {
-            {"ACCOUNT", "account", 's'}, {"STATE", "state", 's'},       {"KWH", "energy_wh", 'k'},
-            {"TOTAL", "total_fen", 'y'}, {"POSTED", "posted_fen", 'y'}, {"FLAGS", "flags", 'j'}};
-        static const char help[] = "usage: meterboxctl settle YYYY-MM\n"
-                                   "Close a month: bill every account (again is harmless).\n";
+                                                  {"failed", "failed", 's'},
+                                                  {"error", "error", 's'}};
+        static const char help[] =
+            "usage: meterboxctl settle YYYY-MM\n"
+            "Close a month: bill every account (again is harmless).  The server runs the\n"
+            "close as a job; this shows its progress and waits for it to end, however\n"
+            "long that takes (through a server restart too: the job resumes).  Ctrl-C\n"
+            "stops waiting, not the close.  Exit status 1 when accounts failed.\n";
         struct ctl_args a;
-        json_object *b;
-        int rc;
+        json_object *b, *job = NULL, *v;
+        char path[64];
+        int rc, tenth = -1, failed_calls = 0;
 
         if ((rc = ctl_begin(argc, argv, &a, help, NULL)) != CTL_GO_ON)
                 return rc;
@@ -104,8 +137,37 @@ int mbctl_settle(int argc, char **argv)
                 return ctl_usage(help, 2);
         b = json_object_new_object();
         json_object_object_add(b, "month", json_object_new_string(a.pos[0]));
-        return ctl_call_show_record(&a, "POST", "/api/v1/settlements", b, sum_cols,
-                                    CTL_NCOLS(sum_cols), "bills", cols, CTL_NCOLS(cols));
+        if (ctl_call_json(&a, "POST", "/api/v1/settlements", b, &job) != 0)
+                return 1;
+        snprintf(path, sizeof(path), "/api/v1/settlements/%lld",
+                 (long long)json_object_get_int64(json_object_object_get(job, "job")));
+        while (json_object_object_get_ex(job, "state", &v) &&
+               strcmp(json_object_get_string(v), "running") == 0) {
+                json_object *next = NULL;
+
+                progress(job, &tenth);
+                sleep(failed_calls ? 2 : 1);
+                if (ctl_call_json(&a, "GET", path, NULL, &next) != 0 || next == NULL) {
+                        if (failed_calls++ == 0)
+                                fprintf(stderr,
+                                        "meterboxctl: still waiting for the close job"
+                                        " (%s)\n",
+                                        path);
+                        continue;
+                }
+                failed_calls = 0;
+                json_object_put(job);
+                job = next;
+        }
+        progress(job, &tenth);
+        if (isatty(2))
+                fputc('\n', stderr);
+        rc = json_object_object_get_ex(job, "state", &v) &&
+                     strcmp(json_object_get_string(v), "done") == 0
+                 ? 0
+                 : 1;
+        ctl_show(&a, job, NULL, sum_cols, CTL_NCOLS(sum_cols));
+        return rc;
 }
 
 static const char command_help[] =

@@ -14,6 +14,13 @@
  * at each commit, shared.  The frames a sync covers cannot be overwritten
  * before it: SQLite restarts the WAL only after a checkpoint has copied
  * every frame into the database file and synced it.
+ *
+ * Writers take turns: SQLite has one writer at a time, and a connection
+ * that finds the write lock taken polls with growing sleeps, so a steady
+ * writer (the month close, chunk after chunk on a connection of its own)
+ * would starve the requests.  Within the process, every connection to the
+ * same file queues for the write lock in arrival order instead (a ticket
+ * gate, taken by BEGIN IMMEDIATE and given back when the transaction ends).
  */
 #define MB_LOG_MODULE "db"
 #include "srv_db_impl.h"
@@ -55,9 +62,90 @@ struct lite_db {
         int syncing, sync_failed;
         sqlite3_file *wal; /* SQLite's WAL file object, once it is open */
         struct srv_ckpt *ckpt;
+        struct gate *gate; /* writers to this file take turns */
+        int in_gate;
 };
 
 static const struct srv_db_ops lite_ops;
+
+/* The write turn of one database file, shared by its connections in this
+ * process: a ticket lock, so writers go in the order they asked. */
+struct gate {
+        char *path;
+        int refs;
+        uint64_t next, serving;
+        pthread_cond_t cv;
+        struct gate *link;
+};
+static pthread_mutex_t gates_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct gate *gates;
+
+static struct gate *gate_get(const char *path)
+{
+        struct gate *g;
+
+        pthread_mutex_lock(&gates_mu);
+        for (g = gates; g && strcmp(g->path, path) != 0; g = g->link)
+                ;
+        if (g == NULL && (g = calloc(1, sizeof(*g))) != NULL) {
+                if ((g->path = strdup(path)) == NULL) {
+                        free(g);
+                        g = NULL;
+                } else {
+                        pthread_cond_init(&g->cv, NULL);
+                        g->link = gates;
+                        gates = g;
+                }
+        }
+        if (g)
+                g->refs++;
+        pthread_mutex_unlock(&gates_mu);
+        return g;
+}
+
+static void gate_put(struct gate *g)
+{
+        struct gate **pp = &gates;
+
+        if (g == NULL)
+                return;
+        pthread_mutex_lock(&gates_mu);
+        if (--g->refs == 0) {
+                while (*pp != g)
+                        pp = &(*pp)->link;
+                *pp = g->link;
+                pthread_cond_destroy(&g->cv);
+                free(g->path);
+                free(g);
+        }
+        pthread_mutex_unlock(&gates_mu);
+}
+
+static void gate_enter(struct lite_db *db)
+{
+        uint64_t t;
+
+        if (db->gate == NULL || db->in_gate)
+                return;
+        pthread_mutex_lock(&gates_mu);
+        t = db->gate->next++;
+        while (db->gate->serving != t)
+                pthread_cond_wait(&db->gate->cv, &gates_mu);
+        pthread_mutex_unlock(&gates_mu);
+        db->in_gate = 1;
+}
+
+/* Once the handle's transaction has ended. */
+static void gate_leave(struct lite_db *db)
+{
+        if (!db->in_gate || !sqlite3_get_autocommit(db->h))
+                return;
+        pthread_mutex_lock(&gates_mu);
+        db->gate->serving++;
+        pthread_cond_broadcast(&db->gate->cv);
+        pthread_mutex_unlock(&gates_mu);
+        db->in_gate = 0;
+}
 static pthread_once_t lite_once = PTHREAD_ONCE_INIT;
 
 static int fail(struct lite_db *db, int code, const char *what)
@@ -137,6 +225,7 @@ int srv_db_open_sqlite(const char *path, int busy_timeout_ms, srv_db **out, char
                 return MB_ESTORE;
         }
         db->ckpt = srv_ckpt_new(path);
+        db->gate = gate_get(path);
         sqlite3_wal_hook(db->h, wal_hook, db); /* instead of SQLite's auto-checkpoint */
         *out = &db->base;
         return MB_OK;
@@ -147,6 +236,9 @@ static void lite_close(srv_db *base)
         struct lite_db *db = (struct lite_db *)base;
 
         srv_ckpt_free(db->ckpt);
+        if (db->h)
+                gate_leave(db);
+        gate_put(db->gate);
         for (int i = 0; i < CACHE_SIZE; i++)
                 sqlite3_finalize(db->cache[i].st);
         sqlite3_close(db->h);
@@ -245,9 +337,15 @@ static int lite_exec_script(srv_db *base, const char *sql)
         return rc;
 }
 
-static int lite_begin(srv_db *db)
+static int lite_begin(srv_db *base)
 {
-        return exec_sql(db, "BEGIN IMMEDIATE");
+        struct lite_db *db = (struct lite_db *)base;
+        int rc;
+
+        gate_enter(db);
+        rc = exec_sql(base, "BEGIN IMMEDIATE");
+        gate_leave(db); /* when BEGIN failed */
+        return rc;
 }
 
 static int lite_commit(srv_db *base)
@@ -256,14 +354,19 @@ static int lite_commit(srv_db *base)
 
         if (rc == MB_OK)
                 note_commit((struct lite_db *)base);
+        gate_leave((struct lite_db *)base);
         return rc;
 }
 
 static int lite_rollback(srv_db *base)
 {
-        if (sqlite3_get_autocommit(((struct lite_db *)base)->h))
-                return MB_OK;
-        return exec_sql(base, "ROLLBACK");
+        int rc;
+
+        /* SQLite may have rolled back by itself (a full disk) */
+        rc = sqlite3_get_autocommit(((struct lite_db *)base)->h) ? MB_OK
+                                                                  : exec_sql(base, "ROLLBACK");
+        gate_leave((struct lite_db *)base);
+        return rc;
 }
 
 /* One writer at a time already: BEGIN IMMEDIATE holds the write lock. */

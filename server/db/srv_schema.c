@@ -322,6 +322,25 @@ static const char *const migrations[] = {
     "ALTER TABLE charge_state ADD COLUMN month_rates TEXT;"
     "ALTER TABLE charge_state ADD COLUMN month_tier_start INTEGER;"
     "ALTER TABLE charge_state ADD COLUMN month_tier_used_wh INTEGER;",
+    /* 6 -> 7: the month close as a job (srv_close_job.c): its progress, so a
+     * close survives a kill; one scheduled close per month */
+    "CREATE TABLE close_jobs ("
+    " id INTEGER PRIMARY KEY,"
+    " month TEXT NOT NULL,"
+    " state TEXT NOT NULL CHECK (state IN ('running','done','failed')),"
+    " scheduled INTEGER NOT NULL,"
+    " by_name TEXT NOT NULL,"
+    " owner TEXT,"
+    " total INTEGER NOT NULL DEFAULT 0, done INTEGER NOT NULL DEFAULT 0,"
+    " next_account INTEGER NOT NULL DEFAULT 0,"
+    " settled INTEGER NOT NULL DEFAULT 0, held INTEGER NOT NULL DEFAULT 0,"
+    " already INTEGER NOT NULL DEFAULT 0, failed INTEGER NOT NULL DEFAULT 0,"
+    " attempts INTEGER NOT NULL DEFAULT 0,"
+    " error TEXT,"
+    " created_at INTEGER NOT NULL, started_at INTEGER, updated_at INTEGER NOT NULL,"
+    " finished_at INTEGER, retry_at INTEGER);"
+    "CREATE INDEX close_jobs_state ON close_jobs(state, id);"
+    "CREATE UNIQUE INDEX close_jobs_scheduled ON close_jobs(month) WHERE scheduled = 1;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -55,6 +55,8 @@ GET    /api/v1/tariffs                  /api/v1/tariffs                     -   
 GET    /api/v1/tariffs/*                /api/v1/tariffs/cn-bj-residential   -       401 403 200 200 403
 GET    /api/v1/tariffs/*/text           /api/v1/tariffs/cn-bj-residential/text -    401 200 200 200 403
 POST   /api/v1/settlements              /api/v1/settlements                 {}      401 403 403 400 403
+GET    /api/v1/settlements              /api/v1/settlements                 -       401 403 200 200 403
+GET    /api/v1/settlements/*            /api/v1/settlements/999             -       401 403 404 404 403
 GET    /api/v1/bills                    /api/v1/bills?month=2025-03         -       401 403 200 200 403
 POST   /api/v1/session                  /api/v1/session                     -       401 403 200 200 200
 GET    /api/v1/session                  /api/v1/session                     -       401 403 200 200 200

@@ -53,7 +53,7 @@ fill_scenario() {
   topup 1100000001 50000
   topup 1100000002 3000
   post_batch gw-1 "$(rd 000000000001 1 "$M0" 1000000 boundary),$(rd 000000000001 2 $((M0 + 864000)) 1300000),$(rd 000000000001 3 "$M1" 1500000 boundary),$(rd 000000000002 1 "$M0" 2000000 boundary),$(rd 000000000002 2 "$M1" 2000000 boundary),$(rd 000000000003 1 "$M0" 3000000 boundary),$(rd 000000000003 2 $((M0 + 1728000)) 3240000)"
-  api POST /api/v1/settlements '{"month":"2025-03"}'; expect 200
+  close_month 2025-03
   # 1: 500 kWh = 282.15 (tiers 240/160/100); 2: no use (zero_use);
   # 3: no April boundary (held, missing_boundary)
   [ "$(j '["settled"]')" = 2 ] && [ "$(j '["held"]')" = 1 ] || fail "March close: $(cat "$T/resp")"

@@ -69,7 +69,7 @@ d() { echo $(( $(m after "$1") - $(m before "$1") )); }
 pass "counters move with readings (3), refused batches by reason, requests and latencies per route"
 
 api POST /api/v1/meters/M1/commands '{"op":"trip","reason":"test"}'; expect 201
-api POST /api/v1/settlements '{"month":"2025-01"}'; expect 200
+close_month 2025-01
 scrape later
 [ "$(m later 'meterbox_commands{state="pending"}')" = 1 ] || fail "commands by state"
 [ "$(( $(m later 'meterbox_settlement_runs_total{}') - $(m after 'meterbox_settlement_runs_total{}') ))" = 1 ] || fail "settlement runs"

@@ -47,6 +47,9 @@ p=$!
 curl -s -o "$T/b.json" -H "Authorization: Bearer $ADMIN" -d '{"month":"2025-03"}' "$URL_B/api/v1/settlements"
 wait $p
 field() { /usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"; }
+# each server runs the job it was given; wait for both
+wait_job "$(field "$T/a.json" job)" "$URL_A" "$ADMIN" "$T/a.json" || fail "job A: $(cat "$T/a.json")"
+wait_job "$(field "$T/b.json" job)" "$URL_B" "$ADMIN" "$T/b.json" || fail "job B: $(cat "$T/b.json")"
 sa=$(field "$T/a.json" settled) aa=$(field "$T/a.json" already_settled)
 sb=$(field "$T/b.json" settled) ab=$(field "$T/b.json" already_settled)
 [ $((sa + sb)) = $N ] || fail "settled $sa + $sb, expected $N: $(head -c 300 "$T/a.json") $(head -c 300 "$T/b.json")"
@@ -98,10 +101,11 @@ done
 echo "ROLLBACK;" >&4
 exec 4>&-
 wait $p
+wait_job "$(j '["job"]' "$T/k.json")" "$URL_A" "$ADMIN" "$T/k.json" || fail "the cut job: $(cat "$T/k.json")"
 [ "$killed" -ge 1 ] || fail "the close never waited on account 300 (it answered $(cat "$T/k.code"))"
 grep -q "month 2025-04: chunk of accounts .* failed" "$T/a.log" ||
   fail "no chunk failed: the cut missed the close ($(grep -c . "$T/a.log") log lines)"
-api POST /api/v1/settlements '{"month":"2025-04"}'; expect 200
+close_month 2025-04
 got=$(sqlv "SELECT count(*) FROM bills WHERE month = '2025-04' AND state = 'settled'")
 [ "$got" = $N ] && [ $(($(j '["settled"]') + $(j '["already_settled"]'))) = $N ] ||
   fail "after the cut and a second close: $got bills, $(head -c 300 "$T/resp")"

@@ -112,7 +112,9 @@ pass "one payment reference to two accounts at once, 8 times: 201 + 409, one led
 
 # Month close on both servers at the same moment.
 both /api/v1/settlements '{"month":"2025-03"}' "$ADMIN" "$T/close"
-[ "$(cat "$T/close.a.code")" = 200 ] && [ "$(cat "$T/close.b.code")" = 200 ] || fail "close: $(cat "$T/close.a" "$T/close.b")"
+[ "$(cat "$T/close.a.code")" = 202 ] && [ "$(cat "$T/close.b.code")" = 202 ] || fail "close: $(cat "$T/close.a" "$T/close.b")"
+wait_job "$(j '["job"]' "$T/close.a")" "$URL_A" "$ADMIN" "$T/close.a" || fail "job A: $(cat "$T/close.a")"
+wait_job "$(j '["job"]' "$T/close.b")" "$URL_B" "$ADMIN" "$T/close.b" || fail "job B: $(cat "$T/close.b")"
 settled=$(( $(j '["settled"]' "$T/close.a") + $(j '["settled"]' "$T/close.b") ))
 already=$(( $(j '["already_settled"]' "$T/close.a") + $(j '["already_settled"]' "$T/close.b") ))
 [ "$settled" = "$N" ] && [ "$already" = "$N" ] || fail "settled $settled + already $already (expected $N + $N): $(cat "$T/close.a" "$T/close.b")"

@@ -77,7 +77,7 @@ grep -q 'origin = { tariff = "bj-2025"; from = "2025-03-01"; }' "$T/plan.txt" ||
 pass "the snapshot names the plan, served with its hash like any tariff"
 
 # The close equals the month's continuous deductions: it posts 0.
-api POST /api/v1/settlements '{"month":"2025-03"}'; expect 200
+close_month 2025-03
 [ "$(j '["settled"]')" = 2 ] || fail "close: $(cat "$T/resp")"
 for n in 1 2; do
   api GET /api/v1/accounts/A$n/bills/2025-03
@@ -88,7 +88,7 @@ for n in 1 2; do
   [ "$(j '["lines"][2]["version"]')" = 20250301 ] && [ "$(j '["lines"][2]["fen"]')" = 6875 ] \
     || fail "A$n bill lines: $(cat "$T/resp")"
 done
-api POST /api/v1/settlements '{"month":"2025-03"}'; expect 200
+close_month 2025-03
 [ "$(j '["already_settled"]')" = 2 ] || fail "second close: $(cat "$T/resp")"
 bad=$(sqlv "SELECT a.number FROM accounts a WHERE a.balance_fen != (SELECT coalesce(sum(amount_fen),0) FROM ledger l WHERE l.account_id = a.id)")
 [ -z "$bad" ] || fail "ledger sum != balance for $bad"

@@ -120,3 +120,7 @@ mb_add_server_test(seam_meter seam_meter.sh)
 mb_add_server_pg_test(seam_meter_pg seam_meter.sh)
 mb_add_server_test(seam_boundary seam_boundary.sh)
 mb_add_server_pg_test(seam_boundary_pg seam_boundary.sh)
+# the month close as a job: answers at once, survives a kill, retried when
+# scheduled and failed, meterboxctl waits for it
+mb_add_server_test(close_job close_job.sh)
+mb_add_server_pg_test(close_job_pg close_job.sh)

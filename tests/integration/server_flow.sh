@@ -99,9 +99,9 @@ expect 409
 pass "a conflicting reading rejects the whole batch (409, readings[1])"
 
 # Month close, twice.
-api POST /api/v1/settlements '{"month":"2025-03"}'; expect 200
+close_month 2025-03
 [ "$(j '["settled"]')" = 2 ] && [ "$(j '["held"]')" = 1 ] || fail "first close: $(cat "$T/resp")"
-api POST /api/v1/settlements '{"month":"2025-03"}'; expect 200
+close_month 2025-03
 [ "$(j '["settled"]')" = 0 ] && [ "$(j '["already_settled"]')" = 2 ] || fail "second close: $(cat "$T/resp")"
 # Meter 1 bill: 500 kWh = 117.19 + 86.13 + 78.83 = 282.15 yuan (28215 fen);
 # March's continuous charges were the same 28215, so the close posts 0.

@@ -93,7 +93,7 @@ closer() { # keep closing March until the server dies (bounded)
 # Control: the same batches once, in order, then the close.
 setup "$T/control"
 for g in 1 2 3; do agent $g "$T/control"; done
-api POST /api/v1/settlements '{"month":"2025-03"}'; expect 200
+close_month 2025-03
 [ "$(j '["settled"]')" = 6 ] || fail "control close: $(cat "$T/resp")"
 stop_server
 pass "control run: 6 accounts settled"
@@ -117,8 +117,8 @@ start_server "$T/victim/server.conf" "$T/victim/server.log"
 for g in 1 2 3; do agent $g "$T/victim"; done   # the rest
 rm -f "$T"/victim/gw-*.acked
 for g in 1 2 3; do agent $g "$T/victim"; done   # everything again: changes nothing
-api POST /api/v1/settlements '{"month":"2025-03"}'; expect 200
-api POST /api/v1/settlements '{"month":"2025-03"}'; expect 200
+close_month 2025-03
+close_month 2025-03
 [ "$(j '["settled"]')" = 0 ] || fail "a second close settled again"
 stop_server
 

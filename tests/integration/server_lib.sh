@@ -88,6 +88,28 @@ v = eval("json.load(open(sys.argv[2]))" + sys.argv[1])
 print(json.dumps(v) if isinstance(v, (dict, list)) or v is None or isinstance(v, bool) else v)' "$1" "${2:-$T/resp}"
 }
 
+# wait_job ID [URL [TOKEN [OUT]]]: poll month-close job ID until it has
+# ended (bounded: ten minutes); its last state (counts included) in OUT,
+# default $T/resp.
+wait_job() {
+  local id=$1 url=${2:-$URL} tok=${3:-$ADMIN} out=${4:-$T/resp} state
+  for _ in $(seq 1 6000); do
+    curl -s -o "$out" -H "Authorization: Bearer $tok" "$url/api/v1/settlements/$id" || true
+    state=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("state", ""))' "$out" 2>/dev/null) || state=
+    case $state in done | failed) return 0 ;; esac
+    sleep 0.1
+  done
+  return 1
+}
+
+# close_month MONTH: start the close of MONTH (202 and a job) and wait for
+# the job to end: its counts and state in $T/resp, CODE 200.
+close_month() {
+  api POST /api/v1/settlements "{\"month\":\"$1\"}"; expect 202
+  wait_job "$(j '["job"]')" || fail "the close job of $1 did not end: $(cat "$T/resp")"
+  CODE=200
+}
+
 # local midnight of a date in the test zone, as UTC seconds
 at() { date -d "$1" +%s; }
 

@@ -53,7 +53,8 @@ fi
 # prepaid accounts already carry the month's continuous charges
 before() { sqlv "SELECT balance_fen FROM accounts WHERE number = '$1'"; }
 declare -A was=([2300000003]=$(before 2300000003) [2300000005]=$(before 2300000005))
-api POST /api/v1/settlements '{"month":"2025-03"}'; expect 500 # some failed: the body says which
+close_month 2025-03 # some failed: the job says how many
+[ "$(j '["state"]')" = failed ] && [ "$(j '["error"]')" = "2 accounts failed" ] || fail "close: $(cat "$T/resp")"
 [ "$(j '["settled"]')" = 4 ] && [ "$(j '["failed"]')" = 2 ] || fail "close: $(cat "$T/resp")"
 grep -q "one by one" "$T/server.log" || fail "no chunk fallback logged: $(tail -5 "$T/server.log")"
 grep -q "refuses the write to bills" "$T/server.log" && grep -q "refuses the write to accounts" "$T/server.log" ||
@@ -83,7 +84,7 @@ done < <(state)
 pass "nothing of the two failed accounts was written; each settled one has its bill, entry and balance"
 
 sqlv "$unrefuse" >/dev/null
-api POST /api/v1/settlements '{"month":"2025-03"}'; expect 200
+close_month 2025-03
 [ "$(j '["settled"]')" = 2 ] && [ "$(j '["already_settled"]')" = 4 ] && [ "$(j '["failed"]')" = 0 ] ||
   fail "close again: $(cat "$T/resp")"
 while IFS='|' read -r num bal nbills nentries after; do

@@ -113,7 +113,7 @@ api POST /api/v1/accounts '{"number":"A2","holder":"Li Si"}'; expect 201
 api PUT /api/v1/meters/M3 '{"gateway":"gw-1","account":"A2"}'; expect 200
 api POST /api/v1/readings "{\"gateway\":\"gw-1\",\"readings\":[{\"meter\":\"M3\",\"seq\":1,\"ts\":$(date -d '2025-01-10' +%s),\"import_wh\":10}]}" "$GW"
 expect 200
-api POST /api/v1/settlements '{"month":"2025-01"}'; expect 200
+close_month 2025-01
 wait_for 20 has path=/ok event=anomaly || fail "anomaly not notified: $(log)"
 grep '"anomaly"' "$T/rx/log" | head -1 | grep -q '"missing_boundary"' || fail "anomaly body"
 [ "$(count sig_ok=False)" = 0 ] || fail "a delivery with a bad signature"
