@@ -39,6 +39,8 @@ sqlv "INSERT INTO accounts (number, mode, state, alarm1_fen, alarm2_fen, credit_
       INSERT INTO meters (address, gateway_id, account_id, bound_at)
       SELECT $addr, CASE WHEN i <= 5 THEN 1 ELSE 2 END, i, $now $series;
       INSERT INTO account_tariffs SELECT i, $eff, '2020-01-01', 'cn-bj-residential', $now, 'test' $series;
+      INSERT INTO supplies (account_id, meter_id, opened_how, from_seq, opened_at, opened_by)
+      SELECT account_id, id, 'bind', 0, $now, 'test' FROM meters;
       INSERT INTO readings (meter_id, seq, ts, kind, quality, import_wh, stored_at)
       SELECT id, 1, $T0, 'boundary', 0, 1000000 + id * 10, $now FROM meters;
       INSERT INTO readings (meter_id, seq, ts, kind, quality, import_wh, stored_at)
@@ -116,6 +118,8 @@ sqlv "INSERT INTO accounts (number, mode, state, alarm1_fen, alarm2_fen, credit_
       SELECT 'LATE-M', 2, id, $now FROM accounts WHERE number = 'LATE';
       INSERT INTO account_tariffs SELECT id, $eff, '2020-01-01', 'cn-bj-residential', $now, 'test'
         FROM accounts WHERE number = 'LATE';
+      INSERT INTO supplies (account_id, meter_id, opened_how, from_seq, opened_at, opened_by)
+      SELECT account_id, id, 'bind', 0, $now, 'test' FROM meters WHERE address = 'LATE-M';
       INSERT INTO readings (meter_id, seq, ts, kind, quality, import_wh, stored_at)
       SELECT id, 1, $T0, 'boundary', 0, 1000, $now FROM meters WHERE address = 'LATE-M';
       INSERT INTO readings (meter_id, seq, ts, kind, quality, import_wh, stored_at)
