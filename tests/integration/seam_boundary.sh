@@ -35,12 +35,12 @@ bill() { api GET "/api/v1/accounts/$1/bills/$2"; expect 200; }
 post "$(rd F 1 '2025-03-01 00:00' 1000000),$(rd F 2 '2025-03-31 22:00' 1230000),$(rd F 3 '2025-04-01 06:00' 1310000)"
 post "$(rd F 4 '2025-04-02' 1320000 ",\"frozen_import_wh\":1250000,\"frozen_time\":$(d '2025-04-01 00:00')")"
 post "$(rd F 5 '2025-04-30 12:00' 1400000),$(rd F 6 '2025-05-01 00:00' 1400000)"
-api POST /api/v1/settlements '{"month":"2025-03"}'; expect 200
+close_month 2025-03
 bill F 2025-03
 [ "$(j '["energy_wh"]')" = 250000 ] && [ "$(j '["total_fen"]')" = 12257 ] && [ "$(j '["to_import_wh"]')" = 1250000 ] \
   || fail "F March: $(cat "$T/resp")"
 case "$(j '["flags"]')" in *frozen_fallback*) ;; *) fail "F flags: $(cat "$T/resp")" ;; esac
-api POST /api/v1/settlements '{"month":"2025-04"}'; expect 200
+close_month 2025-04
 bill F 2025-04
 [ "$(j '["energy_wh"]')" = 150000 ] && [ "$(j '["total_fen"]')" = 7325 ] && [ "$(j '["from_import_wh"]')" = 1250000 ] \
   || fail "F April: $(cat "$T/resp")"
@@ -58,13 +58,13 @@ pass "a frozen month-end register arriving after the routine readings defines th
 # so nothing is billed twice or lost: April = 1,300 -> 1,350 = 50 kWh, tier 1
 # 50 x 0.4883 = 24.415 -> 24.42.
 post "$(rd L 1 '2025-03-01 00:00' 1000000),$(rd L 2 '2025-03-31 12:00' 1200000),$(rd L 4 '2025-04-01 12:00' 1300000)"
-api POST /api/v1/settlements '{"month":"2025-03"}'; expect 200
+close_month 2025-03
 bill L 2025-03
 [ "$(j '["energy_wh"]')" = 300000 ] && [ "$(j '["total_fen"]')" = 14699 ] || fail "L March: $(cat "$T/resp")"
 post "$(rd L 3 '2025-03-31 23:55' 1290000),$(rd L 5 '2025-04-30' 1340000),$(rd L 6 '2025-05-01 00:00' 1350000)"
-api POST /api/v1/settlements '{"month":"2025-03"}'; expect 200
+close_month 2025-03
 bill L 2025-03; [ "$(j '["total_fen"]')" = 14699 ] || fail "L March changed: $(cat "$T/resp")"
-api POST /api/v1/settlements '{"month":"2025-04"}'; expect 200
+close_month 2025-04
 bill L 2025-04
 [ "$(j '["energy_wh"]')" = 50000 ] && [ "$(j '["total_fen"]')" = 2442 ] && [ "$(j '["from_import_wh"]')" = 1300000 ] \
   || fail "L April: $(cat "$T/resp")"

@@ -39,7 +39,7 @@ post LM1 1 "2025-03-20" 1050000
 post LM1 2 "2025-04-01 00:00" 1120000
 # March: 120 kWh from the opening, 120 x 0.4883 = 58.596 -> 58.60, deducted
 # at the close (monthly)
-api POST /api/v1/settlements '{"month":"2025-03"}'; expect 200
+close_month 2025-03
 bill MI 2025-03
 [ "$(j '["state"]')" = settled ] && [ "$(j '["energy_wh"]')" = 120000 ] && [ "$(j '["total_fen"]')" = 5860 ] \
   && [ "$(j '["posted_fen"]')" = -5860 ] && [ "$(j '["from_import_wh"]')" = 1000000 ] || fail "MI March: $(cat "$T/resp")"
@@ -68,7 +68,7 @@ api GET /api/v1/meters/LM2; [ "$(j '["account"]')" = null ] || fail "meter still
 post LM2 3 "2025-03-20" 1150000
 api POST /api/v1/accounts/MO/refunds '{"amount_fen":13652,"reason":"move-out"}'; expect 201
 [ "$(j '["entry"]["balance_after_fen"]')" = 0 ] || fail "refund: $(cat "$T/resp")"
-api POST /api/v1/settlements '{"month":"2025-03"}'; expect 200
+close_month 2025-03
 api GET /api/v1/accounts/MO/bills; [ "$(j '["bills"].__len__()')" = 1 ] || fail "MO bills: $(cat "$T/resp")"
 pass "move-out: final register, final bill (63.48, posted 0), balance refundable (136.52) and refunded"
 
@@ -93,7 +93,7 @@ post LM3 4 "2025-04-01 00:00" 1300000
 # tier 2 60 x 0.5383 = 32.298 -> 32.30; 51.83 (a fresh allowance would
 # have been 48.83)
 api GET /api/v1/accounts/HB; [ "$(j '["balance_fen"]')" = $((20000 - 5183)) ] || fail "HB balance: $(cat "$T/resp")"
-api POST /api/v1/settlements '{"month":"2025-03"}'; expect 200
+close_month 2025-03
 bill HB 2025-03
 [ "$(j '["total_fen"]')" = 5183 ] && [ "$(j '["posted_fen"]')" = 0 ] && [ "$(j '["energy_wh"]')" = 100000 ] \
   || fail "HB March: $(cat "$T/resp")"

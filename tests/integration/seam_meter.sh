@@ -52,7 +52,7 @@ post XM2 2 "2025-04-01 00:00" 100500
 [ "$(balance EX)" = $((50000 - 11231)) ] || fail "EX continuous: $(cat "$T/resp")"
 "$MB_CTL" --server "$URL" --token "$ADMIN" meter exchange XM2 XM3 --final 100.5 >/dev/null 2>"$T/err" &&
   fail "meterboxctl exchanged without --initial"
-api POST /api/v1/settlements '{"month":"2025-03"}'; expect 200
+close_month 2025-03
 bill EX 2025-03
 [ "$(j '["total_fen"]')" = 11231 ] && [ "$(j '["posted_fen"]')" = 0 ] && [ "$(j '["energy_wh"]')" = 230000 ] \
   && [ "$(j '["pieces"][0]["energy_wh"]')" = 130000 ] && [ "$(j '["pieces"][1]["meter"]')" = XM2 ] \
@@ -92,7 +92,7 @@ post GM1 2 "2025-03-10" 150000
 post GM1 3 "2025-03-12" 149999
 post GM1 4 "2025-04-01 00:00" 200000
 
-api POST /api/v1/settlements '{"month":"2025-03"}'; expect 200
+close_month 2025-03
 [ "$(j '["held"]')" = 2 ] || fail "close: $(cat "$T/resp")"
 bill RO 2025-03
 [ "$(j '["total_fen"]')" = 3906 ] && [ "$(j '["posted_fen"]')" = 0 ] && [ "$(j '["energy_wh"]')" = 80000 ] \
