@@ -42,6 +42,9 @@ struct account_fields {
         int mode, state, protect;
         int64_t alarm1, alarm2, credit, reconnect;
         int has_mode, has_state, has_protect, has_alarm1, has_alarm2, has_credit, has_reconnect;
+        /* dunning terms of a monthly account (srv_dunning.h) */
+        int64_t due_days, grace_days, trip_days;
+        int has_due, has_grace, has_trip;
 };
 
 static int read_fields(json_object *b, struct account_fields *f, struct srv_err *e)
@@ -68,15 +71,31 @@ static int read_fields(json_object *b, struct account_fields *f, struct srv_err 
                  srv_json_int(b, "alarm2_fen", "", 0, -MAX_FEN, MAX_FEN, &f->alarm2, e)) < 0 ||
             (f->has_credit = srv_json_int(b, "credit_limit_fen", "", 0, -MAX_FEN, MAX_FEN,
                                           &f->credit, e)) < 0 ||
-            (f->has_reconnect =
-                 srv_json_int(b, "reconnect_fen", "", 0, -MAX_FEN, MAX_FEN, &f->reconnect, e)) < 0)
+            (f->has_reconnect = srv_json_int(b, "reconnect_fen", "", 0, -MAX_FEN, MAX_FEN,
+                                             &f->reconnect, e)) < 0 ||
+            (f->has_due = srv_json_int(b, "due_days", "", 0, 0, 365, &f->due_days, e)) < 0 ||
+            (f->has_grace = srv_json_int(b, "grace_days", "", 0, 0, 365, &f->grace_days, e)) < 0 ||
+            (f->has_trip = srv_json_int(b, "overdue_trip_days", "", 0, -1, 365, &f->trip_days, e)) <
+                0)
                 return -1;
         return 0;
 }
 
-static const char *const account_keys[] = {
-    "number",    "holder",     "address",    "region",           "mode",          "state",
-    "protected", "alarm1_fen", "alarm2_fen", "credit_limit_fen", "reconnect_fen", NULL};
+static const char *const account_keys[] = {"number",
+                                           "holder",
+                                           "address",
+                                           "region",
+                                           "mode",
+                                           "state",
+                                           "protected",
+                                           "alarm1_fen",
+                                           "alarm2_fen",
+                                           "credit_limit_fen",
+                                           "reconnect_fen",
+                                           "due_days",
+                                           "grace_days",
+                                           "overdue_trip_days",
+                                           NULL};
 
 /* The account as JSON, or NULL when unknown (*rc 0) or on error (*rc < 0). */
 static json_object *account_json(struct srv_req *rq, int64_t id, int *rc)
@@ -88,7 +107,8 @@ static json_object *account_json(struct srv_req *rq, int64_t id, int *rc)
                            "SELECT a.number, a.holder, a.address, a.region, a.mode, a.state,"
                            " a.protected, a.balance_fen, a.alarm1_fen, a.alarm2_fen,"
                            " a.credit_limit_fen, a.reconnect_fen, a.created_at, a.updated_at,"
-                           " m.address, c.month, c.charged_fen, g.name"
+                           " m.address, c.month, c.charged_fen, g.name, a.due_days, a.grace_days,"
+                           " a.overdue_trip_days"
                            " FROM accounts a LEFT JOIN meters m ON m.account_id = a.id"
                            " LEFT JOIN gateways g ON g.id = m.gateway_id"
                            " LEFT JOIN charge_state c ON c.account_id = a.id WHERE a.id = $1",
@@ -121,6 +141,12 @@ static json_object *account_json(struct srv_req *rq, int64_t id, int *rc)
                 srv_jadd_i64(o, "updated_at", srv_stmt_i64(st, 13));
                 srv_jadd_str(o, "meter", srv_stmt_text(st, 14));
                 srv_jadd_str(o, "gateway", srv_stmt_text(st, 17));
+                /* dunning terms; null: server.conf's (settlement) */
+                srv_jadd_i64_or_null(o, "due_days", srv_stmt_is_null(st, 18), srv_stmt_i64(st, 18));
+                srv_jadd_i64_or_null(o, "grace_days", srv_stmt_is_null(st, 19),
+                                     srv_stmt_i64(st, 19));
+                srv_jadd_i64_or_null(o, "overdue_trip_days", srv_stmt_is_null(st, 20),
+                                     srv_stmt_i64(st, 20));
                 *rc = 1;
         }
         srv_stmt_done(st);
@@ -167,15 +193,18 @@ void srv_h_account_create(struct srv_req *rq, struct srv_resp *rs)
         rc = srv_db_query_i64(
             rq->db, &id,
             "INSERT INTO accounts (number, holder, address, region, mode, state, protected,"
-            " alarm1_fen, alarm2_fen, credit_limit_fen, reconnect_fen, created_at, updated_at)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)"
+            " alarm1_fen, alarm2_fen, credit_limit_fen, reconnect_fen, created_at, updated_at,"
+            " due_days, grace_days, overdue_trip_days)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14, $15)"
             " ON CONFLICT (number) DO NOTHING RETURNING id",
-            "ttttttiiiiii", number, f.holder ? f.holder : "", f.address ? f.address : "",
+            "ttttttiiiiiiIII", number, f.holder ? f.holder : "", f.address ? f.address : "",
             f.region ? f.region : "", modes[f.has_mode ? f.mode : 0],
             states[f.has_state ? f.state : 0], (int64_t)(f.has_protect && f.protect),
             f.has_alarm1 ? f.alarm1 : cfg->alarm1_fen, f.has_alarm2 ? f.alarm2 : cfg->alarm2_fen,
             f.has_credit ? f.credit : cfg->credit_limit_fen,
-            f.has_reconnect ? f.reconnect : cfg->reconnect_fen, now);
+            f.has_reconnect ? f.reconnect : cfg->reconnect_fen, now,
+            f.has_due ? f.due_days : SRV_DB_NULL_I64, f.has_grace ? f.grace_days : SRV_DB_NULL_I64,
+            f.has_trip ? f.trip_days : SRV_DB_NULL_I64);
         if (rc < 0) {
                 srv_reply_db_error(rs, rq, rc);
                 goto out;
@@ -237,6 +266,15 @@ static int apply_update(srv_db *db, int64_t id, const struct account_fields *f)
                 rc = set_int(db, id, "UPDATE accounts SET reconnect_fen = $1 WHERE id = $2",
                              f->has_reconnect, f->reconnect);
         if (rc >= 0)
+                rc = set_int(db, id, "UPDATE accounts SET due_days = $1 WHERE id = $2", f->has_due,
+                             f->due_days);
+        if (rc >= 0)
+                rc = set_int(db, id, "UPDATE accounts SET grace_days = $1 WHERE id = $2",
+                             f->has_grace, f->grace_days);
+        if (rc >= 0)
+                rc = set_int(db, id, "UPDATE accounts SET overdue_trip_days = $1 WHERE id = $2",
+                             f->has_trip, f->trip_days);
+        if (rc >= 0)
                 rc = set_int(db, id, "UPDATE accounts SET updated_at = $1 WHERE id = $2", 1,
                              mb_realtime_s());
         if (rc >= 0)
@@ -248,9 +286,8 @@ static int apply_update(srv_db *db, int64_t id, const struct account_fields *f)
 
 void srv_h_account_update(struct srv_req *rq, struct srv_resp *rs)
 {
-        static const char *const keys[] = {
-            "holder",     "address",    "region",           "mode",          "state", "protected",
-            "alarm1_fen", "alarm2_fen", "credit_limit_fen", "reconnect_fen", NULL};
+        /* every field but the number (account_keys starts with it) */
+        const char *const *keys = account_keys + 1;
         struct account_fields f;
         struct srv_err e;
         json_object *b, *o;

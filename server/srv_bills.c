@@ -12,7 +12,7 @@
         " b.posted_fen, b.charged_fen, b.tariff_id, b.tariff_hash, b.from_ts, b.to_ts,"            \
         " b.from_import_wh, b.to_import_wh, b.prev_wh, b.prev_fen, b.last_year_wh,"                \
         " b.last_year_fen, b.lines, b.ledger_id, b.created_at, b.settled_at, m.address,"           \
-        " b.reason, b.pieces, b.plan"                                                              \
+        " b.reason, b.pieces, b.plan, b.due_at, b.grace_until, b.dunning"                          \
         " FROM bills b JOIN accounts a ON a.id = b.account_id"                                     \
         " LEFT JOIN meters m ON m.id = b.meter_id"
 
@@ -65,6 +65,10 @@ static json_object *bill_json(srv_stmt *st, int full)
         json_object_object_add(o, "pieces", srv_jparse_stored(srv_stmt_text(st, 25)));
         /* the tariffs of the month when it changed inside it, else null */
         json_object_object_add(o, "tariffs", srv_jparse_stored(srv_stmt_text(st, 26)));
+        /* a monthly bill: issued at settlement, due, grace, dunning state */
+        add_opt(o, "due_at", st, 27);
+        add_opt(o, "grace_until", st, 28);
+        srv_jadd_str(o, "dunning", srv_stmt_text(st, 29));
         add_opt(o, "ledger_id", st, 20);
         add_opt(o, "created_at", st, 21);
         add_opt(o, "settled_at", st, 22);

@@ -19,6 +19,7 @@
 #include "mb_log.h"
 #include "mb_tariff_wire.h"
 #include "mb_time.h"
+#include "srv_dunning.h"
 #include "srv_metrics.h"
 #include "srv_month.h"
 #include "srv_settle_impl.h"
@@ -48,7 +49,7 @@ struct srv_close {
         pthread_cond_t cv;
         int stop, wake;
         struct job job; /* id 0: none */
-        int64_t last_schedule, last_held;
+        int64_t last_schedule, last_held, last_dunning;
 };
 
 static int pg(const struct srv_close *c)
@@ -296,6 +297,12 @@ static int work(struct srv_close *c)
         if (c->s->cfg->settle_enabled && now - c->last_held >= HELD_EVERY_S) {
                 c->last_held = now;
                 srv_settle_held(&c->js, c->js.db, 0);
+        }
+        if (c->s->cfg->settle_enabled && now - c->last_dunning >= 60) { /* money's srv_dunning.c */
+                struct srv_dunning_sum d;
+
+                c->last_dunning = now;
+                srv_dunning_run(&c->js, c->js.db, now, &d);
         }
         return 0;
 }

@@ -20,8 +20,9 @@ static const char *const limit_keys[] = {
     "max_body_bytes",      "max_readings",           "max_events",
     "requests_per_minute", "connection_timeout_s",   "request_deadline_s",
     "max_connections",     "max_connections_per_ip", NULL};
-static const char *const settle_keys[] = {"enabled",           "day", "time", "jump_ratio",
-                                          "command_ttl_hours", NULL};
+static const char *const settle_keys[] = {
+    "enabled",           "day", "time", "jump_ratio", "command_ttl_hours", "due_days", "grace_days",
+    "overdue_trip_days", NULL};
 static const char *const account_keys[] = {"alarm1", "alarm2", "credit_limit", "reconnect", NULL};
 static const char *const log_keys[] = {"level", "syslog", NULL};
 
@@ -199,6 +200,10 @@ static void parse_settlement(struct srv_config *c, const config_setting_t *root,
                 mb_diag_at(d, config_setting_get_member(g, "jump_ratio"),
                            "'jump_ratio' must be a decimal string above 1, e.g. \"3.0\"");
         c->command_ttl_s = (int)mb_conf_int_or(g, "command_ttl_hours", 1, 24 * 365, 24, d) * 3600;
+        /* postpaid bills (srv_dunning.c): due, grace, and a trip only when asked */
+        c->due_days = (int)mb_conf_int_or(g, "due_days", 0, 365, 15, d);
+        c->grace_days = (int)mb_conf_int_or(g, "grace_days", 0, 365, 10, d);
+        c->overdue_trip_days = (int)mb_conf_int_or(g, "overdue_trip_days", -1, 365, -1, d);
 }
 
 static void parse_accounts(struct srv_config *c, const config_setting_t *root, mb_diag *d)

@@ -41,6 +41,9 @@ struct srv_config {
         int settle_minute;      /* local minute of that day (HH:MM) */
         int64_t jump_milli;     /* flag a month whose use changed beyond this ratio, x1000 */
         int command_ttl_s;      /* pending commands expire after this */
+        int due_days;           /* a monthly bill is due this many days after it is issued */
+        int grace_days;         /* then an alarm this many days after it is due */
+        int overdue_trip_days;  /* then a trip this many days after the alarm; -1: never */
         uint8_t cmd_secret[64]; /* commands.signing_key_file; empty: unsigned commands */
         size_t cmd_secret_len;
         int64_t alarm1_fen, alarm2_fen, credit_limit_fen, reconnect_fen; /* account defaults */

@@ -4,6 +4,7 @@
 #include "srv_accounts.h"
 #include "srv_close_job.h"
 #include "srv_commands.h"
+#include "srv_dunning.h"
 #include "srv_displays.h"
 #include "srv_export.h"
 #include "srv_ingest.h"
@@ -59,6 +60,7 @@ const struct srv_route srv_routes[] = {
     {"POST", "/api/v1/settlements", srv_h_close_start, SRV_WRITE},
     {"GET", "/api/v1/settlements", srv_h_close_list, SRV_READ},
     {"GET", "/api/v1/settlements/*", srv_h_close_show, SRV_READ},
+    {"POST", "/api/v1/dunning", srv_h_dunning, SRV_WRITE},
     {"GET", "/api/v1/bills", srv_h_bills_month, SRV_READ},
 
     /* the monitoring wall and operations (docs/api.md, Monitoring) */

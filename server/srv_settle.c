@@ -19,6 +19,7 @@
 #include "srv_buf.h"
 #include "srv_commands.h"
 #include "srv_compare.h"
+#include "srv_dunning.h"
 #include "srv_ledger.h"
 #include "srv_metrics.h"
 #include "srv_month.h"
@@ -124,10 +125,10 @@ static int save_bill(srv_db *db, const struct bill *b, int settled)
             " total_fen, lines, flags, prev_wh, prev_fen, last_year_wh, last_year_fen,"
             " charged_fen, posted_fen, ledger_id, created_at, settled_at, reason,"
             " to_supply_id, to_meter_id, to_seq, to_rates, tier_start, tier_used_wh, pieces,"
-            " plan)"
+            " plan, due_at, grace_until, dunning)"
             " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,"
             " $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32,"
-            " $33)"
+            " $33, $34, $35, $36)"
             " ON CONFLICT (account_id, month) DO UPDATE SET meter_id = excluded.meter_id,"
             " state = excluded.state, mode = excluded.mode, tariff_id = excluded.tariff_id,"
             " tariff_hash = excluded.tariff_hash, from_ts = excluded.from_ts,"
@@ -142,10 +143,12 @@ static int save_bill(srv_db *db, const struct bill *b, int settled)
             " to_meter_id = excluded.to_meter_id, to_seq = excluded.to_seq,"
             " to_rates = excluded.to_rates, tier_start = excluded.tier_start,"
             " tier_used_wh = excluded.tier_used_wh, pieces = excluded.pieces,"
-            " plan = excluded.plan",
+            " plan = excluded.plan, due_at = excluded.due_at,"
+            " grace_until = excluded.grace_until, dunning = excluded.dunning",
             "itittttIIIIIItt"
             "IIIIIIIiIt"
-            "IIItIItt",
+            "IIItIItt"
+            "IIt",
             b->account_id, b->month, b->meter_id ? b->meter_id : SRV_DB_NULL_I64,
             settled ? "settled" : "held", b->mode, b->has_plan ? b->plan.id : NULL,
             b->has_plan ? b->plan.hash : NULL, NUL_UNLESS(b->start.have, b->start.ref.t),
@@ -158,7 +161,9 @@ static int save_bill(srv_db *db, const struct bill *b, int settled)
             NUL_UNLESS(settled, now), settled ? NULL : b->reason, NUL_UNLESS(ended, e->supply_id),
             NUL_UNLESS(ended, e->meter_id), NUL_UNLESS(ended, e->seq),
             ended && e->ref.has_rates ? rates : NULL, NUL_UNLESS(ended, e->pos.period_start),
-            NUL_UNLESS(ended, e->pos.used_wh), settled ? b->pieces : NULL, plan);
+            NUL_UNLESS(ended, e->pos.used_wh), settled ? b->pieces : NULL, plan,
+            NUL_UNLESS(settled && b->dunning, b->due_at),
+            NUL_UNLESS(settled && b->dunning, b->grace_until), settled ? b->dunning : NULL);
 #undef NUL_UNLESS
         if (rc >= 0 && b->flags) /* an anomaly: queue its webhooks in this transaction */
                 rc = srv_webhook_on_bill(db, b->account_id, b->month, settled, ftext, b->energy,
@@ -191,14 +196,28 @@ static int post(srv_db *db, struct bill *b, const char *by)
                                     &b->balance_after);
 }
 
-/* Queue a trip when the balance is now below the credit limit. */
+/* A monthly bill: its due date and grace, and whether it is owed.  The
+ * close cuts nothing: dunning follows the terms (srv_dunning.c). */
+static void terms(struct srv *s, struct bill *b)
+{
+        if (b->prepaid)
+                return;
+        srv_dunning_terms(s->cfg, mb_realtime_s(), b->due_days, b->grace_days, &b->due_at,
+                          &b->grace_until);
+        b->dunning = b->balance_after < 0 ? "open" : "paid";
+}
+
+/* A prepaid account: queue a trip when the balance is now below the credit
+ * limit (a top-up above the reconnect threshold cancels it before it is
+ * delivered: srv_dunning_on_money). */
 static int maybe_trip(struct srv *s, srv_db *db, const struct bill *b)
 {
         int64_t pending = 0;
         char reason[200];
         int rc;
 
-        if (!b->meter_id || b->protect || !b->active || b->balance_after >= b->credit_limit)
+        if (!b->prepaid || !b->meter_id || b->protect || !b->active ||
+            b->balance_after >= b->credit_limit)
                 return MB_OK;
         rc = srv_db_query_i64(db, &pending,
                               "SELECT count(*) FROM commands WHERE meter_id = $1 AND op = 'trip'"
@@ -438,8 +457,9 @@ int srv_settle_in_tx(struct srv *s, srv_db *db, struct bill *b, const char *by)
         if (rc == HELD)
                 return held(db, b);
         opening_as_start(b);
-        if ((rc = post(db, b, by)) < 0 || (rc = save_bill(db, b, 1)) < 0 ||
-            (rc = maybe_trip(s, db, b)) < 0)
+        if ((rc = post(db, b, by)) >= 0)
+                terms(s, b);
+        if (rc < 0 || (rc = save_bill(db, b, 1)) < 0 || (rc = maybe_trip(s, db, b)) < 0)
                 return rc;
         return SETTLED;
 }

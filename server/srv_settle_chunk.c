@@ -122,7 +122,8 @@ static int fetch_accounts(srv_db *db, struct srv_bill *bs, size_t n, struct wind
         int rc = srv_db_query_replan(
             db, &st,
             "SELECT a.id, m.id, a.mode, a.number, a.credit_limit_fen, a.protected, a.state,"
-            " a.balance_fen FROM accounts a LEFT JOIN meters m ON m.account_id = a.id"
+            " a.balance_fen, coalesce(a.due_days, -1), coalesce(a.grace_days, -1)"
+            " FROM accounts a LEFT JOIN meters m ON m.account_id = a.id"
             " WHERE a.id BETWEEN $1 AND $2",
             "ii", w->lo, w->hi);
 
@@ -137,6 +138,8 @@ static int fetch_accounts(srv_db *db, struct srv_bill *bs, size_t n, struct wind
                 b->protect = (int)srv_stmt_i64(st, 5);
                 b->active = strcmp(srv_stmt_text(st, 6), "active") == 0;
                 b->balance_before = srv_stmt_i64(st, 7);
+                b->due_days = (int)srv_stmt_i64(st, 8);
+                b->grace_days = (int)srv_stmt_i64(st, 9);
         }
         srv_stmt_done(st);
         if (rc < 0)

@@ -40,6 +40,7 @@ struct srv_bill {
         int backwards_event; /* an agent's register event in the month: a flag only */
         int64_t charge_sum, credit_limit, balance_before;
         int protect, active;
+        int due_days, grace_days; /* the account's dunning terms; -1: server.conf's */
         int has_prev, has_year;
         int64_t prev_wh, prev_fen, year_wh, year_fen;
         /* results */
@@ -49,6 +50,8 @@ struct srv_bill {
         struct srv_wpoint end; /* where the month ended */
         int64_t energy, total, charged, posted, ledger_id, balance_after;
         int64_t bw_meter, bw_seq; /* the first backwards step, unresolved */
+        int64_t due_at, grace_until; /* a monthly bill's terms (srv_dunning.h) */
+        const char *dunning;         /* its dunning state, or NULL (prepaid) */
         char *pieces;             /* JSON text of the meters' pieces (malloc) */
 };
 

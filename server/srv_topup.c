@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "srv_accounts.h"
+#include "srv_dunning.h"
 #include "srv_ledger.h"
 
 #define MAX_AMOUNT ((int64_t)1000000000000) /* 10^10 yuan: anything beyond is a typo */
@@ -101,6 +102,9 @@ static int post_money(struct srv_req *rq, const struct money_req *m, int64_t acc
                 rc = within_balance(rq->db, account_id, amount, balance, e);
         if (rc >= 0)
                 rc = srv_ledger_post(rq->db, account_id, &le, ledger_id, NULL);
+        /* money in: pending dunning and queued trips may be over */
+        if (rc >= 0 && amount > 0)
+                rc = srv_dunning_on_money(rq->srv, rq->db, account_id);
         if (rc >= 0 && reference)
                 rc = srv_db_exec_args(rq->db,
                                       "INSERT INTO payments (reference, kind, account_id,"

@@ -341,6 +341,35 @@ static const char *const migrations[] = {
     " finished_at INTEGER, retry_at INTEGER);"
     "CREATE INDEX close_jobs_state ON close_jobs(state, id);"
     "CREATE UNIQUE INDEX close_jobs_scheduled ON close_jobs(month) WHERE scheduled = 1;",
+    /* 7 -> 8: postpaid dunning (srv_dunning.c): a monthly bill's due date,
+     * grace and dunning state; per-account terms (NULL: server.conf); a
+     * queued trip can be cancelled (a payment, a top-up above the
+     * reconnect threshold), which SQLite changes in a CHECK only by
+     * rebuilding the table. */
+    "ALTER TABLE accounts ADD COLUMN due_days INTEGER;"
+    "ALTER TABLE accounts ADD COLUMN grace_days INTEGER;"
+    "ALTER TABLE accounts ADD COLUMN overdue_trip_days INTEGER;"
+    "ALTER TABLE bills ADD COLUMN due_at INTEGER;"
+    "ALTER TABLE bills ADD COLUMN grace_until INTEGER;"
+    "ALTER TABLE bills ADD COLUMN dunning TEXT"
+    " CHECK (dunning IN ('open','paid','alarmed','tripped'));"
+    "CREATE INDEX bills_dunning ON bills(dunning, grace_until)"
+    " WHERE dunning IN ('open','alarmed','tripped');"
+    "CREATE TABLE commands_new ("
+    " id INTEGER PRIMARY KEY,"
+    " meter_id INTEGER NOT NULL REFERENCES meters(id),"
+    " op TEXT NOT NULL CHECK (op IN ('trip','close','protect','unprotect')),"
+    " reason TEXT NOT NULL,"
+    " by_name TEXT NOT NULL,"
+    " issued_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,"
+    " state TEXT NOT NULL CHECK (state IN ('pending','delivered','done','failed','cancelled')),"
+    " relay TEXT,"
+    " updated_at INTEGER NOT NULL);"
+    "INSERT INTO commands_new SELECT id, meter_id, op, reason, by_name, issued_at, expires_at,"
+    " state, relay, updated_at FROM commands;"
+    "DROP TABLE commands;"
+    "ALTER TABLE commands_new RENAME TO commands;"
+    "CREATE INDEX commands_meter ON commands(meter_id, state);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -327,6 +327,23 @@ static const char *const migrations[] = {
     " finished_at BIGINT, retry_at BIGINT);"
     "CREATE INDEX close_jobs_state ON close_jobs(state, id);"
     "CREATE UNIQUE INDEX close_jobs_scheduled ON close_jobs(month) WHERE scheduled = 1;",
+    /* 7 -> 8: postpaid dunning (srv_dunning.c): a monthly bill's due date,
+     * grace and dunning state; per-account terms (NULL: server.conf); a
+     * queued trip can be cancelled (a payment, a top-up above the
+     * reconnect threshold), which SQLite changes in a CHECK only by
+     * rebuilding the table. */
+    "ALTER TABLE accounts ADD COLUMN due_days BIGINT;"
+    "ALTER TABLE accounts ADD COLUMN grace_days BIGINT;"
+    "ALTER TABLE accounts ADD COLUMN overdue_trip_days BIGINT;"
+    "ALTER TABLE bills ADD COLUMN due_at BIGINT;"
+    "ALTER TABLE bills ADD COLUMN grace_until BIGINT;"
+    "ALTER TABLE bills ADD COLUMN dunning TEXT"
+    " CHECK (dunning IN ('open','paid','alarmed','tripped'));"
+    "CREATE INDEX bills_dunning ON bills(dunning, grace_until)"
+    " WHERE dunning IN ('open','alarmed','tripped');"
+    "ALTER TABLE commands DROP CONSTRAINT commands_state_check;"
+    "ALTER TABLE commands ADD CONSTRAINT commands_state_check"
+    " CHECK (state IN ('pending','delivered','done','failed','cancelled'));",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

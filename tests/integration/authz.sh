@@ -57,6 +57,7 @@ GET    /api/v1/tariffs/*/text           /api/v1/tariffs/cn-bj-residential/text -
 POST   /api/v1/settlements              /api/v1/settlements                 {}      401 403 403 400 403
 GET    /api/v1/settlements              /api/v1/settlements                 -       401 403 200 200 403
 GET    /api/v1/settlements/*            /api/v1/settlements/999             -       401 403 404 404 403
+POST   /api/v1/dunning                  /api/v1/dunning                     {}      401 403 403 200 403
 GET    /api/v1/bills                    /api/v1/bills?month=2025-03         -       401 403 200 200 403
 POST   /api/v1/session                  /api/v1/session                     -       401 403 200 200 200
 GET    /api/v1/session                  /api/v1/session                     -       401 403 200 200 200

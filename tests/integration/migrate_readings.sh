@@ -17,11 +17,15 @@ if [ -n "${PGDIR:-}" ]; then
     CREATE TABLE readings_default PARTITION OF readings DEFAULT;
     CREATE INDEX readings_ts ON readings(ts);
     CREATE TABLE schema_version (version BIGINT NOT NULL);"
-  # what later migrations alter (6: meters, bills, charge_state)
+  # what later migrations alter (6: meters, bills, charge_state; 7:
+  # accounts, bills, commands)
   table="$table
     CREATE TABLE accounts (id BIGINT PRIMARY KEY);
     CREATE TABLE meters (id BIGINT PRIMARY KEY, account_id BIGINT, bound_at BIGINT);
-    CREATE TABLE bills (account_id BIGINT); CREATE TABLE charge_state (account_id BIGINT);"
+    CREATE TABLE bills (account_id BIGINT); CREATE TABLE charge_state (account_id BIGINT);
+    CREATE TABLE commands (id BIGINT PRIMARY KEY, meter_id BIGINT, op TEXT, reason TEXT,
+      by_name TEXT, issued_at BIGINT, expires_at BIGINT,
+      state TEXT CHECK (state IN ('pending')), relay TEXT, updated_at BIGINT);"
 else
   table="CREATE TABLE readings (meter_id INTEGER NOT NULL, seq INTEGER NOT NULL, ts INTEGER NOT NULL,
     kind TEXT NOT NULL, quality INTEGER NOT NULL, import_wh INTEGER, rates TEXT,
@@ -31,7 +35,10 @@ else
     CREATE TABLE schema_version (version INTEGER NOT NULL);
     CREATE TABLE accounts (id INTEGER PRIMARY KEY);
     CREATE TABLE meters (id INTEGER PRIMARY KEY, account_id INTEGER, bound_at INTEGER);
-    CREATE TABLE bills (account_id INTEGER); CREATE TABLE charge_state (account_id INTEGER);"
+    CREATE TABLE bills (account_id INTEGER); CREATE TABLE charge_state (account_id INTEGER);
+    CREATE TABLE commands (id INTEGER PRIMARY KEY, meter_id INTEGER, op TEXT, reason TEXT,
+      by_name TEXT, issued_at INTEGER, expires_at INTEGER, state TEXT, relay TEXT,
+      updated_at INTEGER);"
 fi
 sqlv "$table
   INSERT INTO schema_version VALUES (4);

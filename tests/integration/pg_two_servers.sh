@@ -131,7 +131,15 @@ bad=$(sqlv "SELECT a.number FROM accounts a WHERE a.balance_fen != (SELECT coale
 [ -z "$bad" ] || fail "ledger sum != balance for $bad"
 pass "each reading charged once (prepaid: charged == bill, posted 0); ledger sums equal balances"
 
-# Every monthly account is overdrawn by its bill: one trip each, not two.
+# Every monthly account is overdrawn by its bill; the close cuts nothing,
+# dunning does (srv_dunning.c): with terms of no days and a trip at once,
+# two passes on both servers at the same moment (an alarm, then a trip):
+# one trip each, not two.
+[ "$(sqlv "SELECT count(*) FROM commands WHERE op = 'trip'")" = 0 ] || fail "the close queued trips"
+sqlv "UPDATE accounts SET due_days = 0, grace_days = 0, overdue_trip_days = 0 WHERE mode = 'monthly';
+      UPDATE bills SET due_at = settled_at, grace_until = settled_at WHERE dunning = 'open'" >/dev/null
+both /api/v1/dunning '{}' "$ADMIN" "$T/dun1"
+both /api/v1/dunning '{}' "$ADMIN" "$T/dun2"
 trips=$(sqlv "SELECT count(*) FROM commands WHERE op = 'trip'")
 [ "$trips" = $((N / 2)) ] || fail "$trips trips queued, expected $((N / 2))"
 [ -z "$(sqlv "SELECT meter_id FROM commands GROUP BY meter_id HAVING count(*) > 1")" ] || fail "a meter got two trips"

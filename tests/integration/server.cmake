@@ -124,3 +124,5 @@ mb_add_server_pg_test(seam_boundary_pg seam_boundary.sh)
 # scheduled and failed, meterboxctl waits for it
 mb_add_server_test(close_job close_job.sh)
 mb_add_server_pg_test(close_job_pg close_job.sh)
+mb_add_server_test(seam_dunning seam_dunning.sh)
+mb_add_server_pg_test(seam_dunning_pg seam_dunning.sh)
