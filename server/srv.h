@@ -3,13 +3,16 @@
  * meterbox-server: the process-wide context and the request/response types
  * every handler sees.
  *
- * Concurrency: libmicrohttpd runs requests on a thread pool; the process has
- * one database connection (SQLite or PostgreSQL), and a request holds
+ * Concurrency: libmicrohttpd runs requests on a thread pool; the requests
+ * share one database connection (SQLite or PostgreSQL), and a request holds
  * srv->lock from authentication to its last SQL statement
- * (srv_lock/srv_unlock), so within a process every transaction runs alone.
- * The tariff cache and the settlement scheduler live under the same lock.
- * Several processes on one PostgreSQL database serialise through advisory
- * locks (srv_db_lock, docs/scaling.md).
+ * (srv_lock/srv_unlock), so within a process every request's transaction
+ * runs alone; its answer then waits, without the lock, until its commits
+ * are on stable storage (srv_db_sync).  The tariff cache lives under the
+ * same lock.  The month close runs on a worker with a connection and tariff
+ * cache of its own (srv_close_job.h), beside the requests.  Several
+ * processes on one PostgreSQL database serialise through advisory locks
+ * (srv_db_lock, docs/scaling.md).
  */
 #ifndef SRV_H
 #define SRV_H

@@ -35,6 +35,7 @@
 struct job {
         int64_t id, total, done, next, settled, held, already, failed, attempts;
         int scheduled;
+        int helper; /* another server's job, helped with: nothing recorded */
         char month[8], by[72];
         int64_t *ids;
         size_t n, pos;
@@ -49,7 +50,7 @@ struct srv_close {
         pthread_cond_t cv;
         int stop, wake;
         struct job job; /* id 0: none */
-        int64_t last_schedule, last_held, last_dunning;
+        int64_t last_schedule, last_held, last_dunning, helped;
 };
 
 static int pg(const struct srv_close *c)
@@ -220,6 +221,15 @@ static void slice(struct srv_close *c)
         j->held += sum.held;
         j->already += sum.already;
         j->failed += sum.failed;
+        if (j->helper) {
+                if (j->pos == j->n) {
+                        mb_notice("month %s: helped close job %lld (%lld settled here)", j->month,
+                                  (long long)j->id, (long long)j->settled);
+                        free(j->ids);
+                        memset(j, 0, sizeof(*j));
+                }
+                return;
+        }
         if (record(c->js.db, j) < 0)
                 mb_warn("close job %lld: progress not recorded: %s", (long long)j->id,
                         srv_db_errmsg(c->js.db));
@@ -273,6 +283,44 @@ static void schedule(struct srv_close *c, int64_t now)
                 mb_notice("retrying a failed scheduled close");
 }
 
+/*
+ * PostgreSQL: help with the scheduled close another server is running (it
+ * is one job, whichever server claims it): settle the same month's
+ * accounts beside it.  The chunks are shared as when two servers close a
+ * month at once (srv_settle_chunks claims each chunk with a lock it does
+ * not wait for); the job's own server records the progress, counting what
+ * this one settled as already settled.  1 when there is such a job.
+ */
+static int help(struct srv_close *c)
+{
+        struct job *j = &c->job;
+        srv_stmt *st = NULL;
+        int rc = srv_db_query(c->js.db, &st,
+                              "SELECT id, month, by_name FROM close_jobs WHERE state = 'running'"
+                              " AND scheduled = 1 AND owner IS NOT NULL AND owner <> $1 AND id > $2"
+                              " ORDER BY id LIMIT 1",
+                              "ti", c->owner, c->helped);
+
+        memset(j, 0, sizeof(*j));
+        if (rc >= 0 && (rc = srv_stmt_step(st)) == SRV_DB_ROW) {
+                j->id = srv_stmt_i64(st, 0);
+                snprintf(j->month, sizeof(j->month), "%s", srv_stmt_text(st, 1));
+                snprintf(j->by, sizeof(j->by), "%s", srv_stmt_text(st, 2));
+                j->helper = 1;
+        }
+        srv_stmt_done(st);
+        if (rc >= 0 && j->id) {
+                c->helped = j->id;
+                rc = load_ids(c->js.db, j);
+        }
+        if (rc < 0 || j->id == 0) {
+                free(j->ids);
+                memset(j, 0, sizeof(*j));
+                return rc < 0 ? rc : 0;
+        }
+        return 1;
+}
+
 /* Something to do at once (1), or wait for a wake-up (0). */
 static int work(struct srv_close *c)
 {
@@ -290,6 +338,8 @@ static int work(struct srv_close *c)
                 schedule(c, now);
         }
         rc = claim(c);
+        if (rc == 0 && pg(c))
+                rc = help(c);
         if (rc < 0)
                 mb_warn("close jobs: %s", srv_db_errmsg(c->js.db));
         if (rc > 0)
@@ -366,7 +416,9 @@ void srv_close_stop(struct srv_close *c)
         pthread_cond_signal(&c->cv);
         pthread_mutex_unlock(&c->mu);
         pthread_join(c->th, NULL);
-        if (c->job.id) { /* to be resumed at once by the next start */
+        if (c->job.id && c->job.helper) {
+                free(c->job.ids);
+        } else if (c->job.id) { /* to be resumed at once by the next start */
                 mb_notice("month %s: close job %lld stopped at %lld of %lld accounts", c->job.month,
                           (long long)c->job.id, (long long)c->job.done, (long long)c->job.total);
                 srv_db_exec_args(c->js.db, "UPDATE close_jobs SET owner = NULL WHERE id = $1", "i",
