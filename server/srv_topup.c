@@ -205,38 +205,3 @@ void srv_h_adjustment(struct srv_req *rq, struct srv_resp *rs)
 
         money(rq, rs, &m);
 }
-
-void srv_h_ledger(struct srv_req *rq, struct srv_resp *rs)
-{
-        int64_t id, bal = 0;
-        json_object *a, *o;
-        srv_stmt *st = NULL;
-        int rc = srv_account_id(rq->db, rq->params.v[0], &id);
-
-        if (rc == 0) {
-                srv_reply_errorf(rs, 404, "not_found", "", "no account '%s'", rq->params.v[0]);
-                return;
-        }
-        if (rc > 0)
-                rc = srv_db_query_i64(rq->db, &bal,
-                                      "SELECT balance_fen FROM accounts WHERE id = $1", "i", id);
-        a = json_object_new_array();
-        if (rc >= 0)
-                rc = srv_db_query(rq->db, &st,
-                                  "SELECT " SRV_LEDGER_COLUMNS " FROM ledger WHERE account_id = $1"
-                                  " ORDER BY id",
-                                  "i", id);
-        while (rc >= 0 && (rc = srv_stmt_step(st)) == SRV_DB_ROW)
-                json_object_array_add(a, srv_ledger_row_json(st));
-        srv_stmt_done(st);
-        if (rc < 0) {
-                json_object_put(a);
-                srv_reply_db_error(rs, rq, rc);
-                return;
-        }
-        o = json_object_new_object();
-        srv_jadd_str(o, "account", rq->params.v[0]);
-        srv_jadd_i64(o, "balance_fen", bal);
-        json_object_object_add(o, "entries", a);
-        srv_reply_json(rs, 200, o);
-}

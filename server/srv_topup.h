@@ -12,6 +12,8 @@
 void srv_h_topup(struct srv_req *rq, struct srv_resp *rs);
 void srv_h_refund(struct srv_req *rq, struct srv_resp *rs);
 void srv_h_adjustment(struct srv_req *rq, struct srv_resp *rs);
+/* GET /accounts/N/ledger (srv_ledger_view.c): as an operator reads it, the
+ * continuous deduction as at most one line per day; ?detail=all every row. */
 void srv_h_ledger(struct srv_req *rq, struct srv_resp *rs);
 
 #endif

@@ -87,18 +87,23 @@ int mbctl_ledger(int argc, char **argv)
 {
         static const struct ctl_col balance_cols[] = {{"account", "account", 's'},
                                                       {"balance", "balance_fen", 'y'}};
+        static const char *const opts[] = {"detail", NULL};
+        static const char help[] =
+            "usage: meterboxctl ledger NUMBER [--detail all] [--json]\n"
+            "The account's ledger with the balance after each line: a day's continuous\n"
+            "deduction of a month as one line; --detail all shows every entry.\n";
         struct ctl_args a;
         char path[512];
         int rc;
 
-        if ((rc = ctl_begin(argc, argv, &a,
-                            "usage: meterboxctl ledger NUMBER [--json]\n"
-                            "Every ledger entry of the account with the balance after it.\n",
-                            NULL)) != CTL_GO_ON)
+        if ((rc = ctl_begin(argc, argv, &a, help, NULL)) != CTL_GO_ON)
                 return rc;
-        if (a.npos != 1 || ctl_opts_only(&a, NULL) ||
+        if (a.npos != 1 || ctl_opts_only(&a, opts) ||
+            (ctl_opt(&a, "detail") && strcmp(ctl_opt(&a, "detail"), "all") != 0) ||
             ctl_path(path, sizeof(path), "/api/v1/accounts/%s/ledger", a.pos[0]))
-                return ctl_usage("usage: meterboxctl ledger NUMBER [--json]\n", 2);
+                return ctl_usage(help, 2);
+        if (ctl_opt(&a, "detail"))
+                strncat(path, "?detail=all", sizeof(path) - strlen(path) - 1);
         return ctl_call_show_record(&a, "GET", path, NULL, balance_cols, CTL_NCOLS(balance_cols),
                                     "entries", entry_cols, CTL_NCOLS(entry_cols));
 }

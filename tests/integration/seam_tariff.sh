@@ -61,9 +61,26 @@ pass "continuous deduction splits the month at the change (284.78) and carries t
 # charged is repriced at once, 284.78 - 282.15 = 2.63 more.
 api PUT /api/v1/accounts/A2/tariff '{"tariff":"bj-2025","effective":"2025-03-15"}'; expect 200
 api GET /api/v1/accounts/A2; [ "$(j '["balance_fen"]')" = $((100000 - 28478)) ] || fail "A2 repriced: $(cat "$T/resp")"
-api GET /api/v1/accounts/A2/ledger
+api GET "/api/v1/accounts/A2/ledger?detail=all"
 [ "$(j '["entries"][-1]["amount_fen"]')" = -263 ] || fail "A2 repricing entry: $(cat "$T/resp")"
 pass "a change dated in the past reprices the month at once (-2.63)"
+
+# The operator's ledger: the day's charges of March are one line (two
+# batches and the repricing: 282.15 + 2.63 = 284.78), the balance after
+# each line running to the balance; every row is still there with
+# ?detail=all.
+[ "$(/usr/bin/python3 -c 'import json,sys; print(sum(1 for e in json.load(open(sys.argv[1]))["entries"] if e["kind"] == "charge"))' "$T/resp")" = 3 ] \
+  || fail "A2 detail: $(cat "$T/resp")"
+api GET /api/v1/accounts/A2/ledger
+/usr/bin/python3 - "$T/resp" <<'PY' || fail "A2 daily ledger: $(cat "$T/resp")"
+import json, sys
+o = json.load(open(sys.argv[1]))
+charges = [e for e in o["entries"] if e["kind"] == "charge"]
+assert o["view"] == "daily" and len(charges) == 1, charges
+assert charges[0]["amount_fen"] == -28478 and charges[0]["entries"] == 3, charges
+assert o["entries"][-1]["balance_after_fen"] == o["balance_fen"] == 100000 - 28478, o
+PY
+pass "the operator reads the day's charges as one line (-284.78, 3 entries); ?detail=all keeps every row"
 
 # The agent fetches the plan as it fetches any tariff: its text has the hash
 # the snapshot names.
