@@ -4,6 +4,7 @@
 #include "srv_accounts.h"
 #include "srv_close_job.h"
 #include "srv_commands.h"
+#include "srv_desk.h"
 #include "srv_dunning.h"
 #include "srv_displays.h"
 #include "srv_export.h"
@@ -77,6 +78,9 @@ const struct srv_route srv_routes[] = {
     {"GET", "/api/v1/stats/month-end", srv_h_stats_month_end, SRV_WALL},
     {"GET", "/api/v1/stats/anomalies", srv_h_stats_anomalies, SRV_WALL},
     {"GET", "/api/v1/events", srv_h_events, SRV_WALL},
+    {"GET", "/api/v1/desk/accounts", srv_h_desk_accounts, SRV_READ},
+    {"GET", "/api/v1/accounts/*/statement", srv_h_statement, SRV_READ},
+    {"GET", "/api/v1/accounts/*/ledger/*", srv_h_ledger_entry, SRV_READ},
     {"POST", "/api/v1/displays", srv_h_display_create, SRV_WRITE},
     {"GET", "/api/v1/displays", srv_h_display_list, SRV_READ},
     {"PATCH", "/api/v1/displays/*", srv_h_display_update, SRV_WRITE},

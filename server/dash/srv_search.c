@@ -7,22 +7,7 @@
 #include <string.h>
 
 #include "srv_accounts.h"
-#include "srv_buf.h"
-
-/* q with LIKE's % _ and \ escaped (ESCAPE '\'), between prefix and suffix. */
-static char *like_pattern(const char *prefix, const char *q, const char *suffix)
-{
-        struct srv_buf b = {0};
-
-        srv_buf_puts(&b, prefix);
-        for (; *q; q++) {
-                if (*q == '%' || *q == '_' || *q == '\\')
-                        srv_buf_add(&b, "\\", 1);
-                srv_buf_add(&b, q, 1);
-        }
-        srv_buf_puts(&b, suffix);
-        return srv_buf_take(&b);
-}
+#include "srv_desk.h"
 
 void srv_h_search(struct srv_req *rq, struct srv_resp *rs)
 {
@@ -38,8 +23,8 @@ void srv_h_search(struct srv_req *rq, struct srv_resp *rs)
                                  "meter address or a gateway");
                 return;
         }
-        prefix = like_pattern("", q, "%");
-        inner = like_pattern("%", q, "%");
+        prefix = srv_like_pattern("", q, "%");
+        inner = srv_like_pattern("%", q, "%");
         if (prefix == NULL || inner == NULL) {
                 free(prefix);
                 free(inner);
@@ -57,22 +42,8 @@ void srv_h_search(struct srv_req *rq, struct srv_resp *rs)
             " OR m.address LIKE $1 ESCAPE '\\' OR g.name LIKE $1 ESCAPE '\\'"
             " ORDER BY a.number LIMIT 50",
             "tt", prefix, inner);
-        while (rc >= 0 && (rc = srv_stmt_step(st)) == SRV_DB_ROW) {
-                json_object *e = json_object_new_object();
-
-                srv_jadd_str(e, "number", srv_stmt_text(st, 0));
-                srv_jadd_str(e, "holder", srv_stmt_text(st, 1));
-                srv_jadd_str(e, "address", srv_stmt_text(st, 2));
-                srv_jadd_str(e, "region", srv_stmt_text(st, 3));
-                srv_jadd_str(e, "mode", srv_stmt_text(st, 4));
-                srv_jadd_str(e, "state", srv_stmt_text(st, 5));
-                srv_jadd_bool(e, "protected", srv_stmt_i64(st, 6) != 0);
-                srv_jadd_i64(e, "balance_fen", srv_stmt_i64(st, 7));
-                srv_jadd_str(e, "status", srv_stmt_text(st, 8));
-                srv_jadd_str(e, "meter", srv_stmt_text(st, 9));
-                srv_jadd_str(e, "gateway", srv_stmt_text(st, 10));
-                json_object_array_add(list, e);
-        }
+        while (rc >= 0 && (rc = srv_stmt_step(st)) == SRV_DB_ROW)
+                json_object_array_add(list, srv_account_row_json(st));
         srv_stmt_done(st);
         free(prefix);
         free(inner);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "mb_tariff_wire.h"
+#include "srv_accounts.h"
 
 /* An integer query parameter in [min, max], def when absent; -1 after a 400. */
 static int int_param(struct srv_req *rq, struct srv_resp *rs, const char *key, int64_t min,
@@ -30,14 +31,22 @@ static int int_param(struct srv_req *rq, struct srv_resp *rs, const char *key, i
         return 0;
 }
 
+#define EVENT_COLUMNS                                                                              \
+        "SELECT g.name, g.region, e.id, m.address, a.number, a.holder, e.ts, e.type,"              \
+        " e.reason, e.stored_at, e.body FROM events e JOIN gateways g ON g.id = e.gateway_id"      \
+        " LEFT JOIN meters m ON m.id = e.meter_id LEFT JOIN accounts a ON a.id = m.account_id"
+#define EVENT_TYPE_MATCH                                                                           \
+        "($2 = '' OR $2 LIKE '%,' || replace(replace(replace(e.type,"                              \
+        " '\\', '\\\\'), '%', '\\%'), '_', '\\_') || ',%' ESCAPE '\\')"
+
 void srv_h_events(struct srv_req *rq, struct srv_resp *rs)
 {
-        const char *types = srv_req_query(rq, "type");
+        const char *types = srv_req_query(rq, "type"), *meter = srv_req_query(rq, "meter");
         char filter[512];
-        int64_t limit, before;
+        int64_t limit, before, mid = 0;
         json_object *list;
         srv_stmt *st = NULL;
-        int rc;
+        int rc = 0;
 
         if (int_param(rq, rs, "limit", 1, 500, 50, &limit) < 0 ||
             int_param(rq, rs, "before", 0, INT64_MAX, INT64_MAX, &before) < 0)
@@ -53,16 +62,25 @@ void srv_h_events(struct srv_req *rq, struct srv_resp *rs)
          * event typed "%" must not match every filter */
         snprintf(filter, sizeof(filter), "%s%s%s", types ? "," : "", types ? types : "",
                  types ? "," : "");
+        if (meter && (rc = srv_meter_id(rq->db, meter, &mid, NULL)) == 0) {
+                srv_reply_errorf(rs, 404, "not_found", "meter", "no meter '%s'", meter);
+                return;
+        }
         list = json_object_new_array();
-        rc = srv_db_query(
-            rq->db, &st,
-            "SELECT g.name, g.region, e.id, m.address, a.number, a.holder, e.ts, e.type,"
-            " e.reason, e.stored_at, e.body FROM events e JOIN gateways g ON g.id = e.gateway_id"
-            " LEFT JOIN meters m ON m.id = e.meter_id LEFT JOIN accounts a ON a.id = m.account_id"
-            " WHERE e.ts < $1 AND ($2 = '' OR $2 LIKE '%,' || replace(replace(replace(e.type,"
-            " '\\', '\\\\'), '%', '\\%'), '_', '\\_') || ',%' ESCAPE '\\')"
-            " ORDER BY e.ts DESC, e.gateway_id, e.id DESC LIMIT $3",
-            "iti", before, filter, limit);
+        /* one meter's events (the desk's account page) through their index */
+        if (rc >= 0 && meter)
+                rc = srv_db_query(rq->db, &st,
+                                  EVENT_COLUMNS " WHERE e.meter_id = $4 AND e.ts < $1"
+                                                " AND " EVENT_TYPE_MATCH
+                                                " ORDER BY e.ts DESC, e.gateway_id, e.id DESC"
+                                                " LIMIT $3",
+                                  "itii", before, filter, limit, mid);
+        else if (rc >= 0)
+                rc = srv_db_query(rq->db, &st,
+                                  EVENT_COLUMNS " WHERE e.ts < $1 AND " EVENT_TYPE_MATCH
+                                                " ORDER BY e.ts DESC, e.gateway_id, e.id DESC"
+                                                " LIMIT $3",
+                                  "iti", before, filter, limit);
         while (rc >= 0 && (rc = srv_stmt_step(st)) == SRV_DB_ROW) {
                 json_object *e = json_object_new_object(), *body;
 

@@ -212,6 +212,53 @@ api GET /api/v1/displays "" "$OPER"
 [ "$(j '["displays"].__len__()')" = 2 ] && [ "$(j '["displays"][1]["revoked"]')" = true ] || fail "re-enrolled: $(cat "$T/resp")"
 pass "display credentials: the wall's figures only, a layout and language each, revocable, the name reusable"
 
+# ---- the operator desk's lists and statements --------------------------------
+nums() { /usr/bin/python3 -c 'import json,sys; print(",".join(a["number"][-2:] for a in json.load(open(sys.argv[1]))["accounts"]))' "$T/resp"; }
+desk() { api GET "/api/v1/desk/accounts?$1" "" "$OPER"; expect 200; }
+desk "status=cut"; [ "$(nums)" = 05 ] && [ "$(j '["total"]')" = 1 ] || fail "cut: $(nums)"
+desk "status=alarm"; [ "$(nums)" = 07,02 ] || fail "alarm, lowest balance first: $(nums)"
+desk "status=arrears"; [ "$(nums)" = 05,04 ] || fail "arrears: $(nums)"
+desk "status=protected"; [ "$(nums)" = 04 ] && [ "$(j '["accounts"][0]["protected"]')" = true ] || fail "protected"
+desk "status=offline"; [ "$(nums)" = 03 ] && [ "$(j '["accounts"][0]["offline"]')" = true ] || fail "offline: $(nums)"
+desk "region=110102"; [ "$(nums)" = 09,10 ] || fail "region: $(nums)"
+desk "tariff=cn-bj-residential&limit=3&offset=3"; [ "$(nums)" = 04,05,06 ] && [ "$(j '["total"]')" = 10 ] || fail "tariff, page"
+desk "tariff=nope"; [ "$(j '["total"]')" = 0 ] || fail "unknown tariff"
+desk "status=cut&region=110105"; [ "$(j '["total"]')" = 0 ] || fail "filters combine"
+desk "q=zhou"; [ "$(nums)" = 06 ] && [ "$(j '["accounts"][0]["tariff"]')" = cn-bj-residential ] || fail "q"
+api GET "/api/v1/desk/accounts?status=gone" "" "$OPER"; expect 400
+api GET "/api/v1/desk/accounts?limit=0" "" "$OPER"; expect 400
+pass "desk lists: cut, alarm, arrears, protected, offline, by region and tariff, worst first, paged"
+
+# three more readings of meter 9 today (a second deduction today): one line
+post_batch gw-4 "$(rd 000000000009 4 $((T2 + 1)) 113000),$(rd 000000000009 5 $((T2 + 2)) 114000),$(rd 000000000009 6 $((T2 + 3)) 115000)"
+api GET /api/v1/accounts/1100000009/ledger "" "$OPER"; cp "$T/resp" "$T/ledger.json"
+api GET /api/v1/accounts/1100000009/statement "" "$OPER"; expect 200
+/usr/bin/python3 - "$T/ledger.json" "$T/resp" <<'PY' || fail "statement: $(cat "$T/resp")"
+import json, sys, collections
+ledger, st = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+assert not st["more"] and st["before"] is None
+assert sum(l["amount_fen"] for l in st["lines"]) == st["balance_fen"] == ledger["balance_fen"]
+days = [l for l in st["lines"] if l["kind"] == "charge_day"]
+charges = [e for e in ledger["entries"] if e["kind"] == "charge"]
+assert sum(d["count"] for d in days) == len(charges) and len(days) < len(charges), (days, charges)
+assert [l["id"] for l in st["lines"]] == sorted([l["id"] for l in st["lines"]], reverse=True)
+PY
+api GET "/api/v1/accounts/1100000009/statement?limit=1" "" "$OPER"; expect 200
+[ "$(j '["lines"].__len__()')" = 1 ] && [ "$(j '["more"]')" = true ] && [ "$(j '["lines"][0]["count"]')" -ge 2 ] ||
+  fail "statement page: $(cat "$T/resp")"
+before=$(j '["before"]')
+api GET "/api/v1/accounts/1100000009/statement?limit=100&before=$before" "" "$OPER"; expect 200
+[ "$(j '["lines"][0]["id"]')" -lt "$before" ] || fail "next page"
+first=$(j '["entries"][0]["id"]' "$T/ledger.json")
+api GET "/api/v1/accounts/1100000009/ledger/$first" "" "$OPER"; expect 200
+[ "$(j '["kind"]')" = topup ] && [ "$(j '["reference"]')" = PAY-1100000009 ] || fail "entry: $(cat "$T/resp")"
+api GET "/api/v1/accounts/1100000002/ledger/$first" "" "$OPER"; expect 404
+api GET "/api/v1/accounts/1100000009/ledger/x" "" "$OPER"; expect 404
+api GET "/api/v1/events?meter=000000000004" "" "$OPER"; expect 200
+[ "$(j '["events"].__len__()')" = 2 ] && [ "$(j '["events"][0]["type"]')" = meter_fault ] || fail "a meter's events: $(cat "$T/resp")"
+api GET "/api/v1/events?meter=nope" "" "$OPER"; expect 404
+pass "statement: a day's deductions as one line, paged, summing to the balance; one entry; a meter's events"
+
 api GET "/api/v1/meters/000000000001/readings?limit=3" "" "$OPER"; expect 200
 [ "$(/usr/bin/python3 -c 'import json,sys; print([r["seq"] for r in json.load(open(sys.argv[1]))["readings"]])' "$T/resp")" = "[4, 5, 6]" ] || fail "readings oldest first: $(cat "$T/resp")"
 api GET "/api/v1/meters/nope/readings" "" "$OPER"; expect 404

@@ -41,7 +41,7 @@ mkdir -p "$ART"
 # The PostgreSQL run checks the geometries in Chinese only: the same pages,
 # half the time (the SQLite run does both languages).
 [ "${MB_DB_BACKEND:-sqlite}" = pg ] && export MB_LANGS=zh-CN
-for t in dashboard desk; do
+for t in ${MB_BROWSER_TESTS:-dashboard desk}; do
   MB_URL=$URL MB_ADMIN=$ADMIN MB_OPER=$OPER MB_GW=${GWTOK[gw-1]} MB_ARTIFACTS=$ART \
     PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 node "$BROWSER/$t.test.mjs" || fail "browser test $t (screenshots in $ART)"
 done

@@ -90,6 +90,17 @@ const MB = (() => {
     for (const e of document.querySelectorAll("[data-tp]")) e.placeholder = t(e.dataset.tp);
     return me;
   }
+  // A page's start: a credential (else to the sign-in page), who we are,
+  // the language.  null when the page should not go on.
+  async function boot() {
+    if (!requireToken()) return null;
+    try {
+      return await start();
+    } catch (e) {
+      document.body.textContent = e.message;
+      return null;
+    }
+  }
   // The person's own choice, kept on the server for their token.
   async function chooseLang(l) {
     await api("/api/v1/me", { method: "PUT", json: { lang: l } });
@@ -212,7 +223,7 @@ const MB = (() => {
       if (v === undefined || v === null) continue;
       if (k === "class") e.className = v;
       else if (k === "text") e.textContent = v;
-      else if (k.startsWith("data-") || k === "title" || k === "style" || k === "for" || k === "colspan")
+      else if (k.startsWith("data-") || ["title", "style", "for", "colspan", "list", "inputmode", "rel"].includes(k))
         e.setAttribute(k, v);
       else e[k] = v;
     }
@@ -220,8 +231,9 @@ const MB = (() => {
     return e;
   }
 
-  return { token, isDisplay, requireToken, api, keepSession, signOut, start, chooseLang, t,
-           lang: () => lang, setLang, me: () => me, loadRegions, region,
+  return { token, isDisplay, requireToken, api, keepSession, signOut, start, boot, chooseLang, t,
+           lang: () => lang, setLang, me: () => me, loadRegions, region, regionCodes: () => regionNames,
+           scaled,
            yuan, money, kwh, kwh3, int, cInt, cKwh, cMoney, parseYuan, setZone, fmtTime, dur, el,
            role: () => (me ? me.role : sessionStorage.getItem("mb_role")),
            name: () => (me ? me.name : sessionStorage.getItem("mb_name")) };

@@ -8,15 +8,9 @@
 "use strict";
 
 (async () => {
-  if (!MB.requireToken()) return;
   const { el, t, fmtTime } = MB;
-  let me;
-  try {
-    me = await MB.start();
-  } catch (e) {
-    document.body.textContent = e.message;
-    return;
-  }
+  const me = await MB.boot();
+  if (!me) return;
   const lp = WallLayout.params(me.layout, location.search);
   if (lp.lang && !new URLSearchParams(location.search).get("lang")) MB.setLang(lp.lang);
   document.title = t("brand") + " · " + t("wall");
