@@ -63,14 +63,52 @@ int mb_walk_month_add(int yyyymm, int delta)
         return (m / 12) * 100 + m % 12 + 1;
 }
 
+/* floor((a + b - 1) / 2) without overflow: the midpoint less half a second,
+ * so a midpoint exactly on a month (or day) start (the reading after it as
+ * near as the one before) counts to the period before.  A zero-length
+ * interval is at its instant: then a reading at or after a period start
+ * decides that period's end, whatever comes later. */
+static int64_t midpoint(int64_t a, int64_t b)
+{
+        return b > a ? a + (b - a - 1) / 2 : a;
+}
+
 int mb_walk_month(int64_t a, int64_t b)
 {
-        /* floor((a + b - 1) / 2) without overflow: the midpoint less half a
-         * second, so a midpoint exactly on a month start (the reading after
-         * it as near as the one before) counts to the month before.  A
-         * zero-length interval is at its instant: then a reading at or after
-         * a month start decides that month's end, whatever comes later. */
-        return mb_walk_month_of(b > a ? a + (b - a - 1) / 2 : a);
+        return mb_walk_month_of(midpoint(a, b));
+}
+
+int mb_walk_day(int64_t a, int64_t b)
+{
+        return mb_walk_day_of(midpoint(a, b));
+}
+
+int mb_walk_day_of(int64_t t)
+{
+        int y, m, d;
+
+        if (mbt_local_date(t, &y, &m, &d) != MB_OK)
+                return 0;
+        return y * 10000 + m * 100 + d;
+}
+
+int64_t mb_walk_day_start(int yyyymmdd)
+{
+        int64_t t = 0;
+
+        mbt_midnight(yyyymmdd / 10000, yyyymmdd / 100 % 100, yyyymmdd % 100, &t);
+        return t;
+}
+
+int mb_walk_day_add(int yyyymmdd, int delta)
+{
+        int64_t t = 0;
+
+        /* mktime normalises the day of the month */
+        if (mbt_midnight(yyyymmdd / 10000, yyyymmdd / 100 % 100, yyyymmdd % 100 + delta, &t) !=
+            MB_OK)
+                return 0;
+        return mb_walk_day_of(t);
 }
 
 /* x's registers shifted by s (rates dropped: a shift says nothing of them). */

@@ -79,6 +79,16 @@ void mb_walk_plan(const mb_tariff_reading *ref, const mb_walk_point *x, int64_t 
  * zero-length interval belongs to the month of its instant. */
 int mb_walk_month(int64_t a, int64_t b);
 
+/* YYYYMMDD of the local day the interval [a, b] belongs to, by the same
+ * rule as months: the reading nearest a local midnight ends the day (the
+ * daily figures of transformer areas, docs/operations.md). */
+int mb_walk_day(int64_t a, int64_t b);
+/* YYYYMMDD of the local day containing t (0 out of range); UTC start of
+ * local day yyyymmdd; yyyymmdd plus delta days. */
+int mb_walk_day_of(int64_t t);
+int64_t mb_walk_day_start(int yyyymmdd);
+int mb_walk_day_add(int yyyymmdd, int delta);
+
 /* YYYYMM of the local month containing t; UTC start of local month yyyymm. */
 int mb_walk_month_of(int64_t t);
 int64_t mb_walk_month_start(int yyyymm);

@@ -19,8 +19,7 @@ static const char *number_of(const char *s)
         return s;
 }
 
-/* The account number bound to meter_id into out: 1, 0 when none, or < 0. */
-static int bound_account(srv_db *db, int64_t meter_id, char *out, size_t len)
+int srv_binding_account(srv_db *db, int64_t meter_id, char *out, size_t len)
 {
         srv_stmt *st = NULL;
         int rc = srv_db_query(db, &st,
@@ -77,7 +76,7 @@ int srv_binding_check(srv_db *db, int64_t gateway_id, int64_t meter_id, const st
         if (json_object_object_get_ex(o, "data", &data) &&
             json_object_object_get_ex(data, "account", &acct) &&
             json_object_is_type(acct, json_type_string) &&
-            (rc = bound_account(db, meter_id, bound, sizeof(bound))) > 0 &&
+            (rc = srv_binding_account(db, meter_id, bound, sizeof(bound))) > 0 &&
             strcmp(number_of(json_object_get_string(acct)), number_of(bound)) != 0)
                 rc = raise_mismatch(db, gateway_id, meter_id, ev, json_object_get_string(acct),
                                     bound);

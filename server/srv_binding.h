@@ -24,4 +24,8 @@
  * store error. */
 int srv_binding_check(srv_db *db, int64_t gateway_id, int64_t meter_id, const struct srv_event *ev);
 
+/* The number of the account meter_id is bound to, into out: 1, 0 when it
+ * is bound to none, or a store error. */
+int srv_binding_account(srv_db *db, int64_t meter_id, char *out, size_t len);
+
 #endif

@@ -5,6 +5,7 @@
 
 #include "mb_time.h"
 #include "srv_accounts.h"
+#include "srv_areas.h"
 #include "srv_auth.h"
 #include "srv_snapshot.h"
 #include "srv_reading_check.h"
@@ -310,6 +311,13 @@ void srv_h_meter_bind(struct srv_req *rq, struct srv_resp *rs)
                                     "meter '%s' is already bound to another account", meter);
                         goto fail;
                 }
+        }
+        /* an area's main meter measures a transformer, billed to no one */
+        if (rc >= 0 && account && mid &&
+            (rc = srv_area_is_main(rq->db, mid, mb_realtime_s())) > 0) {
+                srv_err_set(&e, 409, "main_meter", "account",
+                            "meter '%s' is a transformer area's main meter", meter);
+                goto fail;
         }
         if (rc >= 0 && mid == 0)
                 rc = srv_db_query_i64(rq->db, &mid,

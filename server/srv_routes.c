@@ -2,6 +2,7 @@
 /* The API: every endpoint, who may call it, and its handler (docs/api.md). */
 #include "srv.h"
 #include "srv_accounts.h"
+#include "srv_areas.h"
 #include "srv_close_job.h"
 #include "srv_commands.h"
 #include "srv_desk.h"
@@ -90,6 +91,14 @@ const struct srv_route srv_routes[] = {
     {"GET", "/api/v1/exports/bills.csv", srv_h_export_bills, SRV_READ},
     {"GET", "/api/v1/exports/ledger.csv", srv_h_export_ledger, SRV_READ},
     {"GET", "/metrics", srv_h_metrics, SRV_READ},
+
+    /* transformer areas: line loss and collection (docs/api.md, Transformer areas) */
+    {"POST", "/api/v1/areas", srv_h_area_create, SRV_WRITE},
+    {"GET", "/api/v1/areas", srv_h_area_list, SRV_READ},
+    {"GET", "/api/v1/areas/*", srv_h_area_show, SRV_READ},
+    {"PATCH", "/api/v1/areas/*", srv_h_area_update, SRV_WRITE},
+    {"PUT", "/api/v1/meters/*/area", srv_h_meter_area_set, SRV_WRITE},
+    {"GET", "/api/v1/meters/*/area", srv_h_meter_area_show, SRV_READ},
 };
 
 const size_t srv_n_routes = sizeof(srv_routes) / sizeof(srv_routes[0]);

@@ -30,6 +30,7 @@ static const struct mbctl_command commands[] = {
     {"command", mbctl_command, "trip, close, protect, unprotect a meter; list commands"},
     {"export", mbctl_export, "a month's bills or ledger entries as CSV for finance"},
     {"display", mbctl_display, "enrol, list, change and revoke the wall's kiosk screens"},
+    {"area", mbctl_area, "transformer areas: main meters, members, line loss, collection"},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

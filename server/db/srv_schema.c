@@ -370,6 +370,26 @@ static const char *const migrations[] = {
     "DROP TABLE commands;"
     "ALTER TABLE commands_new RENAME TO commands;"
     "CREATE INDEX commands_meter ON commands(meter_id, state);",
+    /* 8 -> 9: transformer areas (台区, docs/operations.md): an area, and
+     * where each meter stands from a date on (area_meters: the latest row
+     * at or before a day is in force; area NULL: in no area), as an area's
+     * main meter (总表) or a member. */
+    "CREATE TABLE areas ("
+    " id INTEGER PRIMARY KEY,"
+    " code TEXT NOT NULL UNIQUE,"
+    " name TEXT NOT NULL DEFAULT '',"
+    " region TEXT NOT NULL DEFAULT '',"
+    " loss_min_bp INTEGER NOT NULL, loss_max_bp INTEGER NOT NULL,"
+    " created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);"
+    "CREATE TABLE area_meters ("
+    " meter_id INTEGER NOT NULL REFERENCES meters(id),"
+    " effective_from INTEGER NOT NULL,"
+    " effective_date TEXT NOT NULL,"
+    " area_id INTEGER REFERENCES areas(id),"
+    " role TEXT NOT NULL CHECK (role IN ('member','main')),"
+    " assigned_at INTEGER NOT NULL, assigned_by TEXT NOT NULL,"
+    " PRIMARY KEY (meter_id, effective_from));"
+    "CREATE INDEX area_meters_area ON area_meters(area_id, meter_id);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -81,6 +81,12 @@ GET    /api/v1/meters/*/readings        /api/v1/meters/MA/readings          -   
 GET    /api/v1/exports/bills.csv        /api/v1/exports/bills.csv?month=2025-03 -   401 403 200 200 403
 GET    /api/v1/exports/ledger.csv       /api/v1/exports/ledger.csv?month=2025-03 -  401 403 200 200 403
 GET    /metrics                         /metrics                            -       401 403 200 200 403
+POST   /api/v1/areas                    /api/v1/areas                       {}      401 403 403 400 403
+GET    /api/v1/areas                    /api/v1/areas                       -       401 403 200 200 403
+GET    /api/v1/areas/*                  /api/v1/areas/nosuch                -       401 403 404 404 403
+PATCH  /api/v1/areas/*                  /api/v1/areas/nosuch                {"x":1} 401 403 403 400 403
+PUT    /api/v1/meters/*/area            /api/v1/meters/MA/area              {}      401 403 403 400 403
+GET    /api/v1/meters/*/area            /api/v1/meters/MA/area              -       401 403 200 200 403
 TABLE
 
 # The table against the code and the documentation.

@@ -20,6 +20,7 @@ mb_add_server_test(server_kill9 server_kill9.sh)
 mb_add_server_test(settle_flags settle_flags.sh)
 mb_add_server_test(settle_write_fails settle_write_fails.sh)
 mb_add_server_test(request_deadline request_deadline.sh)
+mb_add_server_test(areas areas.sh)
 
 # The same tests against PostgreSQL: each starts a throwaway server with
 # initdb + pg_ctl (pg_lib.sh) and stops it; skipped (77) without one.
@@ -37,6 +38,7 @@ mb_add_server_pg_test(pg_check_configs server_check_configs.sh)
 mb_add_server_pg_test(pg_two_servers pg_two_servers.sh)
 mb_add_server_pg_test(pg_close_split pg_close_split.sh)
 mb_add_server_pg_test(pg_disk_full pg_disk_full.sh)
+mb_add_server_pg_test(areas_pg areas.sh)
 
 # The whole system: server, agent and simulated meters (docs/wire.md).
 set(_mb_e2e_env ${_mb_srv_env} ${_mb_it_env})
