@@ -231,7 +231,7 @@ pass "desk lists: cut, alarm, arrears, protected, offline, by region and tariff,
 
 # three more readings of meter 9 today (a second deduction today): one line
 post_batch gw-4 "$(rd 000000000009 4 $((T2 + 1)) 113000),$(rd 000000000009 5 $((T2 + 2)) 114000),$(rd 000000000009 6 $((T2 + 3)) 115000)"
-api GET /api/v1/accounts/1100000009/ledger "" "$OPER"; cp "$T/resp" "$T/ledger.json"
+api GET "/api/v1/accounts/1100000009/ledger?detail=all" "" "$OPER"; cp "$T/resp" "$T/ledger.json"
 api GET /api/v1/accounts/1100000009/statement "" "$OPER"; expect 200
 /usr/bin/python3 - "$T/ledger.json" "$T/resp" <<'PY' || fail "statement: $(cat "$T/resp")"
 import json, sys, collections
