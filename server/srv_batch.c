@@ -485,7 +485,7 @@ static int on_event(struct parse *p, struct srv_jw *w, const struct srv_jw_value
         o = json_tokener_parse_ex(tok, p->body + p->ev_start, (int)(v->offset - p->ev_start));
         json_tokener_free(tok);
         if (o == NULL)
-                return bad(w, 400, "bad_json", "this event is not JSON json-c reads%s", "");
+                return bad(w, 400, "bad_json", "this event cannot be read as JSON%s", "");
         json_object_array_add(b->root, o);
         if (parse_event(o, b->n_events, &b->events[b->n_events], srv_jw_err(w)) < 0)
                 return -1;
