@@ -248,6 +248,8 @@ static void settle(srv_db *db, char **a)
 
 int main(int argc, char **argv)
 {
+        /* no deadline: a benchmark's statements may be long */
+        static const struct srv_db_pg_opts pg_opts = {60000, 0, 10, 0};
         char err[512];
         srv_db *db = NULL;
         int rc;
@@ -262,7 +264,7 @@ int main(int argc, char **argv)
                 return 0;
         }
         rc = strcmp(argv[2], "postgresql") == 0
-                 ? srv_db_open_pg(argv[3], 60000, &db, err, sizeof(err))
+                 ? srv_db_open_pg(argv[3], &pg_opts, &db, err, sizeof(err))
                  : srv_db_open_sqlite(argv[3], 60000, &db, err, sizeof(err));
         if (rc < 0) {
                 fprintf(stderr, "bench_raw: %s\n", err);

@@ -15,7 +15,9 @@ static const char *const top_keys[] = {"listen",    "tls",        "database", "t
                                        "dashboard", "webhooks",   "commands", NULL};
 static const char *const listen_keys[] = {"address", "port", "threads", "trusted_proxies", NULL};
 static const char *const tls_keys[] = {"certificate", "key", "client_ca", NULL};
-static const char *const db_keys[] = {"backend", "path", "conninfo", "busy_timeout_ms", NULL};
+static const char *const db_keys[] = {"backend",          "path",        "conninfo",
+                                      "busy_timeout_ms",  "deadline_ms", "connect_timeout_s",
+                                      "failover_wait_ms", NULL};
 static const char *const limit_keys[] = {
     "max_body_bytes",      "max_readings",           "max_events",
     "requests_per_minute", "connection_timeout_s",   "request_deadline_s",
@@ -145,6 +147,15 @@ static void parse_db(struct srv_config *c, const config_setting_t *root, mb_diag
                                    " takes 'path'");
         }
         c->busy_timeout_ms = (int)mb_conf_int_or(g, "busy_timeout_ms", 0, 600000, 5000, d);
+        /* failover (PostgreSQL, docs/operations-install.md): a round trip
+         * may wait for a lock, so its deadline is longer than that wait */
+        c->db_deadline_ms = (int)mb_conf_int_or(g, "deadline_ms", 0, 3600000, 15000, d);
+        c->db_connect_timeout_s = (int)mb_conf_int_or(g, "connect_timeout_s", 2, 600, 3, d);
+        c->db_failover_wait_ms = (int)mb_conf_int_or(g, "failover_wait_ms", 0, 600000, 10000, d);
+        if (c->db_deadline_ms && c->db_deadline_ms <= c->busy_timeout_ms)
+                mb_diag_at(d, config_setting_get_member(g, "deadline_ms"),
+                           "'deadline_ms' (%d) must be longer than 'busy_timeout_ms' (%d), or 0",
+                           c->db_deadline_ms, c->busy_timeout_ms);
 }
 
 static void parse_limits(struct srv_config *c, const config_setting_t *root, mb_diag *d)

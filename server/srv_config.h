@@ -28,7 +28,10 @@ struct srv_config {
         const char *db_path;            /* sqlite */
         const char *db_conninfo;        /* postgresql: libpq conninfo; NULL for sqlite */
         int busy_timeout_ms;
-        const char *timezone; /* NULL: the process's TZ */
+        int db_deadline_ms;       /* PostgreSQL: a round trip's deadline (0: none) */
+        int db_connect_timeout_s; /* PostgreSQL: per host */
+        int db_failover_wait_ms;  /* PostgreSQL: wait for a primary for work in flight */
+        const char *timezone;     /* NULL: the process's TZ */
         int64_t max_body_bytes;
         int max_readings, max_events;
         int requests_per_minute;    /* per token; 0: no limit */

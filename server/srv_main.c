@@ -122,9 +122,11 @@ static struct srv_config *load_config(const char *path)
 static int open_db(const struct srv_config *cfg, srv_db **db)
 {
         int pg = strcmp(cfg->db_backend, "postgresql") == 0;
+        struct srv_db_pg_opts o = {cfg->busy_timeout_ms, cfg->db_deadline_ms,
+                                   cfg->db_connect_timeout_s, cfg->db_failover_wait_ms};
         char err[512];
 
-        if ((pg ? srv_db_open_pg(cfg->db_conninfo, cfg->busy_timeout_ms, db, err, sizeof(err))
+        if ((pg ? srv_db_open_pg(cfg->db_conninfo, &o, db, err, sizeof(err))
                 : srv_db_open_sqlite(cfg->db_path, cfg->busy_timeout_ms, db, err, sizeof(err))) <
                 0 ||
             srv_schema_migrate(*db, err, sizeof(err)) < 0) {

@@ -55,6 +55,16 @@ int srv_db_sync(srv_db *db, uint64_t n)
         return db->ops->sync ? db->ops->sync(db, n) : MB_OK;
 }
 
+uint64_t srv_db_losses(srv_db *db)
+{
+        return db->ops->losses ? db->ops->losses(db) : 0;
+}
+
+int srv_db_wait_primary(srv_db *db, int ms)
+{
+        return db->ops->wait_primary ? db->ops->wait_primary(db, ms) : MB_OK;
+}
+
 int srv_db_lock(srv_db *db, enum srv_lock_kind kind, int64_t id)
 {
         return db->ops->lock(db, (int)kind, id);

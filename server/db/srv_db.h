@@ -38,11 +38,18 @@ typedef struct srv_bulk srv_bulk;
  * (srv_db_close). On failure *out is NULL and err holds the reason. */
 int srv_db_open_sqlite(const char *path, int busy_timeout_ms, srv_db **out, char *err,
                        size_t errlen);
+/* PostgreSQL's settings (server.conf, database group). */
+struct srv_db_pg_opts {
+        int lock_timeout_ms;   /* a lock wait longer than this fails MB_EBUSY (0: none) */
+        int deadline_ms;       /* a round trip longer than this drops the connection (0: none) */
+        int connect_timeout_s; /* per host of the conninfo, unless it sets its own */
+        int failover_wait_ms;  /* how long a commit in doubt is looked up for */
+};
 /* Connect to PostgreSQL with a libpq conninfo string ("host=/run/pg
- * dbname=meterbox", or a postgresql:// URI).  statement_timeout_ms bounds a
- * statement, lock waits included (0: none).  *out is the caller's; on
- * failure NULL with the reason in err. */
-int srv_db_open_pg(const char *conninfo, int statement_timeout_ms, srv_db **out, char *err,
+ * dbname=meterbox", or a postgresql:// URI, several hosts with
+ * target_session_attrs=read-write for a failover pair).  *out is the
+ * caller's; on failure NULL with the reason in err. */
+int srv_db_open_pg(const char *conninfo, const struct srv_db_pg_opts *o, srv_db **out, char *err,
                    size_t errlen);
 /* "sqlite" or "postgresql". */
 const char *srv_db_backend(const srv_db *db);
@@ -52,6 +59,19 @@ void srv_db_close(srv_db *db);
 
 /* The last error message of this handle (owned by it). */
 const char *srv_db_errmsg(srv_db *db);
+
+/*
+ * Failover (PostgreSQL; SQLite never loses its connection).  A connection
+ * lost or dropped at its deadline takes the work in flight with it: the
+ * call fails MB_EBUSY and srv_db_losses() moves on.  A caller that sees it
+ * move while its work failed may run the work again (every write is
+ * idempotent by its key, and a commit in doubt was looked up, never
+ * guessed: srv_db_pg.c); the next call reconnects to the primary.
+ * srv_db_wait_primary reconnects now, waiting up to ms for a primary:
+ * MB_OK, or MB_EBUSY when none answered.  SQLite: 0 and MB_OK.
+ */
+uint64_t srv_db_losses(srv_db *db);
+int srv_db_wait_primary(srv_db *db, int ms);
 
 /* Transactions.  begin takes the write lock at once (BEGIN IMMEDIATE in
  * SQLite), so a transaction never fails half way for lock upgrade. */

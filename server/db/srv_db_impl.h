@@ -29,6 +29,9 @@ struct srv_db_ops {
         /* NULL: srv_db_exec_later runs the write at once */
         int (*exec_later)(srv_db *db, const char *sql, const char *types, va_list ap);
         int (*changes)(srv_db *db);
+        /* NULL: the connection is never lost (SQLite) */
+        uint64_t (*losses)(srv_db *db);
+        int (*wait_primary)(srv_db *db, int ms);
         /* NULL: every commit is durable when it returns (srv_db_sync) */
         uint64_t (*commits)(srv_db *db);
         int (*sync)(srv_db *db, uint64_t n);

@@ -64,28 +64,12 @@ static void answer_when_durable(struct srv *s, struct srv_req *rq, struct srv_re
         }
 }
 
-void srv_http_dispatch(struct srv *s, struct srv_req *rq, const char *authorization,
-                       struct srv_resp *rs)
+/* Authenticate, then run the handler (srv->lock held). */
+static void run_once(struct srv *s, struct srv_req *rq, const struct srv_route *r,
+                     const char *authorization, struct srv_resp *rs)
 {
-        const struct srv_route *r;
-        int64_t t0 = srv_metrics_now_us();
-        int known, rc, wait;
-        uint64_t commits;
+        int rc, wait;
 
-        rq->srv = s;
-        r = srv_route_match(srv_routes, srv_n_routes, rq->method, rq->path, &rq->params, &known);
-        if (r == NULL) {
-                if (known)
-                        srv_reply_errorf(rs, 405, "method_not_allowed", "",
-                                         "%s is not allowed on %s", rq->method, rq->path);
-                else
-                        srv_reply_errorf(rs, 404, "not_found", "", "no such endpoint: %s",
-                                         rq->path);
-                srv_metrics_request(SRV_METRICS_OTHER, rs->status, srv_metrics_now_us() - t0);
-                return;
-        }
-        srv_lock(s);
-        rq->db = s->db;
         /* A gateway's verified client certificate stands for its token. */
         rc = !authorization && rq->client_cn[0]
                  ? srv_auth_client_cert(s->db, rq->client_cn, &rq->auth)
@@ -114,6 +98,69 @@ void srv_http_dispatch(struct srv *s, struct srv_req *rq, const char *authorizat
                                      rq->body, rq->body_len) < 0)
                         mb_err_log("cannot write the audit log: %s", srv_db_errmsg(s->db));
         }
+}
+
+/*
+ * A database connection lost under a request (a failover, srv_db.h) took
+ * its unfinished work with it: the request runs again on the new primary,
+ * where every write path finds what did commit by its key (docs/api.md,
+ * Retries), so the client gets the answer it would have had.  With no
+ * primary within database.failover_wait_ms, or after MAX_RERUNS, the 503
+ * stands and the client retries later.
+ */
+#define MAX_RERUNS 3
+static void run_handler(struct srv *s, struct srv_req *rq, const struct srv_route *r,
+                        const char *authorization, struct srv_resp *rs)
+{
+        for (int runs = 0;; runs++) {
+                uint64_t losses = srv_db_losses(s->db);
+
+                run_once(s, rq, r, authorization, rs);
+                if (srv_db_losses(s->db) == losses || (rs->status >= 200 && rs->status < 300))
+                        return;
+                if (runs == MAX_RERUNS ||
+                    srv_db_wait_primary(s->db, s->cfg->db_failover_wait_ms) < 0) {
+                        /* what failed with the connection is for a retry */
+                        if (rs->status >= 500 && rs->status != 503) {
+                                json_object_put(rs->json);
+                                rs->json = NULL;
+                                srv_reply_db_error(rs, rq, MB_EBUSY);
+                        }
+                        return;
+                }
+                mb_notice("%s %s: the database connection was lost; running it again on the "
+                          "primary",
+                          rq->method, rq->path);
+                json_object_put(rs->json);
+                free(rs->text);
+                memset(rs, 0, sizeof(*rs));
+                memset(&rq->auth, 0, sizeof(rq->auth));
+        }
+}
+
+void srv_http_dispatch(struct srv *s, struct srv_req *rq, const char *authorization,
+                       struct srv_resp *rs)
+{
+        const struct srv_route *r;
+        int64_t t0 = srv_metrics_now_us();
+        int known;
+        uint64_t commits;
+
+        rq->srv = s;
+        r = srv_route_match(srv_routes, srv_n_routes, rq->method, rq->path, &rq->params, &known);
+        if (r == NULL) {
+                if (known)
+                        srv_reply_errorf(rs, 405, "method_not_allowed", "",
+                                         "%s is not allowed on %s", rq->method, rq->path);
+                else
+                        srv_reply_errorf(rs, 404, "not_found", "", "no such endpoint: %s",
+                                         rq->path);
+                srv_metrics_request(SRV_METRICS_OTHER, rs->status, srv_metrics_now_us() - t0);
+                return;
+        }
+        srv_lock(s);
+        rq->db = s->db;
+        run_handler(s, rq, r, authorization, rs);
         commits = srv_db_commits(s->db);
         srv_unlock(s);
         answer_when_durable(s, rq, rs, commits);

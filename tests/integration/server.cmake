@@ -40,6 +40,16 @@ mb_add_server_pg_test(pg_close_split pg_close_split.sh)
 mb_add_server_pg_test(pg_disk_full pg_disk_full.sh)
 mb_add_server_pg_test(areas_pg areas.sh)
 
+# High availability (issue 21): a pg_auto_failover monitor and two nodes in
+# network namespaces of their own (ha_lib.sh), two servers, and the primary
+# killed, frozen, cut off, killed during a close, or the standby killed.
+foreach(_mode kill freeze cut close standby)
+  add_test(NAME ha_failover_${_mode} COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/ha_failover.sh)
+  set_tests_properties(ha_failover_${_mode} PROPERTIES
+                       ENVIRONMENT "${_mb_srv_env};MB_HA_MODE=${_mode}" TIMEOUT 600
+                       SKIP_RETURN_CODE 77 LABELS ha)
+endforeach()
+
 # The whole system: server, agent and simulated meters (docs/wire.md).
 set(_mb_e2e_env ${_mb_srv_env} ${_mb_it_env})
 function(mb_add_system_test name script)

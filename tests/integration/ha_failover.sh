@@ -1,0 +1,190 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# High availability on PostgreSQL (issue 21): a pg_auto_failover formation
+# (monitor, primary, synchronous standby; ha_lib.sh), two meterbox-servers on
+# its multi-host URI, gateways uploading readings and a cashier topping up
+# through both (ha_load.py, each write retried until acknowledged), a month
+# close; then the primary fails mid-stream, as MB_HA_MODE says:
+#   kill     SIGKILL of the whole primary node (keeper and postgres)
+#   freeze   SIGSTOP of the whole primary node: a hung host, sockets open
+#   cut      every packet to and from the primary dropped (its veth)
+#   close    the primary killed while a close of 3,000 accounts runs
+#   standby  the standby killed instead: the primary goes on alone
+# and shows: every acknowledged reading and top-up is stored exactly once,
+# every ledger sums to its balance, the month closed once (one bill and one
+# close entry per account), writes go on afterwards, and how long after the
+# failure the first write was acknowledged (reported, never asserted).
+. "$(dirname "$0")/ha_lib.sh"
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/server_lib.sh"
+trap 'cleanup; ha_stop' EXIT
+MODE=${MB_HA_MODE:-kill}
+NG=2 NM=4 # gateways, meters each: half the accounts prepaid
+M0=$(at "2025-03-01 00:00") M1=$(at "2025-04-01 00:00")
+
+t=$SECONDS
+ha_start
+pass "pg_auto_failover formation up in $((SECONDS - t)) s: node1 primary, node2 synchronous standby"
+
+cat >"$T/server.conf" <<CONF
+listen = { address = "127.0.0.1"; port = 0; threads = 8; };
+database = { backend = "postgresql"; conninfo = "$HA_URI";
+             busy_timeout_ms = 5000; deadline_ms = 8000; connect_timeout_s = 2; failover_wait_ms = 10000; };
+timezone = "Asia/Shanghai";
+limits = { max_body_bytes = 65536; max_readings = 1000; requests_per_minute = 0; };
+settlement = { enabled = false; };
+CONF
+ADMIN=$("$MB_SERVER" -c "$T/server.conf" --create-token root)
+start_server "$T/server.conf" "$T/a.log"; URL_A=$URL
+start_server "$T/server.conf" "$T/b.log"; URL_B=$URL
+URL=$URL_A
+api POST /api/v1/tariffs "@$MB_SRC/etc/tariffs/beijing-residential.conf"; expect 201
+specs=() accts=()
+for g in $(seq 1 $NG); do
+  api POST /api/v1/gateways "{\"name\":\"gw-$g\"}"; expect 201
+  tok=$(j '["token"]') meters= batch=
+  for k in $(seq 1 $NM); do
+    a=A$g$k m=M$g$k mode=prepaid
+    [ $((k % 2)) = 0 ] && mode=monthly
+    api POST /api/v1/accounts "{\"number\":\"$a\",\"mode\":\"$mode\"}"; expect 201
+    api PUT /api/v1/accounts/$a/tariff '{"tariff":"cn-bj-residential","effective":"2025-01-01"}'; expect 200
+    api PUT /api/v1/meters/$m "{\"gateway\":\"gw-$g\",\"account\":\"$a\"}"; expect 200
+    [ $mode = prepaid ] && { api POST /api/v1/accounts/$a/topups "{\"amount_fen\":50000,\"reference\":\"P-$a\"}"; expect 201; }
+    wh=$((1000000 * k + 80000))
+    batch+="{\"meter\":\"$m\",\"seq\":1,\"ts\":$M0,\"kind\":\"boundary\",\"import_wh\":$((1000000 * k))},"
+    batch+="{\"meter\":\"$m\",\"seq\":2,\"ts\":$M1,\"kind\":\"boundary\",\"import_wh\":$wh},"
+    meters+="${meters:+,}$m=2/$wh"
+    accts+=("$a")
+  done
+  api POST /api/v1/readings "{\"gateway\":\"gw-$g\",\"readings\":[${batch%,}]}" "$tok"; expect 200
+  specs+=("gw-$g:$tok:$meters")
+done
+N=$((NG * NM))
+if [ "$MODE" = close ]; then # a close long enough to fail under
+  NX=3000 now=$(date +%s)
+  ha_sql "INSERT INTO accounts (number, mode, state, alarm1_fen, alarm2_fen, credit_limit_fen, reconnect_fen, created_at, updated_at)
+          SELECT 'X' || lpad(i::text, 5, '0'), 'monthly', 'active', 2000, 500, -100000000, 100, $now, $now FROM generate_series(1, $NX) i;
+          INSERT INTO meters (address, gateway_id, account_id, bound_at)
+          SELECT 'XM' || a.id, (SELECT id FROM gateways WHERE name = 'gw-1'), a.id, $now FROM accounts a WHERE number LIKE 'X%';
+          INSERT INTO account_tariffs SELECT a.id, $M0 - 86400 * 90, '2025-01-01', 'cn-bj-residential', $now, 'test' FROM accounts a WHERE number LIKE 'X%';
+          INSERT INTO readings (meter_id, seq, ts, kind, quality, import_wh, body, stored_at)
+          SELECT id, s, CASE s WHEN 1 THEN $M0 ELSE $M1 END, 'boundary', 0, 1000000 + (s - 1) * (50000 + id), '{}', $now
+          FROM meters, generate_series(1, 2) s WHERE address LIKE 'XM%';
+          UPDATE meters SET high_seq = 2 WHERE address LIKE 'XM%'; ANALYZE" >/dev/null || fail "populate"
+  N=$((N + NX))
+fi
+pass "two servers on the formation's URI; $N accounts, their March boundaries stored"
+
+# -- the stream
+mkdir -p "$T/load"
+/usr/bin/python3 "$MB_SRC/tests/integration/ha_load.py" "$T/load" "$URL_A,$URL_B" "$ADMIN" "$M1" \
+  "${specs[@]}" --accounts "$(IFS=,; echo "${accts[*]}")" >"$T/load.out" 2>&1 &
+LOAD=$!
+PIDS+=("$LOAD")
+# acked_since T N: N writes sent after T acknowledged
+acked_since() { [ "$(awk -v t="$1" '$5 > t && $3 >= 200 && $3 < 300' "$T/load/attempts.log" 2>/dev/null | wc -l)" -ge "$2" ]; }
+wait_for 60 acked_since 0 10 ||
+  fail "the writers never got going: $(tail -3 "$T/load/attempts.log" 2>/dev/null; cat "$T/load.out")"
+
+close_month() { # OUT: POST the March close through server A, curl's status in OUT.code
+  curl -s -o "$1" -w '%{http_code}' -m 300 -H "Authorization: Bearer $ADMIN" -d '{"month":"2025-03"}' \
+    "$URL_A/api/v1/settlements" >"$1.code"
+}
+
+victim=1 t_promoted=
+[ "$MODE" = standby ] && victim=2
+if [ "$MODE" = close ]; then
+  # a session on the primary holds one account's row: the close waits on it
+  mkfifo "$T/hold"
+  ha_as psql -X -q -d "$HA_URI" <"$T/hold" >"$T/hold.out" 2>&1 &
+  exec 4>"$T/hold"
+  echo "BEGIN; SELECT id FROM accounts WHERE number = 'X01500' FOR UPDATE;" >&4
+  close_month "$T/close1.json" &
+  CLOSE=$!
+  waiting() { [ "$(ha_sql "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'meterbox-server' AND wait_event_type = 'Lock'")" -ge 1 ]; }
+  wait_for 60 waiting || fail "the close never waited on the held account"
+  billed=$(ha_sql "SELECT count(*) FROM bills WHERE month = '2025-03'")
+  pass "the close is under way ($billed of $N accounts billed so far)"
+else
+  sleep 3
+fi
+pids=$(ha_node_pids $victim)
+case $MODE in
+  kill | close | standby) kill -KILL $pids ;;
+  freeze) kill -STOP $pids ;;
+  cut) ha_cut $victim ;;
+  *) fail "MB_HA_MODE=$MODE?" ;;
+esac
+t_fail=$(date +%s.%N)
+[ "$MODE" = close ] || { close_month "$T/close1.json" & CLOSE=$!; }
+echo "# node$victim failed ($MODE) at $t_fail"
+
+if [ "$MODE" = standby ]; then
+  # The primary takes writes alone once the monitor has it wait_primary
+  # (synchronous_standby_names emptied); until then commits wait for the
+  # standby (synchronous_commit = on).
+  wait_for 120 acked_since "$t_fail" 5 ||
+    fail "no writes after the standby died: $(ha_state)"
+  state=$(ha_node_state 1)
+  case $state in "wait_primary wait_primary" | "primary primary") ;; *) fail "node1 is $state" ;; esac
+  sync=$(ha_psql_admin "SHOW synchronous_standby_names")
+  [ -z "$sync" ] || fail "the primary still waits for a standby: '$sync'"
+  pass "standby killed: node1 stays primary ($state), commits no longer wait for a standby"
+else
+  ha_wait_primary 2 180 || fail "node2 never became primary: $(ha_state)"
+  t_promoted=$(date +%s.%N)
+  echo "# node2 primary after $(echo "$t_promoted - $t_fail" | bc) s"
+  wait_for 120 acked_since "$t_promoted" 5 ||
+    fail "no writes acknowledged after the failover: $(tail -5 "$T/load/attempts.log"; tail -5 "$T/a.log")"
+  pass "node2 promoted; the servers write to it"
+fi
+sleep 2
+touch "$T/load/stop"
+wait "$LOAD" || fail "writers: $(cat "$T/load.out")"
+wait "$CLOSE" || true
+[ "$MODE" = close ] && exec 4>&- # its session died with node1
+! grep -q "gave-up" "$T/load/attempts.log" || fail "a writer gave up: $(grep gave-up "$T/load/attempts.log" | head -3)"
+{ grep -- "-refused:" "$T/load/attempts.log" || true; } | head -3 >"$T/refused"
+[ ! -s "$T/refused" ] || fail "writes refused other than 503: $(cat "$T/refused")"
+
+# -- the close: finished once, whenever the first attempt ended
+code=$(cat "$T/close1.json.code")
+if [ "$code" != 200 ]; then
+  echo "# the first close answered $code ($(head -c 200 "$T/close1.json")); posting it again"
+  close_month "$T/close2.json"
+  [ "$(cat "$T/close2.json.code")" = 200 ] || fail "second close: $(cat "$T/close2.json.code") $(head -c 300 "$T/close2.json")"
+fi
+[ "$(ha_sql "SELECT count(*) FROM bills WHERE month = '2025-03'")" = "$N" ] ||
+  fail "$(ha_sql "SELECT count(*) FROM bills WHERE month = '2025-03'") bills for $N accounts"
+[ -z "$(ha_sql "SELECT account_id FROM ledger WHERE kind IN ('bill', 'settle') AND month = '2025-03' GROUP BY account_id HAVING count(*) > 1")" ] ||
+  fail "an account closed twice"
+[ "$(ha_sql "SELECT count(DISTINCT account_id) FROM ledger WHERE kind IN ('bill', 'settle') AND month = '2025-03'")" = "$N" ] ||
+  fail "close entries for $(ha_sql "SELECT count(DISTINCT account_id) FROM ledger WHERE kind IN ('bill', 'settle') AND month = '2025-03'") of $N accounts"
+pass "the March close finished once: $N bills, one close entry per account (first answer $code)"
+
+# -- nothing acknowledged lost, nothing twice
+sort -u "$T/load/acked_readings" >"$T/acked"
+ha_sql "SELECT m.address || ' ' || r.seq FROM readings r JOIN meters m ON m.id = r.meter_id WHERE r.seq > 2" | sort >"$T/stored"
+missing=$(comm -23 "$T/acked" "$T/stored" | head -5)
+[ -z "$missing" ] || fail "acknowledged readings missing: $missing"
+[ -z "$(uniq -d "$T/stored" | head -3)" ] || fail "readings stored twice: $(uniq -d "$T/stored" | head -3)"
+nr=$(wc -l <"$T/acked")
+cut -d' ' -f1 "$T/load/acked_topups" | sort >"$T/acked_refs"
+ha_sql "SELECT reference FROM ledger WHERE reference LIKE 'HA-%'" | sort >"$T/stored_refs"
+missing=$(comm -23 "$T/acked_refs" "$T/stored_refs" | head -5)
+[ -z "$missing" ] || fail "acknowledged top-ups missing: $missing"
+[ -z "$(uniq -d "$T/stored_refs" | head -3)" ] || fail "top-ups posted twice: $(uniq -d "$T/stored_refs" | head -3)"
+nt=$(wc -l <"$T/acked_refs")
+[ "$nr" -gt 0 ] && [ "$nt" -gt 0 ] || fail "nothing acknowledged ($nr readings, $nt top-ups)"
+bad=$(ha_sql "SELECT a.number FROM accounts a WHERE a.balance_fen <> (SELECT coalesce(sum(amount_fen), 0) FROM ledger l WHERE l.account_id = a.id)")
+[ -z "$bad" ] || fail "ledger sum != balance for $bad"
+pass "$nr acknowledged readings and $nt top-ups stored exactly once; every ledger sums to its balance"
+
+# the first write sent after the failure that was acknowledged
+first=$(awk -v t="$t_fail" '$5 > t && $3 >= 200 && $3 < 300 {print $1; exit}' "$T/load/attempts.log")
+n503=$(awk -v t="$t_fail" '$1 > t && $3 == 503' "$T/load/attempts.log" | wc -l)
+nto=$(awk -v t="$t_fail" '$1 > t && $3 == 0' "$T/load/attempts.log" | wc -l)
+echo "# $MODE: first write acknowledged $(echo "$first - $t_fail" | bc) s after the failure" \
+  "(${t_promoted:+node2 primary after $(echo "$t_promoted - $t_fail" | bc) s; }$n503 answers 503, $nto timed out or refused)"
+{ grep -h "lost\|doubt\|running it again\|connected to the primary" "$T/a.log" "$T/b.log" || true; } | sed 's/^/#   /' | head -12
+pass "$MODE: the first write after the failure is reported above"
