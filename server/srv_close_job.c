@@ -64,10 +64,13 @@ static int open_db(struct srv_close *c)
         char err[256];
         int rc;
 
+        /* the same failover settings as the server's own connection */
+        struct srv_db_pg_opts o = {cfg->busy_timeout_ms, cfg->db_deadline_ms,
+                                   cfg->db_connect_timeout_s, cfg->db_failover_wait_ms};
+
         if (c->js.db)
                 return MB_OK;
-        rc = pg(c) ? srv_db_open_pg(cfg->db_conninfo, cfg->busy_timeout_ms, &c->js.db, err,
-                                    sizeof(err))
+        rc = pg(c) ? srv_db_open_pg(cfg->db_conninfo, &o, &c->js.db, err, sizeof(err))
                    : srv_db_open_sqlite(cfg->db_path, cfg->busy_timeout_ms, &c->js.db, err,
                                         sizeof(err));
         if (rc < 0)
@@ -211,9 +214,22 @@ static void slice(struct srv_close *c)
         size_t k = j->n - j->pos < SLICE ? j->n - j->pos : SLICE;
         struct srv_settle_summary sum;
 
+        uint64_t losses = srv_db_losses(c->js.db);
+
         memset(&sum, 0, sizeof(sum));
         if (k)
                 srv_settle_chunks(&c->js, c->js.db, j->ids + j->pos, k, j->month, j->by, &sum);
+        /* the database failed over under this slice (issue 21): it runs
+         * again once a primary answers, where what did commit is found
+         * settled, instead of failing accounts that only lost their
+         * connection */
+        if (sum.failed && srv_db_losses(c->js.db) != losses) {
+                json_object_put(sum.bills);
+                mb_notice("close job %lld: the database failed over; the slice runs again",
+                          (long long)j->id);
+                srv_db_wait_primary(c->js.db, c->s->cfg->db_failover_wait_ms);
+                return;
+        }
         j->pos += k;
         j->done += (int64_t)k;
         j->next = k ? j->ids[j->pos - 1] : j->next;

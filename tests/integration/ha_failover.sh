@@ -86,9 +86,21 @@ acked_since() { [ "$(awk -v t="$1" '$5 > t && $3 >= 200 && $3 < 300' "$T/load/at
 wait_for 60 acked_since 0 10 ||
   fail "the writers never got going: $(tail -3 "$T/load/attempts.log" 2>/dev/null; cat "$T/load.out")"
 
-close_month() { # OUT: POST the March close through server A, curl's status in OUT.code
-  curl -s -o "$1" -w '%{http_code}' -m 300 -H "Authorization: Bearer $ADMIN" -d '{"month":"2025-03"}' \
-    "$URL_A/api/v1/settlements" >"$1.code"
+# close_month OUT: start the March close (a job) through server A and wait
+# for it; OUT is the job's last state, OUT.code 200 when it is done
+close_month() {
+  local job st=unknown
+  curl -s -o "$1.start" -m 60 -H "Authorization: Bearer $ADMIN" -d '{"month":"2025-03"}' \
+    "$URL_A/api/v1/settlements" >/dev/null || true
+  cp "$1.start" "$1"
+  job=$(j '["job"]' "$1.start" 2>/dev/null) || { echo "no job" >"$1.code"; return 0; }
+  for _ in $(seq 1 600); do
+    curl -s -o "$1" -m 30 -H "Authorization: Bearer $ADMIN" "$URL_A/api/v1/settlements/$job" || true
+    st=$(j '["state"]' "$1" 2>/dev/null || echo unknown)
+    [ "$st" = running ] || [ "$st" = unknown ] || break
+    sleep 0.5
+  done
+  if [ "$st" = done ]; then echo 200 >"$1.code"; else echo "$st" >"$1.code"; fi
 }
 
 victim=1 t_promoted=

@@ -181,7 +181,7 @@ ha_sql() { ha_as psql -X -q -t -A -d "$HA_URI" -c "$1"; }
 # ha_node_pids N: every process of node N (its keeper and its postgres)
 ha_node_pids() {
   local ns p
-  ns=$(readlink "/proc/${HA_HOLD[$1]}/ns/net")
+  ns=$(readlink "/proc/${HA_HOLD[$1]}/ns/net") || return 0
   for p in /proc/[0-9]*; do
     [ "${p#/proc/}" != "${HA_HOLD[$1]}" ] || continue
     [ "$(readlink "$p/ns/net" 2>/dev/null)" = "$ns" ] && echo "${p#/proc/}"
@@ -222,7 +222,10 @@ ha_stop() {
   for i in 1 2; do
     [ -n "${HA_HOLD[$i]:-}" ] || continue
     ha_mend "$i" 2>/dev/null || true
-    for p in $(ha_node_pids "$i"); do kill -CONT "$p" 2>/dev/null; kill -9 "$p" 2>/dev/null || true; done
+    for p in $(ha_node_pids "$i" || true); do
+      kill -CONT "$p" 2>/dev/null || true
+      kill -9 "$p" 2>/dev/null || true
+    done
     kill -9 "${HA_HOLD[$i]}" 2>/dev/null || true
   done
   # the monitor: every process of nobody's in this test's own PID namespace
