@@ -4,7 +4,10 @@
 # gateway agent with three simulated meters (time running 600 times fast),
 # three prepaid accounts on the Beijing residential tariff.  Watch balances
 # fall on both sides in step, alarms, a cut-off when money runs out, and the
-# supply coming back after a top-up.
+# supply coming back after a top-up.  The server also serves the monitoring
+# wall and the operator desk (in Chinese; English a click away): the demo
+# prints their addresses and a token to sign in with, and once its story is
+# told it keeps everything running for them until Ctrl-C.
 #
 #   scripts/demo-run.sh BUILD_DIR        (scripts/demo.sh builds and calls this)
 #
@@ -36,9 +39,11 @@ listen = { address = "127.0.0.1"; port = $port; };
 database = { path = "$demo/server.db"; };
 timezone = "Asia/Shanghai";
 settlement = { enabled = false; };
+dashboard = { www = "$top/server/dash/www"; regions_file = "$top/server/dash/regions-cn.txt"; };
 CONF
 export METERBOX_URL="http://127.0.0.1:$port"
 export METERBOX_TOKEN=$("$build/server/meterbox-server" -c "$demo/server.conf" --create-token demo --role admin)
+viewer=$("$build/server/meterbox-server" -c "$demo/server.conf" --create-token viewer --role operator)
 "$build/server/meterbox-server" -f -c "$demo/server.conf" >"$demo/server.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do grep -q "listening on" "$demo/server.log" 2>/dev/null && break; sleep 0.1; done
@@ -48,8 +53,9 @@ echo "demo: server at $METERBOX_URL (log: $demo/server.log)"
 gw_token=$("$ctl" gateway register gw-demo-0001 --region 110105 --json |
   /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
 topup=(0 30.00 8.00 4.00)
+holder=("" 张伟 王芳 李娜)
 for n in 1 2 3; do
-  "$ctl" account create 110000000$n --holder "Household $n" --region 110105 --mode prepaid >/dev/null
+  "$ctl" account create 110000000$n --holder "${holder[$n]}" --region 110105 --mode prepaid >/dev/null
   "$ctl" tariff assign 110000000$n cn-bj-residential --effective 2020-01-01 >/dev/null
   "$ctl" meter bind 00000000000$n --gateway gw-demo-0001 --account 110000000$n >/dev/null
   "$ctl" topup 110000000$n "${topup[$n]}" --reference "DEMO-$n" >/dev/null
@@ -79,6 +85,24 @@ CONF
 "$build/agent/meterbox-agent" -f -c "$demo/agent.conf" -P "$build/plugins" >"$demo/agent.log" 2>&1 &
 pids+=($!)
 echo "demo: agent with 3 simulated meters (log: $demo/agent.log)"
+
+# The wall and the desk, and a kiosk screen's enrolment address (the display
+# credential rides in the fragment: nothing to type on the screen).
+kiosk=$("$ctl" display add demo-wall --layout "refresh=10" --json |
+  /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+cat >"$demo/urls.txt" <<URLS
+wall:      $METERBOX_URL/wall.html
+desk:      $METERBOX_URL/operator.html
+admin:     $METERBOX_TOKEN
+operator:  $viewer
+kiosk:     $METERBOX_URL/signin.html#enrol=$kiosk
+URLS
+echo "demo: the monitoring wall    $METERBOX_URL/wall.html"
+echo "demo: the operator desk      $METERBOX_URL/operator.html"
+echo "demo: sign in with the admin token $METERBOX_TOKEN"
+echo "demo:   (read-only operator token: $viewer)"
+echo "demo: a kiosk screen, signed in without typing: $METERBOX_URL/signin.html#enrol=$kiosk"
+echo "demo: (all in $demo/urls.txt)"
 echo
 
 adb() { sqlite3 -batch -noheader -cmd ".timeout 2000" "$demo/agent.db" "$1" 2>/dev/null || true; }
@@ -93,10 +117,12 @@ level=(normal alarm1 alarm2 cut protected)
 relay=(unknown closed open armed)
 last_event=0
 topped=0
+told=0
+every=3
 start=$(date +%s)
 printf "%-8s %-10s %9s %9s %7s %-9s %s\n" time account server agent kWh relay state
 while :; do
-  sleep 3
+  sleep "$every"
   for n in 1 2 3; do
     srv=$("$ctl" account show 110000000$n --json 2>/dev/null |
       /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["balance_fen"])' 2>/dev/null || true)
@@ -119,6 +145,16 @@ while :; do
     echo "  demo: household 3 is cut off; topping up 20.00 yuan (reference DEMO-3b)"
     "$ctl" topup 1100000003 20.00 --reference DEMO-3b >/dev/null
     topped=1
+  fi
+  # the story is told once household 3 has its supply back: from then on the
+  # demo only keeps the server and the agent running for the wall and desk
+  if [ $topped = 1 ] && [ $told = 0 ] && [ "$(adb "SELECT count(*) FROM events e JOIN meters m ON m.id = e.meter_id
+        WHERE m.address = '000000000003' AND e.type = 'relay_confirmed' AND e.reason LIKE '%closed%'
+        AND e.id > (SELECT max(t.id) FROM events t WHERE t.meter_id = m.id AND t.type = 'trip')")" -ge 1 ]; then
+    echo "demo: the story is told. The server and the agent keep running for the wall and the desk:"
+    echo "demo:   $METERBOX_URL/wall.html   $METERBOX_URL/operator.html   (token above; Ctrl-C stops)"
+    told=1
+    [ -n "${DEMO_SECONDS:-}" ] || every=30
   fi
   if [ -n "${DEMO_SECONDS:-}" ] && [ $(($(date +%s) - start)) -ge "$DEMO_SECONDS" ]; then
     stop
