@@ -48,6 +48,9 @@ POST   /api/v1/accounts/*/topups        /api/v1/accounts/AC1/topups         {}  
 POST   /api/v1/accounts/*/refunds       /api/v1/accounts/AC1/refunds        {}      401 403 403 400 403
 POST   /api/v1/accounts/*/adjustments   /api/v1/accounts/AC1/adjustments    {}      401 403 403 400 403
 GET    /api/v1/accounts/*/ledger        /api/v1/accounts/AC1/ledger         -       401 403 200 200 403
+GET    /api/v1/accounts/*/statement     /api/v1/accounts/AC1/statement      -       401 403 200 200 403
+GET    /api/v1/accounts/*/ledger/*      /api/v1/accounts/AC1/ledger/1       -       401 403 404 404 403
+GET    /api/v1/desk/accounts            /api/v1/desk/accounts               -       401 403 200 200 403
 GET    /api/v1/accounts/*/bills         /api/v1/accounts/AC1/bills          -       401 403 200 200 403
 GET    /api/v1/accounts/*/bills/*       /api/v1/accounts/AC1/bills/2025-03  -       401 403 404 404 403
 POST   /api/v1/tariffs                  /api/v1/tariffs                     {}      401 403 403 422 403
