@@ -2,6 +2,7 @@
 /* The API: every endpoint, who may call it, and its handler (docs/api.md). */
 #include "srv.h"
 #include "srv_accounts.h"
+#include "srv_area_api.h"
 #include "srv_areas.h"
 #include "srv_close_job.h"
 #include "srv_commands.h"
@@ -99,6 +100,12 @@ const struct srv_route srv_routes[] = {
     {"PATCH", "/api/v1/areas/*", srv_h_area_update, SRV_WRITE},
     {"PUT", "/api/v1/meters/*/area", srv_h_meter_area_set, SRV_WRITE},
     {"GET", "/api/v1/meters/*/area", srv_h_meter_area_show, SRV_READ},
+    {"GET", "/api/v1/areas/*/loss", srv_h_area_loss, SRV_READ},
+    {"GET", "/api/v1/stats/areas", srv_h_stats_areas, SRV_WALL},
+    {"GET", "/api/v1/stats/areas/*/members", srv_h_area_members, SRV_WALL},
+    {"GET", "/api/v1/stats/collection", srv_h_stats_collection, SRV_WALL},
+    {"GET", "/api/v1/exports/line-loss.csv", srv_h_export_line_loss, SRV_READ},
+    {"GET", "/api/v1/exports/collection.csv", srv_h_export_collection, SRV_READ},
 };
 
 const size_t srv_n_routes = sizeof(srv_routes) / sizeof(srv_routes[0]);

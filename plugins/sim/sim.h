@@ -73,6 +73,8 @@ struct sim_opts {
         int garbage_mode; /* enum sim_garbage_mode */
         int64_t fault_reset_at;
         int64_t fault_relay_fail; /* the first N relay moves fail */
+        int64_t fault_stop_from;  /* UTC s: the register stops counting (bypass); 0 never */
+        int64_t fault_stop_until; /* UTC s: and counts again (0: never again) */
         const char *account;      /* the customer number the meter holds; NULL: none */
         const char *state_file;   /* host-owned, valid as long as the ctx; NULL: none */
 };
@@ -150,6 +152,8 @@ void sim_relay_settle(struct sim_meter *m, int64_t mono_ms, int64_t *closed_from
  * SIM_FAULT_CORRUPT when this reading must be corrupted after it was filled. */
 #define SIM_FAULT_CORRUPT 1
 int sim_fault_before_read(struct sim_meter *m, mb_err *err);
+/* Is the meter bypassed (fault_stop_from..until) at UTC wall_ms? */
+int sim_fault_stopped(const struct sim_meter *m, int64_t wall_ms);
 int sim_fault_garbage_reading(const struct sim_meter *m, mb_reading *out);
 void sim_fault_after_advance(struct sim_meter *m);
 void sim_sleep_ms(int ms);

@@ -62,11 +62,18 @@ void sim_walk(struct sim_meter *m, int64_t from, int64_t to, int accrue_energy)
         }
         while (from < to) {
                 int64_t end = (sim_floor_div(from, SIM_MS_PER_MIN) + 1) * SIM_MS_PER_MIN;
+                int64_t stop = m->o.fault_stop_from * 1000, go = m->o.fault_stop_until * 1000;
 
+                /* a bypass starts and ends where it says, not at the minute */
+                if (m->o.fault_stop_from && stop > from && stop < end)
+                        end = stop;
+                if (m->o.fault_stop_until && go > from && go < end)
+                        end = go;
                 if (end > to)
                         end = to;
                 freeze_if_due(m, from);
-                accrue(m, from, end);
+                if (!sim_fault_stopped(m, from))
+                        accrue(m, from, end);
                 from = end;
         }
         freeze_if_due(m, to);

@@ -12,6 +12,10 @@
  *   fault_reset_at N       the read after the Nth finds every register reset
  *                          to 0, flagged MB_Q_REGISTER_RESET, once
  *
+ * and by the clock: fault_stop_from/_until (UTC seconds) the register stops
+ * counting while the load goes on, as a bypassed or stopped meter does (the
+ * main meter of its transformer area still sees that load).
+ *
  * A timeout wins over garbage when both fall on the same read.
  */
 #include <errno.h>
@@ -37,6 +41,12 @@ void sim_sleep_ms(int ms)
         }
         while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL) == EINTR)
                 ;
+}
+
+int sim_fault_stopped(const struct sim_meter *m, int64_t wall_ms)
+{
+        return m->o.fault_stop_from && wall_ms >= m->o.fault_stop_from * 1000 &&
+               (!m->o.fault_stop_until || wall_ms < m->o.fault_stop_until * 1000);
 }
 
 static int due(int64_t every, uint64_t n)

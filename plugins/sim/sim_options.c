@@ -94,6 +94,13 @@ static void parse_faults(mb_opt_parser *p, struct sim_opts *o)
         mb_opt_enum(p, "fault_garbage_mode", &o->garbage_mode, 0, garbage_names, NULL);
         mb_opt_int64(p, "fault_reset_at", &o->fault_reset_at, 0, 0, INT32_MAX);
         mb_opt_int64(p, "fault_relay_fail", &o->fault_relay_fail, 0, 0, INT32_MAX);
+        mb_opt_int64(p, "fault_stop_from", &o->fault_stop_from, 0, 0, INT64_C(253402300799));
+        mb_opt_int64(p, "fault_stop_until", &o->fault_stop_until, 0, 0, INT64_C(253402300799));
+        if (o->fault_stop_until && o->fault_stop_until <= o->fault_stop_from)
+                mb_opt_error(p, "fault_stop_until",
+                             "fault_stop_until (%" PRId64
+                             ") must be after fault_stop_from (%" PRId64 ")",
+                             o->fault_stop_until, o->fault_stop_from);
         mb_opt_string(p, "state_file", &o->state_file, NULL);
         if (mb_opt_string(p, "account", &o->account, NULL) == MB_OK &&
             strlen(o->account) >= MB_ACCOUNT_LEN)

@@ -24,7 +24,8 @@ static void fill_registers(const struct sim_meter *m, mb_reading *out)
 void sim_fill_reading(struct sim_meter *m, mb_reading *out)
 {
         int64_t wall_ms = m->last_wall_ms;
-        int closed = m->relay == MB_RELAY_CLOSED;
+        /* a bypassed meter sees no current: it shows no power either */
+        int closed = m->relay == MB_RELAY_CLOSED && !sim_fault_stopped(m, wall_ms);
 
         fill_registers(m, out);
         sim_fill_electrical(&m->o, wall_ms, closed ? sim_power_mw(&m->o, wall_ms) : 0, out);

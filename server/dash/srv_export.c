@@ -83,8 +83,8 @@ static void csv_flags(struct srv_csv *c, const char *json)
         free(s);
 }
 
-static void finish(struct srv_req *rq, struct srv_resp *rs, struct srv_csv *c, int rc,
-                   const char *kind, const char *month)
+void srv_export_finish(struct srv_req *rq, struct srv_resp *rs, struct srv_csv *c, int rc,
+                       const char *kind, const char *period)
 {
         char *text;
 
@@ -103,10 +103,10 @@ static void finish(struct srv_req *rq, struct srv_resp *rs, struct srv_csv *c, i
         rs->content_type = "text/csv; charset=utf-8; header=present";
         snprintf(rs->header_name, sizeof(rs->header_name), "Content-Disposition");
         snprintf(rs->header_value, sizeof(rs->header_value),
-                 "attachment; filename=\"meterbox-%s-%.7s.csv\"", kind, month);
+                 "attachment; filename=\"meterbox-%s-%.32s.csv\"", kind, period);
 }
 
-static void start(struct srv_req *rq, struct srv_csv *c)
+void srv_export_start(struct srv_req *rq, struct srv_csv *c)
 {
         const char *bom = srv_req_query(rq, "bom");
 
@@ -149,7 +149,7 @@ void srv_h_export_bills(struct srv_req *rq, struct srv_resp *rs)
 
         if (month == NULL)
                 return;
-        start(rq, &c);
+        srv_export_start(rq, &c);
         csv_header(&c, cols);
         rc = srv_db_query(rq->db, &st,
                           "SELECT a.number, a.holder, a.region, b.month, b.state, b.mode,"
@@ -189,7 +189,7 @@ void srv_h_export_bills(struct srv_req *rq, struct srv_resp *rs)
                 srv_csv_end(&c);
         }
         srv_stmt_done(st);
-        finish(rq, rs, &c, rc, "bills", month);
+        srv_export_finish(rq, rs, &c, rc, "bills", month);
 }
 
 void srv_h_export_ledger(struct srv_req *rq, struct srv_resp *rs)
@@ -223,7 +223,7 @@ void srv_h_export_ledger(struct srv_req *rq, struct srv_resp *rs)
                 srv_reply_errorf(rs, 400, "bad_field", "month", "month %s is out of range", month);
                 return;
         }
-        start(rq, &c);
+        srv_export_start(rq, &c);
         csv_header(&c, cols);
         rc = srv_db_query(rq->db, &st,
                           "SELECT l.id, l.ts, a.number, a.holder, l.kind, l.amount_fen,"
@@ -247,5 +247,5 @@ void srv_h_export_ledger(struct srv_req *rq, struct srv_resp *rs)
                 srv_csv_end(&c);
         }
         srv_stmt_done(st);
-        finish(rq, rs, &c, rc, "ledger", month);
+        srv_export_finish(rq, rs, &c, rc, "ledger", month);
 }

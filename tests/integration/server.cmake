@@ -21,6 +21,7 @@ mb_add_server_test(settle_flags settle_flags.sh)
 mb_add_server_test(settle_write_fails settle_write_fails.sh)
 mb_add_server_test(request_deadline request_deadline.sh)
 mb_add_server_test(areas areas.sh)
+mb_add_server_test(areas_loss areas_loss.sh)
 
 # The same tests against PostgreSQL: each starts a throwaway server with
 # initdb + pg_ctl (pg_lib.sh) and stops it; skipped (77) without one.
@@ -39,6 +40,7 @@ mb_add_server_pg_test(pg_two_servers pg_two_servers.sh)
 mb_add_server_pg_test(pg_close_split pg_close_split.sh)
 mb_add_server_pg_test(pg_disk_full pg_disk_full.sh)
 mb_add_server_pg_test(areas_pg areas.sh)
+mb_add_server_pg_test(areas_loss_pg areas_loss.sh)
 
 # High availability (issue 21): a pg_auto_failover monitor and two nodes in
 # network namespaces of their own (ha_lib.sh), two servers, and the primary
@@ -66,6 +68,7 @@ endfunction()
 mb_add_system_test(system_e2e e2e.sh)
 mb_add_system_pg_test(system_e2e_pg e2e.sh)
 mb_add_system_test(system_demo demo.sh)
+mb_add_system_test(system_areas areas_sim.sh)
 set_property(TEST system_demo APPEND PROPERTY ENVIRONMENT MB_BUILD=${CMAKE_BINARY_DIR})
 
 # The monitoring wall, /metrics, CSV exports and webhooks (docs/dashboard.md).

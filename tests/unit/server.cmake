@@ -20,5 +20,7 @@ target_include_directories(test_ctl_text PRIVATE ${CMAKE_SOURCE_DIR}/tools)
 # SQLite VFS (unit/powercut_vfs.c, test code only)
 mb_add_unit_test(test_srv_powercut unit/test_srv_powercut.c unit/powercut_vfs.c LIBS server_core)
 target_compile_definitions(test_srv_powercut PRIVATE MB_SRC="${CMAKE_SOURCE_DIR}")
+# line loss: boundary points at midnight, energy, the rate and its band
+mb_add_unit_test(test_srv_area_calc unit/test_srv_area_calc.c LIBS server_core)
 # strict JSON: duplicate keys, single quotes, UTF-8 (srv_jwalk)
 mb_add_unit_test(test_srv_jwalk unit/test_srv_jwalk.c LIBS server_core)

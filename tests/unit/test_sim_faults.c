@@ -146,6 +146,39 @@ static void test_register_reset_once(void **state)
         P->meter_free(m);
 }
 
+/* A bypassed meter (fault_stop_from/_until, UTC seconds) counts nothing and
+ * shows no power in its window, and counts again after it: 3600 W is 1 Wh
+ * a second, so 10 s before, 20 s stopped, 10 s after make 20 Wh. */
+static void test_stop_window(void **state)
+{
+        int64_t t0 = T0;
+        struct fake_kv kv[] = {KV_STR("profile", "flat"),
+                               KV_INT("noise_pct", 0),
+                               KV_INT("base_w", 3600),
+                               KV_INT("fault_stop_from", t0 + 10),
+                               KV_INT("fault_stop_until", t0 + 30),
+                               {0}};
+        void *m = new_meter(kv, 1);
+        mb_reading r;
+        mb_err err;
+
+        (void)state;
+        assert_int_equal(fake_read(P, m, &r, &err), MB_OK);
+        assert_int_equal(r.import_wh, 0);
+        fake_advance_ms(10000);
+        assert_int_equal(fake_read(P, m, &r, &err), MB_OK);
+        assert_int_equal(r.import_wh, 10);
+        fake_advance_ms(15000);
+        assert_int_equal(fake_read(P, m, &r, &err), MB_OK);
+        assert_int_equal(r.import_wh, 10);
+        assert_int_equal(r.power_mw, 0);
+        fake_advance_ms(15000);
+        assert_int_equal(fake_read(P, m, &r, &err), MB_OK);
+        assert_int_equal(r.import_wh, 20);
+        assert_true(r.power_mw > 0);
+        P->meter_free(m);
+}
+
 static void test_energy_survives_failed_reads(void **state)
 {
         struct fake_kv kv[] = {KV_INT("fault_timeout_every", 2),
@@ -175,6 +208,7 @@ int main(void)
             cmocka_unit_test(test_timeout_wins_over_garbage),
             cmocka_unit_test(test_register_reset_once),
             cmocka_unit_test(test_energy_survives_failed_reads),
+            cmocka_unit_test(test_stop_window),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
