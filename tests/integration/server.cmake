@@ -83,10 +83,10 @@ mb_add_server_pg_test(metrics_prom_pg metrics_prom.sh)
 mb_add_server_pg_test(webhook_delivery_pg webhook_delivery.sh)
 # headless Chromium (Debian's chromium, driven by playwright-core from
 # tests/browser); screenshots go to tests/artifacts in the build tree
-mb_add_server_test(dashboard_browser dashboard_browser.sh SKIP_RETURN_CODE 77)
+mb_add_server_test(dashboard_browser dashboard_browser.sh SKIP_RETURN_CODE 77 TIMEOUT 600)
 set_property(TEST dashboard_browser APPEND PROPERTY ENVIRONMENT
              MB_ARTIFACTS=${CMAKE_BINARY_DIR}/tests/artifacts)
-mb_add_server_pg_test(dashboard_browser_pg dashboard_browser.sh)
+mb_add_server_pg_test(dashboard_browser_pg dashboard_browser.sh TIMEOUT 600)
 set_property(TEST dashboard_browser_pg APPEND PROPERTY ENVIRONMENT
              MB_ARTIFACTS=${CMAKE_BINARY_DIR}/tests/artifacts-pg)
 mb_add_system_test(system_tls tls.sh)

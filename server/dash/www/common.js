@@ -220,10 +220,10 @@ const MB = (() => {
   function el(tag, attrs, ...kids) {
     const e = document.createElement(tag);
     for (const [k, v] of Object.entries(attrs || {})) {
-      if (v === undefined || v === null) continue;
+      if (v === undefined || v === null || (k === "hidden" && !v)) continue;
       if (k === "class") e.className = v;
       else if (k === "text") e.textContent = v;
-      else if (k.startsWith("data-") || ["title", "style", "for", "colspan", "list", "inputmode", "rel"].includes(k))
+      else if (k.startsWith("data-") || ["title", "style", "for", "colspan", "list", "inputmode", "rel", "hidden"].includes(k))
         e.setAttribute(k, v);
       else e[k] = v;
     }

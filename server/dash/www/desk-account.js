@@ -98,13 +98,24 @@ const DeskAccount = (() => {
     const amount = input("refund-amount", { inputmode: "decimal" });
     const reason = input("refund-reason");
     const reference = input("refund-ref", { value: ref("RF") });
+    const over = input("refund-over", { type: "checkbox" });
+    const overRow = el("label", { class: "full", hidden: true }, over, " " + t("c.overbalance"));
     dialog(t("a.refund") + " · " + acc.number + " " + acc.holder, [[t("f.amount"), amount], [t("f.reason"), reason],
-      [t("f.reference"), reference]], t("a.refund"), "danger", async () => {
+      [t("f.reference"), reference], [null, overRow]], t("a.refund"), "danger", async () => {
       const fen = MB.parseYuan(amount.value);
       if (!fen) return t("m.amount");
       if (!reason.value.trim()) return t("m.reason");
-      const r = await api("/api/v1/accounts/" + enc(acc.number) + "/refunds", { method: "POST",
-        json: { amount_fen: fen, reason: reason.value.trim(), reference: reference.value.trim() } });
+      const body = { amount_fen: fen, reason: reason.value.trim(), reference: reference.value.trim() };
+      if (over.checked) body.over_balance = true;
+      let r;
+      try {
+        r = await api("/api/v1/accounts/" + enc(acc.number) + "/refunds", { method: "POST", json: body });
+      } catch (e) {
+        // above the balance: refused unless the clerk says it is meant
+        if (!e.body || !e.body.error || e.body.error.code !== "insufficient_balance") throw e;
+        overRow.hidden = false;
+        return t("c.over.msg", { b: MB.money(acc.balance_fen) });
+      }
       say(t("m.refund.ok", { a: MB.money(fen), b: MB.money(r.entry.balance_after_fen) }), "ok",
           "/bill.html?account=" + enc(acc.number) + "&receipt=" + r.entry.id);
       await show(acc.number);
@@ -310,6 +321,7 @@ const DeskAccount = (() => {
         btn(t("a.close"), "ok", () => command(acc, "close"), "do-close");
         btn(acc.protected ? t("a.unprotect") : t("a.protect"), "ghost", () => command(acc, acc.protected ? "unprotect" : "protect"), "do-protect");
       }
+      buttons.append(...DeskClerk.buttons(acc, opts.gateways || [], { dialog, say, show, refreshList: opts.refreshList }));
     }
     detail.replaceChildren(card(t("d.accounts"), "summary", true,
       el("div", { class: "summary" },

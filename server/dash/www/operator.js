@@ -88,7 +88,8 @@
   $("prev").addEventListener("click", () => { offset = Math.max(0, offset - PAGE); list(); });
   $("next").addEventListener("click", () => { offset += PAGE; list(); });
 
-  DeskAccount.init({ admin, detail: $("detail"), tariffs: tariffs.tariffs, refreshList: list });
+  const gateways = await api("/api/v1/gateways").catch(() => ({ gateways: [] }));
+  DeskAccount.init({ admin, detail: $("detail"), tariffs: tariffs.tariffs, gateways: gateways.gateways, refreshList: list });
   if (admin) {
     $("new-account").hidden = false;
     $("new-account").addEventListener("click", () => DeskAccount.create());
