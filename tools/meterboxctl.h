@@ -40,6 +40,6 @@ int mbctl_display(int argc, char **argv); /* ctl_display.c */
  * and meter goes on to mbctl_account / mbctl_meter (ctl_events.c) */
 int mbctl_account_events(int argc, char **argv);
 int mbctl_meter_events(int argc, char **argv);
-int mbctl_area(int argc, char **argv);    /* ctl_area.c */
+int mbctl_area(int argc, char **argv); /* ctl_area.c */
 
 #endif

@@ -40,15 +40,20 @@ int srv_stats_energy(srv_db *db, int64_t from, int64_t to, const int64_t *edges,
         rc = srv_db_query_replan(
             db, &st,
             "SELECT (x.ts - $1) / 900 AS qn, sum(x.import_wh - x.p) FROM ("
-            " SELECT r.ts, r.import_wh, coalesce(r.prev, " PREV_SQL(" AND q.ts >= $5") ", "
-            PREV_SQL("") ") AS p FROM ("
-            "  SELECT meter_id, seq, ts, import_wh,"
-            "  lag(import_wh) OVER (PARTITION BY meter_id ORDER BY seq) AS prev"
-            "  FROM readings WHERE ts >= $1 AND ts < $2 AND import_wh IS NOT NULL"
-            "  AND ($3 = 0 OR meter_id = $3)"
-            "  AND ($4 = '' OR meter_id IN (SELECT m.id FROM meters m"
-            "  JOIN gateways g ON g.id = m.gateway_id WHERE g.region = $4))) r) x"
-            " WHERE x.import_wh >= x.p GROUP BY (x.ts - $1) / 900",
+            " SELECT r.ts, r.import_wh, coalesce(r.prev, " PREV_SQL(
+                " AND q.ts >= $5") ", " PREV_SQL("") ") AS p FROM ("
+                                                     "  SELECT meter_id, seq, ts, import_wh,"
+                                                     "  lag(import_wh) OVER (PARTITION BY meter_id "
+                                                     "ORDER BY seq) AS prev"
+                                                     "  FROM readings WHERE ts >= $1 AND ts < $2 "
+                                                     "AND import_wh IS NOT NULL"
+                                                     "  AND ($3 = 0 OR meter_id = $3)"
+                                                     "  AND ($4 = '' OR meter_id IN (SELECT m.id "
+                                                     "FROM meters m"
+                                                     "  JOIN gateways g ON g.id = m.gateway_id "
+                                                     "WHERE g.region = $4))) r) x"
+                                                     " WHERE x.import_wh >= x.p GROUP BY (x.ts - "
+                                                     "$1) / 900",
             "iiiti", from, to, meter_id, region ? region : "", from - LOOKBACK);
         while (rc >= 0 && (rc = srv_stmt_step(st)) == SRV_DB_ROW) {
                 int64_t t = from + srv_stmt_i64(st, 0) * QUANTUM;
