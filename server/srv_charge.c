@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "mb_log.h"
+#include "srv_walk.h"
 #include "mb_tariff_wire.h"
 #include "srv_ledger.h"
 #include "srv_month.h"
@@ -101,9 +102,9 @@ static int save(srv_db *db, int64_t account_id, const struct srv_charge_state *c
             json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN), cs->charged_fen,
             cs->pos.period_start, cs->pos.used_wh, cs->ref_seq, cs->ref.t, cs->ref.import_wh,
             cs->ref.has_rates ? rates : NULL, cs->supply_id ? cs->supply_id : SRV_DB_NULL_I64,
-            OPT(m->supply_id), OPT(m->meter_id), OPT(m->seq), OPT(m->ref.t),
-            OPT(m->ref.import_wh), m->have && m->ref.has_rates ? srates : NULL,
-            OPT(m->pos.period_start), OPT(m->pos.used_wh));
+            OPT(m->supply_id), OPT(m->meter_id), OPT(m->seq), OPT(m->ref.t), OPT(m->ref.import_wh),
+            m->have && m->ref.has_rates ? srates : NULL, OPT(m->pos.period_start),
+            OPT(m->pos.used_wh));
 #undef OPT
         json_object_put(j);
         return rc < 0 ? rc : MB_OK;
@@ -163,21 +164,66 @@ static void month_text(int yyyymm, char out[8])
                  (unsigned)(yyyymm % 100) % 100u);
 }
 
-/* Make month (YYYYMM) the one being charged, starting at *at. */
-static int enter(struct run *r, int month, const struct srv_wpoint *at)
+/* Remember where month (cs.month) started: a late reading walks it again
+ * from there (srv_charge_recompute). */
+static int note_start(struct run *r, const struct srv_wpoint *at)
 {
-        int rc = flush(r);
+        char rates[128];
 
-        if (rc < 0)
-                return rc;
+        srv_rates_text(&at->ref, rates, sizeof(rates));
+        return srv_db_exec_args(
+            r->db,
+            "INSERT INTO charge_months (account_id, month, supply_id, meter_id, seq, ts,"
+            " import_wh, rates, tier_start, tier_used_wh)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+            " ON CONFLICT (account_id, month) DO UPDATE SET supply_id = excluded.supply_id,"
+            " meter_id = excluded.meter_id, seq = excluded.seq, ts = excluded.ts,"
+            " import_wh = excluded.import_wh, rates = excluded.rates,"
+            " tier_start = excluded.tier_start, tier_used_wh = excluded.tier_used_wh",
+            "itiiiiitii", r->account_id, r->cs.month, at->supply_id, at->meter_id, at->seq,
+            at->ref.t, at->ref.import_wh, at->ref.has_rates ? rates : NULL, at->pos.period_start,
+            at->pos.used_wh);
+}
+
+/* What was posted for the month being entered (a month walked again has
+ * charges already; a new one none): the flush posts the difference. */
+static int posted(struct run *r)
+{
+        int64_t sum = 0;
+        int rc = r->prepaid ? srv_db_query_i64(r->db, &sum,
+                                               "SELECT coalesce(sum(amount_fen), 0) FROM ledger"
+                                               " WHERE account_id = $1 AND month = $2"
+                                               " AND kind = 'charge'",
+                                               "it", r->account_id, r->cs.month)
+                            : MB_OK;
+
+        r->cs.charged_fen = -sum;
+        return rc < 0 ? rc : MB_OK;
+}
+
+/* Make month (YYYYMM) the one being charged, starting at *at. */
+static int begin_month(struct run *r, int month, const struct srv_wpoint *at)
+{
+        int rc;
+
         mb_tariff_acc_reset(r->cs.acc);
-        r->cs.charged_fen = 0;
         r->month = month;
         month_text(month, r->cs.month);
         r->cs.start = *at;
         rc = month_settled(r->db, r->account_id, r->cs.month);
         r->settled = rc > 0;
+        if (rc >= 0)
+                rc = posted(r);
+        if (rc >= 0)
+                rc = note_start(r, at);
         return rc < 0 ? rc : MB_OK;
+}
+
+static int enter(struct run *r, int month, const struct srv_wpoint *at)
+{
+        int rc = flush(r);
+
+        return rc < 0 ? rc : begin_month(r, month, at);
 }
 
 /* A piece of a later month closes this one; an earlier one (a reading
@@ -270,7 +316,8 @@ static int end_run(struct run *r, int rc)
         return rc;
 }
 
-/* Persist a supply's opening that was its first reading. */
+/* Persist a supply's opening that was its first reading (open_seq: a
+ * lower one arriving later takes its place, reopen()). */
 static int note_opening(srv_db *db, const struct srv_wsupply *s, const struct srv_wpoint *at)
 {
         char rates[128];
@@ -279,7 +326,7 @@ static int note_opening(srv_db *db, const struct srv_wsupply *s, const struct sr
                 return MB_OK;
         srv_rates_text(&at->ref, rates, sizeof(rates));
         return srv_db_exec_args(db,
-                                "UPDATE supplies SET from_seq = $1, from_ts = $2,"
+                                "UPDATE supplies SET open_seq = $1, from_ts = $2,"
                                 " from_import_wh = $3, from_rates = $4 WHERE id = $5",
                                 "iiiti", at->seq, at->ref.t, at->ref.import_wh,
                                 at->ref.has_rates ? rates : NULL, s->id);
@@ -298,12 +345,7 @@ static int walk_stored(struct run *r, struct srv_wpoint *from)
                 rc = srv_walk_begin(s, n, &at) ? MB_OK : MB_ENOENT;
                 if (rc == MB_OK && (rc = note_opening(r->db, &s[0], &at)) >= 0) {
                         take(r, &at);
-                        r->month = mb_walk_month_of(at.ref.t);
-                        month_text(r->month, r->cs.month);
-                        r->cs.start = at;
-                        rc = month_settled(r->db, r->account_id, r->cs.month);
-                        r->settled = rc > 0;
-                        rc = rc < 0 ? rc : MB_OK;
+                        rc = begin_month(r, mb_walk_month_of(at.ref.t), &at);
                 }
                 if (rc == MB_ENOENT) /* no reading, no opening yet */
                         rc = MB_OK, n = 0;
@@ -317,7 +359,7 @@ static int walk_stored(struct run *r, struct srv_wpoint *from)
 
 /* The batch's readings of the reference's supply, walked from it. */
 static int walk_batch(struct run *r, int64_t meter_id, struct srv_reading *const *rd, size_t n,
-                      int *late)
+                      int64_t *late)
 {
         struct srv_wsupply sup = {.id = r->cs.supply_id, .meter_id = meter_id, .to_seq = INT64_MAX};
         struct srv_wpoint at = {.have = 1,
@@ -337,7 +379,8 @@ static int walk_batch(struct run *r, int64_t meter_id, struct srv_reading *const
                 if (!rd[i]->has_import)
                         continue;
                 if (rd[i]->seq <= r->cs.ref_seq) {
-                        *late = 1;
+                        if (*late == 0 || rd[i]->seq < *late)
+                                *late = rd[i]->seq;
                         continue;
                 }
                 w.p.r.t = rd[i]->ts;
@@ -355,11 +398,14 @@ static int walk_batch(struct run *r, int64_t meter_id, struct srv_reading *const
         return rc < 0 ? rc : MB_OK;
 }
 
+static int recompute(struct srv *s, srv_db *db, int64_t account_id, int64_t late);
+
 int srv_charge_readings(struct srv *s, srv_db *db, int64_t account_id, int64_t meter_id,
                         struct srv_reading *const *rd, size_t n)
 {
         struct run r;
-        int late = 0, rc = begin_run(&r, s, db, account_id);
+        int64_t late = 0;
+        int rc = begin_run(&r, s, db, account_id);
 
         if (rc == MB_OK && r.cs.exists && !r.cs.supply_id && r.cs.meter_id == meter_id) {
                 /* a state from before supplies: it is on the meter's open one */
@@ -377,23 +423,123 @@ int srv_charge_readings(struct srv *s, srv_db *db, int64_t account_id, int64_t m
                 struct srv_wpoint from = {0};
 
                 if (r.cs.exists && r.cs.supply_id)
-                        from = (struct srv_wpoint){1, r.cs.supply_id, r.cs.meter_id,
-                                                   r.cs.ref_seq, r.cs.ref, r.cs.pos};
+                        from = (struct srv_wpoint){
+                            1, r.cs.supply_id, r.cs.meter_id, r.cs.ref_seq, r.cs.ref, r.cs.pos};
                 rc = walk_stored(&r, &from);
         }
         rc = end_run(&r, rc);
         if (rc == MB_OK && late)
-                rc = srv_charge_recompute(s, db, account_id);
+                rc = recompute(s, db, account_id, late);
         return rc;
 }
 
-int srv_charge_recompute(struct srv *s, srv_db *db, int64_t account_id)
+/* A month's start from charge_months, the latest of the account's that
+ * either (by_seq) comes before seq `seq` of supply `supply` (on it, or on
+ * an earlier supply: an account's supplies follow each other in id order),
+ * or (!by_seq) is of a month before `before`: 1 with *from and *month, 0 if
+ * none. */
+static int month_start_row(struct run *r, int by_seq, int64_t supply, int64_t seq,
+                           const char *before, struct srv_wpoint *from, int *month)
+{
+        srv_stmt *st = NULL;
+        int rc = srv_db_query(r->db, &st,
+                              "SELECT month, supply_id, meter_id, seq, ts, import_wh, rates,"
+                              " tier_start, tier_used_wh FROM charge_months WHERE account_id = $1"
+                              " AND (($2 = 1 AND (supply_id = $3 AND seq < $4 OR supply_id < $3))"
+                              " OR ($2 = 0 AND month < $5)) ORDER BY month DESC LIMIT 1",
+                              "iiiit", r->account_id, (int64_t)by_seq, supply, seq, before);
+
+        if (rc >= 0 && (rc = srv_stmt_step(st)) == SRV_DB_ROW) {
+                const char *m = srv_stmt_text(st, 0);
+
+                *month = atoi(m) * 100 + atoi(m + 5);
+                srv_walk_point_row(st, 1, from);
+        }
+        srv_stmt_done(st);
+        return rc < 0 ? rc : rc == SRV_DB_ROW;
+}
+
+/* Where to walk again from for a late reading (seq `late` on the
+ * reference's supply): the start of the month it fell into, or of the month
+ * before when it is the first reading after that start (the step it ends
+ * may be the month before's: its midpoint decides).  1 with *from and
+ * *month when that is before the current month's start, 0 when the current
+ * month's start will do, or an error. */
+static int earlier_start(struct run *r, int64_t late, struct srv_wpoint *from, int *month)
+{
+        int64_t between = 1;
+        char m[8];
+        int rc = 1;
+
+        if (!late || !r->cs.start.have)
+                return 0;
+        *from = r->cs.start;
+        *month = r->month;
+        if (from->supply_id == r->cs.supply_id && late <= from->seq)
+                rc = month_start_row(r, 1, r->cs.supply_id, late, "", from, month);
+        if (rc > 0 && from->supply_id == r->cs.supply_id)
+                rc = srv_db_query_i64(r->db, &between,
+                                      "SELECT count(*) FROM readings WHERE meter_id = $1"
+                                      " AND seq > $2 AND seq < $3 AND import_wh IS NOT NULL",
+                                      "iii", from->meter_id, from->seq, late);
+        if (rc > 0 && between == 0) {
+                struct srv_wpoint before;
+                int bm = 0;
+
+                month_text(*month, m);
+                rc = month_start_row(r, 0, 0, 0, m, &before, &bm);
+                if (rc > 0)
+                        *from = before, *month = bm;
+        }
+        if (rc < 0)
+                return rc;
+        return rc > 0 && *month != r->month;
+}
+
+/* Walk again from the start of the month of the late reading `late` (0:
+ * of the current month). */
+/* A late reading (seq `late` of the reference's supply) before the reading
+ * the supply's opening was taken from is its first: the opening is
+ * forgotten, to be taken again.  1 when so. */
+static int reopen(struct run *r, int64_t late)
+{
+        int64_t open = 0;
+        int rc;
+
+        if (!late || !r->cs.supply_id)
+                return 0;
+        rc = srv_db_query_i64(r->db, &open,
+                              "SELECT open_seq FROM supplies WHERE id = $1 AND from_seq < $2"
+                              " AND open_seq IS NOT NULL",
+                              "ii", r->cs.supply_id, late);
+        if (rc <= 0 || open <= late)
+                return rc < 0 ? rc : 0;
+        rc = srv_db_exec_args(r->db,
+                              "UPDATE supplies SET open_seq = NULL, from_ts = NULL,"
+                              " from_import_wh = NULL, from_rates = NULL WHERE id = $1",
+                              "i", r->cs.supply_id);
+        return rc < 0 ? rc : 1;
+}
+
+static int recompute(struct srv *s, srv_db *db, int64_t account_id, int64_t late)
 {
         struct run r;
-        int rc = begin_run(&r, s, db, account_id);
+        int month = 0, rc = begin_run(&r, s, db, account_id);
+        struct srv_wpoint from;
 
-        if (rc == MB_OK && r.cs.exists && r.cs.start.have) {
-                struct srv_wpoint from = r.cs.start;
+        if (rc == MB_OK && (rc = reopen(&r, late)) > 0) {
+                /* the account's walk anew from its first opening: every
+                 * month posts what differs from what it posted */
+                from = (struct srv_wpoint){0};
+                rc = walk_stored(&r, &from);
+        } else if (rc == MB_OK && (rc = earlier_start(&r, late, &from, &month)) > 0) {
+                /* a month already left: it is walked again, and every month
+                 * after it, each posting what differs from what it posted */
+                rc = begin_month(&r, month, &from);
+                if (rc == MB_OK)
+                        rc = walk_stored(&r, &from);
+        } else if (rc >= 0 && r.cs.exists && r.cs.start.have) {
+                from = r.cs.start;
 
                 /* the month again from its start: its lines anew, what was
                  * posted for it stays in charged_fen, so the flush posts the
@@ -401,12 +547,16 @@ int srv_charge_recompute(struct srv *s, srv_db *db, int64_t account_id)
                 mb_tariff_acc_reset(r.cs.acc);
                 rc = walk_stored(&r, &from);
         } else if (rc == MB_OK) {
-                struct srv_wpoint from = {0};
-
+                from = (struct srv_wpoint){0};
                 if (r.cs.exists && r.cs.supply_id) /* where the month began is unknown */
-                        from = (struct srv_wpoint){1, r.cs.supply_id, r.cs.meter_id,
-                                                   r.cs.ref_seq, r.cs.ref, r.cs.pos};
+                        from = (struct srv_wpoint){
+                            1, r.cs.supply_id, r.cs.meter_id, r.cs.ref_seq, r.cs.ref, r.cs.pos};
                 rc = walk_stored(&r, &from);
         }
         return end_run(&r, rc);
+}
+
+int srv_charge_recompute(struct srv *s, srv_db *db, int64_t account_id)
+{
+        return recompute(s, db, account_id, 0);
 }

@@ -96,6 +96,7 @@ void srv_walk_supply_row(srv_stmt *st, int c, struct srv_wsupply *s)
                 s->address[n] = '\0';
         }
         s->opened_at = srv_stmt_i64(st, c + 14);
+        s->open_seq = srv_stmt_is_null(st, c + 15) ? 0 : srv_stmt_i64(st, c + 15);
 }
 
 void srv_walk_point_row(srv_stmt *st, int c, struct srv_wpoint *p)
@@ -213,7 +214,7 @@ static int open_supply(struct srv_wpoint *at, const struct srv_wsupply *s, int f
                 at->pos = s->pos0;
         if (s->has_open) {
                 at->ref = s->open;
-                at->seq = s->from_seq;
+                at->seq = s->open_seq ? s->open_seq : s->from_seq;
                 return 1;
         }
         for (size_t i = 0; i < s->n; i++)

@@ -32,7 +32,8 @@ struct srv_wsupply {
         char address[32]; /* the meter's */
         int64_t opened_at;
         int64_t from_seq;
-        int has_open; /* the opening register; else the first reading */
+        int has_open;     /* the opening register; else the first reading */
+        int64_t open_seq; /* the reading it was taken from (0: none, from_seq) */
         mb_tariff_reading open;
         mb_tier_pos pos0; /* tier position at the opening */
         int closed;
@@ -108,14 +109,15 @@ void srv_wsupply_free(struct srv_wsupply *s, size_t n);
  * applied).  SRV_WALK_READING_COLUMNS: seq, ts, import_wh, the four rate
  * registers, frozen_import_wh, frozen_time. */
 #define SRV_WALK_READING_COLUMNS                                                                   \
-        "seq, ts, import_wh, rate1_wh, rate2_wh, rate3_wh, rate4_wh, frozen_import_wh, frozen_time"
+        "seq, ts, import_wh, rate1_wh, rate2_wh, rate3_wh, rate4_wh, frozen_import_wh, "           \
+        "frozen_time"
 void srv_walk_reading_row(srv_stmt *st, int col, struct srv_wreading *r);
 
 /* Columns of a supply row and the row into *s (readings empty). */
 #define SRV_WALK_SUPPLY_COLUMNS                                                                    \
         "s.id, s.meter_id, m.rollover_wh, s.from_seq, s.from_ts, s.from_import_wh, s.from_rates,"  \
         " s.tier_start, s.tier_used_wh, s.to_seq, s.to_ts, s.to_import_wh, s.to_rates,"            \
-        " m.address, s.opened_at"
+        " m.address, s.opened_at, s.open_seq"
 void srv_walk_supply_row(srv_stmt *st, int col, struct srv_wsupply *s);
 
 /* A point from 8 columns from col on: supply_id, meter_id, seq, ts,

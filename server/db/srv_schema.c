@@ -390,6 +390,20 @@ static const char *const migrations[] = {
     " assigned_at INTEGER NOT NULL, assigned_by TEXT NOT NULL,"
     " PRIMARY KEY (meter_id, effective_from));"
     "CREATE INDEX area_meters_area ON area_meters(area_id, meter_id);",
+    /* 9 -> 10: where each month of continuous deduction started, so that a
+     * reading arriving late for a month already left can walk that month
+     * again (srv_charge.c); and */
+    "CREATE TABLE charge_months ("
+    " account_id INTEGER NOT NULL REFERENCES accounts(id),"
+    " month TEXT NOT NULL,"
+    " supply_id INTEGER NOT NULL, meter_id INTEGER NOT NULL, seq INTEGER NOT NULL,"
+    " ts INTEGER NOT NULL, import_wh INTEGER NOT NULL, rates TEXT,"
+    " tier_start INTEGER NOT NULL, tier_used_wh INTEGER NOT NULL,"
+    " PRIMARY KEY (account_id, month));"
+    /* the reading a supply's opening was taken from (its first, for a
+     * binding without an opening register): a reading of that supply
+     * arriving later with a lower seq becomes the opening instead */
+    "ALTER TABLE supplies ADD COLUMN open_seq INTEGER;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

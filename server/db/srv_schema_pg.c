@@ -361,6 +361,20 @@ static const char *const migrations[] = {
     " assigned_at BIGINT NOT NULL, assigned_by TEXT NOT NULL,"
     " PRIMARY KEY (meter_id, effective_from));"
     "CREATE INDEX area_meters_area ON area_meters(area_id, meter_id);",
+    /* 9 -> 10: where each month of continuous deduction started, so that a
+     * reading arriving late for a month already left can walk that month
+     * again (srv_charge.c); and */
+    "CREATE TABLE charge_months ("
+    " account_id BIGINT NOT NULL REFERENCES accounts(id),"
+    " month TEXT" C " NOT NULL,"
+    " supply_id BIGINT NOT NULL, meter_id BIGINT NOT NULL, seq BIGINT NOT NULL,"
+    " ts BIGINT NOT NULL, import_wh BIGINT NOT NULL, rates TEXT,"
+    " tier_start BIGINT NOT NULL, tier_used_wh BIGINT NOT NULL,"
+    " PRIMARY KEY (account_id, month));"
+    /* the reading a supply's opening was taken from (its first, for a
+     * binding without an opening register): a reading of that supply
+     * arriving later with a lower seq becomes the opening instead */
+    "ALTER TABLE supplies ADD COLUMN open_seq BIGINT;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -143,3 +143,11 @@ mb_add_server_pg_test(close_job_pg close_job.sh)
 mb_add_server_test(seam_dunning seam_dunning.sh)
 mb_add_server_pg_test(seam_dunning_pg seam_dunning.sh)
 mb_add_server_pg_test(close_help_pg close_help.sh)
+# random lifecycles against an oracle, the agent's balance by its own code
+# (agent_balance) against the server's, on both backends (issue 15)
+add_executable(agent_balance ${CMAKE_CURRENT_SOURCE_DIR}/integration/agent_balance.c)
+target_link_libraries(agent_balance PRIVATE agent_core)
+mb_add_server_test(property_money property_money.sh)
+mb_add_server_pg_test(property_money_pg property_money.sh)
+set_property(TEST property_money property_money_pg APPEND PROPERTY ENVIRONMENT
+             MB_AGENT_BALANCE=$<TARGET_FILE:agent_balance>)
