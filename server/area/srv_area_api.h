@@ -49,6 +49,43 @@ int srv_area_range_param(struct srv_req *rq, struct srv_resp *rs, int *first, in
 /* One period's figures as JSON (the caller's). */
 json_object *srv_aloss_json(const struct srv_aloss *o, const struct srv_ameters *m);
 
+/* How many days before a day make a meter's own history. */
+#define SRV_AREA_HISTORY_DAYS 7
+
+/* A meter of an area on a day against its own history (srv_area_members.c). */
+enum srv_amember_state {
+        SRV_AMEMBER_OK = 0,     /* measured, with a history */
+        SRV_AMEMBER_NO_HISTORY, /* measured; no computable day before */
+        SRV_AMEMBER_MISSING,    /* a point of the day not collected (miss) */
+        SRV_AMEMBER_BACKWARDS,  /* its register went backwards that day */
+};
+struct srv_amember {
+        long meter; /* index into the srv_ameters */
+        int main, state, days;
+        int64_t wh, baseline, change; /* the day's energy, the mean of its days, the difference */
+        struct srv_amiss miss;
+};
+
+/*
+ * The meters standing in area_id on day (segs cover the day), each measured
+ * on it and on the `history` days before, main meters first, then members
+ * by the size of their change (the biggest first), those without a history,
+ * those not measurable: *out[0..*n-1] (the caller frees).  MB_OK or an
+ * error.
+ */
+int srv_amembers(struct srv_apcache *pc, const struct srv_ameters *m, const struct srv_asegs *segs,
+                 int64_t area_id, int day, int history, struct srv_amember **out, size_t *n);
+json_object *srv_amember_json(const struct srv_amember *x, const struct srv_ameters *m);
+/* Fill "account" and "holder" of rows[i] (non-NULL, meter index i) for the
+ * meters of area_id.  MB_OK or an error. */
+int srv_amember_accounts(srv_db *db, int64_t area_id, const struct srv_ameters *m,
+                         json_object **rows);
+/* srv_amembers as JSON: main meters into mains, the first `limit` others
+ * into members, with their accounts.  MB_OK or an error. */
+int srv_amembers_json(srv_db *db, struct srv_apcache *pc, const struct srv_ameters *m,
+                      const struct srv_asegs *segs, int64_t area_id, int day, int history,
+                      size_t limit, json_object *mains, json_object *members);
+
 /* Collection per region and per area on one day (srv_area_collect.c). */
 struct srv_acollect {
         char code[65]; /* region code, or area code */

@@ -36,28 +36,50 @@ static int rank_cmp(const void *a, const void *b)
         return strcmp(x->area->code, y->area->code);
 }
 
-/* Every area's loss over day d, ranked, into *out (the caller frees; *m
- * too).  MB_OK or an error. */
-static int rank_day(srv_db *db, int d, const struct srv_area_row *rows, size_t n,
-                    struct srv_ameters *m, struct ranked **out)
-{
-        int64_t t0 = mb_walk_day_start(d), t1 = mb_walk_day_start(mb_walk_day_add(d, 1));
-        struct srv_asegs segs = {0};
-        struct srv_apcache *pc = NULL;
-        struct ranked *v = calloc(n ? n : 1, sizeof(*v));
-        int rc = v ? srv_ameters_load(db, SRV_ASCOPE_AREAS, 0, m) : MB_ENOMEM;
+/* One day of every area: the points of every meter that stood in one. */
+struct day {
+        int d;
+        int64_t t0, t1;
+        struct srv_ameters m;
+        struct srv_asegs segs;
+        struct srv_apcache *pc;
+};
 
+static int day_open(srv_db *db, int d, struct day *x)
+{
+        int rc;
+
+        memset(x, 0, sizeof(*x));
+        x->d = d;
+        x->t0 = mb_walk_day_start(d);
+        x->t1 = mb_walk_day_start(mb_walk_day_add(d, 1));
+        rc = srv_ameters_load(db, SRV_ASCOPE_AREAS, 0, &x->m);
         if (rc >= 0)
-                rc = srv_asegs_load(db, SRV_ASCOPE_AREAS, 0, m, t0, t1, &segs);
-        if (rc >= 0 && (pc = srv_apcache_new(db, SRV_ASCOPE_AREAS, 0, m)) == NULL)
+                rc = srv_asegs_load(db, SRV_ASCOPE_AREAS, 0, &x->m, x->t0, x->t1, &x->segs);
+        if (rc >= 0 && (x->pc = srv_apcache_new(db, SRV_ASCOPE_AREAS, 0, &x->m)) == NULL)
                 rc = MB_ENOMEM;
+        return rc;
+}
+
+static void day_close(struct day *x)
+{
+        srv_apcache_free(x->pc);
+        srv_asegs_free(&x->segs);
+        srv_ameters_free(&x->m);
+}
+
+/* Every area's loss over the day, ranked, into *out (the caller frees).
+ * MB_OK or an error. */
+static int rank_day(struct day *x, const struct srv_area_row *rows, size_t n, struct ranked **out)
+{
+        struct ranked *v = calloc(n ? n : 1, sizeof(*v));
+        int rc = v ? MB_OK : MB_ENOMEM;
+
         for (size_t i = 0; rc >= 0 && i < n; i++) {
                 v[i].area = &rows[i];
-                rc = srv_aloss_compute(pc, m, &segs, rows[i].id, t0, t1, rows[i].min_bp,
-                                       rows[i].max_bp, &v[i].loss);
+                rc = srv_aloss_compute(x->pc, &x->m, &x->segs, rows[i].id, x->t0, x->t1,
+                                       rows[i].min_bp, rows[i].max_bp, &v[i].loss);
         }
-        srv_apcache_free(pc);
-        srv_asegs_free(&segs);
         if (rc < 0) {
                 free(v);
                 return rc;
@@ -104,12 +126,50 @@ static void add_day(json_object *o, int d)
         srv_jadd_i64(o, "to", mb_walk_day_start(mb_walk_day_add(d, 1)));
 }
 
+/* The member whose change is biggest, as "suspect", on the first
+ * SUSPECTS out-of-band rows; the first one's members as "worst". */
+#define SUSPECTS 20
+#define WORST_MEMBERS 20
+static int suspects(srv_db *db, struct day *x, const struct ranked *v, size_t n, json_object **rows,
+                    json_object *o)
+{
+        json_object *worst = NULL;
+        int rc = MB_OK;
+
+        for (size_t i = 0; rc >= 0 && i < n && i < SUSPECTS; i++) {
+                json_object *mains, *members, *first;
+
+                if (v[i].loss.state != SRV_ALOSS_OUT_OF_BAND)
+                        break;
+                mains = json_object_new_array();
+                members = json_object_new_array();
+                rc = srv_amembers_json(db, x->pc, &x->m, &x->segs, v[i].area->id, x->d,
+                                       SRV_AREA_HISTORY_DAYS, worst ? 1 : WORST_MEMBERS, mains,
+                                       members);
+                first = json_object_array_length(members) ? json_object_array_get_idx(members, 0)
+                                                          : NULL;
+                json_object_object_add(rows[i], "suspect", first ? json_object_get(first) : NULL);
+                if (!worst && rc >= 0) {
+                        worst = json_object_new_object();
+                        srv_jadd_str(worst, "code", v[i].area->code);
+                        srv_jadd_str(worst, "name", v[i].area->name);
+                        srv_jadd_i64(worst, "rate_bp", v[i].loss.rate_bp);
+                        json_object_object_add(worst, "main", json_object_get(mains));
+                        json_object_object_add(worst, "members", json_object_get(members));
+                }
+                json_object_put(mains);
+                json_object_put(members);
+        }
+        json_object_object_add(o, "worst", worst);
+        return rc;
+}
+
 void srv_h_stats_areas(struct srv_req *rq, struct srv_resp *rs)
 {
         struct srv_area_row *rows = NULL;
-        struct srv_ameters m = {0};
         struct ranked *v = NULL;
-        json_object *o, *list, *kinds;
+        struct day x = {0};
+        json_object *o = NULL, *list, *kinds, **out = NULL;
         int64_t limit, count[3] = {0, 0, 0};
         size_t n = 0;
         int d, rc;
@@ -118,30 +178,41 @@ void srv_h_stats_areas(struct srv_req *rq, struct srv_resp *rs)
                 return;
         rc = srv_area_rows(rq->db, NULL, &rows, &n);
         if (rc >= 0)
-                rc = rank_day(rq->db, d, rows, n, &m, &v);
+                rc = day_open(rq->db, d, &x);
+        if (rc >= 0)
+                rc = rank_day(&x, rows, n, &v);
+        if (rc >= 0 && (out = calloc(n ? n : 1, sizeof(*out))) == NULL)
+                rc = MB_ENOMEM;
+        if (rc >= 0) {
+                o = json_object_new_object();
+                list = json_object_new_array();
+                kinds = json_object_new_object();
+                add_day(o, d);
+                for (size_t i = 0; i < n; i++) {
+                        count[v[i].loss.state]++;
+                        out[i] = ranked_json(&v[i], &x.m);
+                        if ((int64_t)i < limit)
+                                json_object_array_add(list, out[i]);
+                        else
+                                json_object_put(out[i]), out[i] = NULL;
+                }
+                srv_jadd_i64(o, "total", (int64_t)n);
+                for (int k = 0; k < 3; k++)
+                        srv_jadd_i64(kinds, srv_aloss_state_name(k), count[k]);
+                json_object_object_add(o, "kinds", kinds);
+                json_object_object_add(o, "areas", list);
+                rc = suspects(rq->db, &x, v, n < (size_t)limit ? n : (size_t)limit, out, o);
+        }
         if (rc < 0) {
+                json_object_put(o);
                 srv_reply_db_error(rs, rq, rc);
-                goto out;
+        } else {
+                srv_reply_json(rs, 200, o);
         }
-        o = json_object_new_object();
-        list = json_object_new_array();
-        kinds = json_object_new_object();
-        add_day(o, d);
-        for (size_t i = 0; i < n; i++) {
-                count[v[i].loss.state]++;
-                if ((int64_t)i < limit)
-                        json_object_array_add(list, ranked_json(&v[i], &m));
-        }
-        srv_jadd_i64(o, "total", (int64_t)n);
-        for (int k = 0; k < 3; k++)
-                srv_jadd_i64(kinds, srv_aloss_state_name(k), count[k]);
-        json_object_object_add(o, "kinds", kinds);
-        json_object_object_add(o, "areas", list);
-        srv_reply_json(rs, 200, o);
-out:
+        day_close(&x);
+        free(out);
         free(v);
         free(rows);
-        srv_ameters_free(&m);
 }
 
 static json_object *collect_json(const struct srv_acollect *c, const struct srv_ameters *m)

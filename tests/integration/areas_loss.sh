@@ -1,26 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # Line loss and collection success of transformer areas (issue 22) from
-# readings posted as a gateway would, every figure worked out by hand:
-#
-#   TQ-1: main meter Z1, members H1 H2 H3 (from 10-01); H3 moves to TQ-2 on
-#   10-16 and back on 11-01.  Each meter is read at 00:00:30 every day (the
-#   day's boundary: the reading nearest midnight) and at noon.
-#     Z1 +6400 Wh a day, H1 +1000, H2 +2000, H3 +3000: loss 400 / 6400 =
-#     6.25 % (625), in the band 0..15 %.
-#     11-12: H3's meter stops (bypass): sales 3000, loss 3400 / 6400 =
-#     53.125 % -> 5313, out of band by 38.125 % (3812); H3's change against
-#     its own week is -3000 Wh, the biggest: it is ranked first.
-#     11-14: H2 is not read around midnight (first reading at 03:00, outside
-#     the hour's window): 11-13 and 11-14 are not computable, naming H2.
-#     11-05: H1 is read at 08:00 only, but that reading carries its register
-#     frozen at midnight: the day's boundary all the same.
-#   October (monthly): Z1 150000 Wh; H1 30000, H2 60000, and H3 45000 up to
-#   10-16 (then in TQ-2): sales 135000, loss 15000 = 10.00 % (1000).
-#   Collection at the end of 11-13: TQ-1 3 of 4 (75.00 %), region 110105
-#   3 of 4, region 110108 (H4 on gw-2, no area) 1 of 1; fleet 4 of 5.
+# readings posted as a gateway would, every figure worked out by hand: the
+# scenario and its figures are in areas_lib.sh.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/server_lib.sh"
+. "$(dirname "$0")/areas_lib.sh"
 
 server_conf "$T/server.conf"
 ADMIN=$("$MB_SERVER" -c "$T/server.conf" --create-token root --role admin)
@@ -29,68 +14,7 @@ start_server "$T/server.conf" "$T/server.log"
 export METERBOX_TOKEN=$VIEW
 ctl() { "$MB_CTL" "$@"; }
 
-api POST /api/v1/gateways '{"name":"gw-1","region":"110105"}'; expect 201; GW1=$(j '["token"]')
-api POST /api/v1/gateways '{"name":"gw-2","region":"110108"}'; expect 201; GW2=$(j '["token"]')
-api PUT /api/v1/meters/Z1 '{"gateway":"gw-1"}'; expect 200
-for n in 1 2 3 4; do
-  api POST /api/v1/accounts "{\"number\":\"A$n\",\"holder\":\"户$n\"}"; expect 201
-  gw=gw-1; [ $n = 4 ] && gw=gw-2
-  api PUT /api/v1/meters/H$n "{\"gateway\":\"$gw\",\"account\":\"A$n\"}"; expect 200
-done
-# the meters were installed before the period (expected by collection from then)
-sqlv "UPDATE meters SET bound_at = $(at 2026-09-01)" >/dev/null
-api POST /api/v1/areas '{"code":"TQ-1","name":"朝阳1号台区","region":"110105"}'; expect 201
-api POST /api/v1/areas '{"code":"TQ-2","name":"朝阳2号台区","region":"110105"}'; expect 201
-place() { api PUT "/api/v1/meters/$1/area" "{\"area\":\"$2\",\"role\":\"${4:-member}\",\"effective\":\"$3\"}"; expect 200; }
-place Z1 TQ-1 2026-10-01 main
-for m in H1 H2 H3; do place $m TQ-1 2026-10-01; done
-place H3 TQ-2 2026-10-16
-place H3 TQ-1 2026-11-01
-
-# Readings: meter day-increments; days 10-01 .. 11-15.
-/usr/bin/python3 - "$T" <<'PY'
-import json, os, subprocess, sys, time
-T = sys.argv[1]
-os.environ["TZ"] = "Asia/Shanghai"; time.tzset()
-def at(s): return int(time.mktime(time.strptime(s, "%Y-%m-%d %H:%M:%S")))
-daily = {"Z1": 6400, "H1": 1000, "H2": 2000, "H3": 3000, "H4": 500}
-reg = {m: 1000000 * (i + 1) for i, m in enumerate(daily)}
-seq = {m: 0 for m in daily}
-batches = {"gw-1": [], "gw-2": []}
-def read(m, ts, wh, frozen=None):
-    seq[m] += 1
-    r = {"meter": m, "seq": seq[m], "ts": ts, "import_wh": wh}
-    if frozen:
-        r["frozen_import_wh"], r["frozen_time"] = frozen
-    batches["gw-2" if m == "H4" else "gw-1"].append(r)
-# October: two boundaries (and H3's at 10-16), by the monthly figures
-oct_e = {"Z1": 150000, "H1": 30000, "H2": 60000, "H3": 90000, "H4": 15500}
-for m in daily:
-    read(m, at("2026-10-01 00:00:30"), reg[m])
-    if m == "H3":
-        read(m, at("2026-10-16 00:00:30"), reg[m] + 45000)
-    reg[m] += oct_e[m]
-# November: every day at 00:00:30 and at noon
-day = at("2026-11-01 00:00:00")
-for k in range(15):
-    d = time.strftime("%Y-%m-%d", time.localtime(day + k * 86400 + 3600))
-    for m in daily:
-        inc = daily[m]
-        if m == "H3" and d == "2026-11-12":
-            inc = 0                         # the meter stops for the day
-        if m == "H2" and d == "2026-11-14":
-            read(m, at(d + " 03:00:00"), reg[m] + 250)   # no reading near midnight
-        elif m == "H1" and d == "2026-11-05":             # read at 08:00 with its midnight freeze
-            read(m, at(d + " 08:00:00"), reg[m] + 333, (reg[m], at(d + " 00:00:00")))
-        else:
-            read(m, at(d + " 00:00:30"), reg[m])
-        read(m, at(d + " 12:00:00"), reg[m] + inc // 2)
-        reg[m] += inc
-for gw, rows in batches.items():
-    json.dump({"gateway": gw, "readings": rows}, open("%s/%s.json" % (T, gw), "w"))
-PY
-api POST /api/v1/readings "@$T/gw-1.json" "$GW1"; expect 200
-api POST /api/v1/readings "@$T/gw-2.json" "$GW2"; expect 200
+areas_scenario
 
 # check FILE PYTHON: assert on the JSON in FILE (x)
 check() { /usr/bin/python3 -c "import json,sys
@@ -153,7 +77,14 @@ check "$T/resp" '
 assert [a["code"] for a in x["areas"]] == ["TQ-1", "TQ-2"], x
 assert x["kinds"] == {"ok": 0, "out_of_band": 1, "not_computable": 1}, x["kinds"]
 assert x["areas"][0]["rate_bp"] == 5313 and x["areas"][1]["reason"] == "no_main_meter"
+s = x["areas"][0]["suspect"]
+assert (s["meter"], s["holder"], s["change_wh"]) == ("H3", "户3", -3000), s
+w = x["worst"]
+assert w["code"] == "TQ-1" and [m["meter"] for m in w["members"]] == ["H3", "H1", "H2"], w
+assert [m["meter"] for m in w["main"]] == ["Z1"], w
 ' "the wall ranking"
+api GET "/api/v1/stats/areas?day=2026-11-11" "" "$VIEW"; expect 200
+check "$T/resp" 'assert x["worst"] is None and "suspect" not in x["areas"][0], x' "no anomaly, no suspect"
 api GET "/api/v1/stats/collection?day=2026-11-13" "" "$VIEW"; expect 200
 check "$T/resp" '
 assert (x["expected"], x["collected"], x["rate_bp"]) == (5, 4, 8000), x

@@ -23,10 +23,13 @@
 # normal days are checked to be near 6.25 % and in the band, not equal to it.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/server_lib.sh"
+. "$(dirname "$0")/areas_lib.sh"
 FT=${MB_FAKETIME_LIB:-/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1}
 [ -e "$FT" ] || fail "libfaketime not installed ($FT)"
 
 server_conf "$T/server.conf"
+echo "dashboard = { www = \"$MB_SRC/server/dash/www\"; regions_file = \"$MB_SRC/server/dash/regions-cn.txt\"; };" \
+  >>"$T/server.conf"
 ADMIN=$("$MB_SERVER" -c "$T/server.conf" --create-token root --role admin)
 VIEW=$("$MB_SERVER" -c "$T/server.conf" --create-token viewer --role operator)
 start_server "$T/server.conf" "$T/server.log"
@@ -177,4 +180,12 @@ PY
 "$MB_CTL" area members TQ-1 --day 2026-11-12 >"$T/out" || fail "ctl members"
 sed -n '/^METER/{n;p;q}' "$T/out" | grep -q "^H3 *A3 *户3 *ok " || fail "ctl members: $(cat "$T/out")"
 pass "meterboxctl area loss and members print the API's figures"
+
+# And on the wall (tests/browser/areas.test.mjs, figures only): the same
+# ranking, suspects and collection as the API.
+need_browser must
+MB_URL=$URL MB_ADMIN=$ADMIN MB_OPER=$VIEW MB_ARTIFACTS=${MB_ARTIFACTS:-$T/artifacts} MB_AREA_DAY=2026-11-12 \
+  MB_COLLECT_DAY=2026-11-13 PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 node "$BROWSER/areas.test.mjs" ||
+  fail "the wall does not show the API's figures"
+pass "the wall shows the same ranking, suspects and collection"
 kill -TERM "$PID_gw_a" "$PID_gw_b"

@@ -69,6 +69,8 @@ mb_add_system_test(system_e2e e2e.sh)
 mb_add_system_pg_test(system_e2e_pg e2e.sh)
 mb_add_system_test(system_demo demo.sh)
 mb_add_system_test(system_areas areas_sim.sh)
+set_property(TEST system_areas APPEND PROPERTY ENVIRONMENT
+             MB_ARTIFACTS=${CMAKE_BINARY_DIR}/tests/artifacts)
 set_property(TEST system_demo APPEND PROPERTY ENVIRONMENT MB_BUILD=${CMAKE_BINARY_DIR})
 
 # The monitoring wall, /metrics, CSV exports and webhooks (docs/dashboard.md).
@@ -85,6 +87,9 @@ mb_add_server_pg_test(webhook_delivery_pg webhook_delivery.sh)
 # tests/browser); screenshots go to tests/artifacts in the build tree
 mb_add_server_test(dashboard_browser dashboard_browser.sh SKIP_RETURN_CODE 77 TIMEOUT 600)
 set_property(TEST dashboard_browser APPEND PROPERTY ENVIRONMENT
+             MB_ARTIFACTS=${CMAKE_BINARY_DIR}/tests/artifacts)
+mb_add_server_test(areas_browser areas_browser.sh SKIP_RETURN_CODE 77)
+set_property(TEST areas_browser APPEND PROPERTY ENVIRONMENT
              MB_ARTIFACTS=${CMAKE_BINARY_DIR}/tests/artifacts)
 mb_add_server_pg_test(dashboard_browser_pg dashboard_browser.sh TIMEOUT 600)
 set_property(TEST dashboard_browser_pg APPEND PROPERTY ENVIRONMENT

@@ -27,6 +27,8 @@
     $("displays").hidden = name !== "displays";
     $("layout").style.gridTemplateColumns = name === "accounts" ? "" : "1fr";
     if (name === "displays") DeskDisplays.show($("displays"), admin);
+    $("areas").hidden = name !== "areas";
+    if (name === "areas") DeskAreas.show($("areas"), admin);
   }
   for (const b of document.querySelectorAll("#tabs button")) b.addEventListener("click", () => tab(b.dataset.tab));
 

@@ -17,8 +17,9 @@
 "use strict";
 
 const WallLayout = (() => {
-  const KIND = { fleet: "kpi", accounts: "kpi", money: "kpi", regions: "list", offline: "list",
-                 events: "list", anomalies: "list", monthend: "list", c24: "chart", c30: "chart" };
+  const KIND = Object.assign({ fleet: "kpi", accounts: "kpi", money: "kpi", regions: "list", offline: "list",
+                 events: "list", anomalies: "list", monthend: "list", c24: "chart", c30: "chart" },
+                 ...(window.WallWidgets || []).map((m) => m.kinds)); // wall-areas.js and the like
   const ALL = ["fleet", "accounts", "money", "regions", "offline", "events", "anomalies", "monthend", "c24", "c30"];
   // Default widgets per panel, by the number of panels.  Attention first:
   // the lists that name what needs doing get whole panels on a big wall.

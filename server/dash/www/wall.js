@@ -29,6 +29,9 @@
   const NEEDS = { fleet: "overview", accounts: "overview", money: "overview", regions: "regions",
                   offline: "offline", c24: "c24", c30: "c30", monthend: "monthend", events: "events",
                   anomalies: "anomalies" };
+  // widgets of other files (wall-areas.js): their sources here, their drawing below
+  const MODS = window.WallWidgets || [];
+  for (const m of MODS) { Object.assign(SOURCES, m.sources(me.layout, location.search)); Object.assign(NEEDS, m.needs); }
 
   // ---- the panels and their cards ------------------------------------------
   const wall = document.getElementById("wall");
@@ -425,6 +428,8 @@
       return t("an.more", { n: MB.int(Math.max(0, a.total - n)), what: rest.join(" · ") });
     });
   };
+
+  for (const m of MODS) Object.assign(R, m.draw({ el, t, fmtTime, px, fits, fitRows, kpis, kpi, count, warnIf }));
 
   // ---- refresh loop ------------------------------------------------------
   let lastOk = null, lastErr = "";
