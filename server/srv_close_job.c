@@ -214,8 +214,13 @@ static void slice(struct srv_close *c)
         size_t k = j->n - j->pos < SLICE ? j->n - j->pos : SLICE;
         struct srv_settle_summary sum;
 
-        uint64_t losses = srv_db_losses(c->js.db);
+        uint64_t losses;
 
+        /* no slice while no primary answers (issue 21): its accounts would
+         * only fail for want of a connection; the job waits instead */
+        if (srv_db_wait_primary(c->js.db, c->s->cfg->db_failover_wait_ms) < 0)
+                return;
+        losses = srv_db_losses(c->js.db);
         memset(&sum, 0, sizeof(sum));
         if (k)
                 srv_settle_chunks(&c->js, c->js.db, j->ids + j->pos, k, j->month, j->by, &sum);
@@ -227,7 +232,6 @@ static void slice(struct srv_close *c)
                 json_object_put(sum.bills);
                 mb_notice("close job %lld: the database failed over; the slice runs again",
                           (long long)j->id);
-                srv_db_wait_primary(c->js.db, c->s->cfg->db_failover_wait_ms);
                 return;
         }
         j->pos += k;
@@ -462,10 +466,10 @@ static void wake(struct srv_close *c)
 
 /* ---- the API ---- */
 
-#define JOB_COLUMNS                                                                                \
-        "SELECT id, month, state, scheduled, by_name, total, done, settled, held, already,"        \
-        " failed, attempts, error, created_at, started_at, updated_at, finished_at, retry_at"      \
-        " FROM close_jobs"
+#define JOB_FIELDS                                                                                 \
+        "id, month, state, scheduled, by_name, total, done, settled, held, already, failed,"       \
+        " attempts, error, created_at, started_at, updated_at, finished_at, retry_at"
+#define JOB_COLUMNS "SELECT " JOB_FIELDS " FROM close_jobs"
 
 static void opt_i64(json_object *o, const char *k, srv_stmt *st, int col)
 {
@@ -511,6 +515,27 @@ static json_object *job_by_id(srv_db *db, int64_t id, int *rc)
         return o;
 }
 
+/* A new job, as JSON (the caller's), in one statement: run again after a
+ * lost connection (srv_http.c), a request starts a second job only if its
+ * first did not commit.  NULL with the error in *rc. */
+static json_object *job_insert(srv_db *db, const char *month, const char *by, int64_t now, int *rc)
+{
+        srv_stmt *st = NULL;
+        json_object *o = NULL;
+
+        *rc =
+            srv_db_query(db, &st,
+                         "INSERT INTO close_jobs (month, state, scheduled, by_name, created_at,"
+                         " updated_at) VALUES ($1, 'running', 0, $2, $3, $3) RETURNING " JOB_FIELDS,
+                         "tti", month, by, now);
+        if (*rc >= 0 && (*rc = srv_stmt_step(st)) == SRV_DB_ROW)
+                o = job_json(st);
+        srv_stmt_done(st);
+        if (o == NULL && *rc >= 0)
+                *rc = MB_ESTORE;
+        return o;
+}
+
 void srv_h_close_start(struct srv_req *rq, struct srv_resp *rs)
 {
         static const char *const keys[] = {"month", NULL};
@@ -532,14 +557,10 @@ void srv_h_close_start(struct srv_req *rq, struct srv_resp *rs)
         } else if (srv_month_ended(month, now) <= 0) {
                 srv_reply_errorf(rs, 409, "month_open", "month",
                                  "month %s has not ended yet in the configured time zone", month);
-        } else if ((rc = srv_db_query_i64(
-                        rq->db, &id,
-                        "INSERT INTO close_jobs (month, state, scheduled, by_name, created_at,"
-                        " updated_at) VALUES ($1, 'running', 0, $2, $3, $3) RETURNING id",
-                        "tti", month, rq->auth.name, now)) <= 0 ||
-                   (o = job_by_id(rq->db, id, &rc)) == NULL) {
-                srv_reply_db_error(rs, rq, rc < 0 ? rc : MB_ESTORE);
+        } else if ((o = job_insert(rq->db, month, rq->auth.name, now, &rc)) == NULL) {
+                srv_reply_db_error(rs, rq, rc);
         } else {
+                id = json_object_get_int64(json_object_object_get(o, "job"));
                 srv_reply_json(rs, 202, o);
                 snprintf(rs->header_name, sizeof(rs->header_name), "Location");
                 snprintf(rs->header_value, sizeof(rs->header_value), "/api/v1/settlements/%lld",

@@ -580,17 +580,22 @@ static void release(struct chunk_bufs *b, size_t k)
 }
 
 /* A chunk; when it fails, each of its accounts in a transaction of its own,
- * so that one account's failure leaves the others settled. */
+ * so that one account's failure leaves the others settled.  Not when the
+ * database connection went (a failover, issue 21): one by one they would
+ * only fail too; they count as failed and the close job runs them again. */
 static int settle_or_split(struct srv *s, srv_db *db, const int64_t *ids, size_t k,
                            const char *month, const char *by, struct srv_settle_summary *sum,
                            struct chunk_bufs *b, int claim)
 {
+        uint64_t losses = srv_db_losses(db);
         int rc = settle_range(s, db, ids, k, month, by, b, claim);
 
         for (size_t j = 0; j < k && rc == MB_OK; j++)
                 srv_settle_count(sum, b->out[j], &b->bs[j]);
         release(b, k);
-        if (rc < 0 && k > 1)
+        if (rc < 0 && srv_db_losses(db) != losses)
+                sum->failed += (int)k;
+        else if (rc < 0 && k > 1)
                 for (size_t j = 0; j < k; j++)
                         srv_settle_one(s, db, ids[j], month, by, sum);
         else if (rc < 0 && sum)
@@ -632,16 +637,22 @@ void srv_settle_chunks(struct srv *s, srv_db *db, const int64_t *ids, size_t n, 
                 for (size_t i = 0; i < n; i++)
                         srv_settle_one(s, db, ids[i], month, by, sum);
         } else {
-                for (size_t i = 0; i < n; i += per)
+                uint64_t losses = srv_db_losses(db);
+                size_t i, c;
+
+                /* after a lost connection the rest counts as failed (above) */
+                for (i = 0; i < n && srv_db_losses(db) == losses; i += per)
                         if (settle_or_split(s, db, ids + i, n - i < per ? n - i : per, month, by,
                                             sum, &b, 1) == CHUNK_TAKEN)
                                 later[nlater++] = i;
-                for (size_t c = 0; c < nlater; c++) {
-                        size_t i = later[c];
-
+                sum->failed += i < n ? (int)(n - i) : 0;
+                for (c = 0; c < nlater && srv_db_losses(db) == losses; c++) {
+                        i = later[c];
                         settle_or_split(s, db, ids + i, n - i < per ? n - i : per, month, by, sum,
                                         &b, 0);
                 }
+                for (; c < nlater; c++)
+                        sum->failed += (int)(n - later[c] < per ? n - later[c] : per);
         }
         free(b.bs);
         free(b.out);

@@ -65,6 +65,11 @@ int srv_db_wait_primary(srv_db *db, int ms)
         return db->ops->wait_primary ? db->ops->wait_primary(db, ms) : MB_OK;
 }
 
+int srv_db_reconnecting(srv_db *db)
+{
+        return db->ops->reconnecting ? db->ops->reconnecting(db) : 0;
+}
+
 int srv_db_lock(srv_db *db, enum srv_lock_kind kind, int64_t id)
 {
         return db->ops->lock(db, (int)kind, id);

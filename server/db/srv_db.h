@@ -73,6 +73,13 @@ const char *srv_db_errmsg(srv_db *db);
 uint64_t srv_db_losses(srv_db *db);
 int srv_db_wait_primary(srv_db *db, int ms);
 
+/* 1 while this handle is making its lost connection again (connecting,
+ * waiting for a primary, looking up a commit in doubt), else 0.  The one
+ * call that may be made without holding whatever serialises the handle's
+ * use: a caller can then answer 503 at once instead of queueing behind the
+ * reconnection.  SQLite: 0. */
+int srv_db_reconnecting(srv_db *db);
+
 /* Transactions.  begin takes the write lock at once (BEGIN IMMEDIATE in
  * SQLite), so a transaction never fails half way for lock upgrade. */
 int srv_db_begin(srv_db *db);

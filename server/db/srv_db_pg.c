@@ -40,6 +40,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,6 +90,7 @@ struct pg_db {
         int64_t old_pid;   /* the backend of the connection lost last */
         int64_t old_start; /* and its start (us): pids are reused */
         int64_t pid, start;
+        atomic_int reconnecting; /* > 0 while a connection is being made again */
         struct pg_stmt cache[CACHE_SIZE];
         unsigned cache_gen[CACHE_SIZE];
         struct pg_stmt oneoff;
@@ -479,6 +481,7 @@ static int connect_primary(struct pg_db *db)
                 set_err(db, "connect", "no primary reachable a moment ago; not tried again yet");
                 return MB_EBUSY;
         }
+        atomic_fetch_add(&db->reconnecting, 1);
         rc = open_conn(db);
         if (rc == MB_OK)
                 rc = end_old_backend(db);
@@ -492,6 +495,7 @@ static int connect_primary(struct pg_db *db)
                         rc = MB_OK;
                 }
         }
+        atomic_fetch_sub(&db->reconnecting, 1);
         if (rc < 0) {
                 if (db->c)
                         lose(db, "reconnect");
@@ -568,23 +572,36 @@ static uint64_t pg_losses(srv_db *base)
         return ((struct pg_db *)base)->losses;
 }
 
+static int pg_reconnecting(srv_db *base)
+{
+        return atomic_load(&((struct pg_db *)base)->reconnecting) > 0;
+}
+
 /* Reconnect within ms: MB_OK connected to the primary, or MB_EBUSY. */
 static int pg_wait_primary(srv_db *base, int ms)
 {
         struct pg_db *db = (struct pg_db *)base;
         int64_t give_up = mb_monotonic_ms() + ms;
+        int rc = MB_EBUSY;
 
+        if (db->c)
+                return MB_OK;
+        atomic_fetch_add(&db->reconnecting, 1);
         for (;;) {
                 int64_t wait;
 
-                if (connect_primary(db) == MB_OK)
-                        return MB_OK;
+                if (connect_primary(db) == MB_OK) {
+                        rc = MB_OK;
+                        break;
+                }
                 wait = db->retry_at - mb_monotonic_ms();
                 if (mb_monotonic_ms() + (wait > 0 ? wait : 0) >= give_up)
-                        return MB_EBUSY;
+                        break;
                 if (wait > 0)
                         mb_sleep_ms(wait);
         }
+        atomic_fetch_sub(&db->reconnecting, 1);
+        return rc;
 }
 
 static int pg_begin(srv_db *base)
@@ -630,12 +647,14 @@ static int pg_commit(srv_db *base)
         db->resolved = 0;
         mb_warn("commit %s in doubt: the connection went while it ran; looking it up", tok);
         give_up = mb_monotonic_ms() + db->o.failover_wait_ms;
+        atomic_fetch_add(&db->reconnecting, 1);
         do {
                 db->retry_at = 0;
                 if (connect_primary(db) == MB_OK && db->doubt[0] == '\0')
                         break;
                 mb_sleep_ms(200);
         } while (mb_monotonic_ms() < give_up);
+        atomic_fetch_sub(&db->reconnecting, 1);
         if (db->doubt[0]) {
                 mb_err_log("commit %s: outcome unknown, no primary within failover_wait_ms; it is "
                            "looked up at the next connection",
@@ -1175,6 +1194,7 @@ static const struct srv_db_ops pg_ops = {
     .changes = pg_changes,
     .losses = pg_losses,
     .wait_primary = pg_wait_primary,
+    .reconnecting = pg_reconnecting,
     .lock = pg_lock,
     .try_lock = pg_try_lock,
     .lock_many = pg_lock_many,

@@ -158,6 +158,18 @@ void srv_http_dispatch(struct srv *s, struct srv_req *rq, const char *authorizat
                 srv_metrics_request(SRV_METRICS_OTHER, rs->status, srv_metrics_now_us() - t0);
                 return;
         }
+        /* The one connection is being made again (a failover): the request
+         * that holds it may wait up to database.failover_wait_ms, and this
+         * one would only queue behind it, holding a thread and its client.
+         * 503 at once instead; the client retries, as after any 503. */
+        if (srv_db_reconnecting(s->db)) {
+                srv_reply_errorf(rs, 503, "failover", "",
+                                 "the database is failing over to a new primary; try again");
+                snprintf(rs->header_name, sizeof(rs->header_name), "Retry-After");
+                snprintf(rs->header_value, sizeof(rs->header_value), "2");
+                srv_metrics_request((int)(r - srv_routes), rs->status, srv_metrics_now_us() - t0);
+                return;
+        }
         srv_lock(s);
         rq->db = s->db;
         run_handler(s, rq, r, authorization, rs);
