@@ -165,15 +165,74 @@ static json_object *account_json(struct srv_req *rq, int64_t id, int *rc)
         return o;
 }
 
+/* The row a create writes: the fields given, server.conf's for the rest. */
+struct account_row {
+        const char *holder, *address, *region, *mode, *state;
+        int64_t protect, alarm1, alarm2, credit, reconnect, due, grace, trip;
+};
+
+static void row_of(const struct account_fields *f, const struct srv_config *cfg,
+                   struct account_row *r)
+{
+        r->holder = f->holder ? f->holder : "";
+        r->address = f->address ? f->address : "";
+        r->region = f->region ? f->region : "";
+        r->mode = modes[f->has_mode ? f->mode : 0];
+        r->state = states[f->has_state ? f->state : 0];
+        r->protect = f->has_protect && f->protect;
+        r->alarm1 = f->has_alarm1 ? f->alarm1 : cfg->alarm1_fen;
+        r->alarm2 = f->has_alarm2 ? f->alarm2 : cfg->alarm2_fen;
+        r->credit = f->has_credit ? f->credit : cfg->credit_limit_fen;
+        r->reconnect = f->has_reconnect ? f->reconnect : cfg->reconnect_fen;
+        r->due = f->has_due ? f->due_days : SRV_DB_NULL_I64;
+        r->grace = f->has_grace ? f->grace_days : SRV_DB_NULL_I64;
+        r->trip = f->has_trip ? f->trip_days : SRV_DB_NULL_I64;
+}
+
+/* A new account: its id (1), or 0 when the number exists: then *id is set
+ * if it holds what this create would have written (the same request sent
+ * again, docs/api.md Retries), else 0.  Or an error. */
+static int insert(srv_db *db, const char *number, const struct account_row *r, int64_t *id)
+{
+        int rc = srv_db_query_i64(
+            db, id,
+            "INSERT INTO accounts (number, holder, address, region, mode, state, protected,"
+            " alarm1_fen, alarm2_fen, credit_limit_fen, reconnect_fen, created_at, updated_at,"
+            " due_days, grace_days, overdue_trip_days)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14, $15)"
+            " ON CONFLICT (number) DO NOTHING RETURNING id",
+            "ttttttiiiiiiIII", number, r->holder, r->address, r->region, r->mode, r->state,
+            r->protect, r->alarm1, r->alarm2, r->credit, r->reconnect, mb_realtime_s(), r->due,
+            r->grace, r->trip);
+
+        if (rc != 0)
+                return rc;
+        *id = 0;
+        rc = srv_db_query_i64(
+            db, id,
+            "SELECT id FROM accounts WHERE number = $1 AND holder = $2 AND address = $3"
+            " AND region = $4 AND mode = $5 AND state = $6 AND protected = $7"
+            " AND alarm1_fen = $8 AND alarm2_fen = $9 AND credit_limit_fen = $10"
+            " AND reconnect_fen = $11 AND due_days IS NOT DISTINCT FROM $12"
+            " AND grace_days IS NOT DISTINCT FROM $13"
+            " AND overdue_trip_days IS NOT DISTINCT FROM $14",
+            "ttttttiiiiiIII", number, r->holder, r->address, r->region, r->mode, r->state,
+            r->protect, r->alarm1, r->alarm2, r->credit, r->reconnect, r->due, r->grace, r->trip);
+        return rc < 0 ? rc : 0;
+}
+
+/* Idempotent by number: the same create again answers 200 with the
+ * account; another one with that number 409.  The answer is read before
+ * the commit, so that nothing is left to fail after it. */
 void srv_h_account_create(struct srv_req *rq, struct srv_resp *rs)
 {
-        const struct srv_config *cfg = rq->srv->cfg;
         struct account_fields f;
+        struct account_row row;
         struct srv_err e;
         const char *number;
-        json_object *b, *o;
-        int64_t id = 0, now = mb_realtime_s();
-        int rc;
+        json_object *b, *o = NULL;
+        int64_t id = 0;
+        int rc, created;
 
         if (srv_json_parse_object(rq->body, rq->body_len, &b, &e) < 0) {
                 srv_reply_error(rs, &e);
@@ -190,33 +249,20 @@ void srv_h_account_create(struct srv_req *rq, struct srv_resp *rs)
                                  "'number' may hold letters, digits, '-', '_' and '.'");
                 goto out;
         }
-        rc = srv_db_query_i64(
-            rq->db, &id,
-            "INSERT INTO accounts (number, holder, address, region, mode, state, protected,"
-            " alarm1_fen, alarm2_fen, credit_limit_fen, reconnect_fen, created_at, updated_at,"
-            " due_days, grace_days, overdue_trip_days)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14, $15)"
-            " ON CONFLICT (number) DO NOTHING RETURNING id",
-            "ttttttiiiiiiIII", number, f.holder ? f.holder : "", f.address ? f.address : "",
-            f.region ? f.region : "", modes[f.has_mode ? f.mode : 0],
-            states[f.has_state ? f.state : 0], (int64_t)(f.has_protect && f.protect),
-            f.has_alarm1 ? f.alarm1 : cfg->alarm1_fen, f.has_alarm2 ? f.alarm2 : cfg->alarm2_fen,
-            f.has_credit ? f.credit : cfg->credit_limit_fen,
-            f.has_reconnect ? f.reconnect : cfg->reconnect_fen, now,
-            f.has_due ? f.due_days : SRV_DB_NULL_I64, f.has_grace ? f.grace_days : SRV_DB_NULL_I64,
-            f.has_trip ? f.trip_days : SRV_DB_NULL_I64);
-        if (rc < 0) {
-                srv_reply_db_error(rs, rq, rc);
+        row_of(&f, rq->srv->cfg, &row);
+        rc = srv_db_begin(rq->db);
+        if (rc >= 0)
+                rc = created = insert(rq->db, number, &row, &id);
+        if (rc >= 0 && id && (o = account_json(rq, id, &rc)) != NULL &&
+            (rc = srv_db_commit(rq->db)) >= 0) {
+                srv_reply_json(rs, created ? 201 : 200, o);
                 goto out;
         }
-        if (rc == 0) {
-                srv_reply_errorf(rs, 409, "exists", "number", "account '%s' already exists",
-                                 number);
-                goto out;
-        }
-        o = account_json(rq, id, &rc);
-        if (o)
-                srv_reply_json(rs, 201, o);
+        json_object_put(o);
+        srv_db_rollback(rq->db);
+        if (rc >= 0)
+                srv_reply_errorf(rs, 409, "exists", "number",
+                                 "account '%s' already exists with other fields", number);
         else
                 srv_reply_db_error(rs, rq, rc);
 out:

@@ -150,19 +150,19 @@ void srv_h_command_list(struct srv_req *rq, struct srv_resp *rs)
              state);
 }
 
-static void show_one(struct srv_req *rq, struct srv_resp *rs, int64_t id)
+/* Command id as JSON (the caller's), or NULL with the error in *rc. */
+static json_object *one(srv_db *db, int64_t id, int *rc)
 {
         srv_stmt *st = NULL;
         json_object *o = NULL;
-        int rc = srv_db_query(rq->db, &st, COMMAND_SELECT " WHERE c.id = $1", "i", id);
 
-        if (rc >= 0 && (rc = srv_stmt_step(st)) == SRV_DB_ROW)
+        *rc = srv_db_query(db, &st, COMMAND_SELECT " WHERE c.id = $1", "i", id);
+        if (*rc >= 0 && (*rc = srv_stmt_step(st)) == SRV_DB_ROW)
                 o = command_row(st, mb_realtime_s());
         srv_stmt_done(st);
-        if (o)
-                srv_reply_json(rs, 201, o);
-        else
-                srv_reply_db_error(rs, rq, rc < 0 ? rc : MB_ESTORE);
+        if (o == NULL && *rc >= 0)
+                *rc = MB_ESTORE;
+        return o;
 }
 
 void srv_h_command_issue(struct srv_req *rq, struct srv_resp *rs)
@@ -170,7 +170,7 @@ void srv_h_command_issue(struct srv_req *rq, struct srv_resp *rs)
         static const char *const keys[] = {"op", "reason", NULL};
         const char *reason;
         struct srv_err e;
-        json_object *b;
+        json_object *b, *o = NULL;
         int64_t meter_id, id = 0;
         int op, rc;
 
@@ -194,14 +194,18 @@ void srv_h_command_issue(struct srv_req *rq, struct srv_resp *rs)
         if (rc >= 0)
                 rc = srv_command_queue(rq->db, meter_id, ops[op], reason, rq->auth.name,
                                        rq->srv->cfg->command_ttl_s, &id);
-        if (rc >= 0)
-                rc = srv_db_commit(rq->db);
-        if (rc < 0) {
+        /* the answer is read before the commit: nothing is left to fail
+         * after it (a failover then would leave the client unsure) */
+        if (rc >= 0 && (o = one(rq->db, id, &rc)) != NULL && (rc = srv_db_commit(rq->db)) < 0) {
+                json_object_put(o);
+                o = NULL;
+        }
+        if (o == NULL) {
                 srv_db_rollback(rq->db);
                 srv_reply_db_error(rs, rq, rc);
                 goto out;
         }
-        show_one(rq, rs, id);
+        srv_reply_json(rs, 201, o);
 out:
         json_object_put(b);
 }

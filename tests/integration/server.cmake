@@ -51,6 +51,9 @@ foreach(_mode kill freeze cut close standby)
                        ENVIRONMENT "${_mb_srv_env};MB_HA_MODE=${_mode}" TIMEOUT 600
                        SKIP_RETURN_CODE 77 LABELS ha)
 endforeach()
+# every write sent again is stored once (docs/api.md, Retries)
+mb_add_server_test(idempotency idempotency.sh)
+mb_add_server_pg_test(idempotency_pg idempotency.sh)
 
 # The whole system: server, agent and simulated meters (docs/wire.md).
 set(_mb_e2e_env ${_mb_srv_env} ${_mb_it_env})

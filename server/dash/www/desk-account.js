@@ -126,6 +126,9 @@ const DeskAccount = (() => {
     const amount = input("adjust-amount", { inputmode: "decimal" });
     const dir = select("adjust-dir", [["credit", t("f.credit")], ["debit", t("f.debit")]], "credit");
     const reason = input("adjust-reason");
+    // one reference per dialog: sent again after an error (a 503 during a
+    // failover), the adjustment is still posted once (docs/api.md, Retries)
+    const reference = ref("AJ");
     dialog(t("a.adjust") + " · " + acc.number + " " + acc.holder, [[t("f.direction"), dir], [t("f.amount"), amount],
       [t("f.reason"), reason]], t("a.adjust"), "", async () => {
       const fen = MB.parseYuan(amount.value);
@@ -133,7 +136,7 @@ const DeskAccount = (() => {
       if (!reason.value.trim()) return t("m.reason");
       const signed = dir.value === "debit" ? -fen : fen;
       const r = await api("/api/v1/accounts/" + enc(acc.number) + "/adjustments", { method: "POST",
-        json: { amount_fen: signed, reason: reason.value.trim() } });
+        json: { amount_fen: signed, reason: reason.value.trim(), reference } });
       say(t("m.adjust.ok", { a: MB.money(signed), b: MB.money(r.entry.balance_after_fen) }), "ok");
       await show(acc.number);
     });
