@@ -65,6 +65,11 @@ int srv_db_wait_primary(srv_db *db, int ms)
         return db->ops->wait_primary ? db->ops->wait_primary(db, ms) : MB_OK;
 }
 
+uint64_t srv_db_written(srv_db *db)
+{
+        return db->ops->written ? db->ops->written(db) : 0;
+}
+
 int srv_db_reconnecting(srv_db *db)
 {
         return db->ops->reconnecting ? db->ops->reconnecting(db) : 0;

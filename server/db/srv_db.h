@@ -73,6 +73,13 @@ const char *srv_db_errmsg(srv_db *db);
 uint64_t srv_db_losses(srv_db *db);
 int srv_db_wait_primary(srv_db *db, int ms);
 
+/* How many of this handle's commits did, or may have, committed: a commit
+ * whose answer was lost counts until it is looked up (on reconnecting) and
+ * found not to have.  A caller that sees it move while its work failed
+ * must not run that work again unless the work is idempotent by its key;
+ * it is known only after srv_db_wait_primary has connected.  SQLite: 0. */
+uint64_t srv_db_written(srv_db *db);
+
 /* 1 while this handle is making its lost connection again (connecting,
  * waiting for a primary, looking up a commit in doubt), else 0.  The one
  * call that may be made without holding whatever serialises the handle's

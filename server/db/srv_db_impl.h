@@ -33,6 +33,7 @@ struct srv_db_ops {
         uint64_t (*losses)(srv_db *db);
         int (*wait_primary)(srv_db *db, int ms);
         int (*reconnecting)(srv_db *db); /* read without the caller's lock */
+        uint64_t (*written)(srv_db *db);
         /* NULL: every commit is durable when it returns (srv_db_sync) */
         uint64_t (*commits)(srv_db *db);
         int (*sync)(srv_db *db, uint64_t n);

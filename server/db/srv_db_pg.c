@@ -82,6 +82,7 @@ struct pg_db {
         int tx_lost;         /* the connection went inside the transaction */
         unsigned generation; /* bumped by a reconnect: statements prepare again */
         uint64_t losses;
+        uint64_t written;  /* commits that did, or may have, committed */
         int64_t retry_at;  /* monotonic ms: no connection attempt before */
         char owner[24];    /* this handle's row in meterbox_commits */
         uint64_t tokens;   /* commits so far: the token is owner-tokens */
@@ -428,30 +429,37 @@ static void next_token(struct pg_db *db, char *tok, size_t len)
         snprintf(tok, len, "%s-%" PRIu64, db->owner, ++db->tokens);
 }
 
-/* The upsert of the token, then COMMIT, as one simple query. */
-static void commit_sql(struct pg_db *db, const char *tok, char *sql, size_t len)
+/* The upsert of the token into row `owner`, then COMMIT, as one simple
+ * query. */
+static void commit_sql(const char *owner, const char *tok, char *sql, size_t len)
 {
         snprintf(sql, len,
                  "INSERT INTO meterbox_commits (owner, token) VALUES ('%s', '%s')"
                  " ON CONFLICT (owner) DO UPDATE SET token = excluded.token, at = now();"
                  " COMMIT",
-                 db->owner, tok);
+                 owner, tok);
 }
 
 /*
  * The commit in doubt, looked up on the (new) primary: 1 committed, 0 not,
  * or an error (the connection went again).  The lookup's own commit waits
  * for the synchronous standby like any other, and comes after the doubtful
- * one in the WAL: once it returns, what it saw is replicated.
+ * one in the WAL: once it returns, what it saw is replicated.  It writes a
+ * row of its own (owner-l): a lookup whose answer is lost in turn (the
+ * standby still gone) may have committed, and had it overwritten the
+ * handle's row, the next lookup would find the doubtful token gone and
+ * take a commit that happened for one that did not.  Not a transaction of
+ * the caller's (in_tx, tx_lost untouched): it handles its own loss.
  */
 static int lookup_doubt(struct pg_db *db)
 {
         PGresult *res = NULL;
-        char sql[400], tok[48], cs[300];
+        char sql[400], tok[48], cs[300], row[32];
         int rc, found;
 
         next_token(db, tok, sizeof(tok));
-        commit_sql(db, tok, cs, sizeof(cs));
+        snprintf(row, sizeof(row), "%s-l", db->owner);
+        commit_sql(row, tok, cs, sizeof(cs));
         snprintf(sql, sizeof(sql), "BEGIN; SELECT token FROM meterbox_commits WHERE owner = '%s'",
                  db->owner);
         rc = simple_res(db, sql, &res);
@@ -459,11 +467,9 @@ static int lookup_doubt(struct pg_db *db)
                 PQclear(res);
                 return rc;
         }
-        db->in_tx = 1;
         found = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), db->doubt) == 0;
         PQclear(res);
         rc = simple(db, cs);
-        db->in_tx = 0;
         return rc < 0 ? rc : found;
 }
 
@@ -489,6 +495,8 @@ static int connect_primary(struct pg_db *db)
                 rc = lookup_doubt(db);
                 if (rc >= 0) {
                         db->resolved = rc;
+                        if (!rc) /* counted as written while it was in doubt */
+                                db->written--;
                         mb_notice("commit %s in doubt after a lost connection: %s", db->doubt,
                                   rc ? "it committed" : "it did not commit");
                         db->doubt[0] = '\0';
@@ -572,6 +580,11 @@ static uint64_t pg_losses(srv_db *base)
         return ((struct pg_db *)base)->losses;
 }
 
+static uint64_t pg_written(srv_db *base)
+{
+        return ((struct pg_db *)base)->written;
+}
+
 static int pg_reconnecting(srv_db *base)
 {
         return atomic_load(&((struct pg_db *)base)->reconnecting) > 0;
@@ -636,13 +649,16 @@ static int pg_commit(srv_db *base)
         if ((rc = flush(db)) < 0)
                 return rc;
         next_token(db, tok, sizeof(tok));
-        commit_sql(db, tok, sql, sizeof(sql));
+        commit_sql(db->owner, tok, sql, sizeof(sql));
         lost = db->losses;
         rc = simple(db, sql);
         db->in_tx = 0;
         db->tx_lost = 0;
-        if (rc == MB_OK || db->losses == lost)
+        if (rc == MB_OK || db->losses == lost) {
+                db->written += rc == MB_OK;
                 return rc; /* done, or refused (rolled back) */
+        }
+        db->written++; /* until it is found not to have committed */
         snprintf(db->doubt, sizeof(db->doubt), "%s", tok);
         db->resolved = 0;
         mb_warn("commit %s in doubt: the connection went while it ran; looking it up", tok);
@@ -1195,6 +1211,7 @@ static const struct srv_db_ops pg_ops = {
     .losses = pg_losses,
     .wait_primary = pg_wait_primary,
     .reconnecting = pg_reconnecting,
+    .written = pg_written,
     .lock = pg_lock,
     .try_lock = pg_try_lock,
     .lock_many = pg_lock_many,

@@ -64,9 +64,9 @@ static void answer_when_durable(struct srv *s, struct srv_req *rq, struct srv_re
         }
 }
 
-/* Authenticate, then run the handler (srv->lock held). */
-static void run_once(struct srv *s, struct srv_req *rq, const struct srv_route *r,
-                     const char *authorization, struct srv_resp *rs)
+/* Authenticate, then run the handler (srv->lock held): 1 when it ran. */
+static int run_once(struct srv *s, struct srv_req *rq, const struct srv_route *r,
+                    const char *authorization, struct srv_resp *rs)
 {
         int rc, wait;
 
@@ -93,40 +93,59 @@ static void run_once(struct srv *s, struct srv_req *rq, const struct srv_route *
                                  srv_role_name(rq->auth.role), rq->method, r->pattern);
         } else {
                 r->handler(rq, rs);
-                if (rq->auth.role == SRV_ROLE_ADMIN && strcmp(rq->method, "GET") != 0 &&
-                    srv_audit_record(s->db, rq->auth.name, rq->method, rq->path, rs->status,
-                                     rq->body, rq->body_len) < 0)
-                        mb_err_log("cannot write the audit log: %s", srv_db_errmsg(s->db));
+                return 1;
         }
+        return 0;
+}
+
+/* The answer to a request whose work failed with a lost connection and
+ * that is not run again: 503, the client retries (docs/api.md, Retries). */
+static void reply_lost(struct srv_req *rq, struct srv_resp *rs, int may_be_stored)
+{
+        if (!may_be_stored && rs->status == 503)
+                return;
+        json_object_put(rs->json);
+        free(rs->text);
+        memset(rs, 0, sizeof(*rs));
+        if (!may_be_stored) {
+                srv_reply_db_error(rs, rq, MB_EBUSY);
+                return;
+        }
+        mb_warn("%s %s: the database failed over after this request may have stored its "
+                "changes; not run again",
+                rq->method, rq->path);
+        srv_reply_errorf(rs, 503, "in_doubt", "",
+                         "the database failed over after this request may have stored its "
+                         "changes; send it again unchanged (docs/api.md, Retries)");
+        snprintf(rs->header_name, sizeof(rs->header_name), "Retry-After");
+        snprintf(rs->header_value, sizeof(rs->header_value), "2");
 }
 
 /*
  * A database connection lost under a request (a failover, srv_db.h) took
  * its unfinished work with it: the request runs again on the new primary,
- * where every write path finds what did commit by its key (docs/api.md,
- * Retries), so the client gets the answer it would have had.  With no
- * primary within database.failover_wait_ms, or after MAX_RERUNS, the 503
- * stands and the client retries later.
+ * so the client gets the answer it would have had, but only while nothing
+ * it did can have committed (srv_db_written: a commit in doubt is looked up
+ * by srv_db_wait_primary first).  Otherwise, with no primary within
+ * database.failover_wait_ms, or after MAX_RERUNS, the answer is 503 and the
+ * client sends the request again, where every write with a key finds what
+ * did commit (docs/api.md, Retries).  1 when the handler ran.
  */
 #define MAX_RERUNS 3
-static void run_handler(struct srv *s, struct srv_req *rq, const struct srv_route *r,
-                        const char *authorization, struct srv_resp *rs)
+static int run_handler(struct srv *s, struct srv_req *rq, const struct srv_route *r,
+                       const char *authorization, struct srv_resp *rs)
 {
         for (int runs = 0;; runs++) {
-                uint64_t losses = srv_db_losses(s->db);
+                uint64_t losses = srv_db_losses(s->db), written = srv_db_written(s->db);
+                int ran = run_once(s, rq, r, authorization, rs);
 
-                run_once(s, rq, r, authorization, rs);
                 if (srv_db_losses(s->db) == losses || (rs->status >= 200 && rs->status < 300))
-                        return;
+                        return ran;
                 if (runs == MAX_RERUNS ||
-                    srv_db_wait_primary(s->db, s->cfg->db_failover_wait_ms) < 0) {
-                        /* what failed with the connection is for a retry */
-                        if (rs->status >= 500 && rs->status != 503) {
-                                json_object_put(rs->json);
-                                rs->json = NULL;
-                                srv_reply_db_error(rs, rq, MB_EBUSY);
-                        }
-                        return;
+                    srv_db_wait_primary(s->db, s->cfg->db_failover_wait_ms) < 0 ||
+                    srv_db_written(s->db) != written) {
+                        reply_lost(rq, rs, srv_db_written(s->db) != written);
+                        return ran;
                 }
                 mb_notice("%s %s: the database connection was lost; running it again on the "
                           "primary",
@@ -172,7 +191,12 @@ void srv_http_dispatch(struct srv *s, struct srv_req *rq, const char *authorizat
         }
         srv_lock(s);
         rq->db = s->db;
-        run_handler(s, rq, r, authorization, rs);
+        /* an admin's change is audited once, with its final answer */
+        if (run_handler(s, rq, r, authorization, rs) && rq->auth.role == SRV_ROLE_ADMIN &&
+            strcmp(rq->method, "GET") != 0 &&
+            srv_audit_record(s->db, rq->auth.name, rq->method, rq->path, rs->status, rq->body,
+                             rq->body_len) < 0)
+                mb_err_log("cannot write the audit log: %s", srv_db_errmsg(s->db));
         commits = srv_db_commits(s->db);
         srv_unlock(s);
         answer_when_durable(s, rq, rs, commits);

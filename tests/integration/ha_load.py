@@ -6,10 +6,12 @@ that tops accounts up, each against two meterbox-servers in turn.
 A write is retried, unchanged, until a server acknowledges it (the agent
 keeps a batch until it is acked; a payment keeps its reference), so what
 the servers acknowledged can be checked afterwards: every acked reading and
-top-up present exactly once.  Every attempt is logged with its wall-clock
-times to DIR/attempts.log ("end kind status server start"); acked readings go to
-DIR/acked_readings ("meter seq"), acked top-ups to DIR/acked_topups
-("reference account amount").  The writers stop at their next item once the
+top-up present exactly once.  Every fourth top-up, the cashier also creates
+an account, refunds and adjusts, each by its key.  Every attempt is logged
+with its wall-clock times to DIR/attempts.log ("end kind status server
+start"); acked readings go to DIR/acked_readings ("meter seq"), acked top-ups
+to DIR/acked_topups ("reference account amount"), the other acked writes to
+DIR/acked_other ("kind key").  The writers stop at their next item once the
 file DIR/stop exists, after the item in hand is acknowledged (or after
 --give-up seconds of trying it).
 
@@ -103,6 +105,7 @@ def gateway(spec):
 def cashier():
     turn, n = [0], 0
     acked = open(os.path.join(out, "acked_topups"), "a", buffering=1)
+    other = open(os.path.join(out, "acked_other"), "a", buffering=1)
     while not stopped():
         n += 1
         acct = accounts[n % len(accounts)]
@@ -114,7 +117,28 @@ def cashier():
             return
         with lock:
             acked.write(f"{ref} {acct} {100 + n % 7}\n")
+        if n % 4 == 0 and not other_writes(n // 4, acct, turn, other):
+            return
         time.sleep(0.1)
+
+
+def other_writes(k, acct, turn, other):
+    """An account created, a refund and an adjustment, each sent again
+    until acknowledged: each must be stored once (docs/api.md, Retries)."""
+    for kind, path, body, key in (
+            ("account", "/api/v1/accounts", {"number": f"HC-{k:05d}", "holder": "failover"},
+             f"HC-{k:05d}"),
+            ("refund", f"/api/v1/accounts/{acct}/refunds",
+             {"amount_fen": 10, "reason": "ha", "reference": f"HR-{k:05d}", "over_balance": True},
+             f"HR-{k:05d}"),
+            ("adjustment", f"/api/v1/accounts/{acct}/adjustments",
+             {"amount_fen": -3, "reason": "ha", "reference": f"HJ-{k:05d}"}, f"HJ-{k:05d}")):
+        if until_acked(kind, path, admin, body, turn) is None:
+            note(kind + "-gave-up", 0, -1)
+            return False
+        with lock:
+            other.write(f"{kind} {key}\n")
+    return True
 
 
 threads = [threading.Thread(target=gateway, args=(g,)) for g in gateways]
