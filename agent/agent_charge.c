@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "agent_charge.h"
 
+#include <stdio.h>
 #include <string.h>
+
+#include "mb_multiplier.h"
 
 static int64_t total(const mb_tariff_acc *acc)
 {
@@ -21,6 +24,7 @@ int agent_charge_start(struct agent_charge *c, const struct agent_snapshot *s)
         c->pos = s->tier;
         c->ref = s->ref;
         c->rollover_wh = s->rollover_wh;
+        c->multiplier = s->multiplier > 0 ? s->multiplier : 1;
         c->base_fen = total(c->acc);
         return MB_OK;
 }
@@ -62,7 +66,13 @@ int agent_charge_add(struct agent_charge *c, const mb_tariff *t, const mb_walk_p
         if (!c->acc)
                 return MB_OK;
         mb_walk_plan(&c->ref, x, c->rollover_wh, &st);
-        rc = mb_walk_charge(t, &st, &c->pos, acc_for, c, err, len);
+        /* as the server's walk: the pieces at the primary side's energy */
+        rc = mb_multiplier_step(&st, c->multiplier ? c->multiplier : 1);
+        if (rc == MB_OK)
+                rc = mb_walk_charge(t, &st, &c->pos, acc_for, c, err, len);
+        else
+                snprintf(err, len, "energy times the multiplier %lld overflows",
+                         (long long)c->multiplier);
         c->ref = st.ref;
         return rc;
 }

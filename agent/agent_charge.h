@@ -23,6 +23,7 @@ struct agent_charge {
         mb_tier_pos pos;
         mb_tariff_reading ref; /* the last charged reading */
         int64_t rollover_wh;   /* the meter's register range (0: none) */
+        int64_t multiplier;    /* CT x PT the pieces are charged with (1: none) */
         int64_t base_fen;      /* rounded total of acc when charging here began */
         int64_t done_fen;      /* charged in months finished since the snapshot */
 };

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "agent_policy.h"
+#include "mb_multiplier.h"
 #include "mb_tariff_wire.h"
 
 int agent_local_month(int64_t t)
@@ -136,6 +137,11 @@ static int parse_money(json_object *o, struct agent_snapshot *s, char *err, size
         if (json_object_object_get_ex(o, "rollover_wh", NULL) &&
             get_in(o, "rollover_wh", 0, WH_MAX, &s->rollover_wh) < 0)
                 return bad(err, len, "rollover_wh");
+        /* behind CT and PT: pieces are charged times this (mb_multiplier.h) */
+        s->multiplier = 1;
+        if (json_object_object_get_ex(o, "multiplier", NULL) &&
+            get_in(o, "multiplier", 1, MB_MULTIPLIER_MAX, &s->multiplier) < 0)
+                return bad(err, len, "multiplier");
         if (no_ref(o)) {
                 /* Charged from the agent's first reading after the snapshot,
                  * with the tier position of an account that used nothing. */

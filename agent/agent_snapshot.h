@@ -36,6 +36,7 @@ struct agent_snapshot {
         char tariff_hash[72];
         int64_t alarm1_fen, alarm2_fen, credit_limit_fen, reconnect_fen;
         int64_t rollover_wh; /* the meter's register range; 0: it does not wrap */
+        int64_t multiplier;  /* CT x PT: energy is the register difference times it */
 };
 
 /* Parse one entry of the response's "meters" array into s (cleared first).

@@ -368,11 +368,21 @@ static int walk_batch(struct run *r, int64_t meter_id, struct srv_reading *const
                                 .seq = r->cs.ref_seq,
                                 .ref = r->cs.ref,
                                 .pos = r->cs.pos};
-        int64_t range = 0;
-        int rc = srv_db_query_i64(r->db, &range, "SELECT rollover_wh FROM meters WHERE id = $1",
-                                  "i", meter_id);
+        srv_stmt *st = NULL;
+        /* the meter's register range, and the multiplier its supply is
+         * charged with (behind CT and PT), in one lookup */
+        int rc = srv_db_query(r->db, &st,
+                              "SELECT m.rollover_wh, s.multiplier FROM meters m"
+                              " LEFT JOIN supplies s ON s.id = $2 WHERE m.id = $1",
+                              "ii", meter_id, r->cs.supply_id);
 
-        sup.rollover_wh = range;
+        sup.multiplier = 1;
+        if (rc >= 0 && (rc = srv_stmt_step(st)) == SRV_DB_ROW) {
+                sup.rollover_wh = srv_stmt_is_null(st, 0) ? 0 : srv_stmt_i64(st, 0);
+                if (!srv_stmt_is_null(st, 1) && srv_stmt_i64(st, 1) > 0)
+                        sup.multiplier = srv_stmt_i64(st, 1);
+        }
+        srv_stmt_done(st);
         for (size_t i = 0; rc >= 0 && i < n; i++) {
                 struct srv_wreading w = {.seq = rd[i]->seq};
 

@@ -4,10 +4,10 @@
 #include <string.h>
 
 static const char *const names[] = {
-    "jump",      "zero_use",        "register_backwards", "missing_boundary",
-    "no_tariff", "frozen_fallback", "jump_year",        "previous_month",
-    "unbillable", "rollover",    "operator_fix",       "final",
-    "meter_exchange"};
+    "jump",           "zero_use",         "register_backwards", "missing_boundary",
+    "no_tariff",      "frozen_fallback",  "jump_year",          "previous_month",
+    "unbillable",     "rollover",         "operator_fix",       "final",
+    "meter_exchange", "multiplier_change"};
 #define NNAMES (sizeof(names) / sizeof(names[0]))
 
 /* Does cur differ from ref by more than ratio (x1000) either way? */

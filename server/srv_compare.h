@@ -24,6 +24,7 @@ enum srv_bill_flag {
         SRV_FLAG_FIXED = 1u << 10,             /* charged as an operator's fix says */
         SRV_FLAG_FINAL = 1u << 11,             /* the account's final bill (move-out) */
         SRV_FLAG_EXCHANGE = 1u << 12,          /* more than one meter in the month */
+        SRV_FLAG_MULTIPLIER = 1u << 13,        /* a CT or PT replaced: two multipliers */
 };
 
 struct srv_compare_in {

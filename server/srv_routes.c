@@ -13,6 +13,7 @@
 #include "srv_ingest.h"
 #include "srv_lifecycle.h"
 #include "srv_me.h"
+#include "srv_multiplier.h"
 #include "srv_metrics.h"
 #include "srv_regions.h"
 #include "srv_session.h"
@@ -100,6 +101,8 @@ const struct srv_route srv_routes[] = {
     {"PATCH", "/api/v1/areas/*", srv_h_area_update, SRV_WRITE},
     {"PUT", "/api/v1/meters/*/area", srv_h_meter_area_set, SRV_WRITE},
     {"GET", "/api/v1/meters/*/area", srv_h_meter_area_show, SRV_READ},
+    {"POST", "/api/v1/meters/*/multiplier", srv_h_meter_multiplier_set, SRV_WRITE},
+    {"GET", "/api/v1/meters/*/multiplier", srv_h_meter_multiplier_show, SRV_READ},
     {"GET", "/api/v1/areas/*/loss", srv_h_area_loss, SRV_READ},
     {"GET", "/api/v1/stats/areas", srv_h_stats_areas, SRV_WALL},
     {"GET", "/api/v1/stats/areas/*/members", srv_h_area_members, SRV_WALL},

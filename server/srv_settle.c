@@ -308,7 +308,9 @@ static void put_str(struct srv_buf *out, const char *name, const char *v)
 }
 
 /* The pieces as JSON text: [{"meter", "from_ts", "from_wh", "to_ts", "to_wh",
- * "energy_wh"}], written straight from the integers (lines_text). */
+ * "energy_wh", "multiplier"}] (registers from_wh, to_wh; energy billed, the
+ * register difference times the multiplier), written straight from the
+ * integers (lines_text). */
 static char *pieces_text(const struct walk_ctx *w)
 {
         struct srv_buf out = {0};
@@ -321,6 +323,8 @@ static char *pieces_text(const struct walk_ctx *w)
                 put_i64(&out, ",\"to_ts\":", w->p[i].to.t);
                 put_i64(&out, ",\"to_wh\":", w->p[i].to.import_wh);
                 put_i64(&out, ",\"energy_wh\":", w->p[i].wh);
+                put_i64(&out,
+                        ",\"multiplier\":", w->p[i].s->multiplier ? w->p[i].s->multiplier : 1);
                 srv_buf_puts(&out, "}");
         }
         srv_buf_puts(&out, "]");
@@ -386,8 +390,9 @@ static int walk_month(struct bill *b)
         else if (rc == SRV_WALK_END && (!b->end.have || b->end.ref.t < b->t1))
                 hold(b, SRV_FLAG_MISSING_BOUNDARY,
                      "missing_boundary: no reading at or after the month's end yet");
-        if (w.np > 1)
-                b->flags |= SRV_FLAG_EXCHANGE;
+        for (size_t i = 1; i < w.np; i++) /* another meter, or a CT or PT replaced */
+                b->flags |= w.p[i].s->meter_id != w.p[0].s->meter_id ? SRV_FLAG_EXCHANGE
+                                                                     : SRV_FLAG_MULTIPLIER;
         if (b->bw_seq)
                 hold(b, 0, "register_backwards");
         if (b->flags & SRV_FLAG_NO_TARIFF)

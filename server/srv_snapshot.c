@@ -107,6 +107,19 @@ static int add_charge(struct srv *s, srv_db *db, const struct meter_row *m, json
         srv_charge_fini(&cs);
         if (rc < 0)
                 return rc;
+        /* behind CT and PT: the agent scales its pieces by the open supply's
+         * multiplier (docs/wire.md), as the server's walk does */
+        {
+                int64_t k = 1;
+
+                rc = srv_db_query_i64(db, &k,
+                                      "SELECT multiplier FROM supplies WHERE account_id = $1"
+                                      " AND to_seq IS NULL ORDER BY id DESC LIMIT 1",
+                                      "i", m->account_id);
+                if (rc < 0)
+                        return rc;
+                srv_jadd_i64(o, "multiplier", k > 0 ? k : 1);
+        }
         /* the account's plan: every tariff it has, from its dates on */
         rc = srv_plan_for_account(s, db, m->account_id, &plan);
         if (rc > 0) {

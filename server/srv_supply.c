@@ -55,8 +55,9 @@ int srv_supply_open(srv_db *db, int64_t account_id, int64_t meter_id, const char
                 rc = srv_db_query_i64(
                     db, &sid,
                     "INSERT INTO supplies (account_id, meter_id, opened_how, from_seq, from_ts,"
-                    " from_import_wh, tier_start, tier_used_wh, opened_at, opened_by)"
-                    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+                    " from_import_wh, tier_start, tier_used_wh, opened_at, opened_by, multiplier)"
+                    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, " SRV_METER_MULTIPLIER(
+                        "$2") ") RETURNING id",
                     "iitiIIiiit", account_id, meter_id, how, high,
                     open && open->given ? open->t : SRV_DB_NULL_I64,
                     open && open->given ? open->wh : SRV_DB_NULL_I64, pos ? pos->period_start : 0,
@@ -101,5 +102,36 @@ int srv_supply_close(srv_db *db, int64_t account_id, const char *how,
                                       meter);
         if (rc >= 0 && meter_id)
                 *meter_id = meter;
+        return rc < 0 ? rc : 1;
+}
+
+int srv_supply_split(srv_db *db, int64_t account_id, int64_t meter_id, int64_t after_seq,
+                     const struct srv_register *at, int64_t multiplier, const char *by)
+{
+        int64_t sid = 0, now = mb_realtime_s();
+        int rc = srv_db_query_i64(db, &sid,
+                                  "SELECT id FROM supplies WHERE account_id = $1 AND meter_id = $2"
+                                  " AND to_seq IS NULL ORDER BY id DESC LIMIT 1",
+                                  "ii", account_id, meter_id);
+
+        if (rc <= 0)
+                return rc;
+        /* the readings after after_seq belong to the new supply, also those
+         * stored already: continuous deduction charges them again */
+        rc = srv_db_exec_args(db,
+                              "UPDATE supplies SET closed_how = 'multiplier', to_seq = $1,"
+                              " to_ts = $2, to_import_wh = $3, closed_at = $4, closed_by = $5"
+                              " WHERE id = $6",
+                              "iIIiti", after_seq, at->given ? at->t : SRV_DB_NULL_I64,
+                              at->given ? at->wh : SRV_DB_NULL_I64, now, by, sid);
+        if (rc >= 0)
+                rc = srv_db_exec_args(
+                    db,
+                    "INSERT INTO supplies (account_id, meter_id, opened_how, from_seq, from_ts,"
+                    " from_import_wh, opened_at, opened_by, multiplier)"
+                    " VALUES ($1, $2, 'multiplier', $3, $4, $5, $6, $7, $8)",
+                    "iiiIIiti", account_id, meter_id, after_seq,
+                    at->given ? at->t : SRV_DB_NULL_I64, at->given ? at->wh : SRV_DB_NULL_I64, now,
+                    by, multiplier);
         return rc < 0 ? rc : 1;
 }

@@ -49,4 +49,21 @@ int srv_supply_open(srv_db *db, int64_t account_id, int64_t meter_id, const char
 int srv_supply_close(srv_db *db, int64_t account_id, const char *how,
                      const struct srv_register *close, const char *by, int64_t *meter_id);
 
+/* SQL: the multiplier of meter METER now (a column or placeholder): its
+ * latest CT x PT (meter_multipliers), 1 without one. */
+#define SRV_METER_MULTIPLIER(meter)                                                                \
+        "coalesce((SELECT x.multiplier FROM meter_multipliers x WHERE x.meter_id = " meter         \
+        " ORDER BY x.id DESC LIMIT 1), 1)"
+
+/*
+ * A change of multiplier (a CT or PT replaced) on the account's open supply
+ * of meter_id: it closes after reading after_seq at the register `at`
+ * ('multiplier'), and a supply on the same meter opens there with the new
+ * multiplier; the walk carries the tier position across (the same account),
+ * so the month is split at the change like at a meter exchange.  1, 0 when
+ * the account has no open supply on that meter, or an error.
+ */
+int srv_supply_split(srv_db *db, int64_t account_id, int64_t meter_id, int64_t after_seq,
+                     const struct srv_register *at, int64_t multiplier, const char *by);
+
 #endif

@@ -2,6 +2,7 @@
 /* The account's walk over its supplies and readings: see srv_walk.h. */
 #include "srv_walk.h"
 
+#include "mb_multiplier.h"
 #include "srv_reading_row.h"
 
 #include <stdio.h>
@@ -97,6 +98,7 @@ void srv_walk_supply_row(srv_stmt *st, int c, struct srv_wsupply *s)
         }
         s->opened_at = srv_stmt_i64(st, c + 14);
         s->open_seq = srv_stmt_is_null(st, c + 15) ? 0 : srv_stmt_i64(st, c + 15);
+        s->multiplier = srv_stmt_is_null(st, c + 16) ? 1 : srv_stmt_i64(st, c + 16);
 }
 
 void srv_walk_point_row(srv_stmt *st, int c, struct srv_wpoint *p)
@@ -169,6 +171,14 @@ static int step(struct walker *w, const struct srv_wsupply *s, const mb_walk_poi
         int month;
 
         mb_walk_plan(&at->ref, x, s->rollover_wh, &st);
+        /* behind CT and PT: the pieces are charged at the primary side's
+         * energy (the reference stays in register units) */
+        if (mb_multiplier_step(&st, s->multiplier ? s->multiplier : 1) != MB_OK) {
+                if (w->err && w->errlen)
+                        snprintf(w->err, w->errlen, "energy times the multiplier %lld overflows",
+                                 (long long)s->multiplier);
+                return MB_ERANGE;
+        }
         month = st.n ? st.p[0].month : mb_walk_month(at->ref.t, st.ref.t);
         if (st.n == 0 && w->h->acc_for(w->h->ctx, month, at) == NULL)
                 return SRV_WALK_STOPPED;

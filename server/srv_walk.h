@@ -32,8 +32,9 @@ struct srv_wsupply {
         char address[32]; /* the meter's */
         int64_t opened_at;
         int64_t from_seq;
-        int has_open;     /* the opening register; else the first reading */
-        int64_t open_seq; /* the reading it was taken from (0: none, from_seq) */
+        int has_open;       /* the opening register; else the first reading */
+        int64_t open_seq;   /* the reading it was taken from (0: none, from_seq) */
+        int64_t multiplier; /* CT x PT its energy is charged with (mb_multiplier.h) */
         mb_tariff_reading open;
         mb_tier_pos pos0; /* tier position at the opening */
         int closed;
@@ -117,7 +118,7 @@ void srv_walk_reading_row(srv_stmt *st, int col, struct srv_wreading *r);
 #define SRV_WALK_SUPPLY_COLUMNS                                                                    \
         "s.id, s.meter_id, m.rollover_wh, s.from_seq, s.from_ts, s.from_import_wh, s.from_rates,"  \
         " s.tier_start, s.tier_used_wh, s.to_seq, s.to_ts, s.to_import_wh, s.to_rates,"            \
-        " m.address, s.opened_at, s.open_seq"
+        " m.address, s.opened_at, s.open_seq, s.multiplier"
 void srv_walk_supply_row(srv_stmt *st, int col, struct srv_wsupply *s);
 
 /* A point from 8 columns from col on: supply_id, meter_id, seq, ts,

@@ -2,7 +2,7 @@
 /*
  * meterboxctl: the clerk's events (docs/operations.md).
  *   account move-in | move-out | transfer
- *   meter exchange | fix
+ *   meter exchange | fix | multiplier
  * Other `account` and `meter` subcommands go on to ctl_account.c.
  */
 #include <stdio.h>
@@ -27,13 +27,19 @@ static const char account_events_help[] =
 static const char meter_events_help[] =
     "usage: meterboxctl meter exchange OLD NEW --final KWH --initial KWH [--gateway NAME]\n"
     "                                  [--at TIME]\n"
+    "       meterboxctl meter multiplier ADDRESS [--ct RATIO [--pt RATIO]\n"
+    "                                   [--register KWH --at TIME]]\n"
     "       meterboxctl meter fix ADDRESS SEQ --as rollover|exchange|exclude --reason TEXT\n"
     "                             [--rollover KWH] [--final KWH] [--initial KWH]\n"
     "exchange: OLD's last register and NEW's first (NEW is never charged from zero).\n"
     "fix: what happened at the reading SEQ that went backwards: the register wrapped\n"
     "(at its range, or --rollover), was reset or replaced in place (--final: the last\n"
     "value before, default the reading before; --initial: the first after, default 0),\n"
-    "or the reading is wrong (exclude).  The month held for it then settles.\n";
+    "or the reading is wrong (exclude).  The month held for it then settles.\n"
+    "multiplier: the meter's CT and PT ratios (\"200/5\", \"10000/100\"; PT default 1):\n"
+    "its energy is the register difference times CT x PT, from the register it\n"
+    "had when they were changed (--register and --at; default its last reading)\n"
+    "on; a month with a change is split there.  Without --ct: shows them.\n";
 
 /* --NAME KWH into body[key] as Wh; 0, or 2 after a message. */
 static int kwh_opt(const struct ctl_args *a, const char *name, json_object *b, const char *key)
@@ -193,16 +199,62 @@ static int fix(const struct ctl_args *a)
         return ctl_call_show(a, "POST", path, b, NULL, fix_cols, CTL_NCOLS(fix_cols));
 }
 
+static const struct ctl_col multiplier_cols[] = {
+    {"meter", "meter", 's'},
+    {"multiplier", "multiplier", 's'},
+    {"ct", "ct", 's'},
+    {"pt", "pt", 's'},
+};
+static const struct ctl_col multiplier_history[] = {
+    {"CT", "ct", 's'},
+    {"PT", "pt", 's'},
+    {"MULTIPLIER", "multiplier", 's'},
+    {"FROM KWH", "register_wh", 'k'},
+    {"AT", "at", 't'},
+    {"AFTER SEQ", "after_seq", 's'},
+    {"SET", "set_at", 't'},
+    {"BY", "by", 's'},
+};
+
+/* meter multiplier ADDRESS [--ct R [--pt R] [--register KWH --at TIME]] */
+static int multiplier(const struct ctl_args *a)
+{
+        static const char *const strs[] = {"ct", "pt", NULL};
+        char path[512];
+        json_object *b;
+
+        if (a->npos != 2 || (!ctl_opt(a, "ct") && (ctl_opt(a, "pt") || ctl_opt(a, "register"))) ||
+            (!ctl_opt(a, "register") != !ctl_opt(a, "at")))
+                return ctl_usage(meter_events_help, 2);
+        if (ctl_path(path, sizeof(path), "/api/v1/meters/%s/multiplier", a->pos[1]))
+                return 1;
+        if (!ctl_opt(a, "ct"))
+                return ctl_call_show_record(a, "GET", path, NULL, multiplier_cols,
+                                            CTL_NCOLS(multiplier_cols), "history",
+                                            multiplier_history, CTL_NCOLS(multiplier_history));
+        b = ctl_body_from(a, strs);
+        if (kwh_opt(a, "register", b, "register_wh") || at_opt(a, b)) {
+                json_object_put(b);
+                return 2;
+        }
+        return ctl_call_show_record(a, "POST", path, b, multiplier_cols, CTL_NCOLS(multiplier_cols),
+                                    "history", multiplier_history, CTL_NCOLS(multiplier_history));
+}
+
 int mbctl_meter_events(int argc, char **argv)
 {
-        static const char *const opts[] = {"gateway", "final",  "initial",  "at",
-                                           "as",      "reason", "rollover", NULL};
+        static const char *const opts[] = {"gateway", "final",    "initial",  "at",
+                                           "as",      "reason",   "rollover", "ct",
+                                           "pt",      "register", NULL};
         struct ctl_args a;
         int rc;
 
-        if (argc < 2 || (strcmp(argv[1], "exchange") != 0 && strcmp(argv[1], "fix") != 0))
+        if (argc < 2 || (strcmp(argv[1], "exchange") != 0 && strcmp(argv[1], "fix") != 0 &&
+                         strcmp(argv[1], "multiplier") != 0))
                 return mbctl_meter(argc, argv);
         if ((rc = ctl_begin(argc, argv, &a, meter_events_help, opts)) != CTL_GO_ON)
                 return rc;
+        if (strcmp(a.sub, "multiplier") == 0)
+                return multiplier(&a);
         return strcmp(a.sub, "exchange") == 0 ? exchange(&a) : fix(&a);
 }

@@ -18,6 +18,7 @@
 #include <json-c/json.h>
 
 #include "mb_money.h"
+#include "mb_multiplier.h"
 #include "mb_tariff.h"
 #include "meterboxctl.h"
 
@@ -33,6 +34,7 @@ struct quote_opts {
         int64_t rate_wh[MB_RATES];
         int64_t tier_used_wh;
         int64_t demand_w;
+        int64_t ct, pt; /* --ct, --pt ratios (1 without) */
 };
 
 static void quote_help(FILE *f)
@@ -41,7 +43,7 @@ static void quote_help(FILE *f)
             f,
             "usage: meterboxctl quote --tariff FILE [--at YYYY-MM-DD]\n"
             "                         [--kwh N | --rates SHARP,PEAK,FLAT,VALLEY]\n"
-            "                         [--tier-used KWH] [--demand-kw N]\n\n"
+            "                         [--tier-used KWH] [--demand-kw N] [--ct R] [--pt R]\n\n"
             "Price energy under a tariff file and print the bill as JSON (no server\n"
             "needed).  Amounts in kWh and kW may have up to three decimals (12.345);\n"
             "they are read as exact integers (Wh, W), never as floating point.\n\n"
@@ -53,6 +55,9 @@ static void quote_help(FILE *f)
             "  --rates S,P,F,V  energy per rate: sharp, peak, flat, valley (kWh)\n"
             "  --tier-used KWH  energy already used in the current tier period\n"
             "  --demand-kw N    the month's maximum demand, for a demand charge\n"
+            "  --ct R, --pt R   the meter's CT and PT ratios (\"200/5\", \"10000/100\"):\n"
+            "                   --kwh, --rates and --demand-kw are then what the meter\n"
+            "                   counts, billed times CT x PT (\"multiplier\")\n"
             "  --help           this text\n\n"
             "Output: {\"lines\": [{\"kind\", \"tier\", \"rate\", \"kwh\", \"price\", \"amount\",\n"
             "\"fen\", ...}], \"total\", \"total_fen\", ...}.  Each line is rounded to fen\n"
@@ -128,6 +133,15 @@ static int parse_opt(int c, const char *arg, struct quote_opts *o)
                 return parse_milli("--tier-used", arg, &o->tier_used_wh);
         case 'd':
                 return parse_milli("--demand-kw", arg, &o->demand_w);
+        case 'c':
+        case 'p': {
+                char err[160];
+
+                if (mb_ratio_parse(arg, c == 'c' ? &o->ct : &o->pt, err, sizeof(err)) == MB_OK)
+                        return 0;
+                fprintf(stderr, "meterboxctl quote: --%s: %s\n", c == 'c' ? "ct" : "pt", err);
+                return 2;
+        }
         default:
                 return 2;
         }
@@ -142,11 +156,14 @@ static int parse_args(int argc, char **argv, struct quote_opts *o)
                                              {"rates", required_argument, NULL, 'r'},
                                              {"tier-used", required_argument, NULL, 'u'},
                                              {"demand-kw", required_argument, NULL, 'd'},
+                                             {"ct", required_argument, NULL, 'c'},
+                                             {"pt", required_argument, NULL, 'p'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
         int c, rc;
 
         memset(o, 0, sizeof(*o));
+        o->ct = o->pt = 1;
         today(o->at, sizeof(o->at));
         optind = 1;
         while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -223,6 +240,7 @@ static json_object *flags_json(unsigned flags)
 }
 
 struct quote_result {
+        int64_t k; /* CT x PT */
         mb_tariff_version_info ver;
         mb_tier_pos before, after;
         int64_t total_fen;
@@ -241,6 +259,10 @@ static json_object *result_json(const mb_tariff *t, const struct quote_opts *o,
         json_object_object_add(root, "version", jdate(q->ver.from));
         json_object_object_add(root, "version_label", json_object_new_string(q->ver.label));
         json_object_object_add(root, "kwh", jdec(mb_tariff_acc_energy(acc), 3));
+        if (q->k > 1) { /* behind CT and PT: what the meter counted, and the multiplier */
+                json_object_object_add(root, "multiplier", json_object_new_int64(q->k));
+                json_object_object_add(root, "register_kwh", jdec(o->wh, 3));
+        }
         json_object_object_add(root, "tier_used_kwh_before", jdec(q->before.used_wh, 3));
         json_object_object_add(root, "tier_used_kwh_after", jdec(q->after.used_wh, 3));
         json_object_object_add(
@@ -260,7 +282,7 @@ static int compute(const mb_tariff *t, const struct quote_opts *o, mb_tariff_acc
                    struct quote_result *q, char *err, size_t errlen)
 {
         mb_tariff_reading r0 = {.has_rates = o->has_rates}, r1 = r0;
-        int64_t end, pend;
+        int64_t end, pend, demand = 0;
         int rc = mb_tariff_local_day(o->at, &r0.t, &end), vi;
 
         if (rc < 0) {
@@ -280,7 +302,16 @@ static int compute(const mb_tariff *t, const struct quote_opts *o, mb_tariff_acc
         r1.t = end;
         r1.import_wh = o->wh;
         memcpy(r1.rate_wh, o->rate_wh, sizeof(r1.rate_wh));
-        rc = mb_tariff_bill_month(t, &r0, &r1, o->demand_w, &q->after, acc, err, errlen);
+        /* behind CT and PT the meter counts the secondary side: energy and
+         * demand are billed times the multiplier (exact integers) */
+        if (mb_multiplier(o->ct, o->pt, &q->k) != MB_OK ||
+            mb_multiplier_reading(&r1, q->k) != MB_OK ||
+            __builtin_mul_overflow(o->demand_w, q->k, &demand)) {
+                snprintf(err, errlen, "--ct x --pt is above %d, or the energy times it overflows",
+                         MB_MULTIPLIER_MAX);
+                return MB_ERANGE;
+        }
+        rc = mb_tariff_bill_month(t, &r0, &r1, demand, &q->after, acc, err, errlen);
         if (rc == MB_OK)
                 rc = mb_tariff_acc_total(acc, &q->total_fen);
         return rc;

@@ -110,6 +110,53 @@ static const struct srv_apoint *point(struct srv_apcache *pc, long i, int64_t T,
         return p ? &p[i] : NULL;
 }
 
+/* One part: *e += energy(from -> to) x k.  0, or an enum srv_aenergy_result
+ * that ends the sum (BACKWARDS, RANGE); *res keeps ROLLOVER. */
+static int part(const struct srv_apoint *from, const struct srv_apoint *to, int64_t range,
+                int64_t k, int64_t *e, int *res)
+{
+        int64_t wh = 0;
+        int rc = srv_aenergy(from, to, range, k, &wh);
+
+        if (rc == SRV_AENERGY_BACKWARDS)
+                return rc;
+        if (rc == SRV_AENERGY_RANGE || __builtin_add_overflow(*e, wh, e))
+                return SRV_AENERGY_RANGE;
+        if (rc == SRV_AENERGY_ROLLOVER)
+                *res = rc;
+        return 0;
+}
+
+/* Energy from p0 to p1 of meter a, each part times the multiplier in force
+ * for it: a change inside (a CT replaced) cuts the step at its register, as
+ * the bill's supplies are cut.  An enum srv_aenergy_result. */
+static int energy_k(const struct srv_ameter *a, const struct srv_amult *mult,
+                    const struct srv_apoint *p0, const struct srv_apoint *p1, int64_t *wh)
+{
+        struct srv_apoint cur = *p0;
+        int64_t k = 1, e = 0;
+        int rc = 0, res = SRV_AENERGY_OK;
+
+        for (size_t j = a->mult; rc == 0 && j < a->mult + a->nmult; j++) {
+                const struct srv_amult *c = &mult[j];
+                struct srv_apoint at = {SRV_APOINT_READING, c->t, c->wh, 0};
+
+                if (c->has_point && c->t > p1->t)
+                        break;
+                if (c->has_point && c->t > p0->t) {
+                        rc = part(&cur, &at, a->rollover_wh, k, &e, &res);
+                        cur = at;
+                }
+                k = c->k; /* in force from here (or already at p0) */
+        }
+        if (rc == 0)
+                rc = part(&cur, p1, a->rollover_wh, k, &e, &res);
+        if (rc)
+                return rc;
+        *wh = e;
+        return res;
+}
+
 int srv_aseg_energy(struct srv_apcache *pc, const struct srv_ameters *m, long i, int64_t s0,
                     int64_t s1, int64_t *wh, struct srv_amiss *miss, int *rc)
 {
@@ -122,7 +169,7 @@ int srv_aseg_energy(struct srv_apcache *pc, const struct srv_ameters *m, long i,
                                                  : (struct srv_amiss){i, s0, p0->state};
                 return -1;
         }
-        return srv_aenergy(p0, p1, m->v[i].rollover_wh, 1, wh);
+        return energy_k(&m->v[i], m->mults, p0, p1, wh);
 }
 
 static void note_miss(struct srv_aloss *o, const struct srv_amiss *x)

@@ -40,6 +40,12 @@
         " WHERE r.ts >= $1 AND r.ts <= $2 AND r.import_wh IS NOT NULL AND " scope(                 \
             "+r.meter_id") " ORDER BY r.meter_id, r.seq"
 
+#define MULT_SQL(scope)                                                                            \
+        "SELECT meter_id, at_ts, at_wh, multiplier FROM meter_multipliers WHERE $1 = $1 AND"       \
+        " $2 = $2 AND " scope("meter_id") " ORDER BY meter_id, id"
+
+static const char *const mult_sql[] = {NULL, MULT_SQL(IN_AREA), MULT_SQL(IN_AREAS),
+                                       MULT_SQL(IN_ALL)};
 static const char *const meters_sql[] = {NULL, METERS_SQL(IN_AREA), METERS_SQL(IN_AREAS),
                                          METERS_SQL(IN_ALL)};
 static const char *const later_sql[2][4] = {
@@ -56,6 +62,41 @@ static void copy_text(char *dst, size_t len, const char *s)
         n = n < len ? n : len - 1;
         memcpy(dst, s ? s : "", n);
         dst[n] = '\0';
+}
+
+/* The multiplier changes of the scope's meters, onto each meter (rows come
+ * by meter, then in the order they were made). */
+static int load_mults(srv_db *db, int scope, int64_t area_id, struct srv_ameters *m)
+{
+        srv_stmt *st = NULL;
+        size_t cap = 0;
+        int rc = srv_db_query(db, &st, mult_sql[scope], "iii", (int64_t)0, (int64_t)0, area_id);
+
+        while (rc >= 0 && (rc = srv_stmt_step(st)) == SRV_DB_ROW) {
+                long i = srv_ameters_find(m, srv_stmt_i64(st, 0));
+                struct srv_amult *x;
+
+                if (i < 0)
+                        continue;
+                if (m->nmults == cap) {
+                        x = realloc(m->mults, (cap = cap ? cap * 2 : 16) * sizeof(*x));
+                        if (x == NULL) {
+                                rc = MB_ENOMEM;
+                                break;
+                        }
+                        m->mults = x;
+                }
+                if (m->v[i].nmult == 0)
+                        m->v[i].mult = m->nmults;
+                m->v[i].nmult++;
+                x = &m->mults[m->nmults++];
+                x->has_point = !srv_stmt_is_null(st, 1) && !srv_stmt_is_null(st, 2);
+                x->t = srv_stmt_i64(st, 1);
+                x->wh = srv_stmt_i64(st, 2);
+                x->k = srv_stmt_i64(st, 3);
+        }
+        srv_stmt_done(st);
+        return rc < 0 ? rc : MB_OK;
 }
 
 int srv_ameters_load(srv_db *db, int scope, int64_t area_id, struct srv_ameters *out)
@@ -79,6 +120,7 @@ int srv_ameters_load(srv_db *db, int scope, int64_t area_id, struct srv_ameters 
                         out->v = v;
                 }
                 m = &out->v[out->n++];
+                memset(m, 0, sizeof(*m));
                 m->id = srv_stmt_i64(st, 0);
                 m->rollover_wh = srv_stmt_i64(st, 1);
                 m->bound_at = srv_stmt_i64(st, 2);
@@ -86,6 +128,8 @@ int srv_ameters_load(srv_db *db, int scope, int64_t area_id, struct srv_ameters 
                 copy_text(m->region, sizeof(m->region), srv_stmt_text(st, 4));
         }
         srv_stmt_done(st);
+        if (rc >= 0)
+                rc = load_mults(db, scope, area_id, out);
         if (rc < 0)
                 srv_ameters_free(out);
         return rc < 0 ? rc : MB_OK;
@@ -94,8 +138,8 @@ int srv_ameters_load(srv_db *db, int scope, int64_t area_id, struct srv_ameters 
 void srv_ameters_free(struct srv_ameters *m)
 {
         free(m->v);
-        m->v = NULL;
-        m->n = 0;
+        free(m->mults);
+        memset(m, 0, sizeof(*m));
 }
 
 long srv_ameters_find(const struct srv_ameters *m, int64_t id)

@@ -21,16 +21,26 @@ enum srv_ascope {
         SRV_ASCOPE_ALL,      /* every meter (collection success by region) */
 };
 
+/* A change of a meter's multiplier (meter_multipliers): from the register
+ * wh at time t on (has_point 0: from its first reading), CT x PT is k. */
+struct srv_amult {
+        int has_point;
+        int64_t t, wh, k;
+};
+
 struct srv_ameter {
         int64_t id, rollover_wh, bound_at;
         char address[32];
-        char region[33]; /* its gateway's */
+        char region[33];    /* its gateway's */
+        size_t mult, nmult; /* its multiplier changes: mults[mult .. mult + nmult), in order */
 };
 
 /* The meters of a scope, by id. */
 struct srv_ameters {
         struct srv_ameter *v;
         size_t n;
+        struct srv_amult *mults;
+        size_t nmults;
 };
 
 /* Load the scope's meters (area_id for SRV_ASCOPE_AREA).  MB_OK or an

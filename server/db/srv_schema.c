@@ -404,6 +404,46 @@ static const char *const migrations[] = {
      * binding without an opening register): a reading of that supply
      * arriving later with a lower seq becomes the opening instead */
     "ALTER TABLE supplies ADD COLUMN open_seq INTEGER;",
+    /* 10 -> 11: multipliers (综合倍率, docs/tariffs.md "Multipliers").  A
+     * meter's CT and PT ratios from a register on (meter_multipliers: readings
+     * after after_seq are under it, from the register at_wh read at at_ts);
+     * each supply carries the multiplier it is charged with, and a change
+     * of multiplier closes a supply and opens one on the same meter
+     * ('multiplier'), which SQLite allows in a CHECK only by rebuilding
+     * the table. */
+    "CREATE TABLE meter_multipliers ("
+    " id INTEGER PRIMARY KEY,"
+    " meter_id INTEGER NOT NULL REFERENCES meters(id),"
+    " after_seq INTEGER NOT NULL,"
+    " at_ts INTEGER, at_wh INTEGER,"
+    " ct TEXT NOT NULL, pt TEXT NOT NULL, ct_ratio INTEGER NOT NULL, pt_ratio INTEGER NOT NULL,"
+    " multiplier INTEGER NOT NULL,"
+    " set_at INTEGER NOT NULL, set_by TEXT NOT NULL);"
+    "CREATE INDEX meter_multipliers_meter ON meter_multipliers(meter_id, id);"
+    "CREATE TABLE supplies_new ("
+    " id INTEGER PRIMARY KEY,"
+    " account_id INTEGER NOT NULL REFERENCES accounts(id),"
+    " meter_id INTEGER NOT NULL REFERENCES meters(id),"
+    " opened_how TEXT NOT NULL"
+    "  CHECK (opened_how IN ('bind','move_in','transfer','exchange','multiplier')),"
+    " from_seq INTEGER NOT NULL,"
+    " from_ts INTEGER, from_import_wh INTEGER, from_rates TEXT,"
+    " tier_start INTEGER NOT NULL DEFAULT 0, tier_used_wh INTEGER NOT NULL DEFAULT 0,"
+    " closed_how TEXT CHECK (closed_how IN ('move_out','transfer','exchange','multiplier')),"
+    " to_seq INTEGER, to_ts INTEGER, to_import_wh INTEGER, to_rates TEXT,"
+    " opened_at INTEGER NOT NULL, opened_by TEXT NOT NULL,"
+    " closed_at INTEGER, closed_by TEXT, open_seq INTEGER,"
+    " multiplier INTEGER NOT NULL DEFAULT 1);"
+    "INSERT INTO supplies_new (id, account_id, meter_id, opened_how, from_seq, from_ts,"
+    " from_import_wh, from_rates, tier_start, tier_used_wh, closed_how, to_seq, to_ts,"
+    " to_import_wh, to_rates, opened_at, opened_by, closed_at, closed_by, open_seq)"
+    " SELECT id, account_id, meter_id, opened_how, from_seq, from_ts, from_import_wh,"
+    " from_rates, tier_start, tier_used_wh, closed_how, to_seq, to_ts, to_import_wh, to_rates,"
+    " opened_at, opened_by, closed_at, closed_by, open_seq FROM supplies;"
+    "DROP TABLE supplies;"
+    "ALTER TABLE supplies_new RENAME TO supplies;"
+    "CREATE INDEX supplies_account ON supplies(account_id, id);"
+    "CREATE INDEX supplies_meter ON supplies(meter_id, id);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -8,14 +8,19 @@
 // and on a 3840x2160 2x2 desktop in zh-CN and en, and the desk's areas tab
 // shows the same ranking, an area's members and its days.
 //
+// With MB_BILL=ACCOUNT/YYYY-MM it checks instead that the printed bill of a
+// meter behind CT and PT (seam_multiplier.sh) lists its pieces with their
+// multipliers, as the API's bill does.
+//
 // Environment: MB_URL, MB_ADMIN, MB_OPER, MB_ARTIFACTS; MB_AREA_DAY (the
 // line-loss day), MB_COLLECT_DAY (the collection day, default the same),
-// MB_AREA_FULL, MB_LANGS (default "zh-CN,en").
+// MB_AREA_FULL, MB_LANGS (default "zh-CN,en"); MB_BILL.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { URL, ADMIN, OPER, ART, step, failed, api, launch, signInPage, scaled, layoutProblems, assert } from "./lib.mjs";
 
+const BILL = process.env.MB_BILL;
 const DAY = process.env.MB_AREA_DAY, CDAY = process.env.MB_COLLECT_DAY || DAY;
 const FULL = process.env.MB_AREA_FULL === "1";
 const LANGS = (process.env.MB_LANGS || "zh-CN,en").split(",");
@@ -39,10 +44,25 @@ const attrs = (sel, name) => page.locator(sel).evaluateAll((es, n) => es.map((e)
 
 try {
   await signInPage(page, OPER);
-  const loss = await api(`/api/v1/stats/areas?day=${DAY}&limit=100`);
-  const col = await api(`/api/v1/stats/collection?day=${CDAY}`);
+  if (BILL) await step("the printed bill lists each piece with its multiplier", async () => {
+    const [acct, month] = BILL.split("/");
+    const b = await api(`/api/v1/accounts/${acct}/bills/${month}`);
+    await page.goto(`${URL}/bill.html?account=${acct}&month=${month}`);
+    await page.waitForSelector("body[data-ready]", { timeout: 30000 });
+    assert.deepEqual(await attrs('[data-k="bill-piece"]', "data-v"), b.pieces.map((p) => String(p.multiplier)));
+    const rows = page.locator('[data-k="bill-piece"]');
+    for (let i = 0; i < b.pieces.length; i++) {
+      const text = await rows.nth(i).innerText(), p = b.pieces[i];
+      for (const want of [kwh(p.from_wh), kwh(p.to_wh), "×" + p.multiplier, kwh(p.energy_wh)])
+        assert.ok(text.includes(want), `${text} lacks ${want}`);
+    }
+    assert.equal(await page.locator('[data-k="bill-total"]').getAttribute("data-v"), String(b.total_fen));
+    await page.screenshot({ path: join(ART, "bill-multiplier.png") });
+  });
+  const loss = DAY ? await api(`/api/v1/stats/areas?day=${DAY}&limit=100`) : null;
+  const col = DAY ? await api(`/api/v1/stats/collection?day=${CDAY}`) : null;
 
-  await step("the wall's areas are the API's, out of band first, each with its suspect", async () => {
+  if (DAY) await step("the wall's areas are the API's, out of band first, each with its suspect", async () => {
     await wall(`grid=1x1&p1=areas,suspects,collection&day=${DAY}`);
     const codes = await attrs('[data-k="area"]', "data-code");
     assert.ok(codes.length >= 1, "no area row");
@@ -58,7 +78,7 @@ try {
     assert.equal(await page.locator('[data-k="areas.count"]').getAttribute("data-v"), String(loss.kinds.out_of_band));
   });
 
-  await step("the suspects are the worst area's members, the biggest change first", async () => {
+  if (DAY) await step("the suspects are the worst area's members, the biggest change first", async () => {
     const w = loss.worst;
     assert.ok(w, "no area out of band on " + DAY);
     assert.equal(await page.locator('[data-k="suspects.area"]').getAttribute("data-v"), w.code);
@@ -69,7 +89,7 @@ try {
     assert.ok(first.includes(kwh(w.members[0].change_wh)), first);
   });
 
-  await step("collection success is the API's, lowest first", async () => {
+  if (DAY) await step("collection success is the API's, lowest first", async () => {
     if (CDAY !== DAY) await wall(`grid=1x1&p1=areas,suspects,collection&day=${CDAY}`);
     assert.equal(await page.locator('[data-k="collection.total"]').getAttribute("data-v"), `${col.collected}/${col.expected}`);
     assert.equal(await page.locator('[data-k="collection.rate"]').getAttribute("data-v"), String(col.rate_bp));
@@ -86,7 +106,7 @@ try {
     await page.screenshot({ path: join(ART, `areas-wall-${DAY}.png`) });
   });
 
-  if (FULL) {
+  if (DAY && FULL) {
     await step("no overlap, nothing clipped: 1920x1080 and a 3840x2160 2x2 desktop, both languages", async () => {
       for (const lang of LANGS) {
         await wall(`grid=1x1&p1=areas,suspects,collection&day=${DAY}&lang=${lang}`, { width: 1920, height: 1080 });

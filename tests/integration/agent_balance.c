@@ -6,7 +6,8 @@
  * names, and the readings after its reference, in sequence order.
  *
  *   agent_balance < {"snapshot": {...}, "tariff": "...",
- *                    "readings": [{"seq": 5, "ts": ..., "import_wh": ...}, ...]}
+ *                    "readings": [{"seq": 5, "ts": ..., "import_wh": ...,
+ *                                  "rate_wh": [sharp, peak, flat, valley] (optional)}, ...]}
  *   [balance after the first reading, after the second, ...]
  *
  * Exit status 0, or 1 with a message on stderr (a snapshot the agent
@@ -82,6 +83,16 @@ int main(void)
         for (size_t i = 0; i < json_object_array_length(rd); i++) {
                 json_object *r = json_object_array_get_idx(rd, i);
                 mb_walk_point p = {.r = {.t = get(r, "ts"), .import_wh = get(r, "import_wh")}};
+                json_object *rates = NULL;
+
+                /* rate registers when the reading has them (time of use) */
+                if (json_object_object_get_ex(r, "rate_wh", &rates) &&
+                    json_object_array_length(rates) == MB_RATES) {
+                        p.r.has_rates = 1;
+                        for (int k = 0; k < MB_RATES; k++)
+                                p.r.rate_wh[k] =
+                                    json_object_get_int64(json_object_array_get_idx(rates, k));
+                }
 
                 if (agent_charge_add(&c, t, &p, err, sizeof(err)) != MB_OK)
                         fprintf(stderr, "agent_balance: seq %lld: %s\n", (long long)get(r, "seq"),

@@ -8,7 +8,10 @@
 #   day of 11-01..11-15 (the day's boundary: the reading nearest midnight)
 #   and at noon; October has its two boundaries (and H3's on 10-16).
 #     Z1 +6400 Wh a day, H1 +1000, H2 +2000, H3 +3000: loss 400 / 6400 =
-#     6.25 % (625), in the band 0..15 %.
+#     6.25 % (625), in the band 0..15 %.  Z1 is behind a CT: 200/5 (x40),
+#     its register moves 160 Wh a day; the CT is replaced by a 400/5 (x80)
+#     at noon on 11-08 (register +80 by then, +40 the rest of the day),
+#     +80 Wh a day after: 6400 Wh every day all the same.
 #     11-12: H3's meter stops (bypass): sales 3000, loss 3400 / 6400 =
 #     53.125 % -> 5313, out of band by 38.125 % (3812); H3's change against
 #     its own week is -3000 Wh, the biggest.
@@ -38,6 +41,7 @@ areas_scenario() {
   for m in H1 H2 H3; do place $m TQ-1 2026-10-01; done
   place H3 TQ-2 2026-10-16
   place H3 TQ-1 2026-11-01
+  api POST /api/v1/meters/Z1/multiplier '{"ct":"200/5"}'; expect 201
 
   # Readings: meter day-increments; days 10-01 .. 11-15.
   /usr/bin/python3 - "$T" <<'PY'
@@ -56,7 +60,8 @@ def read(m, ts, wh, frozen=None):
         r["frozen_import_wh"], r["frozen_time"] = frozen
     batches["gw-2" if m == "H4" else "gw-1"].append(r)
 # October: two boundaries (and H3's at 10-16), by the monthly figures
-oct_e = {"Z1": 150000, "H1": 30000, "H2": 60000, "H3": 90000, "H4": 15500}
+oct_e = {"Z1": 150000 // 40, "H1": 30000, "H2": 60000, "H3": 90000, "H4": 15500}
+daily["Z1"] = 160                           # on the register, behind CT 200/5
 for m in daily:
     read(m, at("2026-10-01 00:00:30"), reg[m])
     if m == "H3":
@@ -77,12 +82,18 @@ for k in range(15):
         else:
             read(m, at(d + " 00:00:30"), reg[m])
         read(m, at(d + " 12:00:00"), reg[m] + inc // 2)
+        if m == "Z1" and d == "2026-11-08":     # CT 400/5 from noon: half the rest
+            inc, daily["Z1"] = inc // 2 + inc // 4, 80
         reg[m] += inc
 for gw, rows in batches.items():
     json.dump({"gateway": gw, "readings": rows}, open("%s/%s.json" % (T, gw), "w"))
 PY
   api POST /api/v1/readings "@$T/gw-1.json" "$GW1"; expect 200
   api POST /api/v1/readings "@$T/gw-2.json" "$GW2"; expect 200
+  # the CT replaced at noon on 11-08, told after its readings came
+  api POST /api/v1/meters/Z1/multiplier "{\"ct\":\"400/5\",\"register_wh\":$(sqlv "SELECT import_wh FROM readings
+    r JOIN meters m ON m.id = r.meter_id WHERE m.address = 'Z1' AND r.ts = $(date -d '2026-11-08 12:00' +%s)"),\"at\":$(date -d '2026-11-08 12:00' +%s)}"
+  expect 201
 }
 
 # need_browser [MUST]: Debian's chromium and node, and playwright-core from

@@ -38,6 +38,14 @@ for k in ("2026-11-13", "2026-11-14"):
     assert r["missing"][0]["at"] == r["to" if k == "2026-11-13" else "from"], r
     assert (r["meters"], r["collected"]) == (4, 3), r
 ' "daily line loss"
+api GET "/api/v1/areas/TQ-1/loss?from=2026-11-07&to=2026-11-09" "" "$VIEW"; expect 200
+check "$T/resp" '
+assert [(r["supply_wh"], r["rate_bp"]) for r in x["days"]] == [(6400, 625)] * 3, x
+' "the main meter behind a CT replaced at noon on 11-08"
+api GET /api/v1/meters/Z1/multiplier "" "$VIEW"; expect 200
+check "$T/resp" '
+assert (x["multiplier"], x["ct"], [h["multiplier"] for h in x["history"]]) == (80, "400/5", [40, 80]), x
+' "Z1's multipliers"
 api GET "/api/v1/areas/TQ-1/loss?from=2026-11-04&to=2026-11-05" "" "$VIEW"; expect 200
 check "$T/resp" '
 assert [(r["state"], r["rate_bp"], r["collected"]) for r in x["days"]] == [("ok", 625, 4)] * 2, x

@@ -4,9 +4,10 @@
 # agents reading sim meters, a real server.
 #
 #   gw-A reads the area's main meter Z1 and households H1 and H2; gw-B reads
-#   household H3.  Flat loads: H1 1000 W, H2 2000 W, H3 3000 W, and Z1 sees
-#   6400 W (the households and 400 W lost in the lines): loss 6.25 %, inside
-#   the qualified band of 0..15 %.
+#   household H3.  Flat loads: H1 1000 W, H2 2000 W, H3 3000 W, and the
+#   transformer supplies 6400 W (the households and 400 W lost in the
+#   lines): loss 6.25 %, inside the qualified band of 0..15 %.  Z1 sits
+#   behind a CT 200/5: it counts 160 W, times 40.
 #   H3's meter is bypassed through 11-12 (sim fault_stop_from/_until): it
 #   counts (almost) nothing while the main meter still counts its load, so
 #   the day's rate is about 53 % and H3 comes first among the members.
@@ -49,9 +50,10 @@ for m in Z1 H1 H2 H3; do
   api PUT /api/v1/meters/$m/area "{\"area\":\"TQ-1\",\"role\":\"$role\",\"effective\":\"2026-11-01\"}"
   expect 200
 done
+api POST /api/v1/meters/Z1/multiplier '{"ct":"200/5"}'; expect 201
 
 d() { date -d "$1" +%s; }
-watts() { case $1 in Z1) echo 6400;; H1) echo 1000;; H2) echo 2000;; H3) echo 3000;; esac; }
+watts() { case $1 in Z1) echo 160;; H1) echo 1000;; H2) echo 2000;; H3) echo 3000;; esac; }
 meter() { # NAME: each meter on a bus of its own, read 20 times a second
   local extra=""
   [ "$1" = H3 ] && extra="fault_stop_from = $(d "2026-11-12 00:00"); fault_stop_until = $(d "2026-11-13 00:00");"

@@ -90,6 +90,8 @@ GET    /api/v1/areas/*                  /api/v1/areas/nosuch                -   
 PATCH  /api/v1/areas/*                  /api/v1/areas/nosuch                {"x":1} 401 403 403 400 403
 PUT    /api/v1/meters/*/area            /api/v1/meters/MA/area              {}      401 403 403 400 403
 GET    /api/v1/meters/*/area            /api/v1/meters/MA/area              -       401 403 200 200 403
+POST   /api/v1/meters/*/multiplier      /api/v1/meters/MA/multiplier        {}      401 403 403 400 403
+GET    /api/v1/meters/*/multiplier      /api/v1/meters/MA/multiplier        -       401 403 200 200 403
 GET    /api/v1/areas/*/loss             /api/v1/areas/nosuch/loss           -       401 403 404 404 403
 GET    /api/v1/stats/areas              /api/v1/stats/areas                 -       401 403 200 200 200
 GET    /api/v1/stats/areas/*/members    /api/v1/stats/areas/nosuch/members  -       401 403 404 404 404

@@ -156,5 +156,7 @@ add_executable(agent_balance ${CMAKE_CURRENT_SOURCE_DIR}/integration/agent_balan
 target_link_libraries(agent_balance PRIVATE agent_core)
 mb_add_server_test(property_money property_money.sh)
 mb_add_server_pg_test(property_money_pg property_money.sh)
-set_property(TEST property_money property_money_pg APPEND PROPERTY ENVIRONMENT
-             MB_AGENT_BALANCE=$<TARGET_FILE:agent_balance>)
+mb_add_server_test(seam_multiplier seam_multiplier.sh)
+mb_add_server_pg_test(seam_multiplier_pg seam_multiplier.sh)
+set_property(TEST property_money property_money_pg seam_multiplier seam_multiplier_pg APPEND
+             PROPERTY ENVIRONMENT MB_AGENT_BALANCE=$<TARGET_FILE:agent_balance>)

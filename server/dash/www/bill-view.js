@@ -5,6 +5,12 @@
 // integer operations only.
 "use strict";
 
+i18nAdd({
+  "zh-CN": { "b.meter": "电表", "b.reg.from": "起码 kWh", "b.reg.to": "止码 kWh", "b.multiplier": "倍率" },
+  en: { "b.meter": "meter", "b.reg.from": "from (register) kWh", "b.reg.to": "to (register) kWh",
+        "b.multiplier": "multiplier" },
+});
+
 const BillView = (() => {
   const { el, t } = MB;
 
@@ -28,6 +34,22 @@ const BillView = (() => {
       el("tfoot", {}, el("tr", { class: "total" }, el("td", { text: t("b.total") }),
         el("td", { class: "num", text: b.energy_wh === null ? t("b.none") : MB.kwh3(b.energy_wh) }), el("td"),
         el("td", { class: "num", "data-k": "bill-total", "data-v": String(b.total_fen), text: b.total_fen === null ? t("b.none") : MB.money(b.total_fen) }))));
+  }
+
+  // The meters' parts of the month (bill "pieces"): shown when there is
+  // something to explain, more than one part (a meter exchanged, a CT
+  // replaced) or a meter behind CT and PT (倍率): the registers, the
+  // multiplier and the energy billed, register difference times it.
+  function pieces(b) {
+    const ps = b.pieces || [];
+    if (ps.length < 2 && !ps.some((p) => (p.multiplier || 1) !== 1)) return null;
+    return el("table", { class: "lines", "data-k": "bill-pieces" },
+      el("thead", {}, el("tr", {}, ...["b.meter", "b.reg.from", "b.reg.to", "b.multiplier", "b.energy"]
+        .map((k, i) => el("th", { class: i ? "num" : "", text: t(k) })))),
+      el("tbody", {}, ...ps.map((p) => el("tr", { "data-k": "bill-piece", "data-v": String(p.multiplier || 1) },
+        el("td", { text: p.meter }), el("td", { class: "num", text: MB.kwh3(p.from_wh) }),
+        el("td", { class: "num", text: MB.kwh3(p.to_wh) }), el("td", { class: "num", text: "×" + (p.multiplier || 1) }),
+        el("td", { class: "num", text: MB.kwh3(p.energy_wh) })))));
   }
 
   // change against base as a percentage with one decimal, "+12.5%", from
@@ -74,5 +96,5 @@ const BillView = (() => {
     return out + D[jiao] + "角" + (fn ? D[fn] + "分" : "整");
   }
 
-  return { lines, compare, upperYuan, pct };
+  return { lines, pieces, compare, upperYuan, pct };
 })();

@@ -53,7 +53,7 @@
          [t("b.period"), period], [t("b.state"), b.state === "held" ? t("b.held", { r: b.reason || (b.flags || []).map((f) => t("fl." + f)).join("、") }) : t("bill." + b.state)],
          [t("b.from"), b.from_import_wh === null ? "—" : MB.kwh3(b.from_import_wh) + " kWh"],
          [t("b.to"), b.to_import_wh === null ? "—" : MB.kwh3(b.to_import_wh) + " kWh"]),
-      BillView.lines(b), BillView.compare(b),
+      BillView.lines(b), BillView.pieces(b), BillView.compare(b),
       kv([t("b.charged"), b.charged_fen === null || b.charged_fen === undefined ? "—" : MB.money(b.charged_fen)],
          [t("b.posted"), b.posted_fen === null || b.posted_fen === undefined ? "—" : MB.money(b.posted_fen)],
          [t("b.balance"), MB.money(acc.balance_fen)], ["", ""]),

@@ -395,7 +395,7 @@ const DeskAccount = (() => {
       href: "/bill.html?account=" + enc(acc.number) + "&month=" + month + "&size=" + size, text: t("b.print." + size) });
     const c = card(t("b.detail") + " · " + month, "bill-detail", true,
       el("div", { class: "buttons" }, print("a4"), print("a5")),
-      BillView.lines(b), BillView.compare(b));
+      BillView.lines(b), BillView.pieces(b), BillView.compare(b));
     document.getElementById("bills").after(c);
     c.scrollIntoView({ block: "nearest" });
   }
