@@ -176,7 +176,11 @@ ha_wait_healthy() {
 ha_psql_admin() { ha_as psql -X -q -t -A -d "${HA_URI%&user=meterbox}" -c "$1"; }
 
 # ha_sql SQL: as meterbox, on the primary (one row per line, columns by |)
-ha_sql() { ha_as psql -X -q -t -A -d "$HA_URI" -c "$1"; }
+ha_sql() { ha_as psql -X -q -t -A -d "${HA_SQL_URI:-$HA_URI}" -c "$1"; }
+
+# ha_use N: ha_sql asks node N only, not the formation's URI, whose first
+# host, frozen or cut off, would cost every call psql's connect timeout
+ha_use() { HA_SQL_URI="postgres://10.200.$1.2:$((5431 + $1))/meterbox?sslmode=disable&user=meterbox"; }
 
 # ha_node_pids N: every process of node N (its keeper and its postgres)
 ha_node_pids() {
