@@ -217,7 +217,6 @@ int agent_apply_file(const char *config_path, const char *file)
                 return 2;
         so.path = cfg->store_path;
         so.commit_every = 1;
-        so.sync_full = 1;
         resp = strcmp(file, "-") == 0 ? json_object_from_fd(0) : json_object_from_file(file);
         if (!resp)
                 fprintf(stderr, "%s: not JSON: %s\n", file, json_util_get_last_err());

@@ -51,6 +51,8 @@ static void parse_gateway(struct agent_config *c, const config_setting_t *root, 
         c->upload_slot = agent_conf_int(g, "upload_slot", 0, 1439, -1, d);
 }
 
+/* Defaults: routine readings reach flash every 5 s or 100 readings, and
+ * everything acted on or uploaded at once (docs/durability.md). */
 static void parse_store(struct agent_config *c, const config_setting_t *root, mb_diag *d)
 {
         const config_setting_t *g =
@@ -58,22 +60,22 @@ static void parse_store(struct agent_config *c, const config_setting_t *root, mb
         const char *sync = "full";
 
         c->store_path = MB_STATE_DIR "/agent.db";
-        c->commit_every = 1;
-        c->commit_interval_ms = 0;
+        c->commit_every = 100;
+        c->commit_interval_ms = 5000;
         c->keep_acked_days = 7;
         if (!g)
                 return;
         mb_conf_check_keys(g, store_keys, "store", d);
         mb_conf_string(g, "path", &c->store_path, d);
-        c->commit_every = agent_conf_int(g, "commit_every", 1, 100000, 1, d);
-        c->commit_interval_ms = agent_conf_int(g, "commit_interval_ms", 0, 3600000, 0, d);
+        c->commit_every = agent_conf_int(g, "commit_every", 1, 100000, 100, d);
+        c->commit_interval_ms = agent_conf_int(g, "commit_interval_ms", 0, 3600000, 5000, d);
         mb_conf_int(g, "max_bytes", 0, INT64_MAX, &c->store_max_bytes, d);
         c->keep_acked_days = agent_conf_int(g, "keep_acked_days", 0, 3650, 7, d);
+        /* Kept for old files: every commit is synced now, whatever it says. */
         if (mb_conf_string(g, "synchronous", &sync, d) == 1 && strcmp(sync, "full") != 0 &&
             strcmp(sync, "normal") != 0)
                 mb_diag_at(d, config_setting_get_member(g, "synchronous"),
                            "'synchronous' must be \"full\" or \"normal\", not \"%s\"", sync);
-        c->sync_full = strcmp(sync, "normal") != 0;
 }
 
 static void parse_log(struct agent_config *c, const config_setting_t *root, mb_diag *d)

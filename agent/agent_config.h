@@ -72,7 +72,6 @@ struct agent_config {
         const char *store_path;
         int commit_every;       /* readings per transaction */
         int commit_interval_ms; /* longest a reading waits for its commit */
-        int sync_full;          /* synchronous=FULL (safe on power loss) */
         const char *log_level;
         int log_syslog;
         struct agent_policy_cfg policy;

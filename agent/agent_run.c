@@ -53,7 +53,9 @@ int agent_start(struct agent *a)
             .path = a->cfg->store_path,
             .commit_every = a->cfg->commit_every,
             .commit_interval_ms = a->cfg->commit_interval_ms,
-            .sync_full = a->cfg->sync_full,
+            .prune = 1,
+            .keep_acked_days = a->cfg->keep_acked_days,
+            .max_bytes = a->cfg->store_max_bytes,
         };
         struct agent_bus_sink sink;
         char err[512];

@@ -16,25 +16,56 @@ int agent_store_rc(agent_store *st, int rc, const char *what)
         return rc == SQLITE_FULL ? MB_ENOSPC : MB_ESTORE;
 }
 
+/* Memory for what may wait (agent_store_priv.h): the readings not yet on
+ * flash, and snapshots that only move the reference forward. */
+static const char temp_schema[] =
+    "CREATE TEMP TABLE pending (meter_id INTEGER NOT NULL, seq INTEGER NOT NULL,"
+    " ts INTEGER NOT NULL, kind INTEGER NOT NULL, fields INTEGER NOT NULL, quality INTEGER,"
+    " import_wh, export_wh, rate1_wh, rate2_wh, rate3_wh, rate4_wh, power_mw, phases,"
+    " voltage1_mv, voltage2_mv, voltage3_mv, current1_ma, current2_ma, current3_ma, pf_milli,"
+    " freq_mhz, relay, address, meter_time, frozen_import_wh, frozen_time, remain_fen,"
+    " overdraft_fen, balance_fen);"
+    "CREATE TEMP TABLE snapshots (meter_id INTEGER PRIMARY KEY, json TEXT NOT NULL,"
+    " received_at INTEGER NOT NULL, after_seq INTEGER NOT NULL);"
+    "CREATE TEMP TABLE refused (tbl TEXT NOT NULL, id INTEGER NOT NULL);";
+
+static int64_t meta(agent_store *st, const char *key)
+{
+        sqlite3_stmt *s;
+        int64_t v = 0;
+
+        if (sqlite3_prepare_v2(st->db, "SELECT value FROM store_meta WHERE key = ?", -1, &s,
+                               NULL) == SQLITE_OK) {
+                sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+                if (sqlite3_step(s) == SQLITE_ROW)
+                        v = sqlite3_column_int64(s, 0);
+                sqlite3_finalize(s);
+        }
+        return v;
+}
+
 static int setup(agent_store *st, char *err, size_t errlen)
 {
-        char sql[200];
-
         /* A page cache of 512 KiB, not SQLite's 2 MiB: the agent appends and
          * reads back what is not yet acknowledged, a small working set, while
          * a store of weeks of readings would otherwise grow the cache, and the
-         * agent's private memory, to the full 2 MiB on a 128 MB router. */
-        snprintf(sql, sizeof(sql),
-                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s; PRAGMA foreign_keys=ON;"
-                 " PRAGMA cache_size=-512;",
-                 st->opts.sync_full ? "FULL" : "NORMAL");
+         * agent's private memory, to the full 2 MiB on a 128 MB router.
+         * synchronous=FULL: every commit is on flash before anything acts on
+         * it (docs/durability.md); grouping is what spares the flash. */
+        static const char sql[] =
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+            " PRAGMA cache_size=-512; PRAGMA temp_store=MEMORY;";
+
         sqlite3_busy_timeout(st->db, 5000);
-        if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
-                snprintf(err, errlen, "%s: %s", st->path, sqlite3_errmsg(st->db));
+        if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK ||
+            agent_store_migrate(st->db, st->path, err, errlen) < 0 ||
+            sqlite3_exec(st->db, temp_schema, NULL, NULL, NULL) != SQLITE_OK) {
+                if (!*err)
+                        snprintf(err, errlen, "%s: %s", st->path, sqlite3_errmsg(st->db));
                 return -1;
         }
-        if (agent_store_migrate(st->db, st->path, err, errlen) < 0)
-                return -1;
+        st->acked = st->acked_saved = meta(st, "readings_acked");
+        st->ev_acked = st->ev_acked_saved = meta(st, "events_acked");
         return 0;
 }
 
@@ -43,6 +74,7 @@ int agent_store_open(const struct agent_store_opts *opts, agent_store **out, cha
 {
         agent_store *st = calloc(1, sizeof(*st));
 
+        *err = 0;
         if (!st || !(st->path = strdup(opts->path))) {
                 free(st);
                 snprintf(err, errlen, "out of memory");
@@ -76,39 +108,21 @@ int agent_store_open(const struct agent_store_opts *opts, agent_store **out, cha
         return MB_OK;
 }
 
-static int commit(agent_store *st)
-{
-        int rc;
-
-        if (!st->in_txn)
-                return MB_OK;
-        rc = sqlite3_exec(st->db, st->failed ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL);
-        if (rc != SQLITE_OK) {
-                int code = agent_store_rc(st, rc, "commit");
-                sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-                st->failed = 1;
-                rc = code;
-        } else {
-                rc = st->failed ? MB_ESTORE : MB_OK;
-        }
-        if (st->failed)
-                agent_store_forget_seqs(st);
-        st->in_txn = 0;
-        st->groups = 0;
-        st->failed = 0;
-        return rc;
-}
-
 void agent_store_close(agent_store *st)
 {
         if (!st)
                 return;
         if (st->db) {
+                /* What waited in memory goes to flash now. */
                 pthread_mutex_lock(&st->lock);
-                commit(st);
+                if (st->n_pending || st->dirty_since) {
+                        agent_store_write(st);
+                        agent_store_commit(st);
+                }
                 pthread_mutex_unlock(&st->lock);
                 sqlite3_finalize(st->ins_reading);
                 sqlite3_finalize(st->ins_event);
+                sqlite3_finalize(st->set_balance);
                 sqlite3_close(st->db);
         }
         pthread_mutex_destroy(&st->lock);
@@ -130,60 +144,6 @@ int agent_store_schema_version(agent_store *st)
         }
         pthread_mutex_unlock(&st->lock);
         return v;
-}
-
-int agent_store_begin(agent_store *st)
-{
-        int rc;
-
-        pthread_mutex_lock(&st->lock);
-        if (st->in_txn)
-                return MB_OK;
-        rc = sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-        if (rc != SQLITE_OK) {
-                rc = agent_store_rc(st, rc, "begin");
-                pthread_mutex_unlock(&st->lock);
-                return rc;
-        }
-        st->in_txn = 1;
-        st->batch_start = mb_monotonic_ms();
-        return MB_OK;
-}
-
-static int batch_due(const agent_store *st)
-{
-        return st->failed || st->groups >= st->opts.commit_every ||
-               (st->opts.commit_interval_ms > 0 &&
-                mb_monotonic_ms() - st->batch_start >= st->opts.commit_interval_ms);
-}
-
-int agent_store_end(agent_store *st)
-{
-        int rc = MB_OK;
-
-        st->groups++;
-        if (batch_due(st))
-                rc = commit(st);
-        pthread_mutex_unlock(&st->lock);
-        return rc;
-}
-
-void agent_store_abort(agent_store *st)
-{
-        st->failed = 1;
-        commit(st);
-        pthread_mutex_unlock(&st->lock);
-}
-
-int agent_store_tick(agent_store *st)
-{
-        int rc = MB_OK;
-
-        pthread_mutex_lock(&st->lock);
-        if (st->in_txn && st->groups > 0 && batch_due(st))
-                rc = commit(st);
-        pthread_mutex_unlock(&st->lock);
-        return rc;
 }
 
 static int meter_upsert(agent_store *st, const char *name, const char *address, const char *account)

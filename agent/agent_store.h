@@ -1,15 +1,24 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The agent's local store, agent.db (SQLite, WAL): readings with a per-meter
- * sequence number, events, and the schema version with its migrations.
+ * sequence number, events, what the server sends, and the schema version
+ * with its migrations.
  *
- * A reading is committed before anything else uses it.  Writes happen inside
- * agent_store_begin()/agent_store_end(): everything added between them (a
- * reading and the events it caused) commits together.  With commit_every > 1
- * several such groups share one transaction to spare a flash device; the
- * group that closes a batch commits it, and agent_store_tick() commits a
- * batch that waited commit_interval_ms.  Sequence numbers come from the
- * database, so they continue after a crash without gaps or repeats.
+ * Durability (docs/durability.md).  Writes happen inside
+ * agent_store_begin()/agent_store_end().  A group that writes anything the
+ * agent acts on or uploads (an event, a boundary reading, a command or its
+ * state, a policy state, a tariff, a snapshot that adds money or changes the
+ * rules) commits, synced, at its end, together with every reading still
+ * waiting.  Routine readings, acknowledgements and snapshots that only move
+ * the reference forward wait in memory and go to agent.db in one synced
+ * transaction every commit_every readings or commit_interval_ms, at the
+ * next group that cannot wait, or at close.  The uploader reads only
+ * agent.db, so what it sends is on flash; readers of the agent's own state
+ * (the policy's replay, the newest reading) also see what waits.
+ *
+ * Sequence numbers come from agent.db and memory; a reading lost before it
+ * reached flash (a power cut, a failed commit) gives its number out again,
+ * which is safe because nothing outside the agent saw it.
  *
  * Thread-safe: one connection behind one mutex; begin() takes it, end()
  * releases it.
@@ -26,9 +35,12 @@ typedef struct agent_store agent_store;
 
 struct agent_store_opts {
         const char *path;
-        int commit_every;       /* groups per transaction, >= 1 */
-        int commit_interval_ms; /* longest a group waits for its commit (0: no limit) */
-        int sync_full;          /* PRAGMA synchronous=FULL (else NORMAL) */
+        int commit_every;       /* routine readings that may wait in memory, >= 1 */
+        int commit_interval_ms; /* longest they, marks and snapshots wait (0: readings
+                                   wait for commit_every, the rest for the next end) */
+        int prune;              /* prune and cap (the running agent; not --apply or tools) */
+        int keep_acked_days;    /* acknowledged data kept this long (0: dropped at once) */
+        int64_t max_bytes;      /* cap on agent.db, 0: none */
 };
 
 enum agent_reading_kind {
@@ -59,14 +71,16 @@ int agent_store_meter_address(agent_store *st, int64_t meter_id, char *out, size
  * agent_store_begin).  Returns MB_OK or MB_ESTORE. */
 int agent_store_set_meter_address(agent_store *st, int64_t meter_id, const char *address);
 
-/* Take the store for one group of writes; opens a transaction if none is. */
+/* Take the store for one group of writes. */
 int agent_store_begin(agent_store *st);
-/* Close the group: commit when the batch is full or old; release the store.
- * Returns MB_OK or the commit's error (the batch is then rolled back). */
+/* Close the group: commit it (synced) when it wrote what cannot wait, or
+ * when what waits is due; release the store.  Returns MB_OK or the commit's
+ * error (the group is then rolled back and the readings that waited are
+ * given up). */
 int agent_store_end(agent_store *st);
-/* Roll back the open batch (every group in it) and release the store. */
+/* Roll back what the group wrote to agent.db and release the store. */
 void agent_store_abort(agent_store *st);
-/* Commit a batch older than commit_interval_ms.  Call about once a second. */
+/* Commit what waited commit_interval_ms.  Call about once a second. */
 int agent_store_tick(agent_store *st);
 
 /* Add a reading of meter_id taken at ts (UTC s).  Inside begin/end only.
@@ -148,30 +162,35 @@ int agent_store_meter_by_address(agent_store *st, const char *addr, int64_t *met
 /* ---- upload side (agent_store_upload.c) ---- */
 
 /* Called with each reading as a JSON object (meter address, seq, ts, kind
- * and every stored field), borrowed for the call only; returns nonzero to
- * stop after this one. */
-typedef int (*agent_store_reading_fn)(void *arg, json_object *reading);
-/* Hand unacknowledged readings to fn one at a time, oldest first, at most
- * max of them, so a batch never has to exist as one tree of objects.
- * Boundary readings are left out unless with_boundary.  Runs under the
- * store's lock.  Returns how many were handed over, or a negative MB_ code. */
+ * and every stored field), borrowed for the call only, and its row id;
+ * returns nonzero to stop after this one. */
+typedef int (*agent_store_reading_fn)(void *arg, json_object *reading, int64_t id);
+/* Hand unacknowledged readings on flash to fn one at a time, in the order
+ * they were taken (each meter's in sequence order), at most max of them, so
+ * a batch never has to exist as one tree of objects.  Boundary readings are
+ * left out unless with_boundary.  *upto receives the last row id handed
+ * over (for agent_store_ack_readings).  Runs under the store's lock.
+ * Returns how many were handed over, or a negative MB_ code. */
 int agent_store_unacked_readings(agent_store *st, agent_store_reading_fn fn, void *arg, int max,
-                                 int with_boundary);
-/* Unacknowledged events with id <= upto... : append up to max, oldest first;
- * returns how many or a negative MB_ code. */
+                                 int with_boundary, int64_t *upto);
+/* Unacknowledged events on flash: append up to max, oldest first; returns
+ * how many or a negative MB_ code. */
 int agent_store_unacked_events(agent_store *st, json_object *array, int max);
-/* Mark readings of the meter with address addr, seq in [from, to], and the
- * events with id <= events_upto as acknowledged.  Inside begin/end. */
-int agent_store_ack_readings(agent_store *st, const char *addr, int64_t from, int64_t to);
+/* The server stored every reading handed over up to row id upto (the
+ * batch's *upto, with_boundary as the batch was asked for), and the events
+ * with id <= upto.  The marks move at once
+ * and reach agent.db with the next commit; a power cut before it only means
+ * some readings are sent again, which the server acknowledges again. */
+int agent_store_ack_readings(agent_store *st, int64_t upto, int with_boundary);
 int agent_store_ack_events(agent_store *st, int64_t upto);
-/* Inside begin/end: set aside a reading (meter address, seq) or an event the
- * server refused as bad input, so one bad record never blocks the rest; it
- * stays in agent.db (acked = 2) for inspection. */
-int agent_store_refused_reading(agent_store *st, const char *addr, int64_t seq);
+/* Inside begin/end: set aside a reading (row id) or an event the server
+ * refused as bad input, so one bad record never blocks the rest; it stays
+ * in agent.db (acked = 2) for inspection. */
+int agent_store_refused_reading(agent_store *st, int64_t id);
 int agent_store_refused_event(agent_store *st, int64_t id);
-/* Inside begin/end: the server answered an upload at now (UTC s); what
- * `meterbox-agent status` shows as the last successful sync
- * (agent_store_status.c). */
+/* The server answered an upload at now (UTC s); what `meterbox-agent
+ * status` shows as the last successful sync (agent_store_status.c).  It
+ * reaches agent.db with the next commit. */
 int agent_store_note_sync(agent_store *st, int64_t now);
 /* Call fn for every stored reading of meter_id with seq > after, in order
  * (fields as stored).  Returns how many, or a negative MB_ code. */
@@ -183,11 +202,11 @@ int agent_store_readings_after(agent_store *st, int64_t meter_id, int64_t after,
 int64_t agent_store_last_boundary(agent_store *st, int64_t meter_id);
 /* Whether any unacknowledged boundary reading exists. */
 int agent_store_has_unacked_boundary(agent_store *st);
-/* Delete acknowledged readings and events older than before (UTC s), and
- * keep the file under max_bytes (0: no cap) by thinning unacknowledged
- * routine readings, oldest first, never boundary readings nor events.
- * Thinning is recorded as a "thinned" event.  Returns rows deleted. */
-int64_t agent_store_prune(agent_store *st, int64_t before, int64_t max_bytes, int64_t now);
+/* Pruning happens with the group commits (agent_store_prune.c): at most
+ * every 10 minutes, acknowledged readings and events older than
+ * keep_acked_days go; over max_bytes, unacknowledged routine readings are
+ * thinned, oldest first, never boundary readings nor events, each thinning
+ * recorded as a "thinned" event. */
 /* The file's size in bytes (pages in use x page size). */
 int64_t agent_store_size(agent_store *st);
 

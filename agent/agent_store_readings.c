@@ -9,17 +9,24 @@
 
 #include "agent_store_priv.h"
 #include "mb_log.h"
+#include "mb_time.h"
 
 void agent_store_forget_seqs(agent_store *st)
 {
         st->n_seqs = 0;
 }
 
+/* A meter's rows follow its sequence in readings.id order, so its newest is
+ * found scanning back from the end: as far as its last poll, not the whole
+ * table. */
 static int load_last_seq(agent_store *st, int64_t meter_id, int64_t *last)
 {
+        static const char sql[] =
+            "SELECT max(coalesce((SELECT seq FROM main.readings WHERE meter_id = ?1"
+            " ORDER BY id DESC LIMIT 1), 0),"
+            " coalesce((SELECT max(seq) FROM temp.pending WHERE meter_id = ?1), 0))";
         sqlite3_stmt *s;
-        int rc = sqlite3_prepare_v2(st->db, "SELECT max(seq) FROM readings WHERE meter_id = ?", -1,
-                                    &s, NULL);
+        int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
 
         if (rc != SQLITE_OK)
                 return rc;
@@ -28,6 +35,16 @@ static int load_last_seq(agent_store *st, int64_t meter_id, int64_t *last)
         *last = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
         sqlite3_finalize(s);
         return rc == SQLITE_ROW ? SQLITE_OK : rc;
+}
+
+int agent_store_last_seq(agent_store *st, int64_t meter_id, int64_t *last)
+{
+        int rc;
+
+        pthread_mutex_lock(&st->lock);
+        rc = load_last_seq(st, meter_id, last);
+        pthread_mutex_unlock(&st->lock);
+        return rc == SQLITE_OK ? MB_OK : MB_ESTORE;
 }
 
 /* The cache entry of meter_id, loaded from the database on first use. */
@@ -118,9 +135,13 @@ int agent_store_add_reading(agent_store *st, int64_t meter_id, int64_t ts, int k
                 st->failed = 1;
                 return agent_store_rc(st, sqlite3_errcode(st->db), "sequence of meter");
         }
+        /* Into memory; to flash with its group (agent_store_txn.c).  A
+         * boundary reading goes at once. */
         rc = prepare(st, &st->ins_reading,
-                     "INSERT INTO readings(" READING_COLS ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
-                     "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                     "INSERT INTO temp.pending(" READING_COLS ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,"
+                     "?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,"
+                     "CASE WHEN ?24 = (SELECT address FROM main.meters WHERE id = ?1) THEN NULL"
+                     " ELSE ?24 END,?25,?26,?27,?28,?29)");
         if (rc != SQLITE_OK)
                 return agent_store_rc(st, rc, "prepare reading insert");
         s = st->ins_reading;
@@ -137,17 +158,22 @@ int agent_store_add_reading(agent_store *st, int64_t meter_id, int64_t ts, int k
                 return agent_store_rc(st, rc, "insert reading");
         }
         *seq = ++e->last_seq;
-        return MB_OK;
+        if (st->n_pending++ == 0)
+                st->pending_since = mb_monotonic_ms();
+        return kind == AGENT_READING_BOUNDARY ? agent_store_write(st) : MB_OK;
 }
 
 int agent_store_add_event(agent_store *st, int64_t meter_id, int64_t ts, const char *type,
                           const char *reason, int64_t balance_fen, const char *data)
 {
         sqlite3_stmt *s;
-        int rc = prepare(st, &st->ins_event,
-                         "INSERT INTO events(meter_id, ts, type, reason, balance_fen, data) "
-                         "VALUES (?,?,?,?,?,?)");
+        int rc = agent_store_write(st); /* events are synced before anyone acts on them */
 
+        if (rc != MB_OK)
+                return rc;
+        rc = prepare(st, &st->ins_event,
+                     "INSERT INTO events(meter_id, ts, type, reason, balance_fen, data) "
+                     "VALUES (?,?,?,?,?,?)");
         if (rc != SQLITE_OK)
                 return agent_store_rc(st, rc, "prepare event insert");
         s = st->ins_event;
@@ -217,8 +243,15 @@ int agent_store_readings_after(agent_store *st, int64_t meter_id, int64_t after,
                                           const mb_reading *r),
                                void *arg)
 {
-        static const char sql[] = "SELECT " READING_COLS " FROM readings"
-                                  " WHERE meter_id = ? AND seq > ? ORDER BY seq";
+        /* On flash from just after the meter's reading `after` (found
+         * scanning back from the end), then what waits in memory. */
+        static const char sql[] =
+            "SELECT " READING_SELECT " FROM main.readings WHERE meter_id = ?1 AND seq > ?2"
+            " AND id > coalesce((SELECT id FROM main.readings WHERE meter_id = ?1 AND seq <= ?2"
+            " ORDER BY id DESC LIMIT 1), 0)"
+            " UNION ALL SELECT " READING_SELECT
+            " FROM temp.pending WHERE meter_id = ?1 AND seq > ?2"
+            " ORDER BY 2";
         sqlite3_stmt *s;
         mb_reading r;
         int rc, n = 0;
@@ -243,8 +276,10 @@ int agent_store_readings_after(agent_store *st, int64_t meter_id, int64_t after,
 int agent_store_last_reading(agent_store *st, int64_t meter_id, mb_reading *r, int64_t *seq,
                              int64_t *ts)
 {
-        static const char sql[] = "SELECT " READING_COLS " FROM readings"
-                                  " WHERE meter_id = ? ORDER BY seq DESC LIMIT 1";
+        static const char sql[] =
+            "SELECT * FROM (SELECT " READING_SELECT " FROM temp.pending WHERE meter_id = ?1"
+            " UNION ALL SELECT * FROM (SELECT " READING_SELECT " FROM main.readings"
+            " WHERE meter_id = ?1 ORDER BY id DESC LIMIT 1)) ORDER BY seq DESC LIMIT 1";
         sqlite3_stmt *s;
         int rc;
 
@@ -266,4 +301,48 @@ int agent_store_last_reading(agent_store *st, int64_t meter_id, mb_reading *r, i
         if (rc == SQLITE_DONE)
                 return MB_ENOENT;
         return MB_ESTORE;
+}
+
+/* Run the balance update s for (meter_id, seq); the rows it changed, or a
+ * negative MB_ code. */
+static int balance_step(agent_store *st, sqlite3_stmt *s, int64_t meter_id, int64_t seq,
+                        int64_t balance_fen)
+{
+        int rc;
+
+        sqlite3_bind_int64(s, 1, meter_id);
+        sqlite3_bind_int64(s, 2, seq);
+        sqlite3_bind_int64(s, 3, balance_fen);
+        rc = sqlite3_step(s);
+        sqlite3_reset(s);
+        if (rc != SQLITE_DONE) {
+                st->failed = 1;
+                return agent_store_rc(st, rc, "balance");
+        }
+        return sqlite3_changes(st->db);
+}
+
+int agent_store_set_balance(agent_store *st, int64_t meter_id, int64_t seq, int64_t balance_fen)
+{
+        sqlite3_stmt *s;
+        int rc =
+            prepare(st, &st->set_balance,
+                    "UPDATE temp.pending SET balance_fen = ?3 WHERE meter_id = ?1 AND seq = ?2");
+
+        if (rc != SQLITE_OK)
+                return agent_store_rc(st, rc, "prepare balance");
+        if ((rc = balance_step(st, st->set_balance, meter_id, seq, balance_fen)) != 0)
+                return rc < 0 ? rc : MB_OK;
+        /* Already moved to flash by a write of the same group. */
+        if ((rc = agent_store_write(st)) != MB_OK)
+                return rc;
+        if (sqlite3_prepare_v2(st->db,
+                               "UPDATE main.readings SET balance_fen = ?3 WHERE id = (SELECT id"
+                               " FROM main.readings WHERE meter_id = ?1 AND seq = ?2"
+                               " ORDER BY id DESC LIMIT 1)",
+                               -1, &s, NULL) != SQLITE_OK)
+                return agent_store_rc(st, sqlite3_errcode(st->db), "balance");
+        rc = balance_step(st, s, meter_id, seq, balance_fen);
+        sqlite3_finalize(s);
+        return rc < 0 ? rc : MB_OK;
 }

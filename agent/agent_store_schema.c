@@ -80,6 +80,48 @@ static const char *const migrations[] = {
     "CREATE TABLE sync_state ("
     " id INTEGER PRIMARY KEY CHECK (id = 1),"
     " ok_at INTEGER NOT NULL);",
+    /* 5 -> 6: readings in the order they are taken (docs/durability.md).
+     * Keyed by (meter, seq), each group commit wrote a page at the end of
+     * every meter's run and of its index, and every acknowledgement rewrote
+     * the rows again: about 60 times the bytes of the readings themselves
+     * on flash.  In arrival order a commit appends, acknowledgements are a
+     * mark (store_meta) applied with the next commit, and a meter's newest
+     * rows are found scanning back from the end.  Each meter's rows keep
+     * its sequence order in id: nothing else ties a seq to one row now,
+     * the store hands them out in order (agent_store_readings.c). */
+    "CREATE TABLE readings5 ("
+    " id INTEGER PRIMARY KEY,"
+    " meter_id INTEGER NOT NULL REFERENCES meters(id),"
+    " seq INTEGER NOT NULL,"
+    " ts INTEGER NOT NULL,"
+    " kind INTEGER NOT NULL DEFAULT 0,"
+    " fields INTEGER NOT NULL,"
+    " quality INTEGER NOT NULL DEFAULT 0,"
+    " import_wh INTEGER, export_wh INTEGER,"
+    " rate1_wh INTEGER, rate2_wh INTEGER, rate3_wh INTEGER, rate4_wh INTEGER,"
+    " power_mw INTEGER, phases INTEGER,"
+    " voltage1_mv INTEGER, voltage2_mv INTEGER, voltage3_mv INTEGER,"
+    " current1_ma INTEGER, current2_ma INTEGER, current3_ma INTEGER,"
+    " pf_milli INTEGER, freq_mhz INTEGER, relay INTEGER, address TEXT,"
+    " meter_time INTEGER, frozen_import_wh INTEGER, frozen_time INTEGER,"
+    " remain_fen INTEGER, overdraft_fen INTEGER,"
+    " acked INTEGER NOT NULL DEFAULT 0,"
+    " balance_fen INTEGER);"
+    "INSERT INTO readings5 (meter_id, seq, ts, kind, fields, quality, import_wh, export_wh,"
+    " rate1_wh, rate2_wh, rate3_wh, rate4_wh, power_mw, phases, voltage1_mv, voltage2_mv,"
+    " voltage3_mv, current1_ma, current2_ma, current3_ma, pf_milli, freq_mhz, relay, address,"
+    " meter_time, frozen_import_wh, frozen_time, remain_fen, overdraft_fen, acked, balance_fen)"
+    " SELECT meter_id, seq, ts, kind, fields, quality, import_wh, export_wh, rate1_wh, rate2_wh,"
+    " rate3_wh, rate4_wh, power_mw, phases, voltage1_mv, voltage2_mv, voltage3_mv, current1_ma,"
+    " current2_ma, current3_ma, pf_milli, freq_mhz, relay, address, meter_time,"
+    " frozen_import_wh, frozen_time, remain_fen, overdraft_fen, acked, balance_fen"
+    " FROM readings ORDER BY meter_id, seq;"
+    "DROP TABLE readings;"
+    "ALTER TABLE readings5 RENAME TO readings;"
+    "CREATE INDEX readings_boundary ON readings(meter_id, ts) WHERE kind = 1;"
+    /* what the uploader reads: appended at the end, left at the front */
+    "CREATE INDEX readings_unacked ON readings(id) WHERE acked = 0;"
+    "CREATE TABLE store_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

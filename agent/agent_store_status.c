@@ -7,15 +7,29 @@
 
 int agent_store_note_sync(agent_store *st, int64_t now)
 {
-        sqlite3_stmt *s;
-        int rc = sqlite3_prepare_v2(st->db,
-                                    "INSERT INTO sync_state(id, ok_at) VALUES (1, ?)"
-                                    " ON CONFLICT(id) DO UPDATE SET ok_at = excluded.ok_at",
-                                    -1, &s, NULL);
+        /* A time for people, not something acted on: it waits in memory and
+         * reaches agent.db with the next commit (docs/durability.md). */
+        pthread_mutex_lock(&st->lock);
+        st->sync_ok_at = now;
+        agent_store_defer(st);
+        pthread_mutex_unlock(&st->lock);
+        return MB_OK;
+}
 
+int agent_store_save_sync(agent_store *st)
+{
+        sqlite3_stmt *s;
+        int rc;
+
+        if (!st->sync_ok_at)
+                return MB_OK;
+        rc = sqlite3_prepare_v2(st->db,
+                                "INSERT INTO sync_state(id, ok_at) VALUES (1, ?)"
+                                " ON CONFLICT(id) DO UPDATE SET ok_at = excluded.ok_at",
+                                -1, &s, NULL);
         if (rc != SQLITE_OK)
                 return agent_store_rc(st, rc, "sync state");
-        sqlite3_bind_int64(s, 1, now);
+        sqlite3_bind_int64(s, 1, st->sync_ok_at);
         rc = sqlite3_step(s);
         sqlite3_finalize(s);
         if (rc != SQLITE_DONE) {

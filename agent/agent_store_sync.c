@@ -16,8 +16,11 @@ static int exec_args(agent_store *st, const char *sql, const char *fmt, ...)
 {
         sqlite3_stmt *s;
         va_list ap;
-        int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
+        int rc = agent_store_write(st); /* synced at the end of the group */
 
+        if (rc != MB_OK)
+                return rc;
+        rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
         if (rc != SQLITE_OK)
                 return agent_store_rc(st, rc, sql);
         va_start(ap, fmt);
@@ -37,20 +40,127 @@ static int exec_args(agent_store *st, const char *sql, const char *fmt, ...)
         return MB_OK;
 }
 
-/* after_seq: the meter's newest seq now, unless the snapshot held already
- * had no reference either: then the first one's stays, so energy used while
- * the server still has not seen the meter is charged from where it began. */
+/* Write to memory (temp), no transaction on agent.db. */
+static int exec_temp(agent_store *st, const char *sql, int64_t meter_id, const char *json,
+                     int64_t now, int64_t after)
+{
+        sqlite3_stmt *s;
+        int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
+
+        if (rc != SQLITE_OK)
+                return agent_store_rc(st, rc, sql);
+        sqlite3_bind_int64(s, 1, meter_id);
+        sqlite3_bind_text(s, 2, json, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 3, now);
+        sqlite3_bind_int64(s, 4, after);
+        rc = sqlite3_step(s);
+        sqlite3_finalize(s);
+        return rc == SQLITE_DONE ? MB_OK : agent_store_rc(st, rc, sql);
+}
+
+static int is_null_ref(agent_store *st, const char *json)
+{
+        sqlite3_stmt *s;
+        int v = 0;
+
+        if (sqlite3_prepare_v2(st->db, "SELECT json_type(?, '$.ref') = 'null'", -1, &s, NULL) !=
+            SQLITE_OK)
+                return 0;
+        sqlite3_bind_text(s, 1, json, -1, SQLITE_STATIC);
+        if (sqlite3_step(s) == SQLITE_ROW)
+                v = sqlite3_column_int(s, 0);
+        sqlite3_finalize(s);
+        return v;
+}
+
+/* The snapshot in force for meter ?1: one waiting in memory, else agent.db. */
+#define SNAPSHOT_NOW(cols)                                                                         \
+        "SELECT " cols " FROM (SELECT 0 AS k, json, after_seq FROM temp.snapshots"                 \
+        " WHERE meter_id = ?1 UNION ALL SELECT 1, json, after_seq FROM main.snapshots"             \
+        " WHERE meter_id = ?1) ORDER BY k LIMIT 1"
+
+/* Whether snapshot ?2 must be on flash before the agent acts on it, against
+ * the one in force ?1: it adds money (a top-up: the agent may close a relay
+ * on it, and must not cut again after a power cut), or changes the account,
+ * its rules or the tariff, or is the first.  One that only moves the
+ * reference forward (the server charged what it received) may wait for the
+ * next group commit: after a power cut the one before it, with the readings
+ * after its reference, gives the same balance. */
+static const char must_sync[] =
+    "SELECT coalesce(?1 IS NULL"
+    " OR json_extract(?2, '$.balance_fen') > json_extract(?1, '$.balance_fen')"
+    " OR json_extract(?2, '$.account') IS NOT json_extract(?1, '$.account')"
+    " OR json_extract(?2, '$.mode') IS NOT json_extract(?1, '$.mode')"
+    " OR json_extract(?2, '$.protected') IS NOT json_extract(?1, '$.protected')"
+    " OR json_extract(?2, '$.hold') IS NOT json_extract(?1, '$.hold')"
+    " OR json_extract(?2, '$.thresholds') IS NOT json_extract(?1, '$.thresholds')"
+    " OR json_extract(?2, '$.tariff') IS NOT json_extract(?1, '$.tariff')"
+    " OR json_type(?2, '$.ref') IS NOT json_type(?1, '$.ref'), 1)";
+
+/* The snapshot in force (json malloc'd, or NULL) and its after_seq. */
+static int snapshot_now(agent_store *st, int64_t meter_id, char **json, int64_t *after)
+{
+        sqlite3_stmt *s;
+        int rc = sqlite3_prepare_v2(st->db, SNAPSHOT_NOW("json, after_seq"), -1, &s, NULL);
+
+        *json = NULL;
+        *after = 0;
+        if (rc != SQLITE_OK)
+                return agent_store_rc(st, rc, "snapshot");
+        sqlite3_bind_int64(s, 1, meter_id);
+        if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+                *json = strdup((const char *)sqlite3_column_text(s, 0));
+                *after = sqlite3_column_int64(s, 1);
+        }
+        sqlite3_finalize(s);
+        return rc == SQLITE_ROW || rc == SQLITE_DONE ? MB_OK : agent_store_rc(st, rc, "snapshot");
+}
+
+static int urgent(agent_store *st, const char *cur, const char *json)
+{
+        sqlite3_stmt *s;
+        int u = 1;
+
+        if (sqlite3_prepare_v2(st->db, must_sync, -1, &s, NULL) != SQLITE_OK)
+                return 1;
+        sqlite3_bind_text(s, 1, cur, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 2, json, -1, SQLITE_STATIC);
+        if (sqlite3_step(s) == SQLITE_ROW)
+                u = sqlite3_column_int(s, 0);
+        sqlite3_finalize(s);
+        return u;
+}
+
+/* after_seq: the meter's newest seq now, unless the snapshot in force had no
+ * reference either: then its stays, so energy used while the server still
+ * has not seen the meter is charged from where it began. */
 int agent_store_put_snapshot(agent_store *st, int64_t meter_id, const char *json, int64_t now)
 {
-        return exec_args(st,
-                         "INSERT INTO snapshots(meter_id, json, received_at, after_seq)"
-                         " VALUES (?1, ?2, ?3, (SELECT coalesce(max(seq), 0) FROM readings"
-                         " WHERE meter_id = ?1)) "
-                         "ON CONFLICT(meter_id) DO UPDATE SET json = excluded.json, "
-                         "received_at = excluded.received_at, after_seq = CASE WHEN"
-                         " json_type(snapshots.json, '$.ref') = 'null' THEN snapshots.after_seq"
-                         " ELSE excluded.after_seq END",
-                         "iti", meter_id, json, now);
+        char *cur = NULL;
+        int64_t after = 0;
+        int rc = snapshot_now(st, meter_id, &cur, &after);
+
+        if (rc == MB_OK && !(cur && is_null_ref(st, cur)))
+                rc = agent_store_last_seq(st, meter_id, &after);
+        if (rc == MB_OK && urgent(st, cur, json)) {
+                rc = exec_args(st,
+                               "INSERT INTO main.snapshots(meter_id, json, received_at, after_seq)"
+                               " VALUES (?, ?, ?, ?) ON CONFLICT(meter_id) DO UPDATE SET"
+                               " json = excluded.json, received_at = excluded.received_at,"
+                               " after_seq = excluded.after_seq",
+                               "itii", meter_id, json, now, after);
+                if (rc == MB_OK)
+                        rc = exec_args(st, "DELETE FROM temp.snapshots WHERE meter_id = ?", "i",
+                                       meter_id);
+        } else if (rc == MB_OK) {
+                rc = exec_temp(st,
+                               "INSERT OR REPLACE INTO temp.snapshots(meter_id, json, received_at,"
+                               " after_seq) VALUES (?, ?, ?, ?)",
+                               meter_id, json, now, after);
+                agent_store_defer(st);
+        }
+        free(cur);
+        return rc;
 }
 
 int agent_store_put_tariff(agent_store *st, const char *hash, const char *id, const char *text)
@@ -78,12 +188,6 @@ int agent_store_requeue_commands(agent_store *st)
 {
         return exec_args(
             st, "UPDATE commands SET state = 'new', done_at = NULL WHERE state = 'running'", "");
-}
-
-int agent_store_set_balance(agent_store *st, int64_t meter_id, int64_t seq, int64_t balance_fen)
-{
-        return exec_args(st, "UPDATE readings SET balance_fen = ? WHERE meter_id = ? AND seq = ?",
-                         "iii", balance_fen, meter_id, seq);
 }
 
 int agent_store_put_policy(agent_store *st, int64_t meter_id, const struct agent_policy_state *ps)
@@ -122,7 +226,7 @@ static int get_text(agent_store *st, const char *sql, const char *key, int64_t i
 
 int agent_store_get_snapshot(agent_store *st, int64_t meter_id, char **json)
 {
-        return get_text(st, "SELECT json FROM snapshots WHERE meter_id = ?", NULL, meter_id, json);
+        return get_text(st, SNAPSHOT_NOW("json"), NULL, meter_id, json);
 }
 
 int agent_store_get_tariff(agent_store *st, const char *hash, char **text)
@@ -264,6 +368,6 @@ int64_t agent_store_newest_command(agent_store *st)
 
 int64_t agent_store_snapshot_after(agent_store *st, int64_t meter_id)
 {
-        return one(st, "SELECT coalesce(max(after_seq), 0) FROM snapshots WHERE meter_id = ?",
+        return one(st, "SELECT coalesce(max(after_seq), 0) FROM (" SNAPSHOT_NOW("after_seq") ")",
                    meter_id);
 }

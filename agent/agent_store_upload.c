@@ -31,26 +31,33 @@ static json_object *reading_json(sqlite3_stmt *s, const char *meter)
 }
 
 int agent_store_unacked_readings(agent_store *st, agent_store_reading_fn fn, void *arg, int max,
-                                 int with_boundary)
+                                 int with_boundary, int64_t *upto)
 {
-        /* Per meter in sequence order, so the server's high-water check stays
-         * cheap even after the gateway clock jumped. */
-        static const char sql[] = "SELECT " READING_COLS ", (SELECT coalesce(m.address, m.name)"
-                                  " FROM meters m WHERE m.id = r.meter_id)"
-                                  " FROM readings r WHERE r.acked = 0 AND (r.kind = 0 OR ?1)"
-                                  " ORDER BY r.meter_id, r.seq LIMIT ?2";
+        /* Only agent.db, never what waits in memory: what is uploaded is on
+         * flash.  In the order taken, which is each meter's sequence order, so
+         * the server's high-water check stays cheap even after the gateway
+         * clock jumped. */
+        static const char sql[] = "SELECT " READING_SELECT ", (SELECT coalesce(m.address, m.name)"
+                                  " FROM meters m WHERE m.id = r.meter_id), r.id"
+                                  " FROM main.readings r WHERE r.acked = 0"
+                                  " AND (r.id > ?3 OR r.id <= ?4) AND (r.kind = 0 OR ?1)"
+                                  " ORDER BY r.id LIMIT ?2";
         sqlite3_stmt *s;
         int rc, n = 0, stop = 0;
 
         pthread_mutex_lock(&st->lock);
+        *upto = st->acked;
         rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
         if (rc == SQLITE_OK) {
                 sqlite3_bind_int(s, 1, with_boundary);
                 sqlite3_bind_int(s, 2, max);
+                sqlite3_bind_int64(s, 3, st->acked);
+                sqlite3_bind_int64(s, 4, st->acked_saved);
                 while (!stop && (rc = sqlite3_step(s)) == SQLITE_ROW) {
                         json_object *o = reading_json(s, (const char *)sqlite3_column_text(s, 29));
 
-                        stop = fn(arg, o);
+                        *upto = sqlite3_column_int64(s, 30);
+                        stop = fn(arg, o, *upto);
                         json_object_put(o);
                         n++;
                 }
@@ -90,7 +97,7 @@ int agent_store_unacked_events(agent_store *st, json_object *array, int max)
         static const char sql[] =
             "SELECT e.id, coalesce(m.address, m.name), e.ts, e.type, e.reason, e.balance_fen,"
             " e.data FROM events e LEFT JOIN meters m ON m.id = e.meter_id"
-            " WHERE e.acked = 0 ORDER BY e.id LIMIT ?";
+            " WHERE e.acked = 0 AND (e.id > ?2 OR e.id <= ?3) ORDER BY e.id LIMIT ?1";
         sqlite3_stmt *s;
         int rc, n = 0;
 
@@ -98,6 +105,8 @@ int agent_store_unacked_events(agent_store *st, json_object *array, int max)
         rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
         if (rc == SQLITE_OK) {
                 sqlite3_bind_int(s, 1, max);
+                sqlite3_bind_int64(s, 2, st->ev_acked);
+                sqlite3_bind_int64(s, 3, st->ev_acked_saved);
                 while ((rc = sqlite3_step(s)) == SQLITE_ROW && ++n)
                         json_object_array_add(array, event_json(s));
                 sqlite3_finalize(s);
@@ -111,8 +120,11 @@ int agent_store_unacked_events(agent_store *st, json_object *array, int max)
 static int exec_bound(agent_store *st, const char *sql, const char *text, int64_t a, int64_t b)
 {
         sqlite3_stmt *s;
-        int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
+        int rc = agent_store_write(st);
 
+        if (rc != MB_OK)
+                return rc;
+        rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
         if (rc != SQLITE_OK)
                 return agent_store_rc(st, rc, sql);
         if (text)
@@ -128,28 +140,71 @@ static int exec_bound(agent_store *st, const char *sql, const char *text, int64_
         return MB_OK;
 }
 
-int agent_store_ack_readings(agent_store *st, const char *addr, int64_t from, int64_t to)
+/* The first boundary reading in (acked, upto] still unacknowledged: one the
+ * batch held back for the gateway's month-end slot. */
+static int64_t held_boundary(agent_store *st, int64_t upto)
 {
-        return exec_bound(st,
-                          "UPDATE readings SET acked = 1 WHERE acked = 0 AND seq BETWEEN ?2 AND ?3"
-                          " AND meter_id = (SELECT id FROM meters WHERE address = ?1 OR"
-                          " (address IS NULL AND name = ?1) ORDER BY id LIMIT 1)",
-                          addr, from, to);
+        sqlite3_stmt *s;
+        int64_t id = 0;
+
+        if (sqlite3_prepare_v2(st->db,
+                               "SELECT min(id) FROM main.readings WHERE kind = 1 AND acked = 0"
+                               " AND id > ?1 AND id <= ?2",
+                               -1, &s, NULL) != SQLITE_OK)
+                return 0;
+        sqlite3_bind_int64(s, 1, st->acked);
+        sqlite3_bind_int64(s, 2, upto);
+        if (sqlite3_step(s) == SQLITE_ROW)
+                id = sqlite3_column_int64(s, 0);
+        sqlite3_finalize(s);
+        return id;
+}
+
+int agent_store_ack_readings(agent_store *st, int64_t upto, int with_boundary)
+{
+        int64_t hole;
+        int rc = MB_OK;
+
+        pthread_mutex_lock(&st->lock);
+        hole = upto > st->acked && !with_boundary ? held_boundary(st, upto) : 0;
+        if (hole) {
+                /* The mark stops before the held reading; what was sent after
+                 * it is marked row by row (the month-end window only). */
+                rc = exec_bound(st,
+                                "UPDATE main.readings SET acked = 1 WHERE id > ?2 AND id <= ?3"
+                                " AND kind = 0 AND acked = 0",
+                                NULL, hole, upto);
+                upto = hole - 1;
+        }
+        if (upto > st->acked) {
+                st->acked = upto;
+                agent_store_defer(st);
+        }
+        pthread_mutex_unlock(&st->lock);
+        return rc;
 }
 
 int agent_store_ack_events(agent_store *st, int64_t upto)
 {
-        return exec_bound(st, "UPDATE events SET acked = 1 WHERE acked = 0 AND id <= ?2 AND ?3 = 0",
-                          NULL, upto, 0);
+        pthread_mutex_lock(&st->lock);
+        if (upto > st->ev_acked) {
+                st->ev_acked = upto;
+                agent_store_defer(st);
+        }
+        pthread_mutex_unlock(&st->lock);
+        return MB_OK;
 }
 
-int agent_store_refused_reading(agent_store *st, const char *addr, int64_t seq)
+int agent_store_refused_reading(agent_store *st, int64_t id)
 {
-        return exec_bound(st,
-                          "UPDATE readings SET acked = 2 WHERE acked = 0 AND seq = ?2 AND ?3 = 0"
-                          " AND meter_id = (SELECT id FROM meters WHERE address = ?1 OR"
-                          " (address IS NULL AND name = ?1) ORDER BY id LIMIT 1)",
-                          addr, seq, 0);
+        int rc = exec_bound(st,
+                            "UPDATE main.readings SET acked = 2 WHERE acked = 0 AND id = ?2"
+                            " AND ?3 = 0",
+                            NULL, id, 0);
+
+        return rc == MB_OK ? exec_bound(st, "INSERT INTO temp.refused VALUES ('readings', ?2 + ?3)",
+                                        NULL, id, 0)
+                           : rc;
 }
 
 int agent_store_refused_event(agent_store *st, int64_t id)
@@ -179,7 +234,7 @@ int64_t agent_store_last_boundary(agent_store *st, int64_t meter_id)
         int64_t v;
 
         snprintf(sql, sizeof(sql),
-                 "SELECT coalesce(max(ts), -9223372036854775807 - 1) FROM readings"
+                 "SELECT coalesce(max(ts), -9223372036854775807 - 1) FROM main.readings"
                  " WHERE meter_id = %lld AND kind = 1",
                  (long long)meter_id);
         v = one_int(st, sql);
@@ -188,8 +243,17 @@ int64_t agent_store_last_boundary(agent_store *st, int64_t meter_id)
 
 int agent_store_has_unacked_boundary(agent_store *st)
 {
-        return one_int(st, "SELECT EXISTS (SELECT 1 FROM readings WHERE acked = 0 AND kind = 1)") ==
-               1;
+        char sql[160];
+        int v;
+
+        pthread_mutex_lock(&st->lock);
+        snprintf(sql, sizeof(sql),
+                 "SELECT EXISTS (SELECT 1 FROM main.readings WHERE acked = 0 AND kind = 1"
+                 " AND id > %lld)",
+                 (long long)st->acked);
+        v = one_int(st, sql) == 1;
+        pthread_mutex_unlock(&st->lock);
+        return v;
 }
 
 int64_t agent_store_size(agent_store *st)

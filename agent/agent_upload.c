@@ -17,7 +17,6 @@
 
 #define EVENTS_PER_BATCH 200
 #define BACKOFF_BASE_MS 2000
-#define PRUNE_EVERY_S 600
 /* Not an error: the batch was too large and has been made smaller. */
 #define MB_EAGAIN_BATCH 1
 
@@ -28,10 +27,9 @@ struct agent_upload {
         pthread_mutex_t lock;
         pthread_cond_t wake;
         int stop, kick;
-        int attempt;    /* failed syncs in a row */
-        int slot;       /* month-end window minute */
-        int64_t offset; /* routine upload offset in the interval */
-        int64_t last_prune;
+        int attempt;      /* failed syncs in a row */
+        int slot;         /* month-end window minute */
+        int64_t offset;   /* routine upload offset in the interval */
         int max_readings; /* per request: the config's, halved after a 413 */
         int max_bytes;
         uint32_t rnd;
@@ -52,31 +50,28 @@ struct batch {
         char *text;
         size_t len, bytes, max_bytes;
         int n, cap;
-        struct sent {
-                char meter[64];
-                int64_t seq;
-        } * sent;
+        int64_t *sent;       /* row id of readings[i], to set one aside */
+        int64_t upto;        /* the last row id in the batch */
+        int64_t events_upto; /* the last event id in the batch */
+        int with_boundary;   /* boundary readings were asked for */
         json_object *events;
 };
 
-static int add_reading(void *arg, json_object *r)
+static int add_reading(void *arg, json_object *r, int64_t id)
 {
         struct batch *b = arg;
         const char *t = json_object_to_json_string_ext(r, JSON_C_TO_STRING_PLAIN);
-        json_object *m, *q;
 
         if (b->n == b->cap) {
                 int cap = b->cap ? b->cap * 2 : 64;
-                struct sent *p = realloc(b->sent, (size_t)cap * sizeof(*p));
+                int64_t *p = realloc(b->sent, (size_t)cap * sizeof(*p));
 
                 if (p == NULL)
                         return 1;
                 b->sent = p;
                 b->cap = cap;
         }
-        snprintf(b->sent[b->n].meter, sizeof(b->sent[b->n].meter), "%s",
-                 json_object_object_get_ex(r, "meter", &m) ? json_object_get_string(m) : "");
-        b->sent[b->n].seq = json_object_object_get_ex(r, "seq", &q) ? json_object_get_int64(q) : 0;
+        b->sent[b->n] = id;
         fprintf(b->f, "%s%s", b->n++ ? "," : "", t);
         b->bytes += strlen(t);
         return b->bytes >= b->max_bytes;
@@ -110,11 +105,19 @@ static int build_batch(struct agent_upload *u, struct batch *b, int *n_readings,
         fprintf(b->f, "{\"gateway\":%s,\"sent_at\":%lld,\"readings\":[",
                 json_object_to_json_string_ext(gw, JSON_C_TO_STRING_PLAIN), (long long)wall());
         json_object_put(gw);
-        rc = agent_store_unacked_readings(u->a->store, add_reading, b, u->max_readings, boundary);
+        b->with_boundary = boundary;
+        rc = agent_store_unacked_readings(u->a->store, add_reading, b, u->max_readings, boundary,
+                                          &b->upto);
         *n_readings = rc < 0 ? 0 : rc;
         *n_events = agent_store_unacked_events(u->a->store, b->events, EVENTS_PER_BATCH);
         if (*n_events < 0)
                 *n_events = 0;
+        if (*n_events > 0) {
+                json_object *last = json_object_array_get_idx(b->events, (size_t)*n_events - 1),
+                            *id;
+                if (json_object_object_get_ex(last, "id", &id))
+                        b->events_upto = json_object_get_int64(id);
+        }
         fprintf(b->f, "],\"events\":%s}",
                 json_object_to_json_string_ext(b->events, JSON_C_TO_STRING_PLAIN));
         if (fclose(b->f) != 0 || b->text == NULL) {
@@ -126,31 +129,24 @@ static int build_batch(struct agent_upload *u, struct batch *b, int *n_readings,
         return MB_OK;
 }
 
-static void apply_acks(struct agent_upload *u, json_object *resp)
+/* A 200 means the server stored the whole batch (docs/wire.md): every
+ * reading in it, and the events up to the last one sent (the server's
+ * events_upto may be higher only for ids of a store this agent lost). */
+static void apply_acks(struct agent_upload *u, const struct batch *b, json_object *resp)
 {
-        json_object *acked = NULL, *rd, *upto;
-        agent_store *st = u->a->store;
+        json_object *acked, *upto;
+        int64_t ev = b->events_upto;
 
-        if (agent_store_begin(st) != MB_OK)
-                return;
-        /* The server answered: the time `meterbox-agent status` shows, in the
-         * acknowledgements' transaction (one page more, no commit more). */
-        agent_store_note_sync(st, wall());
-        json_object_object_get_ex(resp, "acked", &acked);
-        if (json_object_object_get_ex(acked, "readings", &rd) &&
-            json_object_is_type(rd, json_type_array))
-                for (size_t i = 0; i < json_object_array_length(rd); i++) {
-                        json_object *r = json_object_array_get_idx(rd, i), *m, *f, *t;
-                        if (json_object_object_get_ex(r, "meter", &m) &&
-                            json_object_object_get_ex(r, "from_seq", &f) &&
-                            json_object_object_get_ex(r, "to_seq", &t))
-                                agent_store_ack_readings(st, json_object_get_string(m),
-                                                         json_object_get_int64(f),
-                                                         json_object_get_int64(t));
-                }
-        if (json_object_object_get_ex(acked, "events_upto", &upto))
-                agent_store_ack_events(st, json_object_get_int64(upto));
-        agent_store_end(st);
+        /* The server answered: the time `meterbox-agent status` shows. */
+        agent_store_note_sync(u->a->store, wall());
+        if (b->n > 0)
+                agent_store_ack_readings(u->a->store, b->upto, b->with_boundary);
+        if (json_object_object_get_ex(resp, "acked", &acked) &&
+            json_object_object_get_ex(acked, "events_upto", &upto) &&
+            json_object_get_int64(upto) < ev)
+                ev = json_object_get_int64(upto);
+        if (ev > 0)
+                agent_store_ack_events(u->a->store, ev);
 }
 
 /* Fetch the text of every tariff an answer names that agent.db lacks. */
@@ -187,7 +183,7 @@ static void note_server_time(struct agent_upload *u, json_object *resp)
 }
 
 /* Handle a 200 answer.  Returns MB_OK or MB_EPROTO. */
-static int take_answer(struct agent_upload *u, const char *body)
+static int take_answer(struct agent_upload *u, const struct batch *b, const char *body)
 {
         json_object *resp = json_tokener_parse(body);
         char err[200];
@@ -197,7 +193,7 @@ static int take_answer(struct agent_upload *u, const char *body)
                 mb_err_log("server answer is not a JSON object");
                 return MB_EPROTO;
         }
-        apply_acks(u, resp);
+        apply_acks(u, b, resp);
         note_server_time(u, resp);
         fetch_tariffs(u, resp);
         if (agent_apply_response(u->a->store, u->a->cfg, resp, wall(), err, sizeof(err)) < 0)
@@ -231,7 +227,7 @@ static int set_aside(struct agent_upload *u, const struct batch *b, const char *
                 json_object *v;
 
                 if (kind[0] == 'r')
-                        agent_store_refused_reading(u->a->store, b->sent[i].meter, b->sent[i].seq);
+                        agent_store_refused_reading(u->a->store, b->sent[i]);
                 else if (json_object_object_get_ex(json_object_array_get_idx(b->events, i), "id",
                                                    &v))
                         agent_store_refused_event(u->a->store, json_object_get_int64(v));
@@ -282,7 +278,7 @@ static int sync_once(struct agent_upload *u, int *more, int64_t *retry_after_s)
                 return rc;
         }
         if (r.status == 200)
-                rc = take_answer(u, r.body ? r.body : "");
+                rc = take_answer(u, &batch, r.body ? r.body : "");
         else if (r.status == 413 && (u->max_readings > 1 || u->max_bytes > 1024))
                 rc = shrink(u);
         else if ((r.status == 400 || r.status == 409 || r.status == 422) &&
@@ -300,17 +296,6 @@ static int sync_once(struct agent_upload *u, int *more, int64_t *retry_after_s)
         }
         free(r.body);
         return rc;
-}
-
-static void prune(struct agent_upload *u, int64_t now)
-{
-        const struct agent_config *c = u->a->cfg;
-
-        if (now - u->last_prune < PRUNE_EVERY_S && !c->store_max_bytes)
-                return;
-        u->last_prune = now;
-        agent_store_prune(u->a->store, now - (int64_t)c->keep_acked_days * 86400,
-                          c->store_max_bytes, now);
 }
 
 /* When to try next, in UTC seconds, after a sync that returned rc. */
@@ -355,7 +340,6 @@ static void *upload_main(void *arg)
                 u->kick = 0;
                 pthread_mutex_unlock(&u->lock);
                 rc = sync_once(u, &more, &retry_after);
-                prune(u, wall());
                 due_ms = mb_monotonic_ms() + (next_time(u, rc, more, retry_after) - wall()) * 1000;
                 pthread_mutex_lock(&u->lock);
                 u->stats.failures_in_row = u->attempt;

@@ -9,6 +9,9 @@ mb_add_system_test(authz authz.sh)
 mb_add_system_test(fault_disk fault_disk.sh SKIP_RETURN_CODE 77)
 mb_add_system_test(fault_clock fault_clock.sh SKIP_RETURN_CODE 77)
 mb_add_system_test(fault_http fault_http.sh)
+# Grouped commits through SIGKILL and power cuts (tests/faults/powercut_preload.c).
+mb_add_system_test(powercut powercut.sh)
+set_property(TEST powercut APPEND PROPERTY ENVIRONMENT MB_POWERCUT=$<TARGET_FILE:powercut_preload>)
 # The same against PostgreSQL (not fault_disk: SQLite's full disk;
 # pg_disk_full.sh is PostgreSQL's).
 mb_add_system_pg_test(crash_short_pg crash_short.sh)

@@ -38,7 +38,8 @@ static int teardown(void **state)
 
 static agent_store *open_store(int commit_every)
 {
-        struct agent_store_opts o = {.path = dbpath, .commit_every = commit_every, .sync_full = 1};
+        struct agent_store_opts o = {
+            .path = dbpath, .commit_every = commit_every, .commit_interval_ms = 60000};
         agent_store *st = NULL;
         char err[256];
 
@@ -58,20 +59,24 @@ static int64_t add(agent_store *st, int64_t meter, int64_t wh)
 }
 
 /* Rows committed to the file, seen through a second connection. */
-static int committed_rows(void)
+static int64_t committed(const char *sql)
 {
         sqlite3 *db;
         sqlite3_stmt *s;
-        int n = -1;
+        int64_t n = -1;
 
         assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
-        assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM readings", -1, &s, NULL),
-                         SQLITE_OK);
+        assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
         if (sqlite3_step(s) == SQLITE_ROW)
-                n = sqlite3_column_int(s, 0);
+                n = sqlite3_column_int64(s, 0);
         sqlite3_finalize(s);
         sqlite3_close(db);
         return n;
+}
+
+static int committed_rows(void)
+{
+        return (int)committed("SELECT count(*) FROM readings");
 }
 
 static void sequences_continue_across_reopen(void **state)
@@ -126,9 +131,109 @@ static void rolled_back_batch_reuses_no_sequence(void **state)
         add(st, m, 1);
         add(st, m, 2);
         assert_int_equal(agent_store_begin(st), MB_OK);
+        assert_int_equal(agent_store_add_event(st, m, 5, "test", NULL, INT64_MIN, NULL), MB_OK);
         agent_store_abort(st);
-        /* The aborted batch took seqs 1 and 2 with it: numbering restarts at 1. */
+        /* The rolled-back group took the waiting seqs 1 and 2 with it, and
+         * nobody saw them: numbering restarts at 1. */
+        assert_int_equal(committed_rows(), 0);
         assert_int_equal(add(st, m, 3), 1);
+        agent_store_close(st);
+}
+
+static int count_reading(void *arg, json_object *r, int64_t id)
+{
+        (*(int *)arg)++;
+        return 0;
+}
+
+static int uploadable(agent_store *st, int64_t *upto)
+{
+        int n = 0;
+
+        assert_true(agent_store_unacked_readings(st, count_reading, &n, 1000, 1, upto) >= 0);
+        return n;
+}
+
+/* Routine readings wait in memory; the uploader only sees them once a group
+ * that cannot wait (an event) took them to flash, synced. */
+static void uploader_sees_only_flash(void **state)
+{
+        agent_store *st = open_store(100);
+        int64_t m, upto, seq, ts;
+        mb_reading last;
+
+        assert_int_equal(agent_store_meter(st, "m1", "01", NULL, &m), MB_OK);
+        add(st, m, 1);
+        add(st, m, 2);
+        assert_int_equal(uploadable(st, &upto), 0);
+        assert_int_equal(committed_rows(), 0);
+        /* The agent's own readers see them. */
+        assert_int_equal(agent_store_last_reading(st, m, &last, &seq, &ts), MB_OK);
+        assert_int_equal(seq, 2);
+        assert_int_equal(agent_store_begin(st), MB_OK);
+        assert_int_equal(agent_store_add_event(st, m, 5, "trip", "test", 0, NULL), MB_OK);
+        assert_int_equal(agent_store_end(st), MB_OK);
+        assert_int_equal(committed_rows(), 2);
+        assert_int_equal(uploadable(st, &upto), 2);
+        assert_true(upto > 0);
+        /* Acknowledged: gone from the next batch at once, on flash with the
+         * next commit. */
+        assert_int_equal(agent_store_ack_readings(st, upto, 1), MB_OK);
+        assert_int_equal(uploadable(st, &upto), 0);
+        assert_int_equal(committed("SELECT count(*) FROM readings WHERE acked = 0"), 2);
+        agent_store_close(st);
+        assert_int_equal(committed("SELECT count(*) FROM readings WHERE acked = 0"), 0);
+        assert_int_equal(committed("SELECT value FROM store_meta WHERE key = 'readings_acked'"),
+                         upto);
+}
+
+static void boundary_reading_commits_at_once(void **state)
+{
+        agent_store *st = open_store(100);
+        mb_reading r = {.size = sizeof(r), .fields = MB_F_IMPORT, .phases = 1, .import_wh = 9};
+        int64_t m, seq;
+
+        assert_int_equal(agent_store_meter(st, "m1", "01", NULL, &m), MB_OK);
+        add(st, m, 1);
+        assert_int_equal(agent_store_begin(st), MB_OK);
+        assert_int_equal(
+            agent_store_add_reading(st, m, 1700000100, AGENT_READING_BOUNDARY, &r, &seq), MB_OK);
+        assert_int_equal(agent_store_end(st), MB_OK);
+        assert_int_equal(seq, 2);
+        /* In sequence order on flash: the routine reading first. */
+        assert_int_equal(committed("SELECT seq FROM readings ORDER BY id LIMIT 1"), 1);
+        assert_int_equal(committed("SELECT seq FROM readings ORDER BY id DESC LIMIT 1"), 2);
+        agent_store_close(st);
+}
+
+static void snapshot(agent_store *st, int64_t m, const char *json)
+{
+        assert_int_equal(agent_store_begin(st), MB_OK);
+        assert_int_equal(agent_store_put_snapshot(st, m, json, 1), MB_OK);
+        assert_int_equal(agent_store_end(st), MB_OK);
+}
+
+/* A snapshot that adds money or changes the rules is on flash before the
+ * agent acts on it; one that only moves the reference forward waits. */
+static void snapshots_that_add_money_are_synced(void **state)
+{
+        agent_store *st = open_store(100);
+        int64_t m;
+        char *json = NULL;
+
+        assert_int_equal(agent_store_meter(st, "m1", "01", NULL, &m), MB_OK);
+        snapshot(st, m, "{\"balance_fen\": 500, \"ref\": {\"seq\": 1}}");
+        assert_int_equal(committed("SELECT json_extract(json, '$.balance_fen') FROM snapshots"),
+                         500);
+        snapshot(st, m, "{\"balance_fen\": 450, \"ref\": {\"seq\": 2}}");
+        assert_int_equal(committed("SELECT json_extract(json, '$.balance_fen') FROM snapshots"),
+                         500);
+        assert_int_equal(agent_store_get_snapshot(st, m, &json), MB_OK);
+        assert_non_null(strstr(json, "450"));
+        free(json);
+        snapshot(st, m, "{\"balance_fen\": 5450, \"ref\": {\"seq\": 2}}");
+        assert_int_equal(committed("SELECT json_extract(json, '$.balance_fen') FROM snapshots"),
+                         5450);
         agent_store_close(st);
 }
 
@@ -222,6 +327,9 @@ int main(void)
             cmocka_unit_test_setup_teardown(rolled_back_batch_reuses_no_sequence, setup, teardown),
             cmocka_unit_test_setup_teardown(events_are_stored, setup, teardown),
             cmocka_unit_test_setup_teardown(null_ref_snapshot_keeps_its_start, setup, teardown),
+            cmocka_unit_test_setup_teardown(uploader_sees_only_flash, setup, teardown),
+            cmocka_unit_test_setup_teardown(boundary_reading_commits_at_once, setup, teardown),
+            cmocka_unit_test_setup_teardown(snapshots_that_add_money_are_synced, setup, teardown),
             cmocka_unit_test_setup_teardown(refuses_newer_schema, setup, teardown),
             cmocka_unit_test_setup_teardown(reports_unwritable_path, setup, teardown),
         };
