@@ -100,9 +100,9 @@ static void on_reading(void *arg, struct agent_meter *m, const mb_reading *r, in
                 m->last_import_wh = r->import_wh;
                 m->have_last = 1;
         }
-        mb_debug("meter %s: seq %lld stored: import %lld Wh, power %lld W, relay %s",
-                 m->cfg->name, (long long)seq, (long long)r->import_wh,
-                 (long long)(r->power_mw / 1000), mb_wire_relay_name(r->relay));
+        mb_debug("meter %s: seq %lld stored: import %lld Wh, power %lld W, relay %s", m->cfg->name,
+                 (long long)seq, (long long)r->import_wh, (long long)(r->power_mw / 1000),
+                 mb_wire_relay_name(r->relay));
 }
 
 static void on_failure(void *arg, struct agent_meter *m, const mb_err *err, int64_t ts)

@@ -21,10 +21,7 @@ int agent_store_rc(agent_store *st, int rc, const char *what)
 static const char temp_schema[] =
     "CREATE TEMP TABLE pending (meter_id INTEGER NOT NULL, seq INTEGER NOT NULL,"
     " ts INTEGER NOT NULL, kind INTEGER NOT NULL, fields INTEGER NOT NULL, quality INTEGER,"
-    " import_wh, export_wh, rate1_wh, rate2_wh, rate3_wh, rate4_wh, power_mw, phases,"
-    " voltage1_mv, voltage2_mv, voltage3_mv, current1_ma, current2_ma, current3_ma, pf_milli,"
-    " freq_mhz, relay, address, meter_time, frozen_import_wh, frozen_time, remain_fen,"
-    " overdraft_fen, balance_fen);"
+    " import_wh, power_mw, relay, data, balance_fen);"
     "CREATE TEMP TABLE snapshots (meter_id INTEGER PRIMARY KEY, json TEXT NOT NULL,"
     " received_at INTEGER NOT NULL, after_seq INTEGER NOT NULL);"
     "CREATE TEMP TABLE refused (tbl TEXT NOT NULL, id INTEGER NOT NULL);";
@@ -51,13 +48,18 @@ static int setup(agent_store *st, char *err, size_t errlen)
          * a store of weeks of readings would otherwise grow the cache, and the
          * agent's private memory, to the full 2 MiB on a 128 MB router.
          * synchronous=FULL: every commit is on flash before anything acts on
-         * it (docs/durability.md); grouping is what spares the flash. */
+         * it (docs/durability.md); grouping is what spares the flash.
+         * secure_delete=FAST: builds that default to secure_delete (Debian's)
+         * write every freed page full of zeros, a third of a group commit's
+         * pages once acknowledged readings are deleted; FAST still clears
+         * what is written anyway. */
         static const char sql[] =
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
-            " PRAGMA cache_size=-512; PRAGMA temp_store=MEMORY;";
+            " PRAGMA cache_size=-512; PRAGMA temp_store=MEMORY; PRAGMA secure_delete=FAST;";
 
         sqlite3_busy_timeout(st->db, 5000);
         if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK ||
+            agent_store_data_function(st->db) != SQLITE_OK ||
             agent_store_migrate(st->db, st->path, err, errlen) < 0 ||
             sqlite3_exec(st->db, temp_schema, NULL, NULL, NULL) != SQLITE_OK) {
                 if (!*err)
@@ -66,6 +68,7 @@ static int setup(agent_store *st, char *err, size_t errlen)
         }
         st->acked = st->acked_saved = meta(st, "readings_acked");
         st->ev_acked = st->ev_acked_saved = meta(st, "events_acked");
+        agent_store_rescan(st); /* `resend` while the agent was stopped */
         return 0;
 }
 

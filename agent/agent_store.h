@@ -149,7 +149,9 @@ int agent_store_get_policy(agent_store *st, int64_t meter_id, struct agent_polic
 /* Commands in state "new", oldest first: up to max into out; returns how
  * many, or a negative MB_ code. */
 int agent_store_new_commands(agent_store *st, struct agent_command *out, int max);
-/* Whether a command with this id is stored; the highest stored id (0: none). */
+/* Whether a command with this id is stored; the highest stored id, or the
+ * server's last completed one after a store loss, whichever is higher (0:
+ * none). */
 int agent_store_has_command(agent_store *st, int64_t id);
 int64_t agent_store_newest_command(agent_store *st);
 /* SQLite's data_version: changes when another connection (meterbox-agent
@@ -158,6 +160,21 @@ int64_t agent_store_data_version(agent_store *st);
 /* The id of the meter whose address (or, when it has none, name) is addr;
  * MB_ENOENT when the agent has no such meter. */
 int agent_store_meter_by_address(agent_store *st, const char *addr, int64_t *meter_id);
+
+/* ---- a new store (agent_store_resume.c, docs/durability.md) ---- */
+
+/* Whether agent.db is new and has not yet learnt from the server where its
+ * meters' sequences, its events and its completed commands stand: until
+ * then the uploader sends nothing but that question. */
+int agent_store_needs_resume(agent_store *st);
+/* The server's answer: resume is the answer's "resume" object (per meter
+ * address its high-water seq, and the last completed command id), NULL for
+ * a server that does not know the question (nothing renumbered);
+ * events_upto the answer's acked.events_upto.  What the store took
+ * meanwhile is renumbered past those marks, the command id becomes the
+ * floor below which commands are refused, in one synced transaction.
+ * Returns MB_OK or a store error. */
+int agent_store_resume(agent_store *st, json_object *resume, int64_t events_upto);
 
 /* ---- upload side (agent_store_upload.c) ---- */
 

@@ -23,11 +23,7 @@
 
 #define THIN_BATCH 2000
 
-/* Each meter's newest row (scanning back from the end, as far as each
- * meter's last reading), which pruning and thinning never take. */
-#define NEWEST                                                                                     \
-        "(SELECT (SELECT id FROM main.readings r WHERE r.meter_id = m.id ORDER BY id DESC"         \
-        " LIMIT 1) FROM meters m)"
+#define NEWEST AGENT_STORE_NEWEST
 
 static int64_t run(agent_store *st, const char *sql, int64_t a, int64_t b)
 {

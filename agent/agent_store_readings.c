@@ -18,13 +18,14 @@ void agent_store_forget_seqs(agent_store *st)
 
 /* A meter's rows follow its sequence in readings.id order, so its newest is
  * found scanning back from the end: as far as its last poll, not the whole
- * table. */
+ * table.  A new store's meter starts after the server's mark (seq_floor). */
 static int load_last_seq(agent_store *st, int64_t meter_id, int64_t *last)
 {
         static const char sql[] =
             "SELECT max(coalesce((SELECT seq FROM main.readings WHERE meter_id = ?1"
             " ORDER BY id DESC LIMIT 1), 0),"
-            " coalesce((SELECT max(seq) FROM temp.pending WHERE meter_id = ?1), 0))";
+            " coalesce((SELECT max(seq) FROM temp.pending WHERE meter_id = ?1), 0),"
+            " coalesce((SELECT seq_floor FROM main.meters WHERE id = ?1), 0))";
         sqlite3_stmt *s;
         int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
 
@@ -80,41 +81,36 @@ static void bind_opt(sqlite3_stmt *s, int col, int have, int64_t v)
                 sqlite3_bind_null(s, col);
 }
 
-static void bind_phases(sqlite3_stmt *s, const mb_reading *r)
+/* The address of meter_id as agent.db knows it, into out ("" when none). */
+static void meter_address(agent_store *st, int64_t meter_id, char *out, size_t len)
 {
-        int n = r->phases == 3 ? 3 : 1;
+        sqlite3_stmt *s;
 
-        for (int p = 0; p < 3; p++) {
-                bind_opt(s, 15 + p, (r->fields & MB_F_VOLTAGE) && p < n, r->voltage_mv[p]);
-                bind_opt(s, 18 + p, (r->fields & MB_F_CURRENT) && p < n, r->current_ma[p]);
-        }
+        *out = 0;
+        if (sqlite3_prepare_v2(st->db, "SELECT address FROM main.meters WHERE id = ?", -1, &s,
+                               NULL) != SQLITE_OK)
+                return;
+        sqlite3_bind_int64(s, 1, meter_id);
+        if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0))
+                snprintf(out, len, "%s", (const char *)sqlite3_column_text(s, 0));
+        sqlite3_finalize(s);
 }
 
-static void bind_reading(sqlite3_stmt *s, const mb_reading *r)
+static void bind_reading(agent_store *st, sqlite3_stmt *s, int64_t meter_id, int64_t ts,
+                         const mb_reading *r)
 {
         uint32_t f = r->fields;
+        char own[MB_ADDR_LEN];
 
         sqlite3_bind_int64(s, 5, f);
         sqlite3_bind_int64(s, 6, r->quality);
         bind_opt(s, 7, f & MB_F_IMPORT, r->import_wh);
-        bind_opt(s, 8, f & MB_F_EXPORT, r->export_wh);
-        for (int i = 0; i < MB_RATES; i++)
-                bind_opt(s, 9 + i, f & MB_F_RATES, r->rate_wh[i]);
-        bind_opt(s, 13, f & MB_F_POWER, r->power_mw);
-        sqlite3_bind_int(s, 14, r->phases == 3 ? 3 : 1);
-        bind_phases(s, r);
-        bind_opt(s, 21, f & MB_F_PF, r->pf_milli);
-        bind_opt(s, 22, f & MB_F_FREQ, r->freq_mhz);
-        bind_opt(s, 23, f & MB_F_RELAY, r->relay);
+        bind_opt(s, 8, f & MB_F_POWER, r->power_mw);
+        bind_opt(s, 9, f & MB_F_RELAY, r->relay);
         if (f & MB_F_ADDRESS)
-                sqlite3_bind_text(s, 24, r->address, -1, SQLITE_TRANSIENT);
-        else
-                sqlite3_bind_null(s, 24);
-        bind_opt(s, 25, f & MB_F_METER_TIME, r->meter_time);
-        bind_opt(s, 26, f & MB_F_FROZEN, r->frozen_import_wh);
-        bind_opt(s, 27, f & MB_F_FROZEN, r->frozen_time);
-        bind_opt(s, 28, f & (MB_F_PREPAID | MB_F_REMAIN), r->remain_fen);
-        bind_opt(s, 29, f & MB_F_PREPAID, r->overdraft_fen);
+                meter_address(st, meter_id, own, sizeof(own));
+        agent_store_bind_data(
+            s, 10, r, ts, (f & MB_F_ADDRESS) && strcmp(own, r->address) != 0 ? r->address : NULL);
 }
 
 static int prepare(agent_store *st, sqlite3_stmt **s, const char *sql)
@@ -138,10 +134,7 @@ int agent_store_add_reading(agent_store *st, int64_t meter_id, int64_t ts, int k
         /* Into memory; to flash with its group (agent_store_txn.c).  A
          * boundary reading goes at once. */
         rc = prepare(st, &st->ins_reading,
-                     "INSERT INTO temp.pending(" READING_COLS ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,"
-                     "?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,"
-                     "CASE WHEN ?24 = (SELECT address FROM main.meters WHERE id = ?1) THEN NULL"
-                     " ELSE ?24 END,?25,?26,?27,?28,?29)");
+                     "INSERT INTO temp.pending(" READING_COLS ") VALUES (?,?,?,?,?,?,?,?,?,?)");
         if (rc != SQLITE_OK)
                 return agent_store_rc(st, rc, "prepare reading insert");
         s = st->ins_reading;
@@ -149,7 +142,7 @@ int agent_store_add_reading(agent_store *st, int64_t meter_id, int64_t ts, int k
         sqlite3_bind_int64(s, 2, e->last_seq + 1);
         sqlite3_bind_int64(s, 3, ts);
         sqlite3_bind_int(s, 4, kind);
-        bind_reading(s, r);
+        bind_reading(st, s, meter_id, ts, r);
         rc = sqlite3_step(s);
         sqlite3_reset(s);
         sqlite3_clear_bindings(s);
@@ -209,7 +202,7 @@ static void col_opt32(sqlite3_stmt *s, int col, int have, int32_t *dst)
 
 void agent_store_column_reading(sqlite3_stmt *s, int c, mb_reading *r)
 {
-        const unsigned char *addr;
+        const unsigned char *own = sqlite3_column_text(s, c + 6);
         uint32_t f;
 
         memset(r, 0, sizeof(*r));
@@ -217,25 +210,15 @@ void agent_store_column_reading(sqlite3_stmt *s, int c, mb_reading *r)
         r->fields = f = (uint32_t)sqlite3_column_int64(s, c) & MB_F_KNOWN;
         r->quality = (uint32_t)sqlite3_column_int64(s, c + 1);
         col_opt(s, c + 2, f & MB_F_IMPORT, &r->import_wh);
-        col_opt(s, c + 3, f & MB_F_EXPORT, &r->export_wh);
-        for (int i = 0; i < MB_RATES; i++)
-                col_opt(s, c + 4 + i, f & MB_F_RATES, &r->rate_wh[i]);
-        col_opt(s, c + 8, f & MB_F_POWER, &r->power_mw);
-        r->phases = sqlite3_column_int(s, c + 9) == 3 ? 3 : 1;
-        for (int p = 0; p < r->phases; p++) {
-                col_opt32(s, c + 10 + p, f & MB_F_VOLTAGE, &r->voltage_mv[p]);
-                col_opt32(s, c + 13 + p, f & MB_F_CURRENT, &r->current_ma[p]);
-        }
-        col_opt32(s, c + 16, f & MB_F_PF, &r->pf_milli);
-        col_opt32(s, c + 17, f & MB_F_FREQ, &r->freq_mhz);
-        col_opt32(s, c + 18, f & MB_F_RELAY, &r->relay);
-        if ((f & MB_F_ADDRESS) && (addr = sqlite3_column_text(s, c + 19)))
-                snprintf(r->address, sizeof(r->address), "%s", (const char *)addr);
-        col_opt(s, c + 20, f & MB_F_METER_TIME, &r->meter_time);
-        col_opt(s, c + 21, f & MB_F_FROZEN, &r->frozen_import_wh);
-        col_opt(s, c + 22, f & MB_F_FROZEN, &r->frozen_time);
-        col_opt(s, c + 23, f & (MB_F_PREPAID | MB_F_REMAIN), &r->remain_fen);
-        col_opt(s, c + 24, f & MB_F_PREPAID, &r->overdraft_fen);
+        col_opt(s, c + 3, f & MB_F_POWER, &r->power_mw);
+        col_opt32(s, c + 4, f & MB_F_RELAY, &r->relay);
+        if ((f & MB_F_ADDRESS) && own)
+                snprintf(r->address, sizeof(r->address), "%s", (const char *)own);
+        agent_store_column_data(s, c + 5, sqlite3_column_int64(s, c - 2), r);
+        if (!(f & MB_F_METER_TIME))
+                r->meter_time = 0;
+        if (!(f & MB_F_ADDRESS))
+                r->address[0] = 0;
 }
 
 int agent_store_readings_after(agent_store *st, int64_t meter_id, int64_t after,

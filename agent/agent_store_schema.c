@@ -88,7 +88,12 @@ static const char *const migrations[] = {
      * mark (store_meta) applied with the next commit, and a meter's newest
      * rows are found scanning back from the end.  Each meter's rows keep
      * its sequence order in id: nothing else ties a seq to one row now,
-     * the store hands them out in order (agent_store_readings.c). */
+     * the store hands them out in order (agent_store_readings.c).  Every
+     * byte of a row reaches flash twice (WAL, checkpoint), so the measured
+     * values other than import, power and relay are packed into one column
+     * (data, agent_store_extra.c: no header byte per value, the meter's
+     * clock as its offset from ts, no address when it is the meter's own;
+     * mb_data() is registered on the connection before migrating). */
     "CREATE TABLE readings5 ("
     " id INTEGER PRIMARY KEY,"
     " meter_id INTEGER NOT NULL REFERENCES meters(id),"
@@ -97,31 +102,26 @@ static const char *const migrations[] = {
     " kind INTEGER NOT NULL DEFAULT 0,"
     " fields INTEGER NOT NULL,"
     " quality INTEGER NOT NULL DEFAULT 0,"
-    " import_wh INTEGER, export_wh INTEGER,"
-    " rate1_wh INTEGER, rate2_wh INTEGER, rate3_wh INTEGER, rate4_wh INTEGER,"
-    " power_mw INTEGER, phases INTEGER,"
-    " voltage1_mv INTEGER, voltage2_mv INTEGER, voltage3_mv INTEGER,"
-    " current1_ma INTEGER, current2_ma INTEGER, current3_ma INTEGER,"
-    " pf_milli INTEGER, freq_mhz INTEGER, relay INTEGER, address TEXT,"
-    " meter_time INTEGER, frozen_import_wh INTEGER, frozen_time INTEGER,"
-    " remain_fen INTEGER, overdraft_fen INTEGER,"
+    " import_wh INTEGER, power_mw INTEGER, relay INTEGER,"
+    " data BLOB,"
     " acked INTEGER NOT NULL DEFAULT 0,"
     " balance_fen INTEGER);"
-    "INSERT INTO readings5 (meter_id, seq, ts, kind, fields, quality, import_wh, export_wh,"
-    " rate1_wh, rate2_wh, rate3_wh, rate4_wh, power_mw, phases, voltage1_mv, voltage2_mv,"
-    " voltage3_mv, current1_ma, current2_ma, current3_ma, pf_milli, freq_mhz, relay, address,"
-    " meter_time, frozen_import_wh, frozen_time, remain_fen, overdraft_fen, acked, balance_fen)"
-    " SELECT meter_id, seq, ts, kind, fields, quality, import_wh, export_wh, rate1_wh, rate2_wh,"
-    " rate3_wh, rate4_wh, power_mw, phases, voltage1_mv, voltage2_mv, voltage3_mv, current1_ma,"
-    " current2_ma, current3_ma, pf_milli, freq_mhz, relay, address, meter_time,"
-    " frozen_import_wh, frozen_time, remain_fen, overdraft_fen, acked, balance_fen"
+    "INSERT INTO readings5 (meter_id, seq, ts, kind, fields, quality, import_wh, power_mw, relay,"
+    " data, acked, balance_fen)"
+    " SELECT meter_id, seq, ts, kind, fields, quality, import_wh, power_mw, relay,"
+    " mb_data(export_wh, rate1_wh, rate2_wh, rate3_wh, rate4_wh, voltage1_mv, voltage2_mv,"
+    " voltage3_mv, current1_ma, current2_ma, current3_ma, pf_milli, freq_mhz, meter_time - ts,"
+    " frozen_import_wh, frozen_time, remain_fen, overdraft_fen,"
+    " CASE WHEN address = (SELECT m.address FROM meters m WHERE m.id = meter_id) THEN NULL"
+    " ELSE address END), acked, balance_fen"
     " FROM readings ORDER BY meter_id, seq;"
     "DROP TABLE readings;"
     "ALTER TABLE readings5 RENAME TO readings;"
     "CREATE INDEX readings_boundary ON readings(meter_id, ts) WHERE kind = 1;"
-    /* what the uploader reads: appended at the end, left at the front */
-    "CREATE INDEX readings_unacked ON readings(id) WHERE acked = 0;"
-    "CREATE TABLE store_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);",
+    "CREATE TABLE store_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+    /* where a new store's meter continues: the server's high-water seq
+     * (agent_store_resume.c) */
+    "ALTER TABLE meters ADD COLUMN seq_floor INTEGER NOT NULL DEFAULT 0;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -159,7 +159,12 @@ static int apply(sqlite3 *db, int from, const char *path, char *err, size_t errl
 
 int agent_store_migrate(sqlite3 *db, const char *path, char *err, size_t errlen)
 {
-        int v = user_version(db);
+        return agent_store_migrate_upto(db, path, N_MIGRATIONS, err, errlen);
+}
+
+int agent_store_migrate_upto(sqlite3 *db, const char *path, int upto, char *err, size_t errlen)
+{
+        int v = user_version(db), created = 0;
 
         if (v < 0) {
                 snprintf(err, errlen, "%s: cannot read schema version: %s", path,
@@ -173,8 +178,19 @@ int agent_store_migrate(sqlite3 *db, const char *path, char *err, size_t errlen)
                          path, v, N_MIGRATIONS);
                 return -1;
         }
-        for (; v < N_MIGRATIONS; v++)
+        if (v == 0 && upto == N_MIGRATIONS)
+                created = 1;
+        for (; v < upto && v < N_MIGRATIONS; v++)
                 if (apply(db, v, path, err, errlen) < 0)
                         return -1;
+        /* A new file: this gateway's readings and events may already be on
+         * the server from a store that was lost.  The uploader asks where to
+         * resume before it sends anything (agent_store_resume.c). */
+        if (created &&
+            sqlite3_exec(db, "INSERT OR REPLACE INTO store_meta(key, value) VALUES ('resume', 1)",
+                         NULL, NULL, NULL) != SQLITE_OK) {
+                snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(db));
+                return -1;
+        }
         return 0;
 }

@@ -315,6 +315,12 @@ int64_t agent_store_data_version(agent_store *st)
                         v = sqlite3_column_int64(s, 0);
                 sqlite3_finalize(s);
         }
+        /* Another process wrote (--apply, resend): readings may be queued
+         * again below the acknowledgement mark. */
+        if (v != st->data_version) {
+                st->data_version = v;
+                agent_store_rescan(st);
+        }
         pthread_mutex_unlock(&st->lock);
         return v;
 }
@@ -363,7 +369,10 @@ int agent_store_has_command(agent_store *st, int64_t id)
 
 int64_t agent_store_newest_command(agent_store *st)
 {
-        return one(st, "SELECT coalesce(max(id), 0) FROM commands WHERE ? = 0", 0);
+        return one(st,
+                   "SELECT max(coalesce((SELECT max(id) FROM commands), 0), coalesce((SELECT value"
+                   " FROM store_meta WHERE key = 'command_floor'), 0)) WHERE ? = 0",
+                   0);
 }
 
 int64_t agent_store_snapshot_after(agent_store *st, int64_t meter_id)

@@ -43,14 +43,32 @@ static int save_mark(agent_store *st, const char *table, const char *key, int64_
 {
         char sql[400];
 
-        if (to <= from)
+        if (to == from)
                 return MB_OK;
+        /* Lower only after `resend` put readings back (agent_store_rescan). */
         snprintf(sql, sizeof(sql),
                  "UPDATE %s SET acked = 1 WHERE id > %lld AND id <= %lld AND acked = 0"
                  " AND id NOT IN (SELECT id FROM temp.refused WHERE tbl = '%s');"
                  "INSERT OR REPLACE INTO store_meta(key, value) VALUES ('%s', %lld);",
                  table, (long long)from, (long long)to, table, key, (long long)to);
         return exec(st, sql, "acknowledgements");
+}
+
+/* keep_acked_days 0: the readings the server has go at once, without being
+ * marked first (a page that is only freed is never written again).  Each
+ * meter's newest and the boundary readings stay (agent_store_prune.c). */
+static int drop_acked(agent_store *st)
+{
+        char sql[400];
+
+        if (st->acked <= st->acked_saved)
+                return MB_OK;
+        snprintf(sql, sizeof(sql),
+                 "DELETE FROM main.readings WHERE id > %lld AND id <= %lld AND acked = 0"
+                 " AND kind = 0 AND id NOT IN (SELECT id FROM temp.refused WHERE tbl = 'readings')"
+                 " AND id NOT IN " AGENT_STORE_NEWEST,
+                 (long long)st->acked_saved, (long long)st->acked);
+        return exec(st, sql, "acknowledged readings");
 }
 
 int agent_store_write(agent_store *st)
@@ -65,8 +83,13 @@ int agent_store_write(agent_store *st)
                 return agent_store_rc(st, rc, "begin");
         }
         st->in_txn = 1;
-        /* Before anything else this group writes: a meter's rows stay in
-         * sequence order in agent.db. */
+        /* What the server has goes first: deleting rows from the front of
+         * the table after appending made SQLite rebalance the appended
+         * pages too, rewriting them half full (twice the pages per commit). */
+        if (st->opts.prune && st->opts.keep_acked_days == 0 && (rc = drop_acked(st)) != MB_OK)
+                return rc;
+        /* Then before anything else this group writes: a meter's rows stay
+         * in sequence order in agent.db. */
         return move_pending(st);
 }
 
@@ -91,8 +114,11 @@ int agent_store_flush(agent_store *st)
                 rc = exec(st, "DELETE FROM temp.refused", "acknowledgements");
         if (rc == MB_OK)
                 rc = agent_store_save_sync(st);
+        /* keep_acked_days 0: what the server has goes with this commit, its
+         * pages freed before they are ever written again. */
         if (rc == MB_OK && st->opts.prune &&
-            (now - st->last_prune >= PRUNE_EVERY_S || st->opts.max_bytes)) {
+            (now - st->last_prune >= PRUNE_EVERY_S || st->opts.max_bytes ||
+             st->opts.keep_acked_days == 0)) {
                 st->last_prune = now;
                 agent_store_prune_now(st, now);
         }

@@ -39,9 +39,8 @@ int agent_store_unacked_readings(agent_store *st, agent_store_reading_fn fn, voi
          * clock jumped. */
         static const char sql[] = "SELECT " READING_SELECT ", (SELECT coalesce(m.address, m.name)"
                                   " FROM meters m WHERE m.id = r.meter_id), r.id"
-                                  " FROM main.readings r WHERE r.acked = 0"
-                                  " AND (r.id > ?3 OR r.id <= ?4) AND (r.kind = 0 OR ?1)"
-                                  " ORDER BY r.id LIMIT ?2";
+                                  " FROM main.readings r WHERE r.id > ?3 AND r.acked = 0"
+                                  " AND (r.kind = 0 OR ?1) ORDER BY r.id LIMIT ?2";
         sqlite3_stmt *s;
         int rc, n = 0, stop = 0;
 
@@ -52,11 +51,11 @@ int agent_store_unacked_readings(agent_store *st, agent_store_reading_fn fn, voi
                 sqlite3_bind_int(s, 1, with_boundary);
                 sqlite3_bind_int(s, 2, max);
                 sqlite3_bind_int64(s, 3, st->acked);
-                sqlite3_bind_int64(s, 4, st->acked_saved);
                 while (!stop && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-                        json_object *o = reading_json(s, (const char *)sqlite3_column_text(s, 29));
+                        json_object *o =
+                            reading_json(s, (const char *)sqlite3_column_text(s, READING_NCOLS));
 
-                        *upto = sqlite3_column_int64(s, 30);
+                        *upto = sqlite3_column_int64(s, READING_NCOLS + 1);
                         stop = fn(arg, o, *upto);
                         json_object_put(o);
                         n++;
@@ -117,7 +116,7 @@ int agent_store_unacked_events(agent_store *st, json_object *array, int max)
         return n;
 }
 
-static int exec_bound(agent_store *st, const char *sql, const char *text, int64_t a, int64_t b)
+int agent_store_exec_bound(agent_store *st, const char *sql, const char *text, int64_t a, int64_t b)
 {
         sqlite3_stmt *s;
         int rc = agent_store_write(st);
@@ -170,10 +169,11 @@ int agent_store_ack_readings(agent_store *st, int64_t upto, int with_boundary)
         if (hole) {
                 /* The mark stops before the held reading; what was sent after
                  * it is marked row by row (the month-end window only). */
-                rc = exec_bound(st,
-                                "UPDATE main.readings SET acked = 1 WHERE id > ?2 AND id <= ?3"
-                                " AND kind = 0 AND acked = 0",
-                                NULL, hole, upto);
+                rc = agent_store_exec_bound(
+                    st,
+                    "UPDATE main.readings SET acked = 1 WHERE id > ?2 AND id <= ?3"
+                    " AND kind = 0 AND acked = 0",
+                    NULL, hole, upto);
                 upto = hole - 1;
         }
         if (upto > st->acked) {
@@ -182,6 +182,34 @@ int agent_store_ack_readings(agent_store *st, int64_t upto, int with_boundary)
         }
         pthread_mutex_unlock(&st->lock);
         return rc;
+}
+
+void agent_store_rescan(agent_store *st)
+{
+        /* Readings another process put back in the queue (`meterbox-agent
+         * resend`: acked 2 -> 0) at or below the mark: the mark goes back to
+         * just before the first, so the uploader sees them.  Acknowledged
+         * rows between are skipped by their flag; those acknowledged only in
+         * memory are sent again, which the server acknowledges again. */
+        sqlite3_stmt *s;
+        int64_t first = 0;
+
+        if (sqlite3_prepare_v2(st->db,
+                               "SELECT min(id) FROM main.readings WHERE acked = 0 AND kind = 0"
+                               " AND (id <= ?1 OR id IN (SELECT id FROM temp.refused"
+                               " WHERE tbl = 'readings'))",
+                               -1, &s, NULL) != SQLITE_OK)
+                return;
+        sqlite3_bind_int64(s, 1, st->acked_saved);
+        if (sqlite3_step(s) == SQLITE_ROW)
+                first = sqlite3_column_int64(s, 0);
+        sqlite3_finalize(s);
+        if (first <= 0 || first > st->acked)
+                return;
+        /* agent.db's mark goes back with the next commit (save_mark). */
+        sqlite3_exec(st->db, "DELETE FROM temp.refused", NULL, NULL, NULL);
+        st->acked = first - 1;
+        agent_store_defer(st);
 }
 
 int agent_store_ack_events(agent_store *st, int64_t upto)
@@ -197,20 +225,22 @@ int agent_store_ack_events(agent_store *st, int64_t upto)
 
 int agent_store_refused_reading(agent_store *st, int64_t id)
 {
-        int rc = exec_bound(st,
-                            "UPDATE main.readings SET acked = 2 WHERE acked = 0 AND id = ?2"
-                            " AND ?3 = 0",
-                            NULL, id, 0);
+        int rc =
+            agent_store_exec_bound(st,
+                                   "UPDATE main.readings SET acked = 2 WHERE acked = 0 AND id = ?2"
+                                   " AND ?3 = 0",
+                                   NULL, id, 0);
 
-        return rc == MB_OK ? exec_bound(st, "INSERT INTO temp.refused VALUES ('readings', ?2 + ?3)",
-                                        NULL, id, 0)
-                           : rc;
+        return rc == MB_OK
+                   ? agent_store_exec_bound(
+                         st, "INSERT INTO temp.refused VALUES ('readings', ?2 + ?3)", NULL, id, 0)
+                   : rc;
 }
 
 int agent_store_refused_event(agent_store *st, int64_t id)
 {
-        return exec_bound(st, "UPDATE events SET acked = 2 WHERE acked = 0 AND id = ?2 AND ?3 = 0",
-                          NULL, id, 0);
+        return agent_store_exec_bound(
+            st, "UPDATE events SET acked = 2 WHERE acked = 0 AND id = ?2 AND ?3 = 0", NULL, id, 0);
 }
 
 static int64_t one_int(agent_store *st, const char *sql)

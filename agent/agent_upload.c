@@ -44,7 +44,7 @@ static int64_t wall(void)
 /* One request's body, written as the readings stream out of agent.db: a
  * json-c tree of a whole batch (500 readings) cost 2.5 MB of heap on a
  * gateway.  Each reading is still serialised by json-c; what is kept of it
- * is its meter and seq, for a refusal that names readings[i]. */
+ * is its row id, for a refusal that names readings[i]. */
 struct batch {
         FILE *f;
         char *text;
@@ -54,6 +54,7 @@ struct batch {
         int64_t upto;        /* the last row id in the batch */
         int64_t events_upto; /* the last event id in the batch */
         int with_boundary;   /* boundary readings were asked for */
+        int resume;          /* the question of a new store, nothing else */
         json_object *events;
 };
 
@@ -102,14 +103,20 @@ static int build_batch(struct agent_upload *u, struct batch *b, int *n_readings,
                 batch_free(b);
                 return MB_ENOMEM;
         }
-        fprintf(b->f, "{\"gateway\":%s,\"sent_at\":%lld,\"readings\":[",
-                json_object_to_json_string_ext(gw, JSON_C_TO_STRING_PLAIN), (long long)wall());
+        b->resume = agent_store_needs_resume(u->a->store);
+        fprintf(b->f, "{\"gateway\":%s,\"sent_at\":%lld,%s\"readings\":[",
+                json_object_to_json_string_ext(gw, JSON_C_TO_STRING_PLAIN), (long long)wall(),
+                b->resume ? "\"resume\":true," : "");
         json_object_put(gw);
         b->with_boundary = boundary;
-        rc = agent_store_unacked_readings(u->a->store, add_reading, b, u->max_readings, boundary,
-                                          &b->upto);
+        /* A new store asks where to resume before it sends anything
+         * (agent_store_resume.c). */
+        rc = b->resume ? 0
+                       : agent_store_unacked_readings(u->a->store, add_reading, b, u->max_readings,
+                                                      boundary, &b->upto);
         *n_readings = rc < 0 ? 0 : rc;
-        *n_events = agent_store_unacked_events(u->a->store, b->events, EVENTS_PER_BATCH);
+        *n_events =
+            b->resume ? 0 : agent_store_unacked_events(u->a->store, b->events, EVENTS_PER_BATCH);
         if (*n_events < 0)
                 *n_events = 0;
         if (*n_events > 0) {
@@ -147,6 +154,27 @@ static void apply_acks(struct agent_upload *u, const struct batch *b, json_objec
                 ev = json_object_get_int64(upto);
         if (ev > 0)
                 agent_store_ack_events(u->a->store, ev);
+}
+
+/* The answer to a new store's question: renumber past the server's marks
+ * before anything of this answer (snapshots, commands) is stored. */
+static void resume(struct agent_upload *u, json_object *resp)
+{
+        json_object *r = NULL, *acked, *upto;
+        int64_t events_upto = 0;
+
+        if (json_object_object_get_ex(resp, "acked", &acked) &&
+            json_object_object_get_ex(acked, "events_upto", &upto))
+                events_upto = json_object_get_int64(upto);
+        if (!json_object_object_get_ex(resp, "resume", &r) ||
+            !json_object_is_type(r, json_type_object)) {
+                mb_warn("the server did not say where a new store resumes; numbering from 1");
+                r = NULL;
+        }
+        if (agent_store_resume(u->a->store, r, events_upto) != MB_OK)
+                mb_err_log("cannot renumber the new store: uploads wait");
+        else
+                mb_notice("new store: resuming after the server's marks");
 }
 
 /* Fetch the text of every tariff an answer names that agent.db lacks. */
@@ -193,6 +221,8 @@ static int take_answer(struct agent_upload *u, const struct batch *b, const char
                 mb_err_log("server answer is not a JSON object");
                 return MB_EPROTO;
         }
+        if (b->resume)
+                resume(u, resp);
         apply_acks(u, b, resp);
         note_server_time(u, resp);
         fetch_tariffs(u, resp);
@@ -268,7 +298,9 @@ static int sync_once(struct agent_upload *u, int *more, int64_t *retry_after_s)
                 mb_err_log("sync: cannot build a batch: %s", mb_strerror(rc));
                 return rc;
         }
-        *more = nr >= u->max_readings || ne >= EVENTS_PER_BATCH || batch.bytes >= batch.max_bytes;
+        /* after the question of a new store, the first real batch at once */
+        *more = batch.resume || nr >= u->max_readings || ne >= EVENTS_PER_BATCH ||
+                batch.bytes >= batch.max_bytes;
         rc = agent_http_request(u->http, "POST", "/api/v1/readings", batch.text, &r, err,
                                 sizeof(err));
         *retry_after_s = r.retry_after_s;
@@ -281,8 +313,13 @@ static int sync_once(struct agent_upload *u, int *more, int64_t *retry_after_s)
                 rc = take_answer(u, &batch, r.body ? r.body : "");
         else if (r.status == 413 && (u->max_readings > 1 || u->max_bytes > 1024))
                 rc = shrink(u);
-        else if ((r.status == 400 || r.status == 409 || r.status == 422) &&
-                 set_aside(u, &batch, r.body) == MB_EAGAIN_BATCH)
+        else if (batch.resume && r.status == 400 && r.body && strstr(r.body, "\"resume\"")) {
+                /* A server before the question: as before, from 1. */
+                mb_warn("the server does not answer where a new store resumes: numbering from 1");
+                rc =
+                    agent_store_resume(u->a->store, NULL, 0) == MB_OK ? MB_EAGAIN_BATCH : MB_EPROTO;
+        } else if ((r.status == 400 || r.status == 409 || r.status == 422) &&
+                   set_aside(u, &batch, r.body) == MB_EAGAIN_BATCH)
                 rc = MB_EAGAIN_BATCH;
         else {
                 mb_warn("sync refused: HTTP %ld: %.300s", r.status, r.body ? r.body : "");

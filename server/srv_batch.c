@@ -510,6 +510,13 @@ static int on_member(struct parse *p, struct srv_jw *w, const struct srv_jw_valu
                         return -1;
                 return 0;
         }
+        if (strcmp(k, "resume") == 0) {
+                /* agent.db is new: the answer says where to resume (srv_ingest.c) */
+                if (v->kind != SRV_JW_NULL && v->kind != SRV_JW_BOOL)
+                        return type_error(w, k, "true or false");
+                p->b->resume = v->kind == SRV_JW_BOOL && v->i;
+                return 0;
+        }
         if (strcmp(k, "clock") == 0) {
                 if (v->kind != SRV_JW_NULL && v->kind != SRV_JW_MAP_START && !end)
                         return bad(w, 400, "bad_field", "'%s' must be an object", k);

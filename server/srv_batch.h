@@ -74,6 +74,7 @@ struct srv_batch {
         char *strings;     /* owns the readings' strings and gateway */
         const char *gateway;
         int64_t sent_at;
+        int resume; /* the agent's store is new: answer where it should resume */
         struct srv_reading *readings;
         size_t n_readings;
         struct srv_event *events;

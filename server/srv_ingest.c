@@ -362,9 +362,42 @@ static int gateway_of(srv_db *db, const struct srv_auth *a, const char *name, in
         return MB_OK;
 }
 
+/* For an agent whose store is new (agent.db lost or replaced, docs/durability.md,
+ * Store loss): each meter's high-water seq, so it numbers its readings after
+ * them, and the newest command id this gateway completed, so a signed
+ * command already carried out can never run again.  The event ids go on
+ * after acked.events_upto. */
+static int resume_json(srv_db *db, int64_t gw, json_object **out)
+{
+        json_object *o = json_object_new_object(), *m = json_object_new_object();
+        srv_stmt *st = NULL;
+        int64_t last = 0;
+        int rc = srv_db_query(db, &st, "SELECT address, high_seq FROM meters WHERE gateway_id = $1",
+                              "i", gw);
+
+        while (rc >= 0 && (rc = srv_stmt_step(st)) == SRV_DB_ROW)
+                srv_jadd_i64(m, srv_stmt_text(st, 0), srv_stmt_i64(st, 1));
+        srv_stmt_done(st);
+        if (rc >= 0)
+                rc = srv_db_query_i64(db, &last,
+                                      "SELECT coalesce(max(c.id), 0) FROM commands c JOIN meters m"
+                                      " ON m.id = c.meter_id WHERE m.gateway_id = $1"
+                                      " AND c.state IN ('done', 'failed')",
+                                      "i", gw);
+        json_object_object_add(o, "high_seq", m);
+        srv_jadd_i64(o, "last_command", last);
+        if (rc < 0) {
+                json_object_put(o);
+                return rc;
+        }
+        *out = o;
+        return MB_OK;
+}
+
 int srv_ingest(struct srv *s, srv_db *db, const struct srv_auth *a, struct srv_batch *b,
                json_object **resp, struct srv_err *e)
 {
+        json_object *resume = NULL;
         json_object *meters = NULL, *acked;
         int64_t gw = 0, upto = 0;
         int rc = srv_db_begin(db);
@@ -386,11 +419,14 @@ int srv_ingest(struct srv *s, srv_db *db, const struct srv_auth *a, struct srv_b
                 rc = store_events(db, gw, b, &upto, e);
         if (rc == MB_OK && (rc = srv_snapshot_gateway(s, db, gw, 1, &meters)) < 0)
                 db_fail(e, db, rc);
+        if (rc == MB_OK && b->resume && (rc = resume_json(db, gw, &resume)) < 0)
+                db_fail(e, db, rc);
         if (rc == MB_OK && (rc = srv_db_commit(db)) < 0)
                 db_fail(e, db, rc);
         if (rc < 0) {
                 srv_db_rollback(db);
                 json_object_put(meters);
+                json_object_put(resume);
                 return rc;
         }
         *resp = json_object_new_object();
@@ -400,6 +436,8 @@ int srv_ingest(struct srv *s, srv_db *db, const struct srv_auth *a, struct srv_b
         srv_jadd_i64(acked, "events_upto", upto);
         json_object_object_add(*resp, "acked", acked);
         json_object_object_add(*resp, "meters", meters);
+        if (resume)
+                json_object_object_add(*resp, "resume", resume);
         return MB_OK;
 }
 

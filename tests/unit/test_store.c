@@ -14,6 +14,7 @@
 #include <sqlite3.h>
 
 #include "agent_store.h"
+#include "agent_store_priv.h"
 
 static char dbpath[256];
 
@@ -293,6 +294,170 @@ static void null_ref_snapshot_keeps_its_start(void **state)
         agent_store_close(st);
 }
 
+/* A new store asks the server where to resume, and what it took meanwhile
+ * (readings, an event) moves past the server's marks. */
+static void new_store_resumes_after_the_server(void **state)
+{
+        agent_store *st = open_store(100);
+        json_object *r =
+            json_tokener_parse("{\"high_seq\": {\"01\": 100, \"99\": 5}, \"last_command\": 7}");
+        int64_t m, seq, ts;
+        mb_reading last;
+
+        assert_true(agent_store_needs_resume(st));
+        assert_int_equal(agent_store_meter(st, "m1", "01", NULL, &m), MB_OK);
+        add(st, m, 1);
+        assert_int_equal(agent_store_begin(st), MB_OK);
+        assert_int_equal(agent_store_add_event(st, m, 5, "meter_fault", NULL, INT64_MIN, NULL),
+                         MB_OK);
+        assert_int_equal(agent_store_end(st), MB_OK);
+        add(st, m, 2); /* waits in memory */
+        assert_int_equal(agent_store_resume(st, r, 50), MB_OK);
+        json_object_put(r);
+        assert_false(agent_store_needs_resume(st));
+        assert_int_equal(agent_store_last_reading(st, m, &last, &seq, &ts), MB_OK);
+        assert_int_equal(seq, 102);
+        assert_int_equal(add(st, m, 3), 103);
+        assert_int_equal(committed("SELECT min(seq) FROM readings"), 101);
+        assert_int_equal(committed("SELECT id FROM events"), 51);
+        assert_int_equal(agent_store_newest_command(st), 7);
+        assert_int_equal(agent_store_begin(st), MB_OK);
+        assert_int_equal(agent_store_add_event(st, m, 6, "test", NULL, INT64_MIN, NULL), MB_OK);
+        assert_int_equal(agent_store_end(st), MB_OK);
+        assert_int_equal(committed("SELECT max(id) FROM events"), 52);
+        agent_store_close(st);
+        /* Reopened: resumed for good, numbering goes on. */
+        st = open_store(1);
+        assert_false(agent_store_needs_resume(st));
+        assert_int_equal(add(st, m, 4), 104);
+        agent_store_close(st);
+}
+
+/* Even with nothing stored yet, the meter starts after the server's mark. */
+static void new_store_without_readings_starts_after_the_mark(void **state)
+{
+        agent_store *st = open_store(1);
+        json_object *r = json_tokener_parse("{\"high_seq\": {\"01\": 40}, \"last_command\": 0}");
+        int64_t m;
+
+        assert_int_equal(agent_store_meter(st, "m1", "01", NULL, &m), MB_OK);
+        assert_int_equal(agent_store_resume(st, r, 0), MB_OK);
+        json_object_put(r);
+        assert_int_equal(add(st, m, 1), 41);
+        agent_store_close(st);
+}
+
+static void keep_reading(void *arg, int64_t seq, int64_t ts, int kind, const mb_reading *r)
+{
+        *(mb_reading *)arg = *r;
+}
+
+static void keep_first(void *arg, int64_t seq, int64_t ts, int kind, const mb_reading *r)
+{
+        if (seq == 1)
+                *(mb_reading *)arg = *r;
+}
+
+/* Every value a plugin gives comes back as given: the three phases, the
+ * frozen register, the meter's money and clock (some of them are packed
+ * into one column, agent_store_extra.c). */
+static void readings_come_back_whole(void **state)
+{
+        agent_store *st = open_store(1);
+        mb_reading r = {.size = sizeof(r),
+                        .fields = MB_F_IMPORT | MB_F_VOLTAGE | MB_F_CURRENT | MB_F_FROZEN |
+                                  MB_F_PREPAID | MB_F_METER_TIME | MB_F_ADDRESS | MB_F_POWER,
+                        .phases = 3,
+                        .import_wh = 123456,
+                        .voltage_mv = {220100, 221200, 219900},
+                        .current_ma = {5000, -6100, 7200},
+                        .frozen_import_wh = 120000,
+                        .frozen_time = 1700000000,
+                        .remain_fen = -350,
+                        .overdraft_fen = 900,
+                        .meter_time = 1700000003,
+                        .power_mw = -1234567,
+                        .address = "000006605518"},
+                   back;
+        int64_t m, seq;
+
+        assert_int_equal(agent_store_meter(st, "m1", "000006605518", NULL, &m), MB_OK);
+        assert_int_equal(agent_store_begin(st), MB_OK);
+        assert_int_equal(agent_store_add_reading(st, m, 1700000001, 0, &r, &seq), MB_OK);
+        assert_int_equal(agent_store_end(st), MB_OK);
+        memset(&back, 0, sizeof(back));
+        assert_int_equal(agent_store_readings_after(st, m, 0, keep_reading, &back), 1);
+        assert_int_equal(back.fields, r.fields);
+        assert_int_equal(back.phases, 3);
+        assert_memory_equal(back.voltage_mv, r.voltage_mv, sizeof(r.voltage_mv));
+        assert_memory_equal(back.current_ma, r.current_ma, sizeof(r.current_ma));
+        assert_int_equal(back.frozen_import_wh, r.frozen_import_wh);
+        assert_int_equal(back.frozen_time, r.frozen_time);
+        assert_int_equal(back.remain_fen, r.remain_fen);
+        assert_int_equal(back.overdraft_fen, r.overdraft_fen);
+        assert_int_equal(back.meter_time, r.meter_time);
+        assert_int_equal(back.power_mw, r.power_mw);
+        assert_string_equal(back.address, r.address);
+        /* the meter's own address is not stored again in every row */
+        assert_int_equal(committed("SELECT instr(data, '000006605518') FROM readings"), 0);
+        /* another meter answering: its address is kept */
+        snprintf(r.address, sizeof(r.address), "000006605519");
+        assert_int_equal(agent_store_begin(st), MB_OK);
+        assert_int_equal(agent_store_add_reading(st, m, 1700000061, 0, &r, &seq), MB_OK);
+        assert_int_equal(agent_store_end(st), MB_OK);
+        assert_int_equal(agent_store_readings_after(st, m, 1, keep_reading, &back), 1);
+        assert_string_equal(back.address, "000006605519");
+        agent_store_close(st);
+}
+
+/* A store of schema 5 (readings keyed by meter and seq, one column per
+ * value) becomes the arrival-ordered one with its values intact and its
+ * sequences continuing, and is not taken for a new store. */
+static void schema_5_migrates_with_its_readings(void **state)
+{
+        sqlite3 *db;
+        char err[256];
+        agent_store *st;
+        mb_reading back;
+        int64_t m;
+
+        assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
+        assert_int_equal(agent_store_data_function(db), SQLITE_OK);
+        assert_int_equal(agent_store_migrate_upto(db, dbpath, 5, err, sizeof(err)), 0);
+        assert_int_equal(
+            sqlite3_exec(db,
+                         "INSERT INTO meters(id, name, address) VALUES (1, 'm1', '01');"
+                         "INSERT INTO readings(meter_id, seq, ts, fields, import_wh, phases,"
+                         " voltage1_mv, voltage2_mv, voltage3_mv, meter_time, frozen_import_wh,"
+                         " frozen_time, acked) VALUES (1, 1, 1700000000, 3081, 10, 3, 1, 2, 3,"
+                         " 1700000002, 9, 1690000000, 1), (1, 2, 1700000060, 1, 20, 1, NULL,"
+                         " NULL, NULL, NULL, NULL, NULL, 0);",
+                         NULL, NULL, NULL),
+            SQLITE_OK);
+        sqlite3_close(db);
+        st = open_store(1);
+        assert_false(agent_store_needs_resume(st));
+        assert_int_equal(agent_store_meter(st, "m1", "01", NULL, &m), MB_OK);
+        memset(&back, 0, sizeof(back));
+        assert_int_equal(agent_store_readings_after(st, m, 0, keep_reading, &back), 2);
+        assert_int_equal(back.import_wh, 20);
+        assert_int_equal(agent_store_readings_after(st, m, 1, keep_reading, &back), 1);
+        memset(&back, 0, sizeof(back));
+        assert_int_equal(committed("SELECT count(*) FROM readings WHERE acked = 1"), 1);
+        assert_int_equal(add(st, m, 30), 3);
+        /* the first reading's values, through the new columns */
+        memset(&back, 0, sizeof(back));
+        assert_int_equal(agent_store_readings_after(st, m, 0, keep_first, &back), 3);
+        assert_int_equal(back.phases, 3);
+        assert_int_equal(back.voltage_mv[2], 3);
+        assert_int_equal(back.meter_time, 1700000002);
+        assert_int_equal(back.frozen_import_wh, 9);
+        assert_int_equal(back.frozen_time, 1690000000);
+        agent_store_close(st);
+        /* the second reading had nothing but its register */
+        assert_int_equal(committed("SELECT count(*) FROM readings WHERE data IS NULL"), 2);
+}
+
 static void refuses_newer_schema(void **state)
 {
         struct agent_store_opts o = {.path = dbpath, .commit_every = 1};
@@ -330,6 +495,11 @@ int main(void)
             cmocka_unit_test_setup_teardown(uploader_sees_only_flash, setup, teardown),
             cmocka_unit_test_setup_teardown(boundary_reading_commits_at_once, setup, teardown),
             cmocka_unit_test_setup_teardown(snapshots_that_add_money_are_synced, setup, teardown),
+            cmocka_unit_test_setup_teardown(new_store_resumes_after_the_server, setup, teardown),
+            cmocka_unit_test_setup_teardown(new_store_without_readings_starts_after_the_mark, setup,
+                                            teardown),
+            cmocka_unit_test_setup_teardown(readings_come_back_whole, setup, teardown),
+            cmocka_unit_test_setup_teardown(schema_5_migrates_with_its_readings, setup, teardown),
             cmocka_unit_test_setup_teardown(refuses_newer_schema, setup, teardown),
             cmocka_unit_test_setup_teardown(reports_unwritable_path, setup, teardown),
         };
