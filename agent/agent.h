@@ -27,6 +27,7 @@ struct agent {
         struct agent_upload *upload; /* NULL: offline gateway */
         pthread_mutex_t policy_lock; /* the money fields of every meter */
         int64_t data_version;        /* of agent.db, to notice --apply */
+        int watchdog_withheld;       /* a bus stuck past stall_limit: not fed */
 };
 
 /* Load config_path, load plugins, create devices.  Returns 0, or -1 after
@@ -38,10 +39,19 @@ int agent_start(struct agent *a);
  * the store, free devices, plugins and config.  Safe on a partial agent. */
 void agent_stop(struct agent *a);
 /* Load config_path anew; on success replace the running agent with it, on
- * failure keep the old one running.  0 or -1 (logged). */
+ * failure keep the old one running.  Returns 0; -1 when the new
+ * configuration was refused (the old one runs on); AGENT_DEAD when the
+ * agent could not start again (a store that does not open, a thread that
+ * does not start): nothing runs, and the caller must exit non-zero so the
+ * service manager starts it afresh.  Logged. */
+#define AGENT_DEAD (-2)
 int agent_reload(struct agent *a, const char *config_path, const char *plugin_dir);
-/* Once a second: commit an old batch, report plugin calls that overran. */
-void agent_tick(struct agent *a);
+/* About five times a second: commit what waited, notice --apply, check the
+ * clock, report plugin calls that overran (once a minute each).  Returns 1
+ * while the agent is healthy, 0 once a bus has been stuck in one call
+ * longer than stall_limit: the caller then stops feeding the service
+ * manager's watchdog, which restarts the agent. */
+int agent_tick(struct agent *a);
 
 /* The bus-thread sink that records readings and failures in the store. */
 struct agent_bus_sink agent_record_sink(struct agent *a);

@@ -15,6 +15,7 @@
 
 #define BACKOFF_BASE_MS 1000
 #define STUCK_GRACE_MS 2000
+#define STALL_REPORT_MS 60000
 
 struct control_req {
         struct control_req *next;
@@ -39,6 +40,10 @@ struct agent_bus {
         /* The call in flight, for the stuck-call watchdog. */
         struct agent_meter *busy;
         int64_t busy_since;
+        /* Reports of a stuck call (main thread): the call they are about,
+         * when the last was, how many. */
+        int64_t stall_call, stall_logged;
+        int stall_reports;
 };
 
 static void set_busy(agent_bus *b, struct agent_meter *m)
@@ -285,15 +290,30 @@ int agent_bus_control(agent_bus *b, struct agent_meter *m, int op, const char *w
         return MB_OK;
 }
 
-struct agent_meter *agent_bus_stuck(agent_bus *b, int64_t now_ms, int64_t *running_ms)
+int agent_bus_stuck(agent_bus *b, int64_t now_ms, struct agent_stall *s)
 {
-        struct agent_meter *m = NULL;
+        int64_t since = 0;
 
+        memset(s, 0, sizeof(*s));
         pthread_mutex_lock(&b->lock);
         if (b->busy && now_ms - b->busy_since > b->busy->cfg->timeout_ms + STUCK_GRACE_MS) {
-                m = b->busy;
-                *running_ms = now_ms - b->busy_since;
+                s->meter = b->busy;
+                since = b->busy_since;
+                s->running_ms = now_ms - since;
         }
         pthread_mutex_unlock(&b->lock);
-        return m;
+        if (!s->meter)
+                return 0;
+        if (b->stall_call != since) {
+                /* another stuck call: report it at once */
+                b->stall_call = since;
+                b->stall_reports = 0;
+        }
+        if (b->stall_reports == 0 || now_ms - b->stall_logged >= STALL_REPORT_MS) {
+                s->report = 1;
+                b->stall_logged = now_ms;
+                b->stall_reports++;
+        }
+        s->reports = b->stall_reports;
+        return 1;
 }

@@ -41,9 +41,16 @@ int agent_bus_done(agent_bus *bus);
  * back in control_done (0 for the policy, the command id for commands).
  * Returns MB_OK or MB_ENOMEM. */
 int agent_bus_control(agent_bus *bus, struct agent_meter *m, int op, const char *why, int64_t tag);
-/* When a plugin call has run longer than its timeout plus a grace period,
- * the meter it is stuck in (else NULL) and the milliseconds it has run. */
-struct agent_meter *agent_bus_stuck(agent_bus *bus, int64_t now_ms, int64_t *running_ms);
+/* A plugin call that has run longer than its timeout plus a grace period. */
+struct agent_stall {
+        struct agent_meter *meter; /* stuck in a call for it */
+        int64_t running_ms;        /* how long the call has run */
+        int report;                /* log it now: at first, then once a minute */
+        int reports;               /* lines logged for this call so far, this one included */
+};
+/* Whether bus is stuck in one call; s filled when it is.  Main thread only
+ * (it keeps the report times). */
+int agent_bus_stuck(agent_bus *bus, int64_t now_ms, struct agent_stall *s);
 
 /* Read meter m once through its plugin and check what came back.  Returns
  * MB_OK with *r filled, or an error code with err filled. */

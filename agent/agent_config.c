@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const top_keys[] = {"gateway", "timezone", "plugin_dir", "plugins",
-                                       "store",   "log",      "policy",     "server",
-                                       "buses",   "meters",   NULL};
+static const char *const top_keys[] = {"gateway", "timezone", "plugin_dir",  "plugins",
+                                       "store",   "log",      "policy",      "server",
+                                       "buses",   "meters",   "stall_limit", NULL};
 static const char *const gateway_keys[] = {"id", "region", "upload_slot", NULL};
 static const char *const store_keys[] = {"path",        "commit_every", "commit_interval_ms",
                                          "synchronous", "max_bytes",    "keep_acked_days",
@@ -158,6 +158,9 @@ struct agent_config *agent_config_load(const char *path, mb_diag *d)
         c->timezone = NULL;
         mb_conf_timezone(root, "timezone", &c->timezone, d);
         mb_conf_string(root, "plugin_dir", &c->plugin_dir, d);
+        /* A plugin call that overran its timeout cannot be taken back: past
+         * this, a restart is the only cure (agent_tick). */
+        c->stall_limit_s = agent_conf_int(root, "stall_limit", 0, 86400, 300, d);
         parse_plugin_files(c, root, d);
         parse_store(c, root, d);
         parse_log(c, root, d);

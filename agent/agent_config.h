@@ -69,6 +69,7 @@ struct agent_config {
         const char *timezone;
         const char *plugin_dir;    /* NULL: compiled-in default */
         const char **plugin_files; /* explicit plugins to load, NULL-terminated */
+        int stall_limit_s; /* a bus stuck in one call this long: stop feeding the watchdog */
         const char *store_path;
         int commit_every;       /* readings per transaction */
         int commit_interval_ms; /* longest a reading waits for its commit */

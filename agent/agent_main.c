@@ -139,12 +139,17 @@ static int run(const struct options *o)
                 if (mb_signal_reload()) {
                         mb_notify_reloading();
                         mb_signals_block(1);
-                        agent_reload(&a, o->config, o->plugin_dir);
+                        if (agent_reload(&a, o->config, o->plugin_dir) == AGENT_DEAD)
+                                rc = -1;
                         mb_signals_block(0);
+                        if (rc < 0)
+                                break;
                         mb_notify_ready();
                 }
-                agent_tick(&a);
-                mb_notify_watchdog();
+                /* A bus stuck past stall_limit: no more "alive", so that
+                 * systemd's watchdog restarts the agent. */
+                if (agent_tick(&a))
+                        mb_notify_watchdog();
         }
         mb_notify_stopping();
         mb_notice("stopping");

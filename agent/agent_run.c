@@ -155,12 +155,40 @@ int agent_reload(struct agent *a, const char *config_path, const char *plugin_di
                 agent_config_free(old);
         }
         mb_diag_free(d);
-        return a->devs ? agent_start(a) : -1;
+        if (!a->devs || agent_start(a) < 0) {
+                mb_err_log("%s: the agent cannot run after the reload (above): exiting, for the "
+                           "service manager to start it again",
+                           config_path);
+                return AGENT_DEAD;
+        }
+        return 0;
 }
 
-void agent_tick(struct agent *a)
+/* Report a stuck bus (once a minute); whether it is stuck past stall_limit. */
+static int check_bus(struct agent *a, int i, int64_t now)
 {
-        int64_t now = mb_monotonic_ms(), ran;
+        struct agent_stall s;
+        const char *bus = a->cfg->buses[i].name;
+
+        if (!agent_bus_stuck(a->buses[i], now, &s))
+                return 0;
+        if (s.report && s.reports == 1)
+                mb_err_log("bus %s: plugin %s has been in a call for meter %s for %lld ms "
+                           "(timeout %d ms): the bus is stalled",
+                           bus, s.meter->plugin->desc->name, s.meter->cfg->name,
+                           (long long)s.running_ms, s.meter->cfg->timeout_ms);
+        else if (s.report)
+                mb_err_log("bus %s: plugin %s still in the same call for meter %s, %lld s now "
+                           "(reported %d times)",
+                           bus, s.meter->plugin->desc->name, s.meter->cfg->name,
+                           (long long)(s.running_ms / 1000), s.reports);
+        return a->cfg->stall_limit_s > 0 && s.running_ms > a->cfg->stall_limit_s * INT64_C(1000);
+}
+
+int agent_tick(struct agent *a)
+{
+        int64_t now = mb_monotonic_ms();
+        int stuck = -1;
 
         agent_clock_check(a);
 
@@ -173,14 +201,13 @@ void agent_tick(struct agent *a)
                         agent_policy_reload(a);
                 }
         }
-        if (a->n_buses)
-                agent_control_tick(a);
-        for (int i = 0; i < a->n_buses; i++) {
-                struct agent_meter *m = agent_bus_stuck(a->buses[i], now, &ran);
-                if (m)
-                        mb_err_log("bus %s: plugin %s has been in a call for meter %s for %lld ms "
-                                   "(timeout %d ms): the bus is stalled",
-                                   a->cfg->buses[i].name, m->plugin->desc->name, m->cfg->name,
-                                   (long long)ran, m->cfg->timeout_ms);
-        }
+        for (int i = 0; i < a->n_buses; i++)
+                if (check_bus(a, i, now) && stuck < 0)
+                        stuck = i;
+        if (stuck >= 0 && !a->watchdog_withheld)
+                mb_err_log("bus %s stuck for longer than stall_limit (%d s): no longer telling the "
+                           "service manager the agent is alive, so that it restarts it",
+                           a->cfg->buses[stuck].name, a->cfg->stall_limit_s);
+        a->watchdog_withheld = stuck >= 0;
+        return stuck < 0;
 }

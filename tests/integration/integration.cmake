@@ -36,6 +36,7 @@ mb_add_script_test(dlt645_discovery dlt645_discovery.sh)
 mb_add_script_test(dlt698_read dlt698_read.sh)
 mb_add_script_test(dlt698_discovery dlt698_discovery.sh)
 mb_add_script_test(agent_reload reload.sh)
+mb_add_script_test(agent_lifecycle lifecycle.sh)
 # Packaging (issue 8): the staged install tree and the out-of-tree example
 # plugin against it, sd_notify, systemd units, man pages, the OpenWrt package.
 mb_add_script_test(install_tree install_tree.sh)
