@@ -109,10 +109,14 @@ typedef struct mb_tariff_line {
         int32_t version; /* effective-from date of the version, YYYYMMDD */
         int tier;        /* 1-based tier (energy lines), 0 otherwise */
         int rate;        /* enum mb_rate (energy lines), 0 otherwise */
-        int64_t qty;     /* Wh (energy), W (demand), months (fixed) */
+        int64_t qty;     /* Wh (energy), W (demand); fixed: qty of `of` parts of a month */
         int64_t price;   /* ten-thousandths of the currency per kWh / kW-month / month */
-        int64_t exact;   /* amount in e7 units: price * qty (* 1000 for fixed) */
+        int64_t exact;   /* amount in e7 units: price * qty (fixed: * 1000 / of, see below) */
         int64_t fen;     /* exact rounded to fen, half away from zero */
+        /* Fixed lines: what qty counts in.  1: whole months (the quote's
+         * bill); the days of the month (28..31): qty days of supply, the
+         * monthly charge prorated (mb_tariff_bill_fixed).  0 otherwise. */
+        int32_t of;
 } mb_tariff_line;
 
 typedef struct mb_tariff_version_info {
@@ -273,14 +277,44 @@ int mb_tariff_charge_readings(const mb_tariff *t, const mb_tariff_reading *r, si
 /*
  * The bill of one month (or any settlement period) from its two boundary
  * readings: the energy charge r0 -> r1 as mb_tariff_charge(), plus the fixed
- * monthly charge and the demand charge (max_demand_w, the month's maximum
- * demand in W; 0 for none) of the version in force at r0->t.  Lines are added
+ * monthly charge (one whole month: qty 1, of 1) and the demand charge
+ * (max_demand_w, the month's maximum demand in W; 0 for none) of the
+ * version in force at r0->t (meterboxctl quote; the month close prorates
+ * with mb_tariff_bill_fixed).  Lines are added
  * to acc; call mb_tariff_acc_total() for the rounded bill.  Return codes and
  * atomicity as mb_tariff_charge(); MB_EINVAL for a negative demand.
  */
 int mb_tariff_bill_month(const mb_tariff *t, const mb_tariff_reading *r0,
                          const mb_tariff_reading *r1, int64_t max_demand_w, mb_tier_pos *pos,
                          mb_tariff_acc *acc, char *err, size_t errlen);
+
+/*
+ * The fixed monthly charges of a supply from `from` to `to` (UTC) in the
+ * local month containing `from` (docs/tariffs.md, "Monthly charges"): its
+ * days are the local days from the day of `from` up to, not including,
+ * the day of `to` (to the month's end when `to` is at or after it), so the
+ * day of a change belongs to whatever starts on it.  Each day is charged
+ * with the version in force on it; each version's charge (by its line key)
+ * is fixed_monthly x days / days of the month, one line (MB_LINE_FIXED, qty
+ * days, of the month's days), rounded once to the fen, half away from zero.
+ * A version without a fixed charge, or a day with none in force, adds
+ * nothing.  Lines go into acc.  Returns MB_OK, MB_EINVAL (NULL, to before
+ * from), MB_ERANGE (time or amount out of range), MB_ENOMEM; on failure
+ * acc is unchanged.
+ */
+int mb_tariff_bill_fixed(const mb_tariff *t, int64_t from, int64_t to, mb_tariff_acc *acc,
+                         char *err, size_t errlen);
+
+/*
+ * The demand charge on demand_w (W, the month's maximum demand already
+ * times the multiplier) at the demand price of the version in force at
+ * `at`: one MB_LINE_DEMAND line, qty W, exact price x W.  Nothing when that
+ * version has no demand price or demand_w is 0.  Returns MB_OK, MB_EINVAL
+ * (NULL, negative demand), MB_ENOENT (no version at `at`), MB_ERANGE,
+ * MB_ENOMEM; on failure acc is unchanged.
+ */
+int mb_tariff_bill_demand(const mb_tariff *t, int64_t at, int64_t demand_w, mb_tariff_acc *acc,
+                          char *err, size_t errlen);
 
 /* ---- accumulator ----------------------------------------------------- */
 

@@ -22,6 +22,8 @@ static int key_cmp(const mb_tariff_line *a, const mb_tariff_line *b)
                 return a->rate < b->rate ? -1 : 1;
         if (a->price != b->price)
                 return a->price < b->price ? -1 : 1;
+        if (a->of != b->of) /* a prorated fixed line is not a whole month's */
+                return a->of < b->of ? -1 : 1;
         return 0;
 }
 

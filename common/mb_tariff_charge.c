@@ -72,7 +72,8 @@ int mb_tariff_charge_readings(const mb_tariff *t, const mb_tariff_reading *r, si
         return finish(rc, &tmp, &p, pos, acc, err, errlen);
 }
 
-/* Fixed monthly and demand lines of the version in force at `at`. */
+/* Fixed monthly (one whole month) and demand lines of the version in
+ * force at `at`. */
 static int month_lines(const mb_tariff *t, int64_t at, int64_t demand_w, mb_tariff_acc *acc,
                        char *err, size_t errlen)
 {
@@ -88,25 +89,13 @@ static int month_lines(const mb_tariff *t, int64_t at, int64_t demand_w, mb_tari
                 mb_tariff_line l = {.kind = MB_LINE_FIXED,
                                     .version = mbt_line_version(v),
                                     .qty = 1,
+                                    .of = 1,
                                     .price = v->fixed_e4,
                                     .exact = v->fixed_e4 * MB_E7_PER_E4};
 
                 rc = mbt_acc_add(acc, &l);
         }
-        if (rc == MB_OK && v->demand_e4 > 0 && demand_w > 0) {
-                mb_tariff_line l = {.kind = MB_LINE_DEMAND,
-                                    .version = mbt_line_version(v),
-                                    .qty = demand_w,
-                                    .price = v->demand_e4};
-
-                if (__builtin_mul_overflow(demand_w, l.price, &l.exact)) {
-                        mbt_err(err, errlen, "demand charge for %lld W overflows",
-                                (long long)demand_w);
-                        return MB_ERANGE;
-                }
-                rc = mbt_acc_add(acc, &l);
-        }
-        return rc;
+        return rc == MB_OK ? mbt_demand_line(v, demand_w, acc, err, errlen) : rc;
 }
 
 int mb_tariff_bill_month(const mb_tariff *t, const mb_tariff_reading *r0,

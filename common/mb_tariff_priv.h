@@ -123,6 +123,13 @@ int mbt_rate_at(const struct mbt_version *v, int64_t t);
 int mbt_charge(const mb_tariff *t, const mb_tariff_reading *r0, const mb_tariff_reading *r1,
                mb_tier_pos *pos, mb_tariff_acc *acc, char *err, size_t errlen);
 
+/* ---- monthly charges (mb_tariff_monthly.c) ---- */
+
+/* The demand line of version v on demand_w W into acc (nothing without a
+ * demand price or demand).  MB_OK, MB_ERANGE, MB_ENOMEM. */
+int mbt_demand_line(const struct mbt_version *v, int64_t demand_w, mb_tariff_acc *acc, char *err,
+                    size_t errlen);
+
 /* ---- accumulator (mb_tariff_acc.c) ---- */
 
 void mbt_acc_init(mb_tariff_acc *acc);

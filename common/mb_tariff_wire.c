@@ -15,7 +15,10 @@ int mb_tariff_acc_add_line(mb_tariff_acc *acc, const mb_tariff_line *line)
             line->kind > MB_LINE_DEMAND || line->qty < 0 || line->price < 0)
                 return MB_EINVAL;
         /* exact must be what charging would have written: price x qty, and
-         * for a fixed line (price per month, qty months) x 1000 more. */
+         * for a fixed line (price per month, qty whole months) x 1000 more.
+         * A prorated fixed line (of days) is a bill's, never on the wire. */
+        if (line->kind == MB_LINE_FIXED && line->of > 1)
+                return MB_EINVAL;
         if (__builtin_mul_overflow(line->price, line->qty, &want))
                 return MB_ERANGE;
         if (line->kind == MB_LINE_FIXED && __builtin_mul_overflow(want, (int64_t)1000, &want))
@@ -106,6 +109,7 @@ static int parse_line(json_object *j, size_t i, mb_tariff_line *l, char *err, si
         l->version = (int32_t)version;
         l->tier = (int)tier;
         l->rate = (int)rate;
+        l->of = kind == MB_LINE_FIXED; /* whole months */
         l->fen = 0;
         return MB_OK;
 }

@@ -78,6 +78,8 @@ static char *lines_text(const mb_tariff_acc *acc)
                 put_i64(&out, ",\"price\":", l.price);
                 put_i64(&out, ",\"exact\":", l.exact);
                 put_i64(&out, ",\"fen\":", l.fen);
+                if (l.kind == MB_LINE_FIXED) /* qty days of `of` (prorated) */
+                        put_i64(&out, ",\"of\":", l.of);
                 srv_buf_puts(&out, "}");
         }
         srv_buf_puts(&out, "]");
@@ -363,6 +365,7 @@ static int find_start(struct bill *b)
                 return HELD;
         }
         memset(&b->start, 0, sizeof(b->start)); /* from the opening */
+        b->from_opening = 1;
         return READY;
 }
 
@@ -448,6 +451,8 @@ int srv_settle_in_tx(struct srv *s, srv_db *db, struct bill *b, const char *by)
                 hold(b, SRV_FLAG_NO_TARIFF, "no_tariff: no tariff is assigned");
                 rc = HELD;
         }
+        if (rc == READY && (rc = srv_settle_monthly(b)) == MB_OK)
+                rc = READY;
         if (rc == READY)
                 rc = compute(s, b);
         if (rc == SKIPPED) {

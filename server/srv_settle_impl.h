@@ -25,13 +25,14 @@ enum srv_settle_outcome { SRV_SETTLED, SRV_HELD, SRV_ALREADY, SRV_SKIPPED };
 struct srv_bill {
         int64_t account_id, meter_id; /* meter_id: the account's meter now (0: none) */
         char month[8], mode[16], number[72];
-        int prepaid, mon;      /* mon: YYYYMM */
-        int64_t t0, t1, t2;    /* starts of the month, the next and the one after */
-        int64_t window_lo;     /* the chunk's readings start here */
+        int prepaid, mon;   /* mon: YYYYMM */
+        int64_t t0, t1, t2; /* starts of the month, the next and the one after */
+        int64_t window_lo;  /* the chunk's readings start here */
         /* inputs */
-        int done;              /* the month is settled already */
-        int has_held;          /* a held bill row exists */
-        int prev;              /* the month before: 0 no bill, 1 held, 2 settled */
+        int done;                /* the month is settled already */
+        int from_opening;        /* it starts at the account's opening (its first month) */
+        int has_held;            /* a held bill row exists */
+        int prev;                /* the month before: 0 no bill, 1 held, 2 settled */
         struct srv_wpoint start; /* where this month starts: the last bill's end */
         struct srv_wsupply *sup; /* supplies in order; owned by the bill */
         size_t nsup, capsup;
@@ -45,19 +46,24 @@ struct srv_bill {
         int64_t prev_wh, prev_fen, year_wh, year_fen;
         /* results */
         unsigned flags;
-        char reason[320];      /* why held */
+        char reason[320]; /* why held */
         mb_tariff_acc *acc;
         struct srv_wpoint end; /* where the month ended */
         int64_t energy, total, charged, posted, ledger_id, balance_after;
-        int64_t bw_meter, bw_seq; /* the first backwards step, unresolved */
+        int64_t bw_meter, bw_seq;    /* the first backwards step, unresolved */
         int64_t due_at, grace_until; /* a monthly bill's terms (srv_dunning.h) */
         const char *dunning;         /* its dunning state, or NULL (prepaid) */
-        char *pieces;             /* JSON text of the meters' pieces (malloc) */
+        char *pieces;                /* JSON text of the meters' pieces (malloc) */
 };
 
 /* Settle b (account locked, inputs prefetched) inside the caller's
  * transaction: an outcome or an error. */
 int srv_settle_in_tx(struct srv *s, srv_db *db, struct srv_bill *b, const char *by);
+
+/* Add the month's monthly charges (fixed, prorated by the days of supply)
+ * to b->acc, once b's month is walked and it has a plan: MB_OK, or
+ * SRV_HELD with b->reason. */
+int srv_settle_monthly(struct srv_bill *b);
 
 /* Add b's outcome rc to the summary, and its entry to the report (up to
  * SRV_SETTLE_REPORT_MAX entries; the rest are counted in omitted). */

@@ -3,8 +3,8 @@
 """The money property test (issue 15): random lifecycles against a running
 server, checked against an oracle written here from first principles.
 
-For each seed: accounts on a tiered tariff (monthly tiers, Beijing's bounds)
-live through March-May 2025 with readings at random intervals, gaps,
+For each seed: accounts on tiered tariffs (monthly tiers, Beijing's bounds;
+one of them with a fixed monthly charge) live through March-May 2025 with readings at random intervals, gaps,
 batches that arrive late and out of order, a tariff change inside a month
 (announced before or after the readings it reprices), a meter exchange, a
 register rollover at its range, a move-in at an opening register, a
@@ -21,7 +21,10 @@ from reading to reading; a step belongs to the month of its midpoint (a
 midpoint on 00:00 counts to the month before); its energy is split by time
 at every tariff change and month start, each part priced by the tariff in
 force with the tier position of the month carried across everything; each
-line rounded once to the fen, half away from zero.
+line rounded once to the fen, half away from zero.  A fixed monthly charge
+is prorated by the days the account was supplied in the month (from the day
+of its opening to the day before its final closing), each tariff's days
+priced by it: fixed x days / days of the month, rounded half away from zero.
 
 Environment: URL, ADMIN, GW (the gateway's token), AGENT_BALANCE (the
 tool), SEEDS (comma separated), PROP_DEBUG (1: print batches and what a
@@ -44,13 +47,14 @@ HOUR, DAY = 3600, 86400
 RANGE = 1_000_000_000  # a 999999.99 kWh register
 
 # The tariffs, as the oracle knows them: tiers (upper bound Wh or None,
-# price in 1/10000 yuan per kWh) and the date its lines carry.
-BJ = {"id": "cn-bj-residential", "key": 20120701,
+# price in 1/10000 yuan per kWh), the date its lines carry and the fixed
+# monthly charge (1/10000 yuan a month).
+BJ = {"id": "cn-bj-residential", "key": 20120701, "fixed": 0,
       "tiers": [(240000, 4883), (400000, 5383), (None, 7883)]}
-B2 = {"id": "prop-2025", "key": 20250301,
+B2 = {"id": "prop-2025", "key": 20250301, "fixed": 30000,
       "tiers": [(240000, 5000), (400000, 5500), (None, 8000)]}
 B2_TEXT = """id = "prop-2025";
-versions = ( { from = "2025-03-01";
+versions = ( { from = "2025-03-01"; fixed_monthly = "3.00";
   tiers = ( { upto_kwh = 240; price = "0.5000"; },
             { upto_kwh = 400; price = "0.5500"; },
             { price = "0.8000"; } ); } );
@@ -131,6 +135,7 @@ class Oracle:
     def __init__(self, plan, pos=None):
         self.plan = plan  # [(utc start, tariff)], increasing
         self.pos = list(pos) if pos else [0, 0]  # [period start, used Wh]
+        self.opened, self.closed = None, None  # when supplied: the first point, the final
         self.lines = {}  # month -> {(key, tier, price): [wh, exact]}
         self.months = []
 
@@ -182,11 +187,28 @@ class Oracle:
         self.charge(step_month(ref[0], t), ref[0], t, energy)
         return (t, x[1])
 
+    def fixed(self, month):
+        """The month's fixed charges in fen: each day from the day of the
+        opening up to the day before the final closing, priced by the
+        tariff in force on it; per tariff fixed x days / days of the month,
+        rounded half away from zero."""
+        y, m = divmod(month, 100)
+        first = time.localtime(self.opened)[:3]
+        last = time.localtime(self.closed)[:3] if self.closed is not None else (9999, 1, 1)
+        of = (month_start(next_month(month)) - month_start(month) + DAY // 2) // DAY
+        days = {}
+        for d in range(1, of + 1):
+            tar = self.tariff_at(lt(y, m, d))
+            if first <= (y, m, d) < last and tar and tar["fixed"]:
+                days[tar["id"]] = days.get(tar["id"], 0) + 1
+        fixed = {t["id"]: t["fixed"] for _, t in self.plan}
+        return sum((2 * fixed[k] * n + of * 100) // (2 * of * 100) for k, n in days.items())
+
     def bill(self, month):
         lines = self.lines.get(month, {})
         # each line rounded once, half away from zero (amounts are >= 0)
         return (sum(v[0] for v in lines.values()),
-                sum((v[1] + 50000) // 100000 for v in lines.values()))
+                sum((v[1] + 50000) // 100000 for v in lines.values()) + self.fixed(month))
 
 
 # ---- the world ----------------------------------------------------------
@@ -326,10 +348,15 @@ T0, T1, T2, T3 = lt(2025, 3, 1), lt(2025, 4, 1), lt(2025, 5, 1), lt(2025, 6, 1)
 MONTHS = ["2025-03", "2025-04", "2025-05"]
 
 
-def account(w, number, mode, meter):
+def plan_of(tariff):
+    """The plan of an account assigned one tariff from its first version."""
+    return [(lt(2025, 1, 1) if tariff is BJ else T0, tariff)]
+
+
+def account(w, number, mode, meter, tariff=BJ):
     api("POST", "/api/v1/accounts", {"number": number, "mode": mode})
     api("PUT", "/api/v1/accounts/%s/tariff" % number,
-        {"tariff": BJ["id"], "effective": "2025-01-01"})
+        {"tariff": tariff["id"], "effective": "2025-01-01" if tariff is BJ else "2025-03-01"})
     if meter is not None:
         api("PUT", "/api/v1/meters/" + meter.addr, {"gateway": "gw-prop", "account": number})
     return number
@@ -351,7 +378,9 @@ def run(seed):
     api("PUT", "/api/v1/meters/" + m["vac"].addr, {"gateway": "gw-prop"})
     api("PUT", "/api/v1/meters/" + m["new"].addr, {"gateway": "gw-prop"})
     lives = ("plain", "wrap", "exch", "hold", "out")
-    n = {k: account(w, w.name("A" + k), mode(), m[k]) for k in lives}
+    # the lives of the seams on Beijing's tariff or on one with a fixed charge
+    tar = {k: BJ if k in ("plain", "wrap") else r.choice([BJ, B2]) for k in lives + ("vac",)}
+    n = {k: account(w, w.name("A" + k), mode(), m[k], tar[k]) for k in lives}
     for num in n.values():
         api("POST", "/api/v1/accounts/%s/topups" % num,
             {"amount_fen": r.randint(5_000, 200_000), "reference": num + "-t1"})
@@ -360,7 +389,6 @@ def run(seed):
     # readings come, one after them (a date in the past reprices).
     change = lt(2025, r.choice([3, 4]), r.randint(5, 25))
     change_date = time.strftime("%Y-%m-%d", time.localtime(change))
-    plan_bj = [(lt(2025, 1, 1), BJ)]
     plan_ch = [(lt(2025, 1, 1), BJ), (change, B2)]
     api("PUT", "/api/v1/accounts/%s/tariff" % n["plain"],
         {"tariff": B2["id"], "effective": change_date})
@@ -398,14 +426,14 @@ def run(seed):
             extra["exch"] = (fin, (t, init), new_pts)
         elif what == "hold":  # change of holder at a register read now
             fin = read_final(w, m["hold"], t, rate["hold"])
-            b = account(w, w.name("Bhold"), accts_mode(w, n["hold"]), None)
+            b = account(w, w.name("Bhold"), accts_mode(w, n["hold"]), None, tar["hold"])
             api("POST", "/api/v1/accounts/%s/transfer" % n["hold"],
                 {"to": b, "final_wh": fin[1], "at": t})
             after = readings_until(w, m["hold"], t, T3 + 2 * DAY, rate["hold"])
             extra["hold"] = (fin, b, after)
         elif what == "vac":  # a move-in at an opening register
             reg = m["vac"].register(m["vac"].true)
-            c = account(w, w.name("Cvac"), mode(), None)
+            c = account(w, w.name("Cvac"), mode(), None, tar["vac"])
             api("POST", "/api/v1/accounts/%s/topups" % c,
                 {"amount_fen": 100_000, "reference": c + "-t1"})
             api("POST", "/api/v1/accounts/%s/move-in" % c,
@@ -430,6 +458,8 @@ def run(seed):
     deliver(w, T3 + 3 * DAY, final=True)
 
     # ---- the oracle's bills
+    # (supplied from the opening to the final closing: an exchange restarts
+    # nothing; at a change of holder the day is the new holder's)
     want = {}
     o = Oracle(plan_ch)
     walk(o, pts["plain"], 0)
@@ -437,27 +467,29 @@ def run(seed):
     o = Oracle(plan_ch)
     walk(o, pts["wrap"], RANGE)
     want[n["wrap"]] = o
-    o = Oracle(plan_bj)
+    o = Oracle(plan_of(tar["exch"]))
     ref = walk(o, pts["exch"], 0)
     fin, init, new_pts = extra["exch"]
     o.step(ref, fin, 0)
     walk(o, [init] + new_pts, 0)
     want[n["exch"]] = o
-    o = Oracle(plan_bj)
+    o = Oracle(plan_of(tar["hold"]))
     ref = walk(o, pts["hold"], 0)
     fin, b, after = extra["hold"]
     o.step(ref, fin, 0)
+    o.closed = fin[0]
     want[n["hold"]] = o
-    o2 = Oracle(plan_bj, o.pos)  # the new holder carries the tier position
+    o2 = Oracle(plan_of(tar["hold"]), o.pos)  # the new holder carries the tier position
     walk(o2, [fin] + after, 0)
     want[b] = o2
     op, c, after = extra["vac"]
-    o = Oracle(plan_bj)
+    o = Oracle(plan_of(tar["vac"]))
     walk(o, [op] + after, 0)
     want[c] = o
-    o = Oracle(plan_bj)
+    o = Oracle(plan_of(tar["out"]))
     ref = walk(o, pts["out"], 0)
     o.step(ref, extra["out"], 0)
+    o.closed = extra["out"][0]
     want[n["out"]] = o
     return w, want
 
@@ -475,6 +507,8 @@ def read_final(w, meter, t, rate):
 
 def walk(o, points, rng):
     ref = points[0]
+    if o.opened is None:
+        o.opened = ref[0]
     for x in points[1:]:
         ref = o.step(ref, x, rng)
     return ref
@@ -523,7 +557,7 @@ def main():
         if state() != before:
             fail("closing %s again changed bills or balances" % month)
         check_ledgers(worlds[0][0])
-    checked = 0
+    checked = with_fixed = 0
     for w, want in worlds:
         for number, o in want.items():
             got = api("GET", "/api/v1/accounts/%s/bills" % number)["bills"]
@@ -539,16 +573,17 @@ def main():
                     fail("account %s %s: server %s, oracle %d Wh %d fen"
                          % (number, mon, json.dumps(b), wh, fen))
                 checked += 1
+                with_fixed += o.fixed(int(mon[:4]) * 100 + int(mon[5:])) > 0
             extra_bills = [k for k in bills if k not in months]
             if extra_bills:
                 fail("account %s: bills the oracle has not: %s" % (number, extra_bills))
         print("%s: %d agent comparisons, %d readings delivered late"
               % (w.tag, w.comparisons, w.late))
-    if checked < 10 or sum(w.comparisons for w, _ in worlds) < 10:
-        fail("too little checked: %d bills" % checked)
-    print("ok - %d bills equal the oracle's, %d agent balances equal the server's, closing again"
-          " changes nothing, ledger sums equal balances"
-          % (checked, sum(w.comparisons for w, _ in worlds)))
+    if checked < 10 or with_fixed < 2 or sum(w.comparisons for w, _ in worlds) < 10:
+        fail("too little checked: %d bills, %d with a fixed charge" % (checked, with_fixed))
+    print("ok - %d bills (%d with a fixed charge) equal the oracle's, %d agent balances equal the"
+          " server's, closing again changes nothing, ledger sums equal balances"
+          % (checked, with_fixed, sum(w.comparisons for w, _ in worlds)))
 
 
 if __name__ == "__main__":

@@ -118,16 +118,21 @@ assert p == [("MB", 1000, 5000, 160000, 40), ("MB", 5000, 9000, 240000, 60)], p
 assert b["flags"] == ["multiplier_change"], b["flags"]
 assert [(l["tier"], l["qty"], l["fen"]) for l in b["lines"]] == [(1, 240000, 11719), (2, 160000, 8613)], b["lines"]
 PY
-for a in FL:5500 EN:4540; do
-  api GET "/api/v1/accounts/${a%:*}/bills/2025-03"; expect 200
-  [ "$(j '["total_fen"]'),$(j '["posted_fen"]'),$(j '["pieces"][0]["multiplier"]')" = "${a#*:},0,$([ ${a%:*} = FL ] && echo 40 || echo 1000)" ] ||
-    fail "${a%:*}'s bill: $(cat "$T/resp")"
+# The close adds the fixed monthly charges (docs/tariffs.md, "Monthly
+# charges"), by the days of supply: FL from 03-01, 5.00 x 31/31: 55.00 +
+# 5.00 = 60.00, posting 5.00; EN from its first reading on 03-10, days
+# 10..31: 20.00 x 22/31 = 14.193.. -> 14.19: 45.40 + 14.19 = 59.59.
+for a in FL:6000:-500:40 EN:5959:-1419:1000; do
+  IFS=: read -r n total posted k <<<"$a"
+  api GET "/api/v1/accounts/$n/bills/2025-03"; expect 200
+  [ "$(j '["total_fen"]'),$(j '["posted_fen"]'),$(j '["pieces"][0]["multiplier"]')" = "$total,$posted,$k" ] ||
+    fail "$n's bill: $(cat "$T/resp")"
 done
 "$MB_CTL" bill show BJ 2025-03 >"$T/out" || fail "ctl bill show"
 need_browser must
 MB_URL=$URL MB_ADMIN=$ADMIN MB_OPER=$OPER MB_ARTIFACTS=${MB_ARTIFACTS:-$T/artifacts} MB_BILL=BJ/2025-03 \
   PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 node "$BROWSER/areas.test.mjs" || fail "the printed bill"
-pass "the close equals the deductions (posted 0); the bill's pieces show x40 and x60 (API and printed), flagged multiplier_change"
+pass "the close equals the deductions (posted 0; fixed charges posted by the close); the bill's pieces show x40 and x60 (API and printed), flagged multiplier_change"
 
 # The demand charge uses the multiplier too (meterboxctl quote: the engine's
 # monthly bill): 120 W on the meter behind x1000 is 120 kW x 38.00 =

@@ -158,5 +158,8 @@ mb_add_server_test(property_money property_money.sh)
 mb_add_server_pg_test(property_money_pg property_money.sh)
 mb_add_server_test(seam_multiplier seam_multiplier.sh)
 mb_add_server_pg_test(seam_multiplier_pg seam_multiplier.sh)
+# fixed monthly charges prorated by the days of supply at every seam
+mb_add_server_test(seam_fixed seam_fixed.sh)
+mb_add_server_pg_test(seam_fixed_pg seam_fixed.sh)
 set_property(TEST property_money property_money_pg seam_multiplier seam_multiplier_pg APPEND
              PROPERTY ENVIRONMENT MB_AGENT_BALANCE=$<TARGET_FILE:agent_balance>)

@@ -3,7 +3,7 @@
 # `meterboxctl quote`.  Included from tests/CMakeLists.txt.
 set(_mb_tariff_dir "${CMAKE_SOURCE_DIR}/etc/tariffs")
 
-foreach(_t money calc parse property seams days multiplier)
+foreach(_t money calc parse property seams days multiplier monthly)
   mb_add_unit_test(test_tariff_${_t} unit/test_tariff_${_t}.c LIBS mb_common)
   target_compile_definitions(test_tariff_${_t} PRIVATE MB_TARIFF_DIR="${_mb_tariff_dir}")
   set_tests_properties(test_tariff_${_t} PROPERTIES LABELS tariff)

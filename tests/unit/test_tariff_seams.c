@@ -24,16 +24,6 @@ static const char bj2_text[] = "id = \"bj-2025\";\n"
                                "            { upto_kwh = 400; price = \"0.5500\"; },\n"
                                "            { price = \"0.8000\"; } ); } );\n";
 
-static mb_tariff *parse(const char *text)
-{
-        mb_tariff *t = NULL;
-        char err[256];
-
-        if (mb_tariff_parse_string(text, "test", &t, err, sizeof(err)) != MB_OK)
-                fail_msg("%s", err);
-        return t;
-}
-
 struct fx {
         mb_tariff *bj, *bj2, *plan;
 };
@@ -46,7 +36,7 @@ static int setup(void **state)
 
         tt_tz();
         f.bj = tt_load("beijing-residential.conf");
-        f.bj2 = parse(bj2_text);
+        f.bj2 = tt_parse(bj2_text);
         parts[0] = (mb_tariff_plan_part){f.bj, 20250101};
         parts[1] = (mb_tariff_plan_part){f.bj2, 20250315};
         if (mb_tariff_splice(parts, 2, "plan-test", "BJ then BJ 2025", &f.plan, err, sizeof(err)) !=
@@ -109,7 +99,7 @@ static void plan_text_round_trip(void **state)
 {
         struct fx *f = *state;
         char *text = mb_tariff_to_text(f->plan), *again;
-        mb_tariff *back = parse(text);
+        mb_tariff *back = tt_parse(text);
         mb_tariff_version_info v;
 
         again = mb_tariff_to_text(back);

@@ -55,6 +55,17 @@ static inline mb_tariff *tt_load(const char *file)
         return t;
 }
 
+/* A tariff from text (fails the test when it does not parse). */
+static inline mb_tariff *tt_parse(const char *text)
+{
+        mb_tariff *t = NULL;
+        char err[256];
+
+        if (mb_tariff_parse_string(text, "test", &t, err, sizeof(err)) != MB_OK)
+                fail_msg("%s", err);
+        return t;
+}
+
 static inline mb_tariff_reading tt_rd(int64_t t, int64_t wh)
 {
         mb_tariff_reading r = {.t = t, .import_wh = wh};

@@ -6,9 +6,10 @@
 "use strict";
 
 i18nAdd({
-  "zh-CN": { "b.meter": "电表", "b.reg.from": "起码 kWh", "b.reg.to": "止码 kWh", "b.multiplier": "倍率" },
+  "zh-CN": { "b.meter": "电表", "b.reg.from": "起码 kWh", "b.reg.to": "止码 kWh", "b.multiplier": "倍率",
+             "b.days": "{n}/{of} 天", "b.kw": "{n} kW" },
   en: { "b.meter": "meter", "b.reg.from": "from (register) kWh", "b.reg.to": "to (register) kWh",
-        "b.multiplier": "multiplier" },
+        "b.multiplier": "multiplier", "b.days": "{n}/{of} days", "b.kw": "{n} kW" },
 });
 
 const BillView = (() => {
@@ -21,10 +22,17 @@ const BillView = (() => {
     if (l.kind === 2) return t("b.demand");
     return t("b.tier", { n: l.tier }) + (l.rate ? " · " + t("rate." + l.rate) : "");
   }
+  // energy in kWh; a fixed charge's days of supply of the month's days
+  // (prorated); the demand in kW (qty is W: the same scale as Wh -> kWh)
+  function qty(l) {
+    if (l.kind === 0) return MB.kwh3(l.qty);
+    if (l.kind === 1) return l.of > 1 ? t("b.days", { n: l.qty, of: l.of }) : String(l.qty);
+    return t("b.kw", { n: MB.kwh3(l.qty) });
+  }
   function lines(b) {
     const rows = (b.lines || []).map((l) => el("tr", { "data-k": "bill-line" },
       el("td", { text: lineName(l) }),
-      el("td", { class: "num", text: l.kind === 0 ? MB.kwh3(l.qty) : String(l.qty) }),
+      el("td", { class: "num", text: qty(l) }),
       el("td", { class: "num", text: price(l.price) }),
       el("td", { class: "num", text: MB.yuan(l.fen) })));
     return el("table", { class: "lines" },
