@@ -25,7 +25,7 @@ if [ "$BACKEND" = postgresql ]; then
   # a benchmark keeps durability: fsync on, like a production server
   pg_as "$PG_BIN/pg_ctl" -D "$PGDIR/data" -w -m fast stop >/dev/null
   pg_as "$PG_BIN/pg_ctl" -D "$PGDIR/data" -l "$PGDIR/server.log" -w \
-    -o "-k $PGDIR -c listen_addresses='' -c shared_buffers=256MB -c max_wal_size=4GB -c synchronous_commit=on" \
+    -o "-k $PGDIR -c listen_addresses='' -c shared_buffers=256MB -c max_wal_size=4GB -c synchronous_commit=on ${PGSTAT:+-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all} ${PGOPTS:-}" \
     start >/dev/null
   pg_createdb "$T"
   DB=$(pg_conninfo "$T")

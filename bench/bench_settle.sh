@@ -59,11 +59,40 @@ PY
 }
 
 probe "$T/idle.ms" 3
+# PGSTAT=1 (PostgreSQL): the statements of the close by total time, from
+# pg_stat_statements (bench_lib.sh loads it), reset just before the close
+[ -n "${PGSTAT:-}" ] && q "CREATE EXTENSION IF NOT EXISTS pg_stat_statements; SELECT pg_stat_statements_reset(); SELECT pg_stat_reset_shared('wal')" >/dev/null
+# PERF=FILE: a system-wide profile during the close (perf record -a -g):
+# the server and PostgreSQL's backends side by side.
+# PERF_SERVER=FILE: the server alone, with its call graph (dwarf)
+if [ -n "${PERF:-}" ]; then
+  perf record -q -a -g -o "$PERF" 2>/dev/null &
+  perf_pid=$!
+  sleep 0.5
+elif [ -n "${PERF_SERVER:-}" ]; then
+  perf record -q -e cpu-clock --call-graph dwarf,16384 -o "$PERF_SERVER" -p "$SERVER_PID" 2>/dev/null &
+  perf_pid=$!
+  sleep 0.5
+fi
+cpu() { awk '{print $14 + $15}' "/proc/$SERVER_PID/stat"; } # utime + stime, ticks
+# PostgreSQL: utime + stime of every process of its cluster (the postmaster's
+# children; a backend that ended meanwhile is not counted)
+pgcpu() {
+  [ "$BACKEND" = postgresql ] || { echo 0; return; }
+  local pm
+  pm=$(head -1 "$PGDIR/data/postmaster.pid")
+  awk -v pm="$pm" '{ sub(/^.*\) /, ""); if ($2 == pm) t += $12 + $13 } END { print t + 0 }' /proc/[0-9]*/stat 2>/dev/null
+}
+c0=$(cpu) g0=$(pgcpu)
 s0=$(date +%s.%N)
 curl -sf -o "$T/close.json" -H "Authorization: Bearer $ADMIN" -d "{\"month\":\"$M\"}" "$URL/api/v1/settlements" \
   || fail "close: $(tail -3 "$T/server.log")"
 job=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["job"])' "$T/close.json")
-probe "$T/busy.ms" "$T/close.done" &
+if [ "${PROBE:-1}" = 1 ]; then
+  probe "$T/busy.ms" "$T/close.done" &
+else # PROBE=0: the close alone, for its own costs
+  echo 0 >"$T/busy.ms" & 
+fi
 probe_pid=$!
 PIDS+=("$probe_pid")
 state() { /usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["state"])' "$T/close.json"; }
@@ -72,8 +101,12 @@ while curl -sf -o "$T/close.json" -H "Authorization: Bearer $ADMIN" "$URL/api/v1
   sleep 0.05
 done
 s1=$(date +%s.%N)
+c1=$(cpu) g1=$(pgcpu)
+if [ -n "${PERF:-}${PERF_SERVER:-}" ]; then kill -INT "$perf_pid"; wait "$perf_pid" || true; fi
 touch "$T/close.done"
 wait "$probe_pid" || fail "the ingest probe failed during the close"
+[ -n "${PGSTAT:-}" ] && q "SELECT 'WAL per account: ' || round(wal_records / $N.0, 1) || ' records, ' || round(wal_fpi / $N.0, 2) || ' full pages, ' || round(wal_bytes / $N.0) || ' bytes' FROM pg_stat_wal" >"$T/pgwal"
+[ -n "${PGSTAT:-}" ] && q "SELECT round(total_exec_time)::text || ' ms ' || calls || ' calls ' || rows || ' rows: ' || left(regexp_replace(query, '\s+', ' ', 'g'), 110) FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 15" >"$T/pgstat"
 settled=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["settled"])' "$T/close.json")
 [ "$settled" = "$N" ] || fail "settled $settled of $N: $(head -c 300 "$T/close.json")"
 secs=$(/usr/bin/python3 -c "print('%.3f' % ($s1 - $s0))")
@@ -83,7 +116,11 @@ r=$(echo "$raw" | field rate)
 echo "backend=$BACKEND accounts=$N month=$M"
 echo "machine: $(nproc) cpus, load average $(cut -d' ' -f1-3 /proc/loadavg) after the run"
 echo "month_close: accounts $N seconds $secs rate $c (job $job, polled every 50 ms)"
+us() { /usr/bin/python3 -c "print('%.1f' % (($2 - $1) * 1e6 / $(getconf CLK_TCK) / $N))"; }
+echo "server cpu: $(us "$c0" "$c1") us per account during the close (all its threads, the ingest probe's included)"
+[ "$BACKEND" = postgresql ] && echo "postgresql cpu: $(us "$g0" "$g1") us per account during the close (all its processes)"
 echo "raw_baseline: $raw"
 echo "ratio close/raw = $(ratio "$c" "$r")   (target: close >= 100000 accounts/s on sqlite)"
 echo "ingest latency, no close:     $(pct "$T/idle.ms")"
 echo "ingest latency, during close: $(pct "$T/busy.ms")"
+[ -z "${PGSTAT:-}" ] || { cat "$T/pgwal"; echo "pg_stat_statements during the close (exec time, not round trips):"; cat "$T/pgstat"; }

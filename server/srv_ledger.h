@@ -39,6 +39,29 @@ int srv_ledger_post_from(srv_db *db, int64_t account_id, int64_t before,
                          const struct srv_ledger_entry *e, int64_t *ledger_id,
                          int64_t *balance_after);
 
+/*
+ * Entries of many accounts written together (the month close), for a
+ * caller holding each account's lock that read its balance in this
+ * transaction.  _add queues an entry (accounts in ascending order, one entry
+ * each: else MB_EINVAL), writes the balance after it and returns the
+ * entry's index (>= 0), or MB_ERANGE on overflow, MB_ENOMEM.  _write
+ * inserts the queued entries and sets the balances in the caller's
+ * transaction (on PostgreSQL a few round trips for the lot; a failed write
+ * may be reported by the next statement that waits, as with
+ * srv_db_exec_later): MB_OK or an error, after which the transaction can
+ * only be rolled back.  _id is entry i's id once written (0 before).
+ * _reset empties the batch for the next transaction.  The caller frees it
+ * with _free (NULL is a no-op).
+ */
+typedef struct srv_ledger_batch srv_ledger_batch;
+srv_ledger_batch *srv_ledger_batch_new(void);
+int srv_ledger_batch_add(srv_ledger_batch *lb, int64_t account_id, int64_t before,
+                         const struct srv_ledger_entry *e, int64_t *balance_after);
+int srv_ledger_batch_write(srv_db *db, srv_ledger_batch *lb);
+int64_t srv_ledger_batch_id(const srv_ledger_batch *lb, int i);
+void srv_ledger_batch_reset(srv_ledger_batch *lb);
+void srv_ledger_batch_free(srv_ledger_batch *lb);
+
 /* One ledger row as JSON (id, ts, kind, amount_fen, balance_after_fen, ...),
  * from a statement selecting SRV_LEDGER_COLUMNS. */
 #define SRV_LEDGER_COLUMNS                                                                         \

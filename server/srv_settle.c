@@ -100,15 +100,26 @@ static char *plan_text(const struct bill *b)
         return t;
 }
 
-static int save_bill(srv_db *db, const struct bill *b, int settled)
+/* The bill row's columns, in the order bill_row writes them. */
+#define BILL_COLUMNS                                                                               \
+        "account_id, month, meter_id, state, mode, tariff_id, tariff_hash, from_ts, to_ts,"        \
+        " from_import_wh, to_import_wh, energy_wh, total_fen, lines, flags, prev_wh, prev_fen,"    \
+        " last_year_wh, last_year_fen, charged_fen, posted_fen, ledger_id, created_at,"            \
+        " settled_at, reason, to_supply_id, to_meter_id, to_seq, to_rates, tier_start,"            \
+        " tier_used_wh, pieces, plan, due_at, grace_until, dunning"
+/* meter_id NULL when there is none (a held bill of an account moved out) */
+#define BILL_TYPES "itIttttIIIIIIttIIIIIIIiItIIItIIttIIt"
+
+/* b's row into the chunk's bulk insert of bills. */
+static int bill_row(srv_bulk *bk, const struct bill *b, int64_t now)
 {
+        int settled = b->save == SAVE_SETTLED;
         /* most bills have no flags: no json-c tree for them */
         json_object *flags = b->flags ? srv_compare_flags_json(b->flags) : NULL;
         const char *ftext =
             flags ? json_object_to_json_string_ext(flags, JSON_C_TO_STRING_PLAIN) : "[]";
         char *lines = settled ? lines_text(b->acc) : NULL, *plan = plan_text(b), rates[128];
         const struct srv_wpoint *e = &b->end;
-        int64_t now = mb_realtime_s();
         int ended = settled && e->have, rc;
 
         if (settled && lines == NULL) {
@@ -118,40 +129,8 @@ static int save_bill(srv_db *db, const struct bill *b, int settled)
         if (e->ref.has_rates)
                 srv_rates_text(&e->ref, rates, sizeof(rates));
 #define NUL_UNLESS(c, v) ((c) ? (v) : SRV_DB_NULL_I64)
-        /* on PostgreSQL sent without waiting: the next account's ledger
-         * insert or the commit reads its outcome (srv_db_exec_later) */
-        rc = srv_db_exec_later(
-            db,
-            "INSERT INTO bills (account_id, month, meter_id, state, mode, tariff_id,"
-            " tariff_hash, from_ts, to_ts, from_import_wh, to_import_wh, energy_wh,"
-            " total_fen, lines, flags, prev_wh, prev_fen, last_year_wh, last_year_fen,"
-            " charged_fen, posted_fen, ledger_id, created_at, settled_at, reason,"
-            " to_supply_id, to_meter_id, to_seq, to_rates, tier_start, tier_used_wh, pieces,"
-            " plan, due_at, grace_until, dunning)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,"
-            " $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32,"
-            " $33, $34, $35, $36)"
-            " ON CONFLICT (account_id, month) DO UPDATE SET meter_id = excluded.meter_id,"
-            " state = excluded.state, mode = excluded.mode, tariff_id = excluded.tariff_id,"
-            " tariff_hash = excluded.tariff_hash, from_ts = excluded.from_ts,"
-            " to_ts = excluded.to_ts, from_import_wh = excluded.from_import_wh,"
-            " to_import_wh = excluded.to_import_wh, energy_wh = excluded.energy_wh,"
-            " total_fen = excluded.total_fen, lines = excluded.lines, flags = excluded.flags,"
-            " prev_wh = excluded.prev_wh, prev_fen = excluded.prev_fen,"
-            " last_year_wh = excluded.last_year_wh, last_year_fen = excluded.last_year_fen,"
-            " charged_fen = excluded.charged_fen, posted_fen = excluded.posted_fen,"
-            " ledger_id = excluded.ledger_id, settled_at = excluded.settled_at,"
-            " reason = excluded.reason, to_supply_id = excluded.to_supply_id,"
-            " to_meter_id = excluded.to_meter_id, to_seq = excluded.to_seq,"
-            " to_rates = excluded.to_rates, tier_start = excluded.tier_start,"
-            " tier_used_wh = excluded.tier_used_wh, pieces = excluded.pieces,"
-            " plan = excluded.plan, due_at = excluded.due_at,"
-            " grace_until = excluded.grace_until, dunning = excluded.dunning",
-            "itittttIIIIIItt"
-            "IIIIIIIiIt"
-            "IIItIItt"
-            "IIt",
-            b->account_id, b->month, b->meter_id ? b->meter_id : SRV_DB_NULL_I64,
+        rc = srv_db_bulk_row(
+            bk, b->account_id, b->month, b->meter_id ? b->meter_id : SRV_DB_NULL_I64,
             settled ? "settled" : "held", b->mode, b->has_plan ? b->plan.id : NULL,
             b->has_plan ? b->plan.hash : NULL, NUL_UNLESS(b->start.have, b->start.ref.t),
             NUL_UNLESS(ended, e->ref.t), NUL_UNLESS(b->start.have, b->start.ref.import_wh),
@@ -159,26 +138,71 @@ static int save_bill(srv_db *db, const struct bill *b, int settled)
             NUL_UNLESS(settled, b->total), lines, ftext, NUL_UNLESS(b->has_prev, b->prev_wh),
             NUL_UNLESS(b->has_prev, b->prev_fen), NUL_UNLESS(b->has_year, b->year_wh),
             NUL_UNLESS(b->has_year, b->year_fen), NUL_UNLESS(settled, b->charged),
-            NUL_UNLESS(settled, b->posted), NUL_UNLESS(settled, b->ledger_id), now,
-            NUL_UNLESS(settled, now), settled ? NULL : b->reason, NUL_UNLESS(ended, e->supply_id),
+            NUL_UNLESS(settled, b->posted), NUL_UNLESS(settled, b->ledger_id),
+            b->has_held ? b->held_created : now, NUL_UNLESS(settled, now),
+            settled ? NULL : b->reason, NUL_UNLESS(ended, e->supply_id),
             NUL_UNLESS(ended, e->meter_id), NUL_UNLESS(ended, e->seq),
             ended && e->ref.has_rates ? rates : NULL, NUL_UNLESS(ended, e->pos.period_start),
             NUL_UNLESS(ended, e->pos.used_wh), settled ? b->pieces : NULL, plan,
             NUL_UNLESS(settled && b->dunning, b->due_at),
             NUL_UNLESS(settled && b->dunning, b->grace_until), settled ? b->dunning : NULL);
 #undef NUL_UNLESS
-        if (rc >= 0 && b->flags) /* an anomaly: queue its webhooks in this transaction */
-                rc = srv_webhook_on_bill(db, b->account_id, b->month, settled, ftext, b->energy,
-                                         b->total);
         json_object_put(flags);
         free(lines);
         free(plan);
         return rc < 0 ? rc : MB_OK;
 }
 
+/* The bill is to be saved at the chunk's end; an anomaly queues its
+ * webhooks now, in this transaction. */
+static int save_bill(srv_db *db, struct bill *b, int settled)
+{
+        json_object *flags;
+        int rc;
+
+        b->save = settled ? SAVE_SETTLED : SAVE_HELD;
+        if (!b->flags)
+                return MB_OK;
+        flags = srv_compare_flags_json(b->flags);
+        rc = srv_webhook_on_bill(db, b->account_id, b->month, settled,
+                                 json_object_to_json_string_ext(flags, JSON_C_TO_STRING_PLAIN),
+                                 b->energy, b->total);
+        json_object_put(flags);
+        return rc < 0 ? rc : MB_OK;
+}
+
+int srv_settle_write(srv_db *db, struct bill *bs, size_t n, srv_ledger_batch *lb)
+{
+        int64_t now = mb_realtime_s(), rc = srv_ledger_batch_write(db, lb);
+        srv_bulk *bk = NULL;
+
+        /* a held row gives way to the bill (which keeps its created_at):
+         * the bills then go in by bulk insert, which cannot update */
+        for (size_t i = 0; rc >= 0 && i < n; i++)
+                if (bs[i].save && bs[i].has_held)
+                        rc = srv_db_exec_later(db,
+                                               "DELETE FROM bills WHERE account_id = $1 AND"
+                                               " month = $2 AND state = 'held'",
+                                               "it", bs[i].account_id, bs[i].month);
+        for (size_t i = 0; rc >= 0 && i < n; i++) {
+                if (!bs[i].save)
+                        continue;
+                if (bs[i].ledger_ix >= 0)
+                        bs[i].ledger_id = srv_ledger_batch_id(lb, bs[i].ledger_ix);
+                if (bk == NULL)
+                        rc = srv_db_bulk_begin(db, &bk, "bills", BILL_COLUMNS, BILL_TYPES);
+                if (rc >= 0)
+                        rc = bill_row(bk, &bs[i], now);
+        }
+        if (bk)
+                rc = rc < 0 ? (srv_db_bulk_end(bk, 1), rc) : srv_db_bulk_end(bk, 0);
+        return rc < 0 ? (int)rc : MB_OK;
+}
+
 /* Post the bill: the deduction (monthly) or the difference between the bill
- * and what continuous deduction already took (prepaid). */
-static int post(srv_db *db, struct bill *b, const char *by)
+ * and what continuous deduction already took (prepaid), into the chunk's
+ * ledger batch. */
+static int post(struct bill *b, const char *by, srv_ledger_batch *lb)
 {
         struct srv_ledger_entry e = {.month = b->month, .by = by};
         char ref[32], reason[160];
@@ -194,8 +218,9 @@ static int post(srv_db *db, struct bill *b, const char *by)
         e.reference = ref;
         e.reason = reason;
         /* the chunk read the balance under the account's lock */
-        return srv_ledger_post_from(db, b->account_id, b->balance_before, &e, &b->ledger_id,
-                                    &b->balance_after);
+        b->ledger_ix =
+            srv_ledger_batch_add(lb, b->account_id, b->balance_before, &e, &b->balance_after);
+        return b->ledger_ix < 0 ? b->ledger_ix : MB_OK;
 }
 
 /* A monthly bill: its due date and grace, and whether it is owed.  The
@@ -438,7 +463,8 @@ static int held(srv_db *db, struct bill *b)
         return rc < 0 ? rc : HELD;
 }
 
-int srv_settle_in_tx(struct srv *s, srv_db *db, struct bill *b, const char *by)
+int srv_settle_in_tx(struct srv *s, srv_db *db, struct bill *b, const char *by,
+                     srv_ledger_batch *lb)
 {
         int rc;
 
@@ -467,7 +493,7 @@ int srv_settle_in_tx(struct srv *s, srv_db *db, struct bill *b, const char *by)
         if (rc == HELD)
                 return held(db, b);
         opening_as_start(b);
-        if ((rc = post(db, b, by)) >= 0)
+        if ((rc = post(b, by, lb)) >= 0)
                 terms(s, b);
         if (rc < 0 || (rc = save_bill(db, b, 1)) < 0 || (rc = maybe_trip(s, db, b)) < 0)
                 return rc;

@@ -16,11 +16,13 @@
 
 #include "mb_tariff.h"
 #include "srv.h"
+#include "srv_ledger.h"
 #include "srv_plan.h"
 #include "srv_settle.h"
 #include "srv_walk.h"
 
 enum srv_settle_outcome { SRV_SETTLED, SRV_HELD, SRV_ALREADY, SRV_SKIPPED };
+enum srv_settle_save { SAVE_HELD = 1, SAVE_SETTLED };
 
 struct srv_bill {
         int64_t account_id, meter_id; /* meter_id: the account's meter now (0: none) */
@@ -32,6 +34,7 @@ struct srv_bill {
         int done;                /* the month is settled already */
         int from_opening;        /* it starts at the account's opening (its first month) */
         int has_held;            /* a held bill row exists */
+        int64_t held_created;    /* its created_at, which the bill keeps */
         int prev;                /* the month before: 0 no bill, 1 held, 2 settled */
         struct srv_wpoint start; /* where this month starts: the last bill's end */
         struct srv_wsupply *sup; /* supplies in order; owned by the bill */
@@ -54,11 +57,22 @@ struct srv_bill {
         int64_t due_at, grace_until; /* a monthly bill's terms (srv_dunning.h) */
         const char *dunning;         /* its dunning state, or NULL (prepaid) */
         char *pieces;                /* JSON text of the meters' pieces (malloc) */
+        /* written at the chunk's end (srv_settle_write) */
+        int save;      /* the bill row to write: 0 none, SAVE_HELD, SAVE_SETTLED */
+        int ledger_ix; /* its ledger entry in the chunk's batch, or -1 */
 };
 
 /* Settle b (account locked, inputs prefetched) inside the caller's
- * transaction: an outcome or an error. */
-int srv_settle_in_tx(struct srv *s, srv_db *db, struct srv_bill *b, const char *by);
+ * transaction: an outcome or an error.  Its ledger entry goes into lb and
+ * its bill row waits in b (save) for srv_settle_write. */
+int srv_settle_in_tx(struct srv *s, srv_db *db, struct srv_bill *b, const char *by,
+                     srv_ledger_batch *lb);
+
+/* Write what the chunk's bills bs[0..n-1] settled (srv_settle_in_tx): the
+ * ledger entries and balances in lb, then the bill rows (a held row being
+ * replaced goes first), in bulk, inside the chunk's transaction.  MB_OK or
+ * an error (then roll back). */
+int srv_settle_write(srv_db *db, struct srv_bill *bs, size_t n, srv_ledger_batch *lb);
 
 /* Add the month's monthly charges (fixed, prorated by the days of supply)
  * to b->acc, once b's month is walked and it has a plan: MB_OK, or

@@ -6,6 +6,11 @@
 # bill and one ledger entry each, and every chunk the other held is found
 # settled afterwards ("already_settled"); and the chunk queries stay on
 # plans for their own bounds (no walk of the month's readings per chunk).
+# A close is faster than two servers start theirs, so a session holds the
+# lock of account 2501 (the sixth chunk's first) until a chunk after it is
+# settled: the server that reaches the sixth chunk first waits there (and
+# settles it once the lock goes), so a chunk after it can only be the other
+# server's, whichever starts first.
 MB_DB_BACKEND=pg
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/server_lib.sh"
@@ -13,6 +18,8 @@ N=5000
 M0=$(at "2025-03-01 00:00"); M1=$(at "2025-04-01 00:00"); EFF=$(at "2020-01-01 00:00")
 
 server_conf "$T/server.conf"
+# the held lock is waited for (lock_timeout is busy_timeout_ms)
+sed -i "/^database/s/; };\$/; busy_timeout_ms = 60000; deadline_ms = 120000; };/" "$T/server.conf"
 ADMIN=$("$MB_SERVER" -c "$T/server.conf" --create-token root)
 start_server "$T/server.conf" "$T/a.log"; URL_A=$URL
 start_server "$T/server.conf" "$T/b.log"; URL_B=$URL
@@ -42,10 +49,20 @@ ts_reads() { sqlv "SELECT coalesce(sum(idx_tup_read), 0) FROM pg_stat_user_index
 pk_scans() { sqlv "SELECT coalesce(sum(idx_scan), 0) FROM pg_stat_user_indexes WHERE indexrelname ~ '^readings_[0-9a-z]+_pkey$'"; }
 ts0=$(ts_reads) pk0=$(pk_scans)
 
+mkfifo "$T/hold1"
+psql -X -q -d "$(pg_dbname "$T")" <"$T/hold1" >"$T/hold1.out" 2>&1 &
+exec 4>"$T/hold1"
+echo "BEGIN; SELECT pg_advisory_xact_lock((2::bigint << 56) | 2501);" >&4 # SRV_LOCK_ACCOUNT
+held() { [ "$(sqlv "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")" -ge 1 ]; }
+wait_for 30 held || fail "the session did not take account 2501's lock: $(cat "$T/hold1.out")"
 curl -s -o "$T/a.json" -H "Authorization: Bearer $ADMIN" -d '{"month":"2025-03"}' "$URL_A/api/v1/settlements" &
 p=$!
 curl -s -o "$T/b.json" -H "Authorization: Bearer $ADMIN" -d '{"month":"2025-03"}' "$URL_B/api/v1/settlements"
 wait $p
+bills() { sqlv "SELECT count(*) FROM bills WHERE month = '2025-03'"; }
+wait_for 60 eval '[ "$(bills)" -ge 3000 ]' || fail "$(bills) bills while a chunk waits, expected 3000 or more"
+echo "ROLLBACK;" >&4
+exec 4>&-
 field() { /usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"; }
 # each server runs the job it was given; wait for both
 wait_job "$(field "$T/a.json" job)" "$URL_A" "$ADMIN" "$T/a.json" || fail "job A: $(cat "$T/a.json")"
