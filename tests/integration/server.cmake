@@ -48,7 +48,7 @@ mb_add_server_pg_test(areas_loss_pg areas_loss.sh)
 foreach(_mode kill freeze cut close standby)
   add_test(NAME ha_failover_${_mode} COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/ha_failover.sh)
   set_tests_properties(ha_failover_${_mode} PROPERTIES
-                       ENVIRONMENT "${_mb_srv_env};MB_HA_MODE=${_mode}" TIMEOUT 600
+                       ENVIRONMENT "${_mb_srv_env};${_mb_it_env};MB_HA_MODE=${_mode}" TIMEOUT 600
                        SKIP_RETURN_CODE 77 LABELS ha)
 endforeach()
 # every write sent again is stored once (docs/api.md, Retries)
