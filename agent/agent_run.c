@@ -201,6 +201,9 @@ int agent_tick(struct agent *a)
                         agent_policy_reload(a);
                 }
         }
+        /* policy relay operations waiting for their retry (agent_control.c) */
+        if (a->n_buses)
+                agent_control_tick(a);
         for (int i = 0; i < a->n_buses; i++)
                 if (check_bus(a, i, now) && stuck < 0)
                         stuck = i;
