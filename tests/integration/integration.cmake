@@ -7,9 +7,27 @@ set(_mb_it_env
   MB_SRC=${CMAKE_SOURCE_DIR}
   TMPDIR=${MB_TEST_TMPDIR})
 
+# mb_label_script(name script): label a test by what its script does, for
+# scripts/test.sh's ThreadSanitizer stage: "agent" when it runs
+# meterbox-agent, "faketime" when it preloads libfaketime.
+function(mb_label_script name script)
+  file(READ ${CMAKE_CURRENT_SOURCE_DIR}/integration/${script} _body)
+  set(_labels "")
+  if(_body MATCHES "start_agent|MB_AGENT|crash_setup")
+    list(APPEND _labels agent)
+  endif()
+  if(_body MATCHES "faketime")
+    list(APPEND _labels faketime)
+  endif()
+  if(_labels)
+    set_property(TEST ${name} APPEND PROPERTY LABELS ${_labels})
+  endif()
+endfunction()
+
 function(mb_add_script_test name script)
   add_test(NAME ${name} COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/${script})
   set_tests_properties(${name} PROPERTIES ENVIRONMENT "${_mb_it_env}" TIMEOUT 300 ${ARGN})
+  mb_label_script(${name} ${script})
 endfunction()
 
 mb_add_script_test(agent_check_configs check_configs.sh)

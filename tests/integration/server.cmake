@@ -60,6 +60,7 @@ set(_mb_e2e_env ${_mb_srv_env} ${_mb_it_env})
 function(mb_add_system_test name script)
   add_test(NAME ${name} COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/${script})
   set_tests_properties(${name} PROPERTIES ENVIRONMENT "${_mb_e2e_env}" TIMEOUT 400 ${ARGN})
+  mb_label_script(${name} ${script})
 endfunction()
 # The same against PostgreSQL, as mb_add_server_pg_test.
 function(mb_add_system_pg_test name script)
