@@ -211,12 +211,15 @@ const char *agent_reading_check(const mb_reading *r)
                 return "unknown relay state";
         if ((f & MB_F_FREQ) && (r->freq_mhz < 0 || r->freq_mhz > 1000000))
                 return "frequency out of range";
+        if (((f & MB_F_DEMAND) && (r->demand_mw < 0 || r->demand_time < 0)) ||
+            ((f & MB_F_FROZEN_DEMAND) && (r->frozen_demand_mw < 0 || r->frozen_demand_time < 0)))
+                return "negative maximum demand or time";
         if (r->missing & ~MB_F_KNOWN)
                 return "reading leaves out unknown field bits";
         if (memchr(r->missing_why, 0, sizeof(r->missing_why)) == NULL)
                 return "missing_why is not NUL-terminated";
-        if ((f & MB_F_ACCOUNT) && (memchr(r->account, 0, sizeof(r->account)) == NULL ||
-                                   !r->account[0]))
+        if ((f & MB_F_ACCOUNT) &&
+            (memchr(r->account, 0, sizeof(r->account)) == NULL || !r->account[0]))
                 return "account is empty or not NUL-terminated";
         return NULL;
 }

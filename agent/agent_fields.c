@@ -27,6 +27,9 @@ static const struct {
     {MB_F_FROZEN, "frozen_import_wh"},
     {MB_F_PREPAID, "remain_fen/overdraft_fen"},
     {MB_F_REMAIN, "remain_fen"},
+    {MB_F_ACCOUNT, "account"},
+    {MB_F_DEMAND, "demand_mw"},
+    {MB_F_FROZEN_DEMAND, "frozen_demand_mw"},
 };
 
 /* {"fields":["power_mw","freq_mhz"]} of the bits in f. */

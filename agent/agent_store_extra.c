@@ -31,8 +31,16 @@ enum {
         X_REMAIN,
         X_OVERDRAFT,
         X_ADDRESS, /* a string: length, bytes */
+        /* appended after the address (older rows have none of these) */
+        X_DEMAND,
+        X_DEMAND_T,
+        X_FROZEN_DEMAND,
+        X_FROZEN_DEMAND_T,
         X_N
 };
+/* mb_data() takes the values up to the address: the columns of the schema
+ * that made readings.data */
+#define X_SQL_ARGS (X_ADDRESS + 1)
 
 #define X_MAX (10 + X_N * 10 + MB_ADDR_LEN)
 
@@ -66,8 +74,8 @@ static size_t get_varint(const unsigned char *p, size_t len, uint64_t *z)
         return 0;
 }
 
-/* Pack vals[i] where have bit i is set, and addr (NULL: none); returns the
- * length (0: nothing at all). */
+/* Pack vals[i] where have bit i is set, and addr (NULL: none), in index
+ * order; returns the length (0: nothing at all). */
 static size_t pack(unsigned char *out, uint32_t have, const int64_t *vals, const char *addr)
 {
         size_t n;
@@ -77,10 +85,13 @@ static size_t pack(unsigned char *out, uint32_t have, const int64_t *vals, const
         if (!have)
                 return 0;
         n = put_varint(out, have);
-        for (int i = 0; i < X_ADDRESS; i++)
-                if (have & (1u << i))
+        for (int i = 0; i < X_N; i++) {
+                if (!(have & (1u << i)))
+                        continue;
+                if (i != X_ADDRESS) {
                         n += put_signed(out + n, vals[i]);
-        if (addr) {
+                        continue;
+                }
                 size_t len = strnlen(addr, MB_ADDR_LEN - 1);
                 n += put_varint(out + n, len);
                 memcpy(out + n, addr, len);
@@ -128,6 +139,14 @@ void agent_store_bind_data(sqlite3_stmt *s, int col, const mb_reading *r, int64_
                 set(v, &have, X_REMAIN, r->remain_fen);
         if (f & MB_F_PREPAID)
                 set(v, &have, X_OVERDRAFT, r->overdraft_fen);
+        if (f & MB_F_DEMAND) {
+                set(v, &have, X_DEMAND, r->demand_mw);
+                set(v, &have, X_DEMAND_T, r->demand_time);
+        }
+        if (f & MB_F_FROZEN_DEMAND) {
+                set(v, &have, X_FROZEN_DEMAND, r->frozen_demand_mw);
+                set(v, &have, X_FROZEN_DEMAND_T, r->frozen_demand_time);
+        }
         len = pack(buf, have, v, (f & MB_F_ADDRESS) ? addr : NULL);
         if (len)
                 sqlite3_bind_blob(s, col, buf, (int)len, SQLITE_TRANSIENT);
@@ -144,19 +163,22 @@ static void unpack(const unsigned char *p, size_t len, int64_t *v, uint32_t *hav
         *have = 0;
         if (!n)
                 return;
-        for (int i = 0; i < X_ADDRESS; i++)
-                if (mask & (1u << i)) {
-                        if (!(k = get_varint(p + n, len - n, &z)))
-                                return; /* damaged: leave the rest out */
-                        n += k;
+        for (int i = 0; i < X_N; i++) {
+                if (!(mask & (1u << i)))
+                        continue;
+                if (!(k = get_varint(p + n, len - n, &z)))
+                        return; /* damaged: leave the rest out */
+                n += k;
+                if (i != X_ADDRESS) {
                         v[i] = (int64_t)(z >> 1) ^ -(int64_t)(z & 1);
-                        *have |= 1u << i;
+                } else {
+                        if (z >= addr_len || n + z > len)
+                                return;
+                        memcpy(addr, p + n, (size_t)z);
+                        addr[z] = 0;
+                        n += (size_t)z;
                 }
-        if ((mask & (1u << X_ADDRESS)) && (k = get_varint(p + n, len - n, &z)) && z < addr_len &&
-            n + k + z <= len) {
-                memcpy(addr, p + n + k, (size_t)z);
-                addr[z] = 0;
-                *have |= 1u << X_ADDRESS;
+                *have |= 1u << i;
         }
 }
 
@@ -184,6 +206,10 @@ void agent_store_column_data(sqlite3_stmt *s, int col, int64_t ts, mb_reading *r
         r->frozen_time = v[X_FROZEN_T];
         r->remain_fen = v[X_REMAIN];
         r->overdraft_fen = v[X_OVERDRAFT];
+        r->demand_mw = v[X_DEMAND];
+        r->demand_time = v[X_DEMAND_T];
+        r->frozen_demand_mw = v[X_FROZEN_DEMAND];
+        r->frozen_demand_time = v[X_FROZEN_DEMAND_T];
         if (have & (1u << X_ADDRESS))
                 memcpy(r->address, addr, sizeof(addr));
 }
@@ -202,7 +228,7 @@ static void sql_data(sqlite3_context *ctx, int argc, sqlite3_value **argv)
         for (int i = 0; i < X_ADDRESS && i < argc; i++)
                 if (sqlite3_value_type(argv[i]) != SQLITE_NULL)
                         set(v, &have, i, sqlite3_value_int64(argv[i]));
-        if (argc > X_ADDRESS && sqlite3_value_type(argv[X_ADDRESS]) != SQLITE_NULL)
+        if (argc == X_SQL_ARGS && sqlite3_value_type(argv[X_ADDRESS]) != SQLITE_NULL)
                 addr = (const char *)sqlite3_value_text(argv[X_ADDRESS]);
         n = pack(buf, have, v, addr);
         if (n)
@@ -213,6 +239,7 @@ static void sql_data(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 
 int agent_store_data_function(sqlite3 *db)
 {
-        return sqlite3_create_function(db, "mb_data", X_N, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
-                                       sql_data, NULL, NULL);
+        return sqlite3_create_function(db, "mb_data", X_SQL_ARGS,
+                                       SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, sql_data, NULL,
+                                       NULL);
 }

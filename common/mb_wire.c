@@ -77,6 +77,15 @@ json_object *mb_wire_reading(const mb_reading *r)
                 add_i64(o, "remain_fen", r->remain_fen);
         if (r->fields & MB_F_PREPAID)
                 add_i64(o, "overdraft_fen", r->overdraft_fen);
+        if (r->fields & MB_F_DEMAND) {
+                add_i64(o, "demand_mw", r->demand_mw);
+                if (r->demand_time)
+                        add_i64(o, "demand_time", r->demand_time);
+        }
+        if (r->fields & MB_F_FROZEN_DEMAND) {
+                add_i64(o, "frozen_demand_mw", r->frozen_demand_mw);
+                add_i64(o, "frozen_demand_time", r->frozen_demand_time);
+        }
         if (r->quality)
                 add_i64(o, "quality", r->quality);
         return o;

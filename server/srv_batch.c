@@ -221,6 +221,10 @@ static const struct int_field int_fields[] = {
     F("meter_time", SRV_R_METER_TIME, meter_time, 0, MAX_TS),
     F("remain_fen", SRV_R_REMAIN, remain_fen, -MAX_ABS, MAX_ABS),
     F("overdraft_fen", SRV_R_OVERDRAFT, overdraft_fen, -MAX_ABS, MAX_ABS),
+    F("demand_mw", SRV_R_DEMAND, demand_mw, 0, MAX_ABS),
+    F("demand_time", SRV_R_DEMAND_TIME, demand_time, 0, MAX_TS),
+    F("frozen_demand_mw", SRV_R_FROZEN_DEMAND, frozen_demand_mw, 0, MAX_ABS),
+    F("frozen_demand_time", SRV_R_FROZEN_DEMAND_TIME, frozen_demand_time, 0, MAX_TS),
 };
 #undef F
 
@@ -273,6 +277,10 @@ static const struct key keys[] = {
     K("meter_time", K_INT + 4),
     K("remain_fen", K_INT + 5),
     K("overdraft_fen", K_INT + 6),
+    K("demand_mw", K_INT + 7),
+    K("demand_time", K_INT + 8),
+    K("frozen_demand_mw", K_INT + 9),
+    K("frozen_demand_time", K_INT + 10),
 };
 #undef K
 
@@ -406,6 +414,15 @@ static int check_reading(struct srv_jw *w, struct srv_reading *r)
                 return out_of_range(w, "frozen_time", msg);
         }
         r->has_frozen = (r->has_frozen & 1) != 0;
+        /* a time says when a maximum occurred or froze: never alone; a
+         * frozen maximum needs it (which month it is) */
+        if ((r->has & SRV_R_DEMAND_TIME) && !(r->has & SRV_R_DEMAND))
+                return missing(w, "demand_mw", "'demand_time' needs 'demand_mw'");
+        if ((r->has & SRV_R_FROZEN_DEMAND_TIME) && !(r->has & SRV_R_FROZEN_DEMAND))
+                return missing(w, "frozen_demand_mw",
+                               "'frozen_demand_time' needs 'frozen_demand_mw'");
+        if ((r->has & SRV_R_FROZEN_DEMAND) && !(r->has & SRV_R_FROZEN_DEMAND_TIME))
+                return missing(w, "frozen_demand_time", "'frozen_demand_time' is required");
         if (!r->has_import && r->kind == SRV_KIND_BOUNDARY && !r->has_frozen)
                 return missing(w, "import_wh",
                                "a boundary reading needs 'import_wh' or 'frozen_import_wh'");

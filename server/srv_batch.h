@@ -31,6 +31,10 @@ enum srv_reading_field {
         SRV_R_METER_TIME = 1u << 4,
         SRV_R_REMAIN = 1u << 5,
         SRV_R_OVERDRAFT = 1u << 6,
+        SRV_R_DEMAND = 1u << 7,              /* this month's maximum demand so far */
+        SRV_R_DEMAND_TIME = 1u << 8,         /* when it occurred */
+        SRV_R_FROZEN_DEMAND = 1u << 9,       /* last month's, frozen */
+        SRV_R_FROZEN_DEMAND_TIME = 1u << 10, /* when that froze */
 };
 
 /* One reading as stored: a typed column per field (server/db/srv_schema.c). */
@@ -46,6 +50,7 @@ struct srv_reading {
         int64_t frozen_import_wh, frozen_time;
         unsigned has; /* SRV_R_* for the fields below */
         int64_t export_wh, power_mw, pf_milli, freq_mhz, meter_time, remain_fen, overdraft_fen;
+        int64_t demand_mw, demand_time, frozen_demand_mw, frozen_demand_time;
         int n_voltage, n_current; /* phases given, 0..MB_PHASES */
         int64_t voltage_mv[MB_PHASES], current_ma[MB_PHASES];
         const char *relay, *address; /* NULL when absent; owned by the batch */

@@ -3,14 +3,16 @@
 
 #include <stdio.h>
 
-static int refuse(const char *path, const char *field, int64_t v, struct srv_err *e)
+/* 422 naming path.field: a value beyond what a bill can price. */
+static int refuse(const char *path, const char *field, int64_t v, const char *unit, int64_t max,
+                  struct srv_err *e)
 {
         char f[160];
 
         snprintf(f, sizeof(f), "%s.%s", path, field);
         srv_err_set(e, 422, "unbillable", f,
-                    "%lld Wh is beyond any register a bill can price (at most %lld Wh)",
-                    (long long)v, (long long)SRV_BILLABLE_MAX_WH);
+                    "%lld %s is beyond any %s a bill can price (at most %lld %s)", (long long)v,
+                    unit, unit[0] == 'W' ? "register" : "maximum demand", (long long)max, unit);
         return -1;
 }
 
@@ -20,11 +22,17 @@ int srv_reading_check(const struct srv_reading *r, const char *path, struct srv_
                                                    "rate_wh[3]"};
 
         if (r->has_import && r->import_wh > SRV_BILLABLE_MAX_WH)
-                return refuse(path, "import_wh", r->import_wh, e);
+                return refuse(path, "import_wh", r->import_wh, "Wh", SRV_BILLABLE_MAX_WH, e);
         for (int i = 0; r->has_rates && i < MB_RATES; i++)
                 if (r->rate_wh[i] > SRV_BILLABLE_MAX_WH)
-                        return refuse(path, rate[i], r->rate_wh[i], e);
+                        return refuse(path, rate[i], r->rate_wh[i], "Wh", SRV_BILLABLE_MAX_WH, e);
         if (r->has_frozen && r->frozen_import_wh > SRV_BILLABLE_MAX_WH)
-                return refuse(path, "frozen_import_wh", r->frozen_import_wh, e);
+                return refuse(path, "frozen_import_wh", r->frozen_import_wh, "Wh",
+                              SRV_BILLABLE_MAX_WH, e);
+        if ((r->has & SRV_R_DEMAND) && r->demand_mw > SRV_BILLABLE_MAX_MW)
+                return refuse(path, "demand_mw", r->demand_mw, "mW", SRV_BILLABLE_MAX_MW, e);
+        if ((r->has & SRV_R_FROZEN_DEMAND) && r->frozen_demand_mw > SRV_BILLABLE_MAX_MW)
+                return refuse(path, "frozen_demand_mw", r->frozen_demand_mw, "mW",
+                              SRV_BILLABLE_MAX_MW, e);
         return 0;
 }

@@ -14,6 +14,10 @@
  * register is 10^9).  Any difference of two of them times a price up to
  * 9,000 yuan/kWh fits the engine's 64-bit exact amounts. */
 #define SRV_BILLABLE_MAX_WH INT64_C(1000000000000)
+/* The largest maximum demand a reading may carry: 10^12 mW, 1 GW on the
+ * meter's side of the transformers.  A demand charge beyond 64 bits (times
+ * a multiplier and a price) holds its month as unbillable at the close. */
+#define SRV_BILLABLE_MAX_MW INT64_C(1000000000000)
 
 /* 0 when reading r (at JSON path, "readings[3]") can be billed; else -1
  * with e set to 422 "unbillable" naming the field ("readings[3].import_wh"). */

@@ -10,7 +10,7 @@ static const char *const kind_names[] = {"routine", "boundary"};
 int srv_reading_bulk_begin(srv_db *db, srv_bulk **out)
 {
         return srv_db_bulk_begin(db, out, "readings", SRV_READING_COLUMNS,
-                                 "iiitiIIIIIIIIIIIIIIIttIIIIIi");
+                                 "iiitiIIIIIIIIIIIIIIIttIIIIIIIIIi");
 }
 
 int srv_reading_bulk_row(srv_bulk *bk, const struct srv_reading *r, int64_t now)
@@ -29,7 +29,10 @@ int srv_reading_bulk_row(srv_bulk *bk, const struct srv_reading *r, int64_t now)
             h & SRV_R_FREQ ? r->freq_mhz : N, r->relay, r->address,
             h & SRV_R_METER_TIME ? r->meter_time : N, r->has_frozen ? r->frozen_import_wh : N,
             r->has_frozen ? r->frozen_time : N, h & SRV_R_REMAIN ? r->remain_fen : N,
-            h & SRV_R_OVERDRAFT ? r->overdraft_fen : N, now);
+            h & SRV_R_OVERDRAFT ? r->overdraft_fen : N, h & SRV_R_DEMAND ? r->demand_mw : N,
+            h & SRV_R_DEMAND_TIME ? r->demand_time : N,
+            h & SRV_R_FROZEN_DEMAND ? r->frozen_demand_mw : N,
+            h & SRV_R_FROZEN_DEMAND_TIME ? r->frozen_demand_time : N, now);
 }
 
 /* Column col is NULL when absent, else v. */
@@ -62,7 +65,11 @@ int srv_reading_row_same(srv_stmt *st, const struct srv_reading *r)
                  same_i64(st, 22, r->has_frozen, r->frozen_import_wh) &&
                  same_i64(st, 23, r->has_frozen, r->frozen_time) &&
                  same_i64(st, 24, h & SRV_R_REMAIN, r->remain_fen) &&
-                 same_i64(st, 25, h & SRV_R_OVERDRAFT, r->overdraft_fen);
+                 same_i64(st, 25, h & SRV_R_OVERDRAFT, r->overdraft_fen) &&
+                 same_i64(st, 26, h & SRV_R_DEMAND, r->demand_mw) &&
+                 same_i64(st, 27, h & SRV_R_DEMAND_TIME, r->demand_time) &&
+                 same_i64(st, 28, h & SRV_R_FROZEN_DEMAND, r->frozen_demand_mw) &&
+                 same_i64(st, 29, h & SRV_R_FROZEN_DEMAND_TIME, r->frozen_demand_time);
 
         for (int i = 0; ok && i < MB_RATES; i++)
                 ok = same_i64(st, 6 + i, r->has_rates, r->rate_wh[i]);

@@ -16,14 +16,16 @@
         "meter_id, seq, ts, kind, quality, import_wh, export_wh, rate1_wh, rate2_wh, rate3_wh,"    \
         " rate4_wh, power_mw, voltage1_mv, voltage2_mv, voltage3_mv, current1_ma, current2_ma,"    \
         " current3_ma, pf_milli, freq_mhz, relay, address, meter_time, frozen_import_wh,"          \
-        " frozen_time, remain_fen, overdraft_fen, stored_at"
+        " frozen_time, remain_fen, overdraft_fen, demand_mw, demand_time, frozen_demand_mw,"       \
+        " frozen_demand_time, stored_at"
 /* The values a resent reading must repeat: SRV_READING_COLUMNS less the
  * key and stored_at (a SELECT of them starts at seq). */
 #define SRV_READING_VALUES                                                                         \
         "seq, ts, kind, quality, import_wh, export_wh, rate1_wh, rate2_wh, rate3_wh, rate4_wh,"    \
         " power_mw, voltage1_mv, voltage2_mv, voltage3_mv, current1_ma, current2_ma,"              \
         " current3_ma, pf_milli, freq_mhz, relay, address, meter_time, frozen_import_wh,"          \
-        " frozen_time, remain_fen, overdraft_fen"
+        " frozen_time, remain_fen, overdraft_fen, demand_mw, demand_time, frozen_demand_mw,"       \
+        " frozen_demand_time"
 
 /* Start a bulk insert of readings in the caller's transaction
  * (srv_db_bulk_begin), add r (its meter_id set) stored at now. */

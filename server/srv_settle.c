@@ -418,6 +418,8 @@ static int walk_month(struct bill *b)
         else if (rc == SRV_WALK_END && (!b->end.have || b->end.ref.t < b->t1))
                 hold(b, SRV_FLAG_MISSING_BOUNDARY,
                      "missing_boundary: no reading at or after the month's end yet");
+        b->nparts = (int)w.np;
+        b->part = w.np ? w.p[0].s : NULL;
         for (size_t i = 1; i < w.np; i++) /* another meter, or a CT or PT replaced */
                 b->flags |= w.p[i].s->meter_id != w.p[0].s->meter_id ? SRV_FLAG_EXCHANGE
                                                                      : SRV_FLAG_MULTIPLIER;

@@ -52,6 +52,8 @@ struct srv_bill {
         char reason[320]; /* why held */
         mb_tariff_acc *acc;
         struct srv_wpoint end; /* where the month ended */
+        int nparts;            /* the walk's parts of the month: supplies stepped through */
+        const struct srv_wsupply *part; /* the supply of the first part */
         int64_t energy, total, charged, posted, ledger_id, balance_after;
         int64_t bw_meter, bw_seq;    /* the first backwards step, unresolved */
         int64_t due_at, grace_until; /* a monthly bill's terms (srv_dunning.h) */
@@ -74,9 +76,10 @@ int srv_settle_in_tx(struct srv *s, srv_db *db, struct srv_bill *b, const char *
  * an error (then roll back). */
 int srv_settle_write(srv_db *db, struct srv_bill *bs, size_t n, srv_ledger_batch *lb);
 
-/* Add the month's monthly charges (fixed, prorated by the days of supply)
- * to b->acc, once b's month is walked and it has a plan: MB_OK, or
- * SRV_HELD with b->reason. */
+/* Add the month's monthly charges (fixed, prorated by the days of supply;
+ * demand, on the month's maximum demand times the multiplier) to b->acc,
+ * once b's month is walked and it has a plan: MB_OK, or SRV_HELD with
+ * b->reason. */
 int srv_settle_monthly(struct srv_bill *b);
 
 /* Add b's outcome rc to the summary, and its entry to the report (up to

@@ -61,6 +61,12 @@ void srv_walk_reading_row(srv_stmt *st, int c, struct srv_wreading *r)
         r->p.has_frozen = !srv_stmt_is_null(st, c + 7) && !srv_stmt_is_null(st, c + 8);
         r->p.frozen_wh = srv_stmt_i64(st, c + 7);
         r->p.frozen_t = srv_stmt_i64(st, c + 8);
+        r->has_demand = !srv_stmt_is_null(st, c + 9);
+        r->demand_mw = srv_stmt_i64(st, c + 9);
+        r->demand_time = srv_stmt_is_null(st, c + 10) ? 0 : srv_stmt_i64(st, c + 10);
+        r->has_frozen_demand = !srv_stmt_is_null(st, c + 11) && !srv_stmt_is_null(st, c + 12);
+        r->frozen_demand_mw = srv_stmt_i64(st, c + 11);
+        r->frozen_demand_time = srv_stmt_i64(st, c + 12);
 }
 
 /* A point from nullable (ts, import_wh, rates) columns: 1 when there. */

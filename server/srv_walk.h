@@ -23,6 +23,11 @@ struct srv_wreading {
         int64_t seq;
         mb_walk_point p;
         int skip; /* left out by an operator (register_fixes 'exclude') */
+        /* the maximum demand registers (mW), for the month close's demand
+         * charge: this month's so far (and when it occurred, 0: not said),
+         * and last month's frozen (and when it froze) */
+        int has_demand, has_frozen_demand;
+        int64_t demand_mw, demand_time, frozen_demand_mw, frozen_demand_time;
 };
 
 /* One supply: meter_id measured the account from its opening (after
@@ -108,10 +113,11 @@ void srv_wsupply_free(struct srv_wsupply *s, size_t n);
 
 /* Columns a reading is read with, and the row into a reading (fixes not
  * applied).  SRV_WALK_READING_COLUMNS: seq, ts, import_wh, the four rate
- * registers, frozen_import_wh, frozen_time. */
+ * registers, frozen_import_wh, frozen_time, demand_mw, demand_time,
+ * frozen_demand_mw, frozen_demand_time. */
 #define SRV_WALK_READING_COLUMNS                                                                   \
         "seq, ts, import_wh, rate1_wh, rate2_wh, rate3_wh, rate4_wh, frozen_import_wh, "           \
-        "frozen_time"
+        "frozen_time, demand_mw, demand_time, frozen_demand_mw, frozen_demand_time"
 void srv_walk_reading_row(srv_stmt *st, int col, struct srv_wreading *r);
 
 /* Columns of a supply row and the row into *s (readings empty). */

@@ -65,10 +65,12 @@ enum mb_field {
         /* since 1.1: */
         MB_F_REMAIN = 1u << 13,  /* remain_fen alone (a meter without an overdraft register) */
         MB_F_ACCOUNT = 1u << 14, /* account: the customer number (户号) the meter holds */
+        MB_F_DEMAND = 1u << 15,  /* demand_mw, demand_time: this billing month's maximum demand */
+        MB_F_FROZEN_DEMAND = 1u << 16, /* frozen_demand_mw, frozen_demand_time */
 };
 /* Field bits of SDK 1.0; MB_F_KNOWN, of this header. */
 #define MB_F_KNOWN_1_0 ((1u << 13) - 1)
-#define MB_F_KNOWN ((1u << 15) - 1)
+#define MB_F_KNOWN ((1u << 17) - 1)
 
 /* Quality flags: facts about a reading that a consumer must know. */
 enum mb_quality {
@@ -118,6 +120,22 @@ typedef struct mb_reading {
          * NUL-terminated; MB_F_ACCOUNT.  The agent reports it to the server,
          * which checks it against the account bound to the meter. */
         char account[MB_ACCOUNT_LEN];
+        /* The maximum demand (最大需量) of the current billing month so far:
+         * the largest average import power over the meter's demand
+         * interval (typically 15 minutes) since the register was last
+         * reset, at the settlement day (DL/T 645-2007: 01010000), in mW;
+         * demand_time: when it occurred, UTC seconds (0: the meter does not
+         * say).  MB_F_DEMAND.  The server bills a demand charge on it
+         * (docs/tariffs.md, "Monthly charges"). */
+        int64_t demand_mw;
+        int64_t demand_time;
+        /* The maximum demand of the last billing month, frozen at the
+         * settlement day (DL/T 645-2007: 01010001), in mW, and
+         * frozen_demand_time: when it froze, the settlement moment, UTC
+         * seconds (as frozen_time).  MB_F_FROZEN_DEMAND.  Where a meter has
+         * it, it defines the month's demand. */
+        int64_t frozen_demand_mw;
+        int64_t frozen_demand_time;
 } mb_reading;
 
 /* True when the host's struct is large enough to hold `field`. */

@@ -76,6 +76,8 @@ struct sim_opts {
         int64_t fault_stop_from;  /* UTC s: the register stops counting (bypass); 0 never */
         int64_t fault_stop_until; /* UTC s: and counts again (0: never again) */
         const char *account;      /* the customer number the meter holds; NULL: none */
+        int demand;               /* the meter registers the month's maximum demand */
+        int64_t demand_ms;        /* its interval: the average power of each block this long */
         const char *state_file;   /* host-owned, valid as long as the ctx; NULL: none */
 };
 
@@ -87,6 +89,14 @@ struct sim_registers {
         int has_frozen;
         int64_t frozen_wh;
         int64_t frozen_time; /* UTC seconds of the local month boundary */
+        /* maximum demand (option demand): this month's largest block
+         * average, mW, and the UTC second its block ended; last month's,
+         * frozen at the month boundary (frozen_demand_time: its start) */
+        int64_t demand_mw, demand_time;
+        int has_frozen_demand;
+        int64_t frozen_demand_mw, frozen_demand_time;
+        int64_t block_ms;  /* UTC ms the demand block being integrated started */
+        int64_t block_acc; /* its energy so far, mW·ms (not persisted) */
 };
 
 struct sim_meter {
@@ -141,6 +151,8 @@ void sim_fill_reading(struct sim_meter *m, mb_reading *out);
 
 /* sim_energy.c */
 void sim_registers_init(struct sim_registers *r, int64_t start_wh);
+/* Finish the demand blocks that ended by UTC ms t (option demand). */
+void sim_demand_to(struct sim_meter *m, int64_t t);
 void sim_advance(struct sim_meter *m);
 void sim_walk(struct sim_meter *m, int64_t from_ms, int64_t to_ms, int accrue);
 

@@ -24,11 +24,42 @@ void sim_registers_init(struct sim_registers *r, int64_t start_wh)
         r->rate_wh[SIM_RATE_FLAT] = start_wh;
 }
 
-/* At a local month boundary, the register freezes as at that instant. */
+void sim_demand_to(struct sim_meter *m, int64_t t)
+{
+        struct sim_registers *r = &m->reg;
+        int64_t len = m->o.demand_ms, end;
+
+        if (!m->o.demand)
+                return;
+        if (r->block_ms == 0 || r->block_ms > t) /* the first, or the clock went back */
+                r->block_ms = sim_floor_div(t, len) * len;
+        end = r->block_ms + len;
+        if (t < end)
+                return;
+        /* the block's average power; a later block with the same keeps the
+         * first (the time a meter shows is when the maximum was first seen) */
+        if (r->block_acc / len > r->demand_mw) {
+                r->demand_mw = r->block_acc / len;
+                r->demand_time = sim_floor_div(end, 1000);
+        }
+        r->block_acc = 0;
+        r->block_ms = sim_floor_div(t, len) * len;
+}
+
+/* At a local month boundary, the register freezes as at that instant, and
+ * so does the maximum demand, which starts again from 0. */
 static void freeze_if_due(struct sim_meter *m, int64_t t)
 {
         if (t < m->next_freeze_ms)
                 return;
+        sim_demand_to(m, m->next_freeze_ms);
+        if (m->o.demand) {
+                m->reg.has_frozen_demand = 1;
+                m->reg.frozen_demand_mw = m->reg.demand_mw;
+                m->reg.frozen_demand_time =
+                    sim_floor_div(sim_month_start_ms(t, m->o.utc_offset_s), 1000);
+                m->reg.demand_mw = m->reg.demand_time = 0;
+        }
         m->reg.has_frozen = 1;
         m->reg.frozen_wh = m->reg.import_wh;
         m->reg.frozen_time = sim_floor_div(sim_month_start_ms(t, m->o.utc_offset_s), 1000);
@@ -43,7 +74,10 @@ static void accrue(struct sim_meter *m, int64_t from, int64_t to)
         int rate = sim_rate_at(from, m->o.utc_offset_s);
         int64_t wh;
 
-        r->rate_acc[rate] += sim_power_mw(&m->o, from) * (to - from) * m->o.speed;
+        int64_t e = sim_power_mw(&m->o, from) * (to - from) * m->o.speed;
+
+        r->rate_acc[rate] += e;
+        r->block_acc += e; /* ends within the block: sim_walk stops at block ends */
         wh = r->rate_acc[rate] / SIM_MWMS_PER_WH;
         if (wh > 0) {
                 r->rate_acc[rate] -= wh * SIM_MWMS_PER_WH;
@@ -58,12 +92,17 @@ void sim_walk(struct sim_meter *m, int64_t from, int64_t to, int accrue_energy)
 {
         if (!accrue_energy) {
                 freeze_if_due(m, to);
+                sim_demand_to(m, to);
                 return;
         }
         while (from < to) {
                 int64_t end = (sim_floor_div(from, SIM_MS_PER_MIN) + 1) * SIM_MS_PER_MIN;
+                int64_t blk = m->o.demand ? m->o.demand_ms : SIM_MS_PER_MIN;
                 int64_t stop = m->o.fault_stop_from * 1000, go = m->o.fault_stop_until * 1000;
 
+                /* a demand block's energy is its own */
+                if ((sim_floor_div(from, blk) + 1) * blk < end)
+                        end = (sim_floor_div(from, blk) + 1) * blk;
                 /* a bypass starts and ends where it says, not at the minute */
                 if (m->o.fault_stop_from && stop > from && stop < end)
                         end = stop;
@@ -71,11 +110,13 @@ void sim_walk(struct sim_meter *m, int64_t from, int64_t to, int accrue_energy)
                         end = go;
                 if (end > to)
                         end = to;
+                sim_demand_to(m, from);
                 freeze_if_due(m, from);
                 if (!sim_fault_stopped(m, from))
                         accrue(m, from, end);
                 from = end;
         }
+        sim_demand_to(m, to);
         freeze_if_due(m, to);
 }
 
@@ -119,6 +160,13 @@ void sim_advance(struct sim_meter *m)
                         elapsed);
                 elapsed = 0;
         }
+        /* Between readings the meter's clock runs on the monotonic one: the
+         * host's UTC clock has whole seconds, and intervals placed by it
+         * would overlap or leave gaps of a fraction of a second (a short
+         * demand block would see half its energy).  It is set from the UTC
+         * clock when that stepped by more than 2 s. */
+        if (m->last_wall_ms + elapsed - wall < 2000 && wall - (m->last_wall_ms + elapsed) < 2000)
+                wall = m->last_wall_ms + elapsed;
         from = wall - elapsed;
         if (from < m->last_wall_ms - SIM_MS_PER_MIN) /* the UTC clock was set back */
                 m->next_freeze_ms = sim_next_month_ms(from, m->o.utc_offset_s);

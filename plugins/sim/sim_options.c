@@ -87,6 +87,20 @@ static void parse_relay(mb_opt_parser *p, struct sim_opts *o)
                              "arm_autoclose_s needs a relay (relay = false here)");
 }
 
+/* The maximum demand register (最大需量): off by default, as on a
+ * household meter; its interval divides a quarter hour, so that blocks end
+ * at every quarter hour and never straddle a month start. */
+static void parse_demand(mb_opt_parser *p, struct sim_opts *o)
+{
+        int64_t s;
+
+        mb_opt_bool(p, "demand", &o->demand, 0);
+        if (mb_opt_int64(p, "demand_interval_s", &s, 900, 1, 900) == MB_OK && 900 % s != 0)
+                mb_opt_error(p, "demand_interval_s",
+                             "demand_interval_s (%" PRId64 ") must divide 900 (a quarter hour)", s);
+        o->demand_ms = s * 1000;
+}
+
 static void parse_faults(mb_opt_parser *p, struct sim_opts *o)
 {
         mb_opt_int64(p, "fault_timeout_every", &o->fault_timeout_every, 0, 0, INT32_MAX);
@@ -118,5 +132,6 @@ int sim_options_parse(const mb_host *host, mb_ctx *ctx, const mb_meter_params *p
         parse_electrical(&p, o);
         parse_relay(&p, o);
         parse_faults(&p, o);
+        parse_demand(&p, o);
         return p.rc;
 }

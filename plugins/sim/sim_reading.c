@@ -19,6 +19,16 @@ static void fill_registers(const struct sim_meter *m, mb_reading *out)
                 out->frozen_time = m->reg.frozen_time;
                 out->fields |= MB_F_FROZEN;
         }
+        if (m->o.demand && MB_READING_HAS(out, frozen_demand_time)) {
+                out->demand_mw = m->reg.demand_mw;
+                out->demand_time = m->reg.demand_time;
+                out->fields |= MB_F_DEMAND;
+                if (m->reg.has_frozen_demand) {
+                        out->frozen_demand_mw = m->reg.frozen_demand_mw;
+                        out->frozen_demand_time = m->reg.frozen_demand_time;
+                        out->fields |= MB_F_FROZEN_DEMAND;
+                }
+        }
 }
 
 void sim_fill_reading(struct sim_meter *m, mb_reading *out)

@@ -24,6 +24,10 @@
  *   reset_done 0                 fault_reset_at already fired
  *   wall_ms 1700000000000        UTC time of these values
  *   frozen 1 1100 1698768000     valid, register, UTC seconds
+ *   demand 4500000 1700000000 4600000 1698768000
+ *                                this month's maximum demand (mW) and when,
+ *                                last month's frozen and when it froze
+ *                                (0 0: none); optional, for older files
  *   end
  */
 #include <errno.h>
@@ -50,6 +54,7 @@ enum {
         K_RESET,
         K_WALL,
         K_FROZEN,
+        K_DEMAND,
         K_N
 };
 
@@ -62,6 +67,7 @@ static const struct {
     [K_PROTECT] = {"protect", 1},     [K_ALARM] = {"alarm", 1},
     [K_READS] = {"reads", 1},         [K_RESET] = {"reset_done", 1},
     [K_WALL] = {"wall_ms", 1},        [K_FROZEN] = {"frozen", 3},
+    [K_DEMAND] = {"demand", 4},
 };
 
 struct saved {
@@ -116,8 +122,11 @@ static const char *check(const struct saved *s)
 {
         int64_t sum = 0;
 
-        if (s->seen != (1u << K_N) - 1)
+        if ((s->seen | 1u << K_DEMAND) != (1u << K_N) - 1) /* demand: files of older sims lack it */
                 return "a key is missing";
+        for (int i = 0; i < 4; i++)
+                if (s->v[K_DEMAND][i] < 0)
+                        return "a maximum demand is negative";
         for (int i = 0; i < MB_RATES; i++) {
                 if (s->v[K_RATES][i] < 0 || s->v[K_ACC][i] < 0 || s->v[K_ACC][i] >= SIM_MWMS_PER_WH)
                         return "a rate register is out of range";
@@ -170,6 +179,11 @@ static void apply(struct sim_meter *m, const struct saved *s)
         r->has_frozen = (int)s->v[K_FROZEN][0];
         r->frozen_wh = s->v[K_FROZEN][1];
         r->frozen_time = s->v[K_FROZEN][2];
+        r->demand_mw = s->v[K_DEMAND][0];
+        r->demand_time = s->v[K_DEMAND][1];
+        r->has_frozen_demand = s->v[K_DEMAND][3] > 0;
+        r->frozen_demand_mw = s->v[K_DEMAND][2];
+        r->frozen_demand_time = s->v[K_DEMAND][3];
         m->relay = m->o.has_relay ? (int)s->v[K_RELAY][0] : MB_RELAY_CLOSED;
         m->protect = (int)s->v[K_PROTECT][0];
         m->alarm = (int)s->v[K_ALARM][0];
@@ -229,11 +243,14 @@ static int format_state(const struct sim_meter *m, char *buf, size_t len)
                                     " %" PRId64 " %" PRId64 "\nrate_acc %" PRId64 " %" PRId64
                                     " %" PRId64 " %" PRId64 "\nrelay %d\nprotect %d\nalarm %d\n"
                                     "reads %" PRIu64 "\nreset_done %d\nwall_ms %" PRId64
-                                    "\nfrozen %d %" PRId64 " %" PRId64 "\nend\n",
+                                    "\nfrozen %d %" PRId64 " %" PRId64 "\ndemand %" PRId64
+                                    " %" PRId64 " %" PRId64 " %" PRId64 "\nend\n",
                         r->import_wh, r->rate_wh[0], r->rate_wh[1], r->rate_wh[2], r->rate_wh[3],
                         r->rate_acc[0], r->rate_acc[1], r->rate_acc[2], r->rate_acc[3], m->relay,
                         m->protect, m->alarm, m->reads, m->reset_done, m->last_wall_ms,
-                        r->has_frozen, r->frozen_wh, r->frozen_time);
+                        r->has_frozen, r->frozen_wh, r->frozen_time, r->demand_mw, r->demand_time,
+                        r->has_frozen_demand ? r->frozen_demand_mw : 0,
+                        r->has_frozen_demand ? r->frozen_demand_time : 0);
 }
 
 static int write_all(int fd, const char *buf, size_t len)

@@ -52,6 +52,8 @@ void srv_h_search(struct srv_req *rq, struct srv_resp *rs)
 
 void srv_h_meter_readings(struct srv_req *rq, struct srv_resp *rs)
 {
+        static const char *const demand_keys[] = {"demand_mw", "demand_time", "frozen_demand_mw",
+                                                  "frozen_demand_time"};
         const char *addr = rq->params.v[0], *ls = srv_req_query(rq, "limit");
         int64_t mid = 0, limit = 200;
         json_object *o, *list;
@@ -75,7 +77,9 @@ void srv_h_meter_readings(struct srv_req *rq, struct srv_resp *rs)
         list = json_object_new_array();
         if (rc >= 0)
                 rc = srv_db_query(rq->db, &st,
-                                  "SELECT seq, ts, kind, quality, import_wh FROM readings"
+                                  "SELECT seq, ts, kind, quality, import_wh, demand_mw,"
+                                  " demand_time, frozen_demand_mw, frozen_demand_time"
+                                  " FROM readings"
                                   " WHERE meter_id = $1 ORDER BY seq DESC LIMIT $2",
                                   "ii", mid, limit);
         while (rc >= 0 && (rc = srv_stmt_step(st)) == SRV_DB_ROW) {
@@ -86,6 +90,10 @@ void srv_h_meter_readings(struct srv_req *rq, struct srv_resp *rs)
                 srv_jadd_str(e, "kind", srv_stmt_text(st, 2));
                 srv_jadd_i64(e, "quality", srv_stmt_i64(st, 3));
                 srv_jadd_i64_or_null(e, "import_wh", srv_stmt_is_null(st, 4), srv_stmt_i64(st, 4));
+                /* the maximum demand registers, where the meter gives them */
+                for (int c = 5; c < 9; c++)
+                        if (!srv_stmt_is_null(st, c))
+                                srv_jadd_i64(e, demand_keys[c - 5], srv_stmt_i64(st, c));
                 json_object_array_add(list, e);
         }
         srv_stmt_done(st);

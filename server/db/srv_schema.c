@@ -444,6 +444,14 @@ static const char *const migrations[] = {
     "ALTER TABLE supplies_new RENAME TO supplies;"
     "CREATE INDEX supplies_account ON supplies(account_id, id);"
     "CREATE INDEX supplies_meter ON supplies(meter_id, id);",
+    /* 11 -> 12: the maximum demand a meter registers (最大需量), for the
+     * demand charge of the month close (docs/tariffs.md, "Monthly
+     * charges"): this month's so far and when it occurred, and last month's
+     * frozen at the settlement day with when it froze, in mW */
+    "ALTER TABLE readings ADD COLUMN demand_mw INTEGER;"
+    "ALTER TABLE readings ADD COLUMN demand_time INTEGER;"
+    "ALTER TABLE readings ADD COLUMN frozen_demand_mw INTEGER;"
+    "ALTER TABLE readings ADD COLUMN frozen_demand_time INTEGER;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

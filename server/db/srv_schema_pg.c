@@ -392,6 +392,9 @@ static const char *const migrations[] = {
     "ALTER TABLE supplies DROP CONSTRAINT supplies_closed_how_check;"
     "ALTER TABLE supplies ADD CONSTRAINT supplies_closed_how_check"
     " CHECK (closed_how IN ('move_out','transfer','exchange','multiplier'));",
+    /* 11 -> 12: maximum demand (srv_schema.c) */
+    "ALTER TABLE readings ADD COLUMN demand_mw BIGINT, ADD COLUMN demand_time BIGINT,"
+    " ADD COLUMN frozen_demand_mw BIGINT, ADD COLUMN frozen_demand_time BIGINT;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

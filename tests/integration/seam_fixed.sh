@@ -13,11 +13,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/server_lib.sh"
 
-server_conf "$T/server.conf"
-ADMIN=$("$MB_SERVER" -c "$T/server.conf" --create-token root --role admin)
-start_server "$T/server.conf" "$T/server.log"
-
-api POST /api/v1/gateways '{"name":"gw-1"}'; expect 201; GW=$(j '["token"]')
+server_with_gateway gw-1
 api POST /api/v1/tariffs "@$MB_SRC/etc/tariffs/flat.conf"; expect 201
 api POST /api/v1/tariffs 'id = "fixed-eight";
 versions = ( { from = "2025-01-01"; price = "0.55"; fixed_monthly = "8.00"; } );'; expect 201

@@ -71,6 +71,9 @@ endfunction()
 mb_add_system_test(system_e2e e2e.sh)
 mb_add_system_pg_test(system_e2e_pg e2e.sh)
 mb_add_system_test(system_demo demo.sh)
+# the maximum demand from the sim plugin through agent.db to the server
+mb_add_system_test(system_demand demand_sim.sh)
+mb_add_system_pg_test(system_demand_pg demand_sim.sh)
 mb_add_system_test(system_areas areas_sim.sh)
 set_property(TEST system_areas APPEND PROPERTY ENVIRONMENT
              MB_ARTIFACTS=${CMAKE_BINARY_DIR}/tests/artifacts)
@@ -162,5 +165,8 @@ mb_add_server_pg_test(seam_multiplier_pg seam_multiplier.sh)
 # fixed monthly charges prorated by the days of supply at every seam
 mb_add_server_test(seam_fixed seam_fixed.sh)
 mb_add_server_pg_test(seam_fixed_pg seam_fixed.sh)
+# demand charges: the maximum demand in the readings, frozen or read, x the multiplier
+mb_add_server_test(seam_demand seam_demand.sh)
+mb_add_server_pg_test(seam_demand_pg seam_demand.sh)
 set_property(TEST property_money property_money_pg seam_multiplier seam_multiplier_pg APPEND
              PROPERTY ENVIRONMENT MB_AGENT_BALANCE=$<TARGET_FILE:agent_balance>)

@@ -61,6 +61,15 @@ start_server() {
   export METERBOX_URL=$URL
 }
 
+# server_with_gateway NAME: a server on a fresh config, started, an admin
+# token in ADMIN, gateway NAME registered and its token in GW.
+server_with_gateway() {
+  server_conf "$T/server.conf"
+  ADMIN=$("$MB_SERVER" -c "$T/server.conf" --create-token root --role admin)
+  start_server "$T/server.conf" "$T/server.log"
+  api POST /api/v1/gateways "{\"name\":\"$1\"}"; expect 201; GW=$(j '["token"]')
+}
+
 stop_server() {
   kill -TERM "$SERVER_PID"
   wait "$SERVER_PID" || fail "server did not stop cleanly"

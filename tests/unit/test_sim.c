@@ -208,6 +208,52 @@ static void test_frozen_at_month_boundary(void **state)
         P->meter_free(m);
 }
 
+/* The maximum demand (option demand): the largest 15-minute block average
+ * of the month so far and the end of its block; at the month boundary it
+ * freezes and starts again.  1000 W flat from 23:05 local on 31 January:
+ * the 23:00-23:15 block had 10 minutes of it, 666.666 W; the next a full
+ * 1000 W, first seen at 23:30, which stays the time.  The interval may be
+ * shorter (demand_interval_s, a divisor of 900). */
+static void test_demand(void **state)
+{
+        struct fake_kv kv[] = {KV_STR("profile", "flat"), KV_INT("noise_pct", 0),
+                               KV_INT("base_w", 1000),    KV_INT("utc_offset_min", 480),
+                               KV_BOOL("demand", 1),      {0}};
+        struct fake_kv bad[] = {KV_BOOL("demand", 1), KV_INT("demand_interval_s", 7), {0}};
+        struct fake_kv off[] = {KV_STR("profile", "flat"), {0}};
+        void *m = new_meter(kv, "demand"), *n = new_meter(off, "no-demand");
+        struct mb_ctx ctx;
+        mb_reading r;
+        mb_err err;
+        void *x;
+
+        fake_reset(0, FEB01_LOCAL8 - 3600 + 300); /* 23:05 local */
+        read_ok(m, &r);
+        assert_true(r.fields & MB_F_DEMAND);
+        assert_false(r.fields & MB_F_FROZEN_DEMAND);
+        assert_int_equal(r.demand_mw, 0);
+        fake_advance_ms(15 * 60000); /* 23:20 */
+        read_ok(m, &r);
+        assert_int_equal(r.demand_mw, 666666);
+        assert_int_equal(r.demand_time, FEB01_LOCAL8 - 3600 + 900);
+        fake_advance_ms(20 * 60000); /* 23:40 */
+        read_ok(m, &r);
+        assert_int_equal(r.demand_mw, 1000000);
+        assert_int_equal(r.demand_time, FEB01_LOCAL8 - 3600 + 1800);
+        fake_advance_ms(40 * 60000); /* 00:20 */
+        read_ok(m, &r);
+        assert_true(r.fields & MB_F_FROZEN_DEMAND);
+        assert_int_equal(r.frozen_demand_mw, 1000000);
+        assert_int_equal(r.frozen_demand_time, FEB01_LOCAL8);
+        assert_int_equal(r.demand_mw, 1000000); /* 00:00-00:15, February's */
+        assert_int_equal(r.demand_time, FEB01_LOCAL8 + 900);
+        read_ok(n, &r);
+        assert_false(r.fields & (MB_F_DEMAND | MB_F_FROZEN_DEMAND));
+        assert_int_equal(fake_meter_new(P, &ctx, bad, "bad", NULL, 1000, &x, &err), MB_ECONFIG);
+        P->meter_free(m);
+        P->meter_free(n);
+}
+
 static void test_electrical_and_identity(void **state)
 {
         struct fake_kv kv[] = {KV_INT("phases", 3),        KV_INT("voltage_v", 230),
@@ -294,6 +340,7 @@ int main(void)
             cmocka_unit_test(test_exact_energy),
             cmocka_unit_test(test_tou_rates),
             cmocka_unit_test(test_frozen_at_month_boundary),
+            cmocka_unit_test(test_demand),
             cmocka_unit_test(test_electrical_and_identity),
             cmocka_unit_test(test_daily_shape),
         };

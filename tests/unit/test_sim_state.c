@@ -48,7 +48,7 @@ static int teardown(void **state)
 
 static void *open_meter(const char *file, int64_t reset_at)
 {
-        static struct fake_kv kv[6];
+        static struct fake_kv kv[7];
         void *m;
         mb_err err;
 
@@ -57,6 +57,7 @@ static void *open_meter(const char *file, int64_t reset_at)
                                  KV_INT("base_w", 1000),
                                  KV_STR("state_file", file),
                                  KV_INT("fault_reset_at", reset_at),
+                                 KV_BOOL("demand", 1),
                                  {0}};
         memcpy(kv, init, sizeof(init));
         assert_int_equal(fake_meter_new(P, &ctx, kv, "persist", NULL, 1000, &m, &err), MB_OK);
@@ -174,6 +175,29 @@ static void test_good_file_is_restored(void **state)
         P->meter_free(m);
 }
 
+/* The maximum demand registers survive a restart (files of older sims have
+ * none and start from 0, test_good_file_is_restored); a negative one is a
+ * corrupt file. */
+static void test_demand_is_restored(void **state)
+{
+        mb_reading r;
+        void *m;
+
+        write_file(GOOD_HEAD "relay 1\n" GOOD_TAIL "demand 4500000 1705270000 4600000 1704038400\n"
+                             "end\n");
+        fake_reset(0, T0);
+        m = open_meter(path, 0);
+        read_ok(m, &r);
+        assert_true((r.fields & (MB_F_DEMAND | MB_F_FROZEN_DEMAND)) ==
+                    (MB_F_DEMAND | MB_F_FROZEN_DEMAND));
+        assert_int_equal(r.demand_mw, 4500000);
+        assert_int_equal(r.demand_time, 1705270000);
+        assert_int_equal(r.frozen_demand_mw, 4600000);
+        assert_int_equal(r.frozen_demand_time, 1704038400);
+        P->meter_free(m);
+        expect_corrupt(GOOD_HEAD "relay 1\n" GOOD_TAIL "demand -1 0 0 0\nend\n", "negative");
+}
+
 static void test_reads_count_across_restarts(void **state)
 {
         mb_reading r;
@@ -221,6 +245,7 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_missing_file_starts_fresh, setup, teardown),
             cmocka_unit_test_setup_teardown(test_corrupt_file_is_a_reset, setup, teardown),
             cmocka_unit_test_setup_teardown(test_good_file_is_restored, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_demand_is_restored, setup, teardown),
             cmocka_unit_test_setup_teardown(test_reads_count_across_restarts, setup, teardown),
             cmocka_unit_test_setup_teardown(test_save_failure_reported_once, setup, teardown),
         };

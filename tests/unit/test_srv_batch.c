@@ -182,7 +182,8 @@ static void agent_shaped(void **state)
             "\"current_ma\":[6800,6900,7000],\"pf_milli\":-985,\"freq_mhz\":49990,"
             "\"relay\":\"closed\",\"address\":\"\\u0030001\",\"meter_time\":1795574203,"
             "\"frozen_import_wh\":1200000,\"frozen_time\":1793462400,\"remain_fen\":-3,"
-            "\"overdraft_fen\":5,\"quality\":4}]}";
+            "\"overdraft_fen\":5,\"quality\":4,\"demand_mw\":4500000,\"demand_time\":1795500000,"
+            "\"frozen_demand_mw\":4600000,\"frozen_demand_time\":1793462400}]}";
         struct srv_batch b;
         struct srv_err e;
         struct srv_reading *r;
@@ -207,8 +208,14 @@ static void agent_shaped(void **state)
         assert_int_equal(r->remain_fen, -3);
         assert_int_equal(r->overdraft_fen, 5);
         assert_int_equal(r->quality, 4);
+        assert_int_equal(r->demand_mw, 4500000);
+        assert_int_equal(r->demand_time, 1795500000);
+        assert_int_equal(r->frozen_demand_mw, 4600000);
+        assert_int_equal(r->frozen_demand_time, 1793462400);
         assert_int_equal(r->has, SRV_R_EXPORT | SRV_R_POWER | SRV_R_PF | SRV_R_FREQ |
-                                     SRV_R_METER_TIME | SRV_R_REMAIN | SRV_R_OVERDRAFT);
+                                     SRV_R_METER_TIME | SRV_R_REMAIN | SRV_R_OVERDRAFT |
+                                     SRV_R_DEMAND | SRV_R_DEMAND_TIME | SRV_R_FROZEN_DEMAND |
+                                     SRV_R_FROZEN_DEMAND_TIME);
         srv_batch_free(&b);
 }
 
@@ -261,6 +268,21 @@ static void bad_fields(void **state)
             {"{\"gateway\":\"g\",\"readings\":[{\"meter\":\"1\",\"seq\":1,\"ts\":1795574200,"
              "\"frozen_import_wh\":5}]}",
              400, "readings[0].frozen_time"},
+            {"{\"gateway\":\"g\",\"readings\":[{\"meter\":\"1\",\"seq\":1,\"ts\":1795574200,"
+             "\"frozen_demand_mw\":5}]}",
+             400, "readings[0].frozen_demand_time"},
+            {"{\"gateway\":\"g\",\"readings\":[{\"meter\":\"1\",\"seq\":1,\"ts\":1795574200,"
+             "\"frozen_demand_time\":1795574200}]}",
+             400, "readings[0].frozen_demand_mw"},
+            {"{\"gateway\":\"g\",\"readings\":[{\"meter\":\"1\",\"seq\":1,\"ts\":1795574200,"
+             "\"demand_time\":1795574200}]}",
+             400, "readings[0].demand_mw"},
+            {"{\"gateway\":\"g\",\"readings\":[{\"meter\":\"1\",\"seq\":1,\"ts\":1795574200,"
+             "\"demand_mw\":-1}]}",
+             400, "readings[0].demand_mw"},
+            {"{\"gateway\":\"g\",\"readings\":[{\"meter\":\"1\",\"seq\":1,\"ts\":1795574200,"
+             "\"import_wh\":1,\"frozen_demand_mw\":1000000000001,\"frozen_demand_time\":1}]}",
+             422, "readings[0].frozen_demand_mw"},
             {"{\"gateway\":\"g\",\"readings\":[{\"meter\":\"1\",\"seq\":1}]}", 400,
              "readings[0].ts"},
             {"{\"gateway\":\"g\",\"readings\":[{\"meter\":\"1\",\"seq\":1,\"ts\":1795574200,"

@@ -359,14 +359,16 @@ static void keep_first(void *arg, int64_t seq, int64_t ts, int kind, const mb_re
 }
 
 /* Every value a plugin gives comes back as given: the three phases, the
- * frozen register, the meter's money and clock (some of them are packed
- * into one column, agent_store_extra.c). */
+ * frozen register, the meter's money and clock, the maximum demand (some
+ * of them are packed into one column, agent_store_extra.c; the demand after
+ * the address, which rows of older agents end with). */
 static void readings_come_back_whole(void **state)
 {
         agent_store *st = open_store(1);
         mb_reading r = {.size = sizeof(r),
                         .fields = MB_F_IMPORT | MB_F_VOLTAGE | MB_F_CURRENT | MB_F_FROZEN |
-                                  MB_F_PREPAID | MB_F_METER_TIME | MB_F_ADDRESS | MB_F_POWER,
+                                  MB_F_PREPAID | MB_F_METER_TIME | MB_F_ADDRESS | MB_F_POWER |
+                                  MB_F_DEMAND | MB_F_FROZEN_DEMAND,
                         .phases = 3,
                         .import_wh = 123456,
                         .voltage_mv = {220100, 221200, 219900},
@@ -377,7 +379,11 @@ static void readings_come_back_whole(void **state)
                         .overdraft_fen = 900,
                         .meter_time = 1700000003,
                         .power_mw = -1234567,
-                        .address = "000006605518"},
+                        .address = "000006605518",
+                        .demand_mw = 4500000,
+                        .demand_time = 1699990000,
+                        .frozen_demand_mw = 4600000,
+                        .frozen_demand_time = 1698768000},
                    back;
         int64_t m, seq;
 
@@ -398,6 +404,10 @@ static void readings_come_back_whole(void **state)
         assert_int_equal(back.meter_time, r.meter_time);
         assert_int_equal(back.power_mw, r.power_mw);
         assert_string_equal(back.address, r.address);
+        assert_int_equal(back.demand_mw, r.demand_mw);
+        assert_int_equal(back.demand_time, r.demand_time);
+        assert_int_equal(back.frozen_demand_mw, r.frozen_demand_mw);
+        assert_int_equal(back.frozen_demand_time, r.frozen_demand_time);
         /* the meter's own address is not stored again in every row */
         assert_int_equal(committed("SELECT instr(data, '000006605518') FROM readings"), 0);
         /* another meter answering: its address is kept */
@@ -407,6 +417,8 @@ static void readings_come_back_whole(void **state)
         assert_int_equal(agent_store_end(st), MB_OK);
         assert_int_equal(agent_store_readings_after(st, m, 1, keep_reading, &back), 1);
         assert_string_equal(back.address, "000006605519");
+        assert_int_equal(back.demand_mw, r.demand_mw); /* after the address */
+        assert_int_equal(back.frozen_demand_time, r.frozen_demand_time);
         agent_store_close(st);
 }
 
