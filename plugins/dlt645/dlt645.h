@@ -85,6 +85,8 @@ enum dlt_item {
         IT_OVERDRAFT,
         IT_STATUS,
         IT_ACCOUNT,
+        IT_DEMAND,
+        IT_FROZEN_DEMAND,
         IT_COUNT
 };
 
@@ -100,7 +102,7 @@ struct dlt_opts {
         int block;
         int preamble;
         int import_reg; /* enum dlt_import_reg */
-        int reverse, rates, electrical, clock, frozen, prepaid, relay_status, account;
+        int reverse, rates, electrical, clock, frozen, prepaid, relay_status, account, demand;
         int64_t clock_tolerance_s; /* 0: never flag the clock */
         int has_utc_offset;
         int64_t utc_offset_s;
@@ -135,6 +137,9 @@ struct dlt_meter {
         int64_t settle_read_s;       /* host UTC when it was read */
         char account[13];            /* customer number from 0400040E; "": not read */
         int64_t account_read_s;      /* host UTC when it was read */
+        /* last month's maximum demand (01010001), read again when the
+         * settlement moment it was frozen at is no longer the last one */
+        int64_t frozen_demand_mw, frozen_demand_at;
 };
 
 /* dlt645_options.c */
@@ -209,6 +214,7 @@ int dlt_read_frozen(struct dlt_meter *m, mb_reading *r, int64_t *now, mb_err *er
 int dlt_read_prepaid(struct dlt_meter *m, mb_reading *r, int64_t *now, mb_err *err);
 int dlt_read_relay(struct dlt_meter *m, mb_reading *r, int64_t *now, mb_err *err);
 int dlt_read_account(struct dlt_meter *m, mb_reading *r, int64_t *now, mb_err *err);
+int dlt_read_demand(struct dlt_meter *m, mb_reading *r, int64_t *now, mb_err *err);
 int dlt_relay_state(uint16_t st3);
 int dlt_read_status(struct dlt_meter *m, int *state, mb_err *err);
 

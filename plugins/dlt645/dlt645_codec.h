@@ -191,6 +191,11 @@ struct dlt_datetime {
 int dlt_decode_date(const uint8_t p[4], struct dlt_datetime *t);
 /* Time of 04000102 / C011: ss mm hh on the wire.  Returns 0 or -1. */
 int dlt_decode_time(const uint8_t p[3], struct dlt_datetime *t);
+/* When a maximum demand occurred (01010000, 01010001 after the demand):
+ * mm hh DD MM YY on the wire, seconds 0.  Returns 1 for a real moment, 0
+ * for the all-zero "none yet" a meter shows before its first demand
+ * interval of the month, -1 for anything else. */
+int dlt_decode_minute(const uint8_t p[5], struct dlt_datetime *t);
 /* ss mm hh DD MM YY (time sync, control deadline).  Returns 0 or -1. */
 int dlt_encode_datetime6(const struct dlt_datetime *t, uint8_t out[6]);
 /* Is t a real calendar moment? */

@@ -2,7 +2,8 @@
 /*
  * dlt645: the optional items of a reading (the table is in dlt645_read.c):
  * voltage, current, power, power factor, frequency, clock, settlement-day
- * register, prepaid amounts and relay state.  Each reader fills its field
+ * register, prepaid amounts, relay state, customer number and maximum
+ * demand.  Each reader fills its field
  * and returns MB_OK, returns MB_OK without filling it when the meter has no
  * such data (dlt_optional: logged once, not asked again), or returns the
  * error, which dlt645_read.c turns into a left-out field with its reason.
@@ -341,5 +342,87 @@ int dlt_read_account(struct dlt_meter *m, mb_reading *r, int64_t *now, mb_err *e
         }
         snprintf(r->account, sizeof(r->account), "%s", m->account);
         r->fields |= MB_F_ACCOUNT;
+        return MB_OK;
+}
+
+/* One maximum demand and when it occurred (XX.XXXX kW, then YYMMDDhhmm in
+ * the meter's local time): mW (0.0001 kW is 100 mW) and UTC, 0 when the
+ * meter shows none yet.  MB_OK or MB_EPROTO. */
+static int demand_value(struct dlt_meter *m, const char *what, const struct dlt_value *v,
+                        int64_t *mw, int64_t *at, mb_err *err)
+{
+        struct dlt_datetime t = {0};
+        int64_t x;
+        int rc;
+
+        if (dlt_dec_u(m, what, v->b, 3, &x, err) < 0)
+                return MB_EPROTO;
+        rc = dlt_decode_minute(v->b + 3, &t);
+        if (rc < 0)
+                return mb_err_set(err, MB_EPROTO,
+                                  "%s: not a time (mm hh DD MM YY): %02X %02X %02X %02X %02X", what,
+                                  v->b[3], v->b[4], v->b[5], v->b[6], v->b[7]);
+        *mw = x * 100;
+        *at = rc ? dlt_local_to_utc(m, &t) : 0;
+        return MB_OK;
+}
+
+/* Last month's maximum demand, frozen at the settlement day (01010001):
+ * read when the last settlement moment is not the one it was read for, so
+ * about once a month.  Fills r when known. */
+static int frozen_demand(struct dlt_meter *m, mb_reading *r, int64_t now, mb_err *err)
+{
+        int64_t at, mw, when;
+        struct dlt_value v;
+        int rc;
+
+        if (!dlt_has(m, IT_FROZEN_DEMAND))
+                return MB_OK;
+        if ((rc = read_settle_day(m, err)) < 0)
+                return rc;
+        if ((at = dlt_last_settlement(m, now)) == 0)
+                return MB_OK;
+        if (at != m->frozen_demand_at) {
+                rc = dlt_optional(m, IT_FROZEN_DEMAND, dlt_get(m, 0x01010001, 8, &v, err), err);
+                if (rc)
+                        return rc < 0 ? rc : MB_OK;
+                if ((rc = demand_value(m, "settlement-day maximum demand (01010001)", &v, &mw,
+                                       &when, err)) < 0)
+                        return rc;
+                m->frozen_demand_mw = mw;
+                m->frozen_demand_at = at;
+        }
+        r->frozen_demand_mw = m->frozen_demand_mw;
+        r->frozen_demand_time = m->frozen_demand_at;
+        r->fields |= MB_F_FROZEN_DEMAND;
+        return MB_OK;
+}
+
+/* The maximum demand (最大需量): this month's so far (01010000) and last
+ * month's frozen (docs/plugins/dlt645.md). */
+int dlt_read_demand(struct dlt_meter *m, mb_reading *r, int64_t *now, mb_err *err)
+{
+        struct dlt_value v;
+        int64_t mw, at;
+        int rc;
+
+        if (!MB_READING_HAS(r, frozen_demand_time))
+                return MB_OK; /* an agent without the fields: nowhere to put them */
+        rc = dlt_optional(m, IT_DEMAND, dlt_get(m, 0x01010000, 8, &v, err), err);
+        if (rc < 0)
+                return rc;
+        if (rc == 0) {
+                if ((rc = demand_value(m, "maximum demand (01010000)", &v, &mw, &at, err)) < 0)
+                        return rc;
+                r->demand_mw = mw;
+                r->demand_time = at;
+                r->fields |= MB_F_DEMAND;
+        }
+        /* last month's failing leaves this month's in the reading */
+        if ((rc = frozen_demand(m, r, *now ? *now : m->host->realtime_s(), err)) < 0) {
+                mb_reading_omit(r, MB_F_FROZEN_DEMAND, "settlement-day maximum demand: %s",
+                                err->msg[0] ? err->msg : mb_strerror(rc));
+                memset(err, 0, sizeof(*err));
+        }
         return MB_OK;
 }

@@ -49,6 +49,8 @@ static void parse_reading(mb_opt_parser *p, struct dlt_opts *o)
         only_2007(p, o, "prepaid", present && o->prepaid, "cost-control registers");
         present = mb_opt_bool(p, "account", &o->account, o->prepaid) != MB_ENOENT;
         only_2007(p, o, "account", present && o->account, "customer number (0400040E)");
+        present = mb_opt_bool(p, "demand", &o->demand, 0) != MB_ENOENT;
+        only_2007(p, o, "demand", present && o->demand, "maximum demand (01010000)");
         present =
             mb_opt_bool(p, "relay_status", &o->relay_status, o->proto == DLT_2007) != MB_ENOENT;
         only_2007(p, o, "relay_status", present && o->relay_status, "run status word 3");
@@ -118,6 +120,7 @@ int dlt_meter_items(const struct dlt_meter *m)
         n += o->prepaid ? (blocks ? 1 : 2) : 0;
         n += o->relay_status;
         n += o->account;
+        n += o->demand ? 2 : 0; /* this month's; last month's, when the month turned */
         n += m->auto_addr;
         return n;
 }

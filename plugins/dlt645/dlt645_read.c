@@ -20,6 +20,10 @@
  *   relay        04000503                         -            run status word 3
  *   account      0400040E                         -            customer number (户号),
  *                                                              NNNNNNNNNNNN, once a day
+ *   demand       01010000, 01010001               -            maximum demand XX.XXXX kW
+ *                                                              and when, YYMMDDhhmm: this
+ *                                                              month's; last month's when
+ *                                                              the month turned
  *
  * Block identifiers (FF) are used with option block = true for three phases,
  * energy with rates and the prepaid pair; a meter that answers a block with
@@ -56,6 +60,8 @@ static const char *const item_names[IT_COUNT] = {
     [IT_OVERDRAFT] = "overdraft amount",
     [IT_STATUS] = "run status word 3",
     [IT_ACCOUNT] = "customer number",
+    [IT_DEMAND] = "maximum demand",
+    [IT_FROZEN_DEMAND] = "settlement-day maximum demand",
 };
 
 int dlt_has(const struct dlt_meter *m, int item)
@@ -257,6 +263,7 @@ static const struct step {
     {IT_REMAIN, MB_F_PREPAID | MB_F_REMAIN, "prepaid amounts", dlt_read_prepaid},
     {IT_STATUS, MB_F_RELAY, "relay state", dlt_read_relay},
     {IT_ACCOUNT, MB_F_ACCOUNT, "customer number", dlt_read_account},
+    {IT_DEMAND, MB_F_DEMAND | MB_F_FROZEN_DEMAND, "maximum demand", dlt_read_demand},
 };
 
 /* Is the step's item asked for: by the options, and not known to be
@@ -284,6 +291,8 @@ static int wanted(const struct dlt_meter *m, const struct step *s)
                 return o->prepaid && (dlt_has(m, IT_REMAIN) || dlt_has(m, IT_OVERDRAFT));
         case IT_ACCOUNT:
                 return o->account;
+        case IT_DEMAND:
+                return o->demand;
         default: /* IT_STATUS */
                 return o->relay_status;
         }

@@ -205,6 +205,18 @@ int dlt_decode_time(const uint8_t p[3], struct dlt_datetime *t)
         return 0;
 }
 
+int dlt_decode_minute(const uint8_t p[5], struct dlt_datetime *t)
+{
+        uint8_t date[4] = {0, p[2], p[3], p[4]}, time[3] = {0, p[0], p[1]};
+
+        if (!(p[0] | p[1] | p[2] | p[3] | p[4]))
+                return 0;
+        if (dlt_decode_date(date, t) < 0 || dlt_decode_time(time, t) < 0)
+                return -1;
+        t->wday = -1;
+        return 1;
+}
+
 int dlt_encode_datetime6(const struct dlt_datetime *t, uint8_t out[6])
 {
         if (!dlt_datetime_valid(t))

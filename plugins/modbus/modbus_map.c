@@ -66,13 +66,13 @@ const struct mbm_profile mbm_profiles[] = {
 enum qclass { QC_ENERGY, QC_POWER, QC_VOLTAGE, QC_CURRENT, QC_PF, QC_FREQ };
 
 static const char *const q_names[MBM_Q_COUNT] = {
-    "import_wh",  "export_wh",  "power",      "voltage_l1", "voltage_l2",
-    "voltage_l3", "current_l1", "current_l2", "current_l3", "pf",
-    "freq",       "rate1_wh",   "rate2_wh",   "rate3_wh",   "rate4_wh"};
+    "import_wh",  "export_wh",  "power",      "voltage_l1", "voltage_l2", "voltage_l3",
+    "current_l1", "current_l2", "current_l3", "pf",         "freq",       "rate1_wh",
+    "rate2_wh",   "rate3_wh",   "rate4_wh",   "demand"};
 
 static const uint8_t q_class[MBM_Q_COUNT] = {
     QC_ENERGY,  QC_ENERGY, QC_POWER, QC_VOLTAGE, QC_VOLTAGE, QC_VOLTAGE, QC_CURRENT, QC_CURRENT,
-    QC_CURRENT, QC_PF,     QC_FREQ,  QC_ENERGY,  QC_ENERGY,  QC_ENERGY,  QC_ENERGY};
+    QC_CURRENT, QC_PF,     QC_FREQ,  QC_ENERGY,  QC_ENERGY,  QC_ENERGY,  QC_ENERGY,  QC_POWER};
 
 /* Units and their factor to the reading's unit (Wh, mW, mV, mA, milli, mHz);
  * the first unit of each class is its default. */
@@ -487,9 +487,9 @@ static int fits_i32(int64_t v)
 static uint32_t field_of(int q)
 {
         static const uint32_t f[MBM_Q_COUNT] = {
-            MB_F_IMPORT,  MB_F_EXPORT,  MB_F_POWER,   MB_F_VOLTAGE, MB_F_VOLTAGE,
-            MB_F_VOLTAGE, MB_F_CURRENT, MB_F_CURRENT, MB_F_CURRENT, MB_F_PF,
-            MB_F_FREQ,    MB_F_RATES,   MB_F_RATES,   MB_F_RATES,   MB_F_RATES};
+            MB_F_IMPORT,  MB_F_EXPORT,  MB_F_POWER,   MB_F_VOLTAGE, MB_F_VOLTAGE, MB_F_VOLTAGE,
+            MB_F_CURRENT, MB_F_CURRENT, MB_F_CURRENT, MB_F_PF,      MB_F_FREQ,    MB_F_RATES,
+            MB_F_RATES,   MB_F_RATES,   MB_F_RATES,   MB_F_DEMAND};
 
         return f[q];
 }
@@ -550,7 +550,9 @@ static int value_of(const struct mbm_map *m, int q, const uint8_t *buf, size_t l
                 return MB_ENOENT;
         }
         rc = mbd_apply(&raw, &e->scale, v);
-        if (rc == MB_OK && q_class[q] != QC_ENERGY && q != MBM_POWER && !fits_i32(*v))
+        if (rc == MB_OK && q_class[q] != QC_ENERGY && q_class[q] != QC_POWER && !fits_i32(*v))
+                rc = MB_ERANGE;
+        if (rc == MB_OK && q == MBM_DEMAND && *v < 0) /* a maximum is never negative */
                 rc = MB_ERANGE;
         if (rc < 0) {
                 mbd_scale_format(&e->scale, stext, sizeof(stext));
@@ -589,6 +591,10 @@ static void store(mb_reading *out, int q, int64_t v)
         case MBM_FREQ:
                 out->freq_mhz = (int32_t)v;
                 break;
+        case MBM_DEMAND: /* the meter does not say when it occurred */
+                out->demand_mw = v;
+                out->demand_time = 0;
+                break;
         default: /* MBM_RATE1..4; rates a map leaves out read 0 */
                 out->rate_wh[q - MBM_RATE1] = v;
                 break;
@@ -623,6 +629,8 @@ int mbm_fill(const struct mbm_map *m, const uint8_t *buf, size_t len, const char
 
                 if (!e->present || (field_of(q) & left_out))
                         continue;
+                if (q == MBM_DEMAND && !MB_READING_HAS(out, frozen_demand_time))
+                        continue; /* an agent without the field: nowhere to put it */
                 if (b >= 0 && block_err && block_err[b]) {
                         snprintf(reason, sizeof(reason), "%s: %s", q_names[q], block_err[b]);
                         rc = MB_EIO;

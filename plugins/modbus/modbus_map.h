@@ -67,6 +67,7 @@ enum mbm_quantity {
         MBM_RATE2,
         MBM_RATE3,
         MBM_RATE4,
+        MBM_DEMAND, /* the maximum demand register (reading.h demand_mw) */
         MBM_Q_COUNT
 };
 

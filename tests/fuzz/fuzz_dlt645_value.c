@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Fuzz the DL/T 645 value decoders: BCD (signed and not), dates and times,
- * addresses, passwords, error words, calendar arithmetic.  Each either
- * refuses its input or round-trips it. */
+/* Fuzz the DL/T 645 value decoders: BCD (signed and not), dates and times
+ * (and the minute a maximum demand occurred), addresses, passwords, error
+ * words, calendar arithmetic.  Each either refuses its input or round-trips
+ * it. */
 #include <stdint.h>
 #include <string.h>
 
@@ -46,6 +47,21 @@ static void datetime(const uint8_t *p, size_t n)
                 __builtin_trap();
 }
 
+/* When a maximum demand occurred: a real minute, or none (all zero). */
+static void minute(const uint8_t *p, size_t n)
+{
+        struct dlt_datetime t = {0};
+        int rc;
+
+        if (n < 5)
+                return;
+        rc = dlt_decode_minute(p, &t);
+        if (rc == 1 && (!dlt_datetime_valid(&t) || t.sec != 0))
+                __builtin_trap();
+        if (rc == 0 && (p[0] | p[1] | p[2] | p[3] | p[4]))
+                __builtin_trap();
+}
+
 static void text(const uint8_t *p, size_t n)
 {
         char s[16], out[13];
@@ -72,6 +88,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 return 0;
         bcd(data + 1, (size - 1) < 9 ? size - 1 : 9);
         datetime(data + 1, size - 1);
+        minute(data + 1, size - 1);
         text(data + 1, size - 1);
         dlt_errword_str(DLT_2007, data[0], words, sizeof(words));
         dlt_errword_str(DLT_1997, data[0], tiny, sizeof(tiny));

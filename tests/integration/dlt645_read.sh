@@ -16,7 +16,8 @@ cat >"$T/meters.json" <<'JSON'
   "rates": ["1000.01", "2000.02", "3000.03", "6345.61"], "reverse": "12.34",
   "voltage": ["220.1"], "current": ["-5.123"], "power": "-1.2345", "pf": "-0.987",
   "freq": "50.01", "date": "2024-03-15", "time": "12:34:56", "settle_day": "0100",
-  "frozen_forward": "12000.50", "remain": "123.45", "overdraft": "6.78", "relay": "closed"},
+  "frozen_forward": "12000.50", "remain": "123.45", "overdraft": "6.78", "relay": "closed",
+  "demand": ["4.5123", "2024-03-10 14:30"], "frozen_demand": ["4.6000", "2024-02-20 09:15"]},
  {"address": "000000000002", "forward": "99.99", "rates": ["10.00", "20.00", "30.00", "39.99"],
   "reverse": "0.00", "voltage": ["220.1", "221.2", "219.9"],
   "current": ["1.000", "-2.500", "0.001"], "power": "0.5000", "pf": "1.000", "freq": "49.99",
@@ -29,7 +30,8 @@ JSON
 
 # What the agent must print: kWh x 1000 = Wh, yuan x 100 = fen, 0.0001 kW =
 # 100 mW; 2024-03-15 12:34:56 at UTC+8 = 1710477296, the settlement day
-# (1st, 00:00) before it = 1709222400.  The meters' clocks are far from the
+# (1st, 00:00) before it = 1709222400; the maximum demand 4.5123 kW at
+# 2024-03-10 14:30 +08:00 = 1710052200, February's 4.6 kW frozen then.  The meters' clocks are far from the
 # host's, so quality says MB_Q_CLOCK_BAD (2).
 cat >"$T/expect.json" <<'JSON'
 {
@@ -38,7 +40,8 @@ cat >"$T/expect.json" <<'JSON'
         "voltage_mv": [220100], "current_ma": [-5123], "pf_milli": -987, "freq_mhz": 50010,
         "relay": "closed", "address": "123456789012", "meter_time": 1710477296,
         "frozen_import_wh": 12000500, "frozen_time": 1709222400, "remain_fen": 12345,
-        "overdraft_fen": 678, "quality": 2},
+        "overdraft_fen": 678, "demand_mw": 4512300, "demand_time": 1710052200,
+        "frozen_demand_mw": 4600000, "frozen_demand_time": 1709222400, "quality": 2},
  "m3p": {"import_wh": 99990, "export_wh": 0, "rate_wh": [10000, 20000, 30000, 39990],
          "power_mw": 500000, "voltage_mv": [220100, 221200, 219900],
          "current_ma": [1000, -2500, 1], "pf_milli": 1000, "freq_mhz": 49990,
@@ -56,7 +59,7 @@ buses = ( { name = "rs485"; type = "serial"; device = "$PTY"; baud = 2400; parit
             timeout_ms = 1000; } );
 meters = (
   { name = "m1"; plugin = "dlt645"; bus = "rs485"; address = "123456789012"; account = "1";
-    timeout_ms = 15000; options = { prepaid = true; utc_offset_min = 480; }; },
+    timeout_ms = 15000; options = { prepaid = true; utc_offset_min = 480; demand = true; }; },
   { name = "m3p"; plugin = "dlt645"; bus = "rs485"; address = "2"; timeout_ms = 15000;
     options = { phases = 3; clock = false; frozen = false; }; },
   { name = "m97"; plugin = "dlt645"; bus = "rs485"; address = "000000000097"; timeout_ms = 15000;

@@ -28,6 +28,9 @@ a value missing from a meter is answered with "no data requested"):
   settle_day  "0100" (DDhh)            frozen_forward / frozen_combined "kWh"
   remain      "123.45" (yuan)          overdraft "0.00"
   account     "000012345678": the customer number (户号, 0400040E, 12 digits)
+  demand      ["4.5000", "2025-03-20 14:30"]: this month's maximum demand (kW)
+              and when (local; null: none yet), 01010000; frozen_demand the
+              same for the last settlement day, 01010001
   relay       "closed"|"open"|"armed"  protect   false
   password    "02123456"               direct_close true (accepts 1CH/1CH)
   no_blocks   true: block DIs (FF) are refused
@@ -202,6 +205,16 @@ class Meter:
         if di == 0x0400040E:
             acct = s.get("account")
             return None if acct is None else bcd(acct, 0, 6)
+        if di in (0x01010000, 0x01010001):
+            d = s.get("demand" if di == 0x01010000 else "frozen_demand")
+            if d is None:
+                return None
+            when = bytes(5)
+            if d[1]:
+                t = datetime.datetime.strptime(d[1], "%Y-%m-%d %H:%M")
+                when = bytes([bcd2(t.minute), bcd2(t.hour), bcd2(t.day), bcd2(t.month),
+                              bcd2(t.year % 100)])
+            return bcd(d[0], 4, 3) + when
         return None
 
     def value97(self, di):

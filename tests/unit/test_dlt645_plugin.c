@@ -639,6 +639,58 @@ static void silent_optional_item_keeps_the_reading(void **state)
         sim_stop(&s);
 }
 
+/* The maximum demand (最大需量, option demand): this month's so far with
+ * when it occurred (01010000, XX.XXXX kW then YYMMDDhhmm local), and last
+ * month's frozen at the settlement day (01010001), asked for again only
+ * when the settlement moment changes.  A meter whose demand shows no time
+ * yet (all zero) gives the value without one; a meter without the items
+ * is not asked again. */
+static void reads_maximum_demand(void **state)
+{
+        char spec[2048];
+        struct kv kv[] = {I("utc_offset_min", 480), B("demand", 1), END};
+        struct sim s;
+        struct bus b;
+        struct meter m;
+        mb_reading r;
+
+        snprintf(spec, sizeof(spec),
+                 "%.*s, \"demand\": [\"4.5123\", \"2024-03-10 14:30\"],"
+                 " \"frozen_demand\": [\"4.6000\", \"2024-02-20 09:15\"]},"
+                 " {\"address\": \"000000000003\", \"forward\": \"1.00\","
+                 " \"demand\": [\"0.0000\", null]}",
+                 (int)strlen(M1) - 1, M1);
+        reset_log();
+        sim_start(&s, spec, NULL);
+        assert_int_equal(bus_open(&b, s.path, 'N', 1000), MB_OK);
+        assert_int_equal(meter_new(&m, &b, "123456789012", kv), MB_OK);
+        assert_int_equal(unused_keys(kv), 0);
+        fake_now = M1_TIME + 10;
+        ASSERT_OK(&m, meter_read(&m, &r));
+        assert_true((r.fields & (MB_F_DEMAND | MB_F_FROZEN_DEMAND)) ==
+                    (MB_F_DEMAND | MB_F_FROZEN_DEMAND));
+        assert_int_equal(r.demand_mw, 4512300);               /* 0.0001 kW = 100 mW */
+        assert_int_equal(r.demand_time, INT64_C(1710052200)); /* 2024-03-10 14:30 +08:00 */
+        assert_int_equal(r.frozen_demand_mw, 4600000);
+        assert_int_equal(r.frozen_demand_time, INT64_C(1709222400)); /* 2024-03-01 00:00 +08:00 */
+        ASSERT_OK(&m, meter_read(&m, &r));
+        assert_int_equal(r.frozen_demand_mw, 4600000);
+        assert_int_equal(sim_count(&s, "\"data\": \"00000101\"", NULL), 2);
+        assert_int_equal(sim_count(&s, "\"data\": \"01000101\"", NULL), 1);
+        meter_free(&m);
+        /* all zero: no maximum yet this month; no frozen item: not asked again */
+        assert_int_equal(meter_new(&m, &b, "000000000003", kv), MB_OK);
+        ASSERT_OK(&m, meter_read(&m, &r));
+        assert_true(r.fields & MB_F_DEMAND);
+        assert_int_equal(r.demand_mw, 0);
+        assert_int_equal(r.demand_time, 0);
+        assert_false(r.fields & MB_F_FROZEN_DEMAND);
+        assert_true(log_has("has no settlement-day maximum demand"));
+        meter_free(&m);
+        bus_close(&b);
+        sim_stop(&s);
+}
+
 /* A prepaid meter without an overdraft register keeps its remaining amount
  * (MB_F_REMAIN) instead of losing both. */
 static void prepaid_without_overdraft(void **state)
@@ -1168,6 +1220,7 @@ static void rejects_bad_options(void **state)
             {{S("operator", "x")}, "1", "operator must be 8 hex digits"},
             {{S("protocol", "1997"), B("prepaid", 1)}, "1", "prepaid needs protocol"},
             {{S("protocol", "1997"), S("password", "02123456")}, "1", "password needs protocol"},
+            {{S("protocol", "1997"), B("demand", 1)}, "1", "demand needs protocol"},
             {{S("import", "net")}, "1", "\"forward\" or \"combined\""},
             {{B("block", 1), I("phases", 3)}, "12345678901X", "not a DL/T 645 address"},
             {{S("protocol", "1997")}, "auto", "needs protocol \"2007\""},
@@ -1218,6 +1271,7 @@ int main(void)
             cmocka_unit_test(optional_items_the_meter_lacks),
             cmocka_unit_test(silent_optional_item_keeps_the_reading),
             cmocka_unit_test(prepaid_without_overdraft),
+            cmocka_unit_test(reads_maximum_demand),
             cmocka_unit_test(reads_1997),
             cmocka_unit_test(survives_a_noisy_line),
             cmocka_unit_test(bad_replies_fail_clearly),

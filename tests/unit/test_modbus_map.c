@@ -358,6 +358,41 @@ static void test_fill_errors_name_register(void **state)
         }
 }
 
+/* A maximum demand register mapped as `demand` (Eastron SDM120: "Maximum
+ * import system power demand", input register 0x005A, float W, the register
+ * docs/plugins/modbus.md points to): into demand_mw without a time; a
+ * negative one is left out; an agent without the field gets none. */
+static void test_fill_demand(void **state)
+{
+        struct mbm_map m;
+        uint8_t buf[MBM_BUF_MAX] = {0};
+        mb_reading r;
+
+        memset(&m, 0, sizeof(m));
+        assert_int_equal(parse(&m, "import_wh:0x0048:f32:4:ABCD:kWh; demand:0x005A:f32:4:ABCD:W"),
+                         MB_OK);
+        assert_int_equal(mbm_plan(&m, MBM_DEFAULT_MAX_GAP, why, sizeof(why)), MB_OK);
+        expect_entry(&m, MBM_DEMAND, 4, 0x005A, MBD_F32, 1000, 1);
+        put_be32(buf + m.q[MBM_IMPORT].off, 0x447A0000u); /* 1000.0 kWh */
+        put_be32(buf + m.q[MBM_DEMAND].off, 0x45960000u); /* 4800.0 W */
+        memset(&r, 0, sizeof(r));
+        r.size = sizeof(r);
+        assert_int_equal(mbm_fill(&m, buf, (size_t)m.buf_bytes, NULL, &r, why, sizeof(why)), MB_OK);
+        assert_int_equal(r.fields, MB_F_IMPORT | MB_F_DEMAND);
+        assert_int_equal(r.demand_mw, 4800000);
+        assert_int_equal(r.demand_time, 0);
+        put_be32(buf + m.q[MBM_DEMAND].off, 0xC5960000u); /* -4800.0 W */
+        memset(&r, 0, sizeof(r));
+        r.size = sizeof(r);
+        assert_int_equal(mbm_fill(&m, buf, (size_t)m.buf_bytes, NULL, &r, why, sizeof(why)), MB_OK);
+        assert_int_equal(r.fields, MB_F_IMPORT);
+        assert_non_null(strstr(r.missing_why, "demand: FC04 register 0x005A"));
+        memset(&r, 0, sizeof(r));
+        r.size = offsetof(mb_reading, demand_mw); /* an older agent's reading */
+        assert_int_equal(mbm_fill(&m, buf, (size_t)m.buf_bytes, NULL, &r, why, sizeof(why)), MB_OK);
+        assert_int_equal(r.fields, MB_F_IMPORT);
+}
+
 /* Every built-in profile reads a whole reading in at most two requests with
  * the default gap, and no request is over 125 registers (issue 16: the
  * DDSU666 made four). */
@@ -545,6 +580,7 @@ int main(void)
             cmocka_unit_test(test_three_phase_must_be_whole),
             cmocka_unit_test(test_plan_limits),
             cmocka_unit_test(test_fill_abb_integers),
+            cmocka_unit_test(test_fill_demand),
             cmocka_unit_test(test_fill_errors_name_register),
             cmocka_unit_test(test_fill_not_available_markers),
             cmocka_unit_test(test_profiles_two_requests),
