@@ -36,7 +36,7 @@ static const struct ctl_col bill_cols[] = {
 };
 static const struct ctl_col line_cols[] = {
     {"KIND", "kind", 's'}, {"TIER", "tier", 's'},       {"RATE", "rate", 's'},
-    {"KWH", "qty", 'k'},   {"PRICE/1E4", "price", 's'}, {"AMOUNT", "fen", 'y'},
+    {"QTY", "qty", 'q'},   {"PRICE/1E4", "price", 's'}, {"AMOUNT", "fen", 'y'},
 };
 
 static const char bill_help[] = "usage: meterboxctl bill list NUMBER\n"

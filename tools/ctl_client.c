@@ -261,6 +261,23 @@ void ctl_print_json(json_object *o)
                                                              JSON_C_TO_STRING_NOSLASHESCAPE));
 }
 
+/* A bill line's quantity qty by the line's kind (docs/api.md). */
+static void line_qty(json_object *line, int64_t qty, char *buf, size_t len)
+{
+        json_object *k = NULL, *of = NULL;
+        int64_t kind = json_object_object_get_ex(line, "kind", &k) ? json_object_get_int64(k) : 0;
+        char d[32];
+
+        if (kind == 1) {
+                json_object_object_get_ex(line, "of", &of);
+                snprintf(buf, len, "%lld/%lld %s", (long long)qty,
+                         (long long)(of ? json_object_get_int64(of) : 1), of ? "d" : "month");
+                return;
+        }
+        mb_decimal_format(qty, 3, d, sizeof(d));
+        snprintf(buf, len, "%s %s", d, kind == 2 ? "kW" : "kWh");
+}
+
 static void cell(json_object *o, const struct ctl_col *c, char *buf, size_t len)
 {
         json_object *v = NULL;
@@ -269,7 +286,9 @@ static void cell(json_object *o, const struct ctl_col *c, char *buf, size_t len)
                 snprintf(buf, len, "-");
                 return;
         }
-        if ((c->fmt == 'y' || c->fmt == 'k') && json_object_is_type(v, json_type_int)) {
+        if (c->fmt == 'q' && json_object_is_type(v, json_type_int)) {
+                line_qty(o, json_object_get_int64(v), buf, len);
+        } else if ((c->fmt == 'y' || c->fmt == 'k') && json_object_is_type(v, json_type_int)) {
                 mb_decimal_format(json_object_get_int64(v), c->fmt == 'y' ? 2 : 3, buf, len);
         } else if (c->fmt == 't' && json_object_is_type(v, json_type_int)) {
                 time_t t = (time_t)json_object_get_int64(v);
@@ -305,7 +324,7 @@ void ctl_print_table(json_object *rows, const struct ctl_col *cols, int ncols)
         }
         for (size_t i = 0; i < n; i++)
                 for (int k = 0; k < ncols; k++) {
-                        int right = cols[k].fmt == 'y' || cols[k].fmt == 'k';
+                        int right = cols[k].fmt == 'y' || cols[k].fmt == 'k' || cols[k].fmt == 'q';
 
                         cell(json_object_array_get_idx(rows, i), &cols[k], buf, sizeof(buf));
                         /* the last column is not padded (no trailing blanks) unless it

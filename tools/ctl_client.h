@@ -92,7 +92,9 @@ void ctl_print_json(json_object *o);
 
 /* Columns of a table: header, member name, and how to show it:
  * 's' as is, 'y' fen as yuan "12.34", 'k' Wh as kWh "1.234", 't' UTC seconds
- * as local "YYYY-MM-DD HH:MM", 'j' any JSON compactly. */
+ * as local "YYYY-MM-DD HH:MM", 'j' any JSON compactly, 'q' a bill line's
+ * quantity by its kind: "1.234 kWh", "4.800 kW", "22/31 d" (days of the
+ * month's, a prorated fixed charge). */
 struct ctl_col {
         const char *header, *key;
         char fmt;
