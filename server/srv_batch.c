@@ -77,7 +77,7 @@ static int parse_event(json_object *o, size_t i, struct srv_event *ev, struct sr
 
 /* ---- the walk ---- */
 
-enum member { M_NONE, M_READINGS, M_EVENTS, M_CLOCK };
+enum member { M_NONE, M_READINGS, M_EVENTS, M_CLOCK, M_UPLINK };
 
 struct parse {
         struct srv_batch *b;
@@ -85,7 +85,7 @@ struct parse {
         size_t max_readings, max_events, cap_readings, cap_events;
         size_t used; /* of b->strings: never more than the body's length */
         enum member in;
-        size_t ev_start;
+        size_t ev_start, uplink_start;
         int gateway_seen;
 };
 
@@ -510,6 +510,35 @@ static int on_event(struct parse *p, struct srv_jw *w, const struct srv_jw_value
         return 0;
 }
 
+/* The gateway's uplink (srv_uplink.h): an object read with json-c from its
+ * bytes when it ends, as an event is. */
+static int on_uplink(struct parse *p, struct srv_jw *w, const struct srv_jw_value *v)
+{
+        json_tokener *tok;
+        json_object *o;
+
+        p->in = M_UPLINK;
+        if (v->kind == SRV_JW_NULL)
+                return 0;
+        if (v->kind == SRV_JW_MAP_START) {
+                p->uplink_start = v->offset;
+                return 0;
+        }
+        if (v->kind != SRV_JW_MAP_END)
+                return bad(w, 400, "bad_field", "'%s' must be an object", "uplink");
+        tok = json_tokener_new_ex(SRV_JW_MAX_DEPTH);
+        if (tok == NULL)
+                return bad(w, 500, "internal", "out of memory%s", "");
+        json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+        o = json_tokener_parse_ex(tok, p->body + p->uplink_start,
+                                  (int)(v->offset - p->uplink_start));
+        json_tokener_free(tok);
+        if (o == NULL)
+                return bad(w, 400, "bad_json", "'%s' cannot be read as JSON", "uplink");
+        json_object_array_add(p->b->root, o);
+        return srv_uplink_parse(o, &p->b->uplink, srv_jw_err(w));
+}
+
 /* The top object's own members. */
 static int on_member(struct parse *p, struct srv_jw *w, const struct srv_jw_value *v)
 {
@@ -534,6 +563,8 @@ static int on_member(struct parse *p, struct srv_jw *w, const struct srv_jw_valu
                 p->b->resume = v->kind == SRV_JW_BOOL && v->i;
                 return 0;
         }
+        if (strcmp(k, "uplink") == 0)
+                return on_uplink(p, w, v);
         if (strcmp(k, "clock") == 0) {
                 if (v->kind != SRV_JW_NULL && v->kind != SRV_JW_MAP_START && !end)
                         return bad(w, 400, "bad_field", "'%s' must be an object", k);
@@ -567,7 +598,7 @@ static int on_value(void *user, struct srv_jw *w, const struct srv_jw_value *v)
                 return on_reading(p, w, v);
         if (p->in == M_EVENTS)
                 return on_event(p, w, v);
-        return 0; /* clock: anything */
+        return 0; /* clock: anything; uplink: read when it ends */
 }
 
 int srv_reading_same(const struct srv_reading *a, const struct srv_reading *b)

@@ -19,6 +19,7 @@
 #include <meterbox/reading.h>
 
 #include "srv_json.h"
+#include "srv_uplink.h"
 
 enum srv_reading_kind { SRV_KIND_ROUTINE = 0, SRV_KIND_BOUNDARY = 1 };
 
@@ -79,7 +80,8 @@ struct srv_batch {
         char *strings;     /* owns the readings' strings and gateway */
         const char *gateway;
         int64_t sent_at;
-        int resume; /* the agent's store is new: answer where it should resume */
+        int resume;               /* the agent's store is new: answer where it should resume */
+        struct srv_uplink uplink; /* .present when the batch reports one */
         struct srv_reading *readings;
         size_t n_readings;
         struct srv_event *events;

@@ -11,6 +11,7 @@
 #include "srv_reading_check.h"
 #include "srv_supply.h"
 #include "srv_token.h"
+#include "srv_uplink.h"
 #include "mb_cmdsig.h"
 
 static json_object *gateway_json(srv_stmt *st)
@@ -23,12 +24,14 @@ static json_object *gateway_json(srv_stmt *st)
         srv_jadd_i64_or_null(o, "last_seen", srv_stmt_is_null(st, 4), srv_stmt_i64(st, 4));
         srv_jadd_i64(o, "events_upto", srv_stmt_i64(st, 5));
         srv_jadd_i64(o, "meters", srv_stmt_i64(st, 6));
+        json_object_object_add(o, "uplink", srv_uplink_json(st, 7));
         return o;
 }
 
 #define GATEWAY_SELECT                                                                             \
         "SELECT g.id, g.name, g.region, g.created_at, g.last_seen, g.events_upto,"                 \
-        " (SELECT count(*) FROM meters m WHERE m.gateway_id = g.id) FROM gateways g"
+        " (SELECT count(*) FROM meters m WHERE m.gateway_id = g.id), " SRV_UPLINK_COLUMNS          \
+        " FROM gateways g" SRV_UPLINK_JOIN
 
 void srv_h_gateway_register(struct srv_req *rq, struct srv_resp *rs)
 {

@@ -16,6 +16,7 @@
 #include "srv_reading_row.h"
 #include "srv_settle.h"
 #include "srv_snapshot.h"
+#include "srv_uplink.h"
 #include "srv_webhook.h"
 
 static int db_fail(struct srv_err *e, srv_db *db, int rc)
@@ -417,6 +418,10 @@ int srv_ingest(struct srv *s, srv_db *db, const struct srv_auth *a, struct srv_b
                 rc = store_readings(s, db, b, e);
         if (rc == MB_OK)
                 rc = store_events(db, gw, b, &upto, e);
+        if (rc == MB_OK && b->uplink.present &&
+            (rc = srv_uplink_store(db, gw, &b->uplink, s->cfg->mon.uplink_weak_pct,
+                                   mb_realtime_s())) < 0)
+                db_fail(e, db, rc);
         if (rc == MB_OK && (rc = srv_snapshot_gateway(s, db, gw, 1, &meters)) < 0)
                 db_fail(e, db, rc);
         if (rc == MB_OK && b->resume && (rc = resume_json(db, gw, &resume)) < 0)

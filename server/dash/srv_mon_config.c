@@ -17,6 +17,7 @@ static const char *const dash_keys[] = {"www",
                                         "gateway_offline_after",
                                         "meter_stale_after",
                                         "month_end_window_days",
+                                        "uplink_weak_below",
                                         "language",
                                         "regions_file",
                                         "region_names",
@@ -215,5 +216,6 @@ void srv_mon_config_parse(struct srv_mon_config *m, struct srv_webhooks_config *
             (int)mb_conf_int_or(g, "gateway_offline_after", 10, 30 * 86400, 900, d);
         m->meter_stale_s = (int)mb_conf_int_or(g, "meter_stale_after", 10, 30 * 86400, 7200, d);
         m->month_end_window_days = (int)mb_conf_int_or(g, "month_end_window_days", 1, 28, 5, d);
+        m->uplink_weak_pct = (int)mb_conf_int_or(g, "uplink_weak_below", 0, 100, 25, d);
         parse_webhooks(w, root, d);
 }

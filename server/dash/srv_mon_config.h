@@ -42,6 +42,7 @@ struct srv_mon_config {
         int gateway_offline_s;       /* a gateway unseen this long is offline */
         int meter_stale_s;           /* a meter without a reading this long is faulty */
         int month_end_window_days;   /* boundary upload window after a month starts */
+        int uplink_weak_pct;         /* a cellular signal below this percent is weak */
 };
 
 struct srv_webhook_target {

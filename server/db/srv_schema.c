@@ -452,6 +452,19 @@ static const char *const migrations[] = {
     "ALTER TABLE readings ADD COLUMN demand_time INTEGER;"
     "ALTER TABLE readings ADD COLUMN frozen_demand_mw INTEGER;"
     "ALTER TABLE readings ADD COLUMN frozen_demand_time INTEGER;",
+    /* 12 -> 13: each gateway's uplink as its last upload reported it
+     * (docs/wire.md "uplink", srv_uplink.h): the interface the route to the
+     * server takes and, over a cellular modem, its signal, operator and
+     * state; health is 'ok', 'weak' or 'failing', decided when stored */
+    "CREATE TABLE gateway_uplinks ("
+    " gateway_id INTEGER PRIMARY KEY REFERENCES gateways(id),"
+    " reported_at INTEGER NOT NULL,"
+    " iface TEXT, kind TEXT, source TEXT,"
+    " signal_pct INTEGER, rssi_dbm INTEGER,"
+    " technology TEXT, operator_name TEXT, operator_code TEXT,"
+    " state TEXT, registration TEXT,"
+    " retries INTEGER NOT NULL DEFAULT 0,"
+    " health TEXT NOT NULL CHECK (health IN ('ok','weak','failing')));",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

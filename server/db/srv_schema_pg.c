@@ -395,6 +395,16 @@ static const char *const migrations[] = {
     /* 11 -> 12: maximum demand (srv_schema.c) */
     "ALTER TABLE readings ADD COLUMN demand_mw BIGINT, ADD COLUMN demand_time BIGINT,"
     " ADD COLUMN frozen_demand_mw BIGINT, ADD COLUMN frozen_demand_time BIGINT;",
+    /* 12 -> 13: each gateway's uplink (srv_schema.c) */
+    "CREATE TABLE gateway_uplinks ("
+    " gateway_id BIGINT PRIMARY KEY REFERENCES gateways(id),"
+    " reported_at BIGINT NOT NULL,"
+    " iface TEXT, kind TEXT, source TEXT,"
+    " signal_pct BIGINT, rssi_dbm BIGINT,"
+    " technology TEXT, operator_name TEXT, operator_code TEXT,"
+    " state TEXT, registration TEXT,"
+    " retries BIGINT NOT NULL DEFAULT 0,"
+    " health TEXT NOT NULL CHECK (health IN ('ok','weak','failing')));",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

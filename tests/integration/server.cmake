@@ -170,3 +170,6 @@ mb_add_server_test(seam_demand seam_demand.sh)
 mb_add_server_pg_test(seam_demand_pg seam_demand.sh)
 set_property(TEST property_money property_money_pg seam_multiplier seam_multiplier_pg APPEND
              PROPERTY ENVIRONMENT MB_AGENT_BALANCE=$<TARGET_FILE:agent_balance>)
+# each gateway's uplink as its uploads report it, on the wall's list (issue 19)
+mb_add_server_test(uplink_api uplink_api.sh)
+mb_add_server_pg_test(uplink_api_pg uplink_api.sh)
