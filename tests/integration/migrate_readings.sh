@@ -17,10 +17,11 @@ if [ -n "${PGDIR:-}" ]; then
     CREATE TABLE readings_default PARTITION OF readings DEFAULT;
     CREATE INDEX readings_ts ON readings(ts);
     CREATE TABLE schema_version (version BIGINT NOT NULL);"
-  # what later migrations alter (6: meters, bills, charge_state; 7:
-  # accounts, bills, commands)
+  # what later migrations alter or reference (6: meters, bills,
+  # charge_state; 7: accounts, bills, commands; gateway_uplink: gateways)
   table="$table
     CREATE TABLE accounts (id BIGINT PRIMARY KEY);
+    CREATE TABLE gateways (id BIGINT PRIMARY KEY);
     CREATE TABLE meters (id BIGINT PRIMARY KEY, account_id BIGINT, bound_at BIGINT);
     CREATE TABLE bills (account_id BIGINT); CREATE TABLE charge_state (account_id BIGINT);
     CREATE TABLE commands (id BIGINT PRIMARY KEY, meter_id BIGINT, op TEXT, reason TEXT,
@@ -34,6 +35,7 @@ else
     CREATE INDEX readings_ts ON readings(ts);
     CREATE TABLE schema_version (version INTEGER NOT NULL);
     CREATE TABLE accounts (id INTEGER PRIMARY KEY);
+    CREATE TABLE gateways (id INTEGER PRIMARY KEY);
     CREATE TABLE meters (id INTEGER PRIMARY KEY, account_id INTEGER, bound_at INTEGER);
     CREATE TABLE bills (account_id INTEGER); CREATE TABLE charge_state (account_id INTEGER);
     CREATE TABLE commands (id INTEGER PRIMARY KEY, meter_id INTEGER, op TEXT, reason TEXT,
@@ -48,7 +50,7 @@ sqlv "$table
   INSERT INTO readings VALUES (1, 4, 1790001800, 'routine', 0, 1700, NULL, NULL, NULL, '{\"power_mw\":1.5,\"relay\":\"open\"}', 8);"
 # the server migrates at start (as --create-token does before it uses the
 # tables this sketch of schema 4 lacks)
-"$MB_SERVER" -c "$T/server.conf" --create-token root >/dev/null 2>&1 || true
+"$MB_SERVER" -c "$T/server.conf" --create-token root >/dev/null 2>"$T/migrate.err" || cat "$T/migrate.err" >&2
 [ "$(sqlv "SELECT max(version) FROM schema_version")" -ge 5 ] || fail "not migrated"
 [ "$(sqlv "SELECT count(*) FROM readings")" = 4 ] || fail "rows lost"
 row=$(sqlv "SELECT import_wh, export_wh, rate1_wh, rate2_wh, rate3_wh, rate4_wh, power_mw,
