@@ -115,6 +115,24 @@ static void apply_logging(const struct agent_config *cfg, int verbose)
                 mb_log_open("meterbox-agent");
 }
 
+/* The main loop's beat: once a second (the work of agent_tick needs no
+ * more, and every wake-up costs a gateway's CPU), or twice per watchdog
+ * interval when the service manager asks for more. */
+static int64_t beat_ms(void)
+{
+        int64_t w = mb_notify_watchdog_usec() / 2000;
+
+        return w > 0 && w < 1000 ? w : 1000;
+}
+
+/* Sleep ms, or less when a signal arrives (its flag is read at once). */
+static void nap(int64_t ms)
+{
+        struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000};
+
+        nanosleep(&ts, NULL);
+}
+
 static int run(const struct options *o)
 {
         struct agent a;
@@ -135,7 +153,7 @@ static int run(const struct options *o)
         if (rc == 0)
                 mb_notify_ready();
         while (rc == 0 && !mb_signal_stop()) {
-                mb_sleep_ms(200);
+                nap(beat_ms());
                 if (mb_signal_reload()) {
                         mb_notify_reloading();
                         mb_signals_block(1);
