@@ -126,6 +126,7 @@ void agent_store_close(agent_store *st)
                 sqlite3_finalize(st->ins_reading);
                 sqlite3_finalize(st->ins_event);
                 sqlite3_finalize(st->set_balance);
+                sqlite3_finalize(st->data_version_stmt);
                 sqlite3_close(st->db);
         }
         pthread_mutex_destroy(&st->lock);

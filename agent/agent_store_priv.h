@@ -40,7 +40,7 @@ struct agent_store {
         int64_t data_version; /* PRAGMA data_version last seen */
         struct seq_cache *seqs;
         int n_seqs, cap_seqs;
-        sqlite3_stmt *ins_reading, *ins_event, *set_balance;
+        sqlite3_stmt *ins_reading, *ins_event, *set_balance, *data_version_stmt;
 };
 
 #define READING_COLS "meter_id, seq, ts, kind, fields, quality, import_wh, power_mw, relay, data"

@@ -306,14 +306,16 @@ int agent_store_new_commands(agent_store *st, struct agent_command *out, int max
 
 int64_t agent_store_data_version(agent_store *st)
 {
-        sqlite3_stmt *s;
         int64_t v = -1;
 
         pthread_mutex_lock(&st->lock);
-        if (sqlite3_prepare_v2(st->db, "PRAGMA data_version", -1, &s, NULL) == SQLITE_OK) {
-                if (sqlite3_step(s) == SQLITE_ROW)
-                        v = sqlite3_column_int64(s, 0);
-                sqlite3_finalize(s);
+        /* once a second: prepared once */
+        if (st->data_version_stmt ||
+            sqlite3_prepare_v3(st->db, "PRAGMA data_version", -1, SQLITE_PREPARE_PERSISTENT,
+                               &st->data_version_stmt, NULL) == SQLITE_OK) {
+                if (sqlite3_step(st->data_version_stmt) == SQLITE_ROW)
+                        v = sqlite3_column_int64(st->data_version_stmt, 0);
+                sqlite3_reset(st->data_version_stmt);
         }
         /* Another process wrote (--apply, resend): readings may be queued
          * again below the acknowledgement mark. */
