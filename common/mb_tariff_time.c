@@ -10,44 +10,53 @@
 #include <string.h>
 #include <time.h>
 
-/* mktime re-derives the zone's rules on every call (glibc re-parses the
- * zone's rule string with sscanf for dates past its last transition), and
- * was 6% of a month close, where every bill asks for the same few
- * midnights.  So each thread keeps its last few answers, for the TZ they
- * were computed under: the C library itself reloads zone rules only when
- * TZ changes. */
-#define MIDNIGHTS 8
+/* mktime and localtime_r re-derive the zone's rules on every call (glibc
+ * re-parses the zone's rule string with sscanf for dates past its last
+ * transition), and were 6% of a month close, where every bill asks for the
+ * same few days; then 12% once each bill walked every day of its month for
+ * the monthly charge.  So each thread keeps its answers, for the TZ they
+ * were computed under (the C library itself reloads zone rules only when TZ
+ * changes): midnights by date, direct-mapped so that a month's days never
+ * collide, and the dates of the last few days by their [start, end). */
+#define MIDNIGHTS 128
+#define DAYS 8
 static _Thread_local struct midnight {
-        int y, m, d;
+        int y, m, d; /* y == 0: an empty slot */
         int64_t t;
 } midnights[MIDNIGHTS];
-static _Thread_local unsigned midnights_next;
-static _Thread_local char midnights_tz[64];
+static _Thread_local struct day {
+        int64_t start, end; /* end == 0: an empty slot */
+        int y, m, d;
+} days[DAYS];
+static _Thread_local unsigned days_next;
+static _Thread_local char cached_tz[64];
 
-static struct midnight *cached_midnight(int y, int m, int d)
+/* Forget every answer when TZ is not the one they were computed under. */
+static void same_tz(void)
 {
         const char *tz = getenv("TZ");
 
         if (tz == NULL)
                 tz = "";
-        if (strncmp(tz, midnights_tz, sizeof(midnights_tz)) != 0) {
+        if (strncmp(tz, cached_tz, sizeof(cached_tz)) != 0) {
                 memset(midnights, 0, sizeof(midnights));
-                snprintf(midnights_tz, sizeof(midnights_tz), "%s", tz);
-                return NULL;
+                memset(days, 0, sizeof(days));
+                snprintf(cached_tz, sizeof(cached_tz), "%s", tz);
         }
-        for (unsigned i = 0; i < MIDNIGHTS; i++)
-                if (midnights[i].y == y && midnights[i].m == m && midnights[i].d == d)
-                        return &midnights[i];
-        return NULL;
 }
 
-int mbt_midnight(int y, int m, int d, int64_t *out)
+static struct midnight *midnight_slot(int y, int m, int d)
 {
-        struct midnight *c = cached_midnight(y, m, d);
+        return &midnights[((unsigned)y * 416u + (unsigned)m * 32u + (unsigned)d) % MIDNIGHTS];
+}
+
+static int midnight(int y, int m, int d, int64_t *out)
+{
+        struct midnight *c = midnight_slot(y, m, d);
         struct tm tm;
         time_t t;
 
-        if (c) {
+        if (c->y == y && c->m == m && c->d == d && y != 0) {
                 *out = c->t;
                 return MB_OK;
         }
@@ -60,23 +69,44 @@ int mbt_midnight(int y, int m, int d, int64_t *out)
         if (t == (time_t)-1)
                 return MB_ERANGE; /* (a real local midnight is never -1 s) */
         *out = (int64_t)t;
-        if (y != 0) { /* year 0 marks an empty slot */
-                c = &midnights[midnights_next++ % MIDNIGHTS];
+        if (y != 0)
                 *c = (struct midnight){y, m, d, *out};
-        }
         return MB_OK;
+}
+
+int mbt_midnight(int y, int m, int d, int64_t *out)
+{
+        same_tz();
+        return midnight(y, m, d, out);
 }
 
 int mbt_local_date(int64_t t, int *y, int *m, int *d)
 {
         time_t tt = (time_t)t;
+        struct day *c;
         struct tm tm;
+        int64_t start, end;
 
+        same_tz();
+        for (unsigned i = 0; i < DAYS; i++)
+                if (days[i].end && days[i].start <= t && t < days[i].end) {
+                        *y = days[i].y;
+                        *m = days[i].m;
+                        *d = days[i].d;
+                        return MB_OK;
+                }
         if ((int64_t)tt != t || localtime_r(&tt, &tm) == NULL)
                 return MB_ERANGE;
         *y = tm.tm_year + 1900;
         *m = tm.tm_mon + 1;
         *d = tm.tm_mday;
+        /* the day's bounds, kept when they hold t and the day has 24 hours
+         * (a day a clock change shortens or stretches is asked again) */
+        if (midnight(*y, *m, *d, &start) == MB_OK && midnight(*y, *m, *d + 1, &end) == MB_OK &&
+            start <= t && t < end && end - start == 86400) {
+                c = &days[days_next++ % DAYS];
+                *c = (struct day){start, end, *y, *m, *d};
+        }
         return MB_OK;
 }
 

@@ -364,7 +364,7 @@ static int lite_rollback(srv_db *base)
 
         /* SQLite may have rolled back by itself (a full disk) */
         rc = sqlite3_get_autocommit(((struct lite_db *)base)->h) ? MB_OK
-                                                                  : exec_sql(base, "ROLLBACK");
+                                                                 : exec_sql(base, "ROLLBACK");
         gate_leave((struct lite_db *)base);
         return rc;
 }
@@ -462,7 +462,10 @@ static int prepare(struct lite_db *db, const char *sql, struct lite_stmt **out)
         return MB_OK;
 }
 
-static int bind_args(struct lite_stmt *s, const char *types, va_list ap)
+/* copy: the text may change before the statement is stepped (a query the
+ * caller steps later); a bulk row is stepped at once, from the caller's
+ * own strings, without copying them. */
+static int bind_args(struct lite_stmt *s, const char *types, va_list ap, int copy)
 {
         char name[16];
         int rc = SQLITE_OK;
@@ -502,7 +505,8 @@ static int bind_args(struct lite_stmt *s, const char *types, va_list ap)
                 case 't': {
                         const char *v = va_arg(ap, const char *);
 
-                        rc = v ? sqlite3_bind_text(s->st, idx, v, -1, SQLITE_TRANSIENT)
+                        rc = v ? sqlite3_bind_text(s->st, idx, v, -1,
+                                                   copy ? SQLITE_TRANSIENT : SQLITE_STATIC)
                                : sqlite3_bind_null(s->st, idx);
                         break;
                 }
@@ -529,7 +533,7 @@ static int lite_vquery(srv_db *base, srv_stmt **out, const char *sql, int replan
         *out = NULL;
         if (rc < 0)
                 return rc;
-        rc = bind_args(s, types, ap);
+        rc = bind_args(s, types, ap, 1);
         if (rc < 0) {
                 lite_done(&s->base);
                 return rc;
@@ -634,7 +638,7 @@ static int lite_bulk_begin(srv_db *base, srv_bulk *b)
 static int lite_bulk_vrow(srv_bulk *b, va_list ap)
 {
         struct lite_stmt *s = b->priv;
-        int rc = bind_args(s, b->types, ap);
+        int rc = bind_args(s, b->types, ap, 0);
 
         if (rc == MB_OK) {
                 rc = sqlite3_step(s->st);

@@ -10,9 +10,12 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <time.h>
 
 #include <cmocka.h>
 
+#include "mb_tariff_priv.h"
 #include "mb_walk.h"
 #include "test_tariff_util.h"
 
@@ -62,12 +65,53 @@ static void clock_changes(void **state)
         tt_tz();
 }
 
+/* The tariff engine remembers midnights and the dates of days
+ * (mb_tariff_time.c): every answer, asked twice, is the C library's, across
+ * clock changes and a change of TZ. */
+static void check_dates(int64_t from, int64_t to)
+{
+        for (int64_t t = from; t < to; t += 1799) {
+                for (int again = 0; again < 2; again++) {
+                        time_t tt = (time_t)t;
+                        struct tm tm;
+                        int y, m, d;
+                        int64_t mid;
+
+                        localtime_r(&tt, &tm);
+                        assert_int_equal(mbt_local_date(t, &y, &m, &d), MB_OK);
+                        assert_int_equal(y, tm.tm_year + 1900);
+                        assert_int_equal(m, tm.tm_mon + 1);
+                        assert_int_equal(d, tm.tm_mday);
+                        tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+                        tm.tm_isdst = -1;
+                        assert_int_equal(mbt_midnight(y, m, d, &mid), MB_OK);
+                        assert_int_equal(mid, (int64_t)mktime(&tm));
+                }
+        }
+}
+
+static void remembered_dates(void **state)
+{
+        static const char *const zones[] = {"America/New_York", "Asia/Shanghai", "America/New_York",
+                                            "Europe/London"};
+
+        (void)state;
+        for (size_t i = 0; i < sizeof(zones) / sizeof(zones[0]); i++) {
+                setenv("TZ", zones[i], 1);
+                tzset();
+                check_dates(tt_lt(2026, 3, 6, 0, 0), tt_lt(2026, 3, 11, 0, 0));
+                check_dates(tt_lt(2026, 10, 24, 0, 0), tt_lt(2026, 11, 4, 0, 0));
+        }
+        tt_tz();
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(midpoint_rule),
             cmocka_unit_test(day_arithmetic),
             cmocka_unit_test(clock_changes),
+            cmocka_unit_test(remembered_dates),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
