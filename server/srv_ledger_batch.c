@@ -156,35 +156,48 @@ static int insert_rows(srv_db *db, srv_ledger_batch *lb)
         return rc < 0 ? (int)rc : MB_OK;
 }
 
-/* "{a,b,...}": an int8[] literal of the accounts' ids or new balances. */
-static char *array_text(const srv_ledger_batch *lb, int balances)
+/* "{a,b,...}": an int8[] literal of the accounts' ids or new balances, of
+ * the entries that move a balance (*n of them). */
+static char *array_text(const srv_ledger_batch *lb, int balances, size_t *n)
 {
         char *buf = malloc(lb->n * 21 + 3);
         size_t off = 0;
 
         if (buf == NULL)
                 return NULL;
+        *n = 0;
         buf[off++] = '{';
         for (size_t i = 0; i < lb->n; i++)
-                off += (size_t)sprintf(buf + off, "%s%" PRId64, i ? "," : "",
-                                       balances ? lb->e[i].after : lb->e[i].account_id);
+                if (lb->e[i].amount != 0)
+                        off += (size_t)sprintf(buf + off, "%s%" PRId64, (*n)++ ? "," : "",
+                                               balances ? lb->e[i].after : lb->e[i].account_id);
         buf[off++] = '}';
         buf[off] = '\0';
         return buf;
 }
 
+/* A zero entry (a prepaid bill that continuous deduction already took in
+ * full) leaves its balance as it is: no write. */
 static int set_balances(srv_db *db, srv_ledger_batch *lb, int pg)
 {
         char *ids, *bals;
+        size_t n = 0;
         int rc = MB_OK;
 
         for (size_t i = 0; !pg && rc >= 0 && i < lb->n; i++)
-                rc = srv_db_exec_args(db, "UPDATE accounts SET balance_fen = $1 WHERE id = $2",
-                                      "ii", lb->e[i].after, lb->e[i].account_id);
+                if (lb->e[i].amount != 0)
+                        rc = srv_db_exec_args(db,
+                                              "UPDATE accounts SET balance_fen = $1 WHERE id = $2",
+                                              "ii", lb->e[i].after, lb->e[i].account_id);
         if (!pg)
                 return rc < 0 ? rc : MB_OK;
-        ids = array_text(lb, 0);
-        bals = array_text(lb, 1);
+        ids = array_text(lb, 0, &n);
+        bals = array_text(lb, 1, &n);
+        if (ids && bals && n == 0) {
+                free(ids);
+                free(bals);
+                return MB_OK;
+        }
         /* its outcome comes with the commit's (srv_db_exec_later) */
         rc = ids && bals ? srv_db_exec_later(db,
                                              "UPDATE accounts a SET balance_fen = v.b"
