@@ -16,7 +16,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 cleanup() {
   for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null || true; done
   [ "$BACKEND" = postgresql ] && pg_stop
-  rm -rf "$T"
+  [ "${KEEP_TMP:-0}" = 1 ] && echo "kept $T" >&2 || rm -rf "$T"
 }
 trap cleanup EXIT
 if [ "$BACKEND" = postgresql ]; then

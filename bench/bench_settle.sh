@@ -81,7 +81,9 @@ pgcpu() {
   [ "$BACKEND" = postgresql ] || { echo 0; return; }
   local pm
   pm=$(head -1 "$PGDIR/data/postmaster.pid")
-  awk -v pm="$pm" '{ sub(/^.*\) /, ""); if ($2 == pm) t += $12 + $13 } END { print t + 0 }' /proc/[0-9]*/stat 2>/dev/null
+  # (cat reads on past a process that ends meanwhile)
+  { cat /proc/[0-9]*/stat 2>/dev/null || true; } |
+    awk -v pm="$pm" '{ sub(/^.*\) /, ""); if ($2 == pm) t += $12 + $13 } END { print t + 0 }'
 }
 c0=$(cpu) g0=$(pgcpu)
 s0=$(date +%s.%N)
