@@ -58,6 +58,8 @@ struct agent_server_cfg {
         int timeout_s;
         int backoff_max_s;
         int window_minutes; /* month-end upload window */
+        const char *uplink; /* the modem tool: "auto", "mmcli", "uqmi" or "none" */
+        int uplink_every_s; /* look at the uplink again after this long */
 };
 
 struct agent_config {

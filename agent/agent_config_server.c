@@ -4,11 +4,21 @@
 
 #include "agent_config_priv.h"
 
-static const char *const server_keys[] = {
-    "url",      "token",       "ca_file",        "cert_file",
-    "key_file", "interval",    "batch_readings", "batch_bytes",
-    "timeout",  "backoff_max", "window_minutes", "command_key",
-    NULL};
+static const char *const server_keys[] = {"url",
+                                          "token",
+                                          "ca_file",
+                                          "cert_file",
+                                          "key_file",
+                                          "interval",
+                                          "batch_readings",
+                                          "batch_bytes",
+                                          "timeout",
+                                          "backoff_max",
+                                          "window_minutes",
+                                          "command_key",
+                                          "uplink",
+                                          "uplink_every",
+                                          NULL};
 
 void agent_parse_server(struct agent_server_cfg *s, const config_setting_t *g, mb_diag *d)
 {
@@ -19,6 +29,8 @@ void agent_parse_server(struct agent_server_cfg *s, const config_setting_t *g, m
         s->timeout_s = 30;
         s->backoff_max_s = 600;
         s->window_minutes = 360;
+        s->uplink = "auto";
+        s->uplink_every_s = 300;
         if (!g)
                 return;
         if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
@@ -49,4 +61,10 @@ void agent_parse_server(struct agent_server_cfg *s, const config_setting_t *g, m
         s->timeout_s = agent_conf_int(g, "timeout", 1, 3600, 30, d);
         s->backoff_max_s = agent_conf_int(g, "backoff_max", 1, 86400, 600, d);
         s->window_minutes = agent_conf_int(g, "window_minutes", 1, 40320, 360, d);
+        if (mb_conf_string(g, "uplink", &s->uplink, d) == 1 && strcmp(s->uplink, "auto") != 0 &&
+            strcmp(s->uplink, "mmcli") != 0 && strcmp(s->uplink, "uqmi") != 0 &&
+            strcmp(s->uplink, "none") != 0)
+                mb_diag_at(d, config_setting_get_member(g, "uplink"),
+                           "'uplink' must be \"auto\", \"mmcli\", \"uqmi\" or \"none\"");
+        s->uplink_every_s = agent_conf_int(g, "uplink_every", 10, 86400, 300, d);
 }

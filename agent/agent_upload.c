@@ -12,6 +12,7 @@
 
 #include "agent_http.h"
 #include "agent_schedule.h"
+#include "agent_uplink.h"
 #include "mb_log.h"
 #include "mb_time.h"
 
@@ -32,6 +33,7 @@ struct agent_upload {
         int64_t offset;   /* routine upload offset in the interval */
         int max_readings; /* per request: the config's, halved after a 413 */
         int max_bytes;
+        agent_uplink *uplink; /* NULL: not reported (the server refused it) */
         uint32_t rnd;
         struct agent_upload_stats stats;
 };
@@ -88,6 +90,18 @@ static void batch_free(struct batch *b)
         memset(b, 0, sizeof(*b));
 }
 
+/* "uplink":{...}, as the watcher last saw it (docs/wire.md). */
+static void put_uplink(struct agent_upload *u, FILE *f)
+{
+        json_object *o =
+            u->uplink ? agent_uplink_json(u->uplink, mb_monotonic_ms(), u->attempt) : NULL;
+
+        if (o)
+                fprintf(f, "\"uplink\":%s,",
+                        json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+        json_object_put(o);
+}
+
 /* The body of the next request into b.  MB_OK or MB_ENOMEM / a store error. */
 static int build_batch(struct agent_upload *u, struct batch *b, int *n_readings, int *n_events)
 {
@@ -104,10 +118,12 @@ static int build_batch(struct agent_upload *u, struct batch *b, int *n_readings,
                 return MB_ENOMEM;
         }
         b->resume = agent_store_needs_resume(u->a->store);
-        fprintf(b->f, "{\"gateway\":%s,\"sent_at\":%lld,%s\"readings\":[",
+        fprintf(b->f, "{\"gateway\":%s,\"sent_at\":%lld,%s",
                 json_object_to_json_string_ext(gw, JSON_C_TO_STRING_PLAIN), (long long)wall(),
                 b->resume ? "\"resume\":true," : "");
         json_object_put(gw);
+        put_uplink(u, b->f);
+        fputs("\"readings\":[", b->f);
         b->with_boundary = boundary;
         /* A new store asks where to resume before it sends anything
          * (agent_store_resume.c). */
@@ -272,6 +288,21 @@ static int set_aside(struct agent_upload *u, const struct batch *b, const char *
         return rc;
 }
 
+/* Did the server refuse the batch for its uplink ("uplink", "uplink.X")? */
+static int refused_uplink(const char *body)
+{
+        json_object *resp = json_tokener_parse(body ? body : ""), *e, *f;
+        const char *field = NULL;
+        int yes;
+
+        if (json_object_object_get_ex(resp, "error", &e) &&
+            json_object_object_get_ex(e, "field", &f))
+                field = json_object_get_string(f);
+        yes = field && strncmp(field, "uplink", 6) == 0 && (field[6] == '\0' || field[6] == '.');
+        json_object_put(resp);
+        return yes;
+}
+
 /* The server found the batch too large: halve it and try again at once. */
 static int shrink(struct agent_upload *u)
 {
@@ -318,6 +349,12 @@ static int sync_once(struct agent_upload *u, int *more, int64_t *retry_after_s)
                 mb_warn("the server does not answer where a new store resumes: numbering from 1");
                 rc =
                     agent_store_resume(u->a->store, NULL, 0) == MB_OK ? MB_EAGAIN_BATCH : MB_EPROTO;
+        } else if (r.status == 400 && u->uplink && refused_uplink(r.body)) {
+                /* a server that takes the uplink otherwise must not stop the readings */
+                mb_err_log("the server refused the uplink report: %.300s; no longer sent", r.body);
+                agent_uplink_free(u->uplink);
+                u->uplink = NULL;
+                rc = MB_EAGAIN_BATCH;
         } else if ((r.status == 400 || r.status == 409 || r.status == 422) &&
                    set_aside(u, &batch, r.body) == MB_EAGAIN_BATCH)
                 rc = MB_EAGAIN_BATCH;
@@ -385,6 +422,17 @@ static void *upload_main(void *arg)
         return NULL;
 }
 
+static agent_uplink *start_uplink(const struct agent_server_cfg *sc)
+{
+        struct agent_uplink_opts uo = {sc->url, sc->uplink, "/sys", sc->uplink_every_s * 1000,
+                                       5000};
+        agent_uplink *up = agent_uplink_new(&uo);
+
+        if (up == NULL)
+                mb_warn("cannot watch the uplink: uploads go without it");
+        return up;
+}
+
 struct agent_upload *agent_upload_start(struct agent *a)
 {
         const struct agent_server_cfg *sc = &a->cfg->server;
@@ -403,6 +451,7 @@ struct agent_upload *agent_upload_start(struct agent *a)
         u->rnd = agent_hash(a->cfg->gateway_id);
         u->max_readings = sc->batch_readings;
         u->max_bytes = sc->batch_bytes;
+        u->uplink = start_uplink(sc);
         pthread_mutex_init(&u->lock, NULL);
         {
                 pthread_condattr_t attr;
@@ -412,6 +461,7 @@ struct agent_upload *agent_upload_start(struct agent *a)
                 pthread_condattr_destroy(&attr);
         }
         if (pthread_create(&u->thread, NULL, upload_main, u) != 0) {
+                agent_uplink_free(u->uplink);
                 agent_http_free(u->http);
                 free(u);
                 return NULL;
@@ -443,5 +493,6 @@ void agent_upload_stop(struct agent_upload *u)
         pthread_cond_destroy(&u->wake);
         pthread_mutex_destroy(&u->lock);
         agent_http_free(u->http);
+        agent_uplink_free(u->uplink);
         free(u);
 }

@@ -18,7 +18,7 @@ mb_uci_type() {
 	case "$1" in
 	upload_slot | commit_every | commit_interval_ms | max_bytes | keep_acked_days | \
 		alarm2_delay | relay_retries | tamper_wh | no_cut_weekdays | interval | \
-		batch_readings | batch_bytes | timeout | backoff_max | window_minutes | \
+		batch_readings | batch_bytes | timeout | backoff_max | window_minutes | uplink_every | \
 		baud | data_bits | stop_bits | port | timeout_ms | pause_ms | poll_interval)
 		mb_uci_t=num ;;
 	syslog | close_by_arming) mb_uci_t=bool ;;

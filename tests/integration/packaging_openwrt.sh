@@ -255,6 +255,21 @@ grep -qx 'jail_rw /dev/ttyS1' <<<"$out" || fail "the serial device is not in the
 cp "$T/uci.good" "$R/etc/config/meterbox"
 pass "jail: serial device rw, sysfs with a gpio meter"
 
+# The uplink's modem tool, when installed: in the jail with sysfs; not with
+# server.uplink 'none'.
+mkdir -p "$R/usr/bin"; printf '#!/bin/sh\n' >"$R/usr/bin/mmcli"; chmod +x "$R/usr/bin/mmcli"
+out=$(MB_MMCLI="$R/usr/bin/mmcli" run_init "load_settings; prepare_config '$gconf' && add_jail" 2>&1) ||
+  fail "add_jail with mmcli: $out"
+grep -qx 'jail meterbox-agent log sysfs' <<<"$out" && grep -qx "jail_ro $R/usr/bin/mmcli" <<<"$out" ||
+  fail "mmcli installed, not in the jail: $out"
+sed -i "s/^config server 'server'$/&\n\toption uplink 'none'/" "$R/etc/config/meterbox"
+out=$(MB_MMCLI="$R/usr/bin/mmcli" run_init "load_settings; prepare_config '$gconf' && add_jail" 2>&1) ||
+  fail "add_jail with uplink none: $out"
+grep -qx 'jail meterbox-agent log' <<<"$out" && ! grep -q mmcli <<<"$out" ||
+  fail "uplink 'none' still shows mmcli: $out"
+cp "$T/uci.good" "$R/etc/config/meterbox"
+pass "jail: an installed mmcli with sysfs; none with uplink 'none'"
+
 # alt_config_file: used as it is, nothing generated.
 cp "$MB_SRC/etc/agent.conf" "$R/own.conf"
 sed -i "s|option enabled '1'|option enabled '1'\n\toption alt_config_file '$R/own.conf'|" "$R/etc/config/meterbox"

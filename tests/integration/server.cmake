@@ -173,3 +173,5 @@ set_property(TEST property_money property_money_pg seam_multiplier seam_multipli
 # each gateway's uplink as its uploads report it, on the wall's list (issue 19)
 mb_add_server_test(uplink_api uplink_api.sh)
 mb_add_server_pg_test(uplink_api_pg uplink_api.sh)
+# the agent's uplink through a fake mmcli, as the server shows it (issue 19)
+mb_add_system_test(system_uplink_agent uplink_agent.sh)

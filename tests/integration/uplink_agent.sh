@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# The agent reports its uplink (docs/agent.md "The uplink") and the server
+# shows it.  ModemManager is the edge this machine lacks: a fake `mmcli` on
+# PATH prints recorded output (tests/data/uplink/README.md) and the agent's
+# own code finds the route, runs the tool and parses what it prints.  The
+# route to the test server is over lo, so the fake modem claims lo as its
+# net port (the recording says wwan0).
+#   1. the server shows the gateway's uplink as the modem reported it
+#      (18 %, LTE, CHINA MOBILE) and lists it as weak on the wall's list;
+#   2. looked at once, not for every upload: several uploads, one look
+#      (mmcli -L and mmcli -m 0);
+#   3. a tool that hangs is killed at its timeout and the uploads go on,
+#      with the interface but no signal;
+#   4. uplink = "none": no tool run, the interface still reported; a value
+#      not among the choices is refused by file and line.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/server_lib.sh"
+DATA=$MB_SRC/tests/data/uplink
+
+server_conf "$T/server.conf"
+ADMIN=$("$MB_SERVER" -c "$T/server.conf" --create-token root --role admin)
+OPER=$("$MB_SERVER" -c "$T/server.conf" --create-token viewer --role operator)
+start_server "$T/server.conf" "$T/server.log"
+api POST /api/v1/gateways '{"name":"gw-4g","region":"110105"}'; expect 201
+GW=$(j '["token"]')
+api PUT /api/v1/meters/000000000001 '{"gateway":"gw-4g"}'; expect 200
+
+mkdir -p "$T/bin"
+# fake_mmcli BODY: $T/bin/mmcli logs its arguments, then runs BODY
+fake_mmcli() {
+  printf '#!/bin/sh\necho "$*" >>"%s/mmcli.calls"\n%s\n' "$T" "$1" >"$T/bin/mmcli"
+  chmod +x "$T/bin/mmcli"
+}
+fake_mmcli "case \"\$*\" in
+'-L -J') cat '$DATA/mmcli-L.json' ;;
+'-m 0 -J') sed 's/\"wwan0 (net)\"/\"lo (net)\"/' '$DATA/mmcli-m0.json' ;;
+*) echo \"error: unexpected \$*\" >&2; exit 1 ;;
+esac"
+# run_agent UPLINK: the agent with server.uplink = UPLINK, mmcli on its PATH
+run_agent() {
+  cat >"$T/agent.conf" <<CONF
+gateway = { id = "gw-4g"; region = "110105"; };
+timezone = "Asia/Shanghai";
+store = { path = "$T/agent.db"; };
+server = { url = "$URL"; token = "$GW"; interval = 1; uplink = "$1"; };
+buses = ( { name = "b"; type = "none"; } );
+meters = ( { name = "m1"; plugin = "sim"; bus = "b"; address = "000000000001"; poll_interval = 0.5;
+             options = { seed = 7; start_wh = 1000000; }; } );
+CONF
+  "$MB_AGENT" -t -c "$T/agent.conf" >/dev/null || fail "agent config rejected"
+  : >"$T/mmcli.calls"
+  PATH="$T/bin:$PATH" start_agent "$T/agent.conf" "$T/agent.log"
+}
+stop_agent() { kill -TERM "$AGENT_PID"; wait "$AGENT_PID" || true; }
+up() { api GET /api/v1/gateways/gw-4g "" "$OPER"; j "[\"uplink\"]$1"; }
+calls() { wc -l <"$T/mmcli.calls"; }
+# uploads N: wait until the server has had N more uploads with an uplink
+# (reported_at moves at most once a second, so N + 1 distinct values)
+uploads() {
+  local seen=() last=
+  while [ ${#seen[@]} -le "$1" ]; do
+    local at; at=$(up '["reported_at"]' 2>/dev/null || echo none)
+    [ "$at" != "$last" ] && [ "$at" != none ] && [ "$at" != null ] && seen+=("$at") last=$at
+    [ $SECONDS -lt $((START + 60)) ] || fail "uploads stopped: $(tail -5 "$T/agent.log")"
+    sleep 0.3
+  done
+}
+
+# 1. as the modem reported it
+run_agent auto
+START=$SECONDS; uploads 1
+api GET /api/v1/gateways/gw-4g "" "$OPER"; cp "$T/resp" "$T/gw.json"
+u() { j "[\"uplink\"]$1" "$T/gw.json"; }
+[ "$(u '["interface"]')" = lo ] && [ "$(u '["kind"]')" = cellular ] && [ "$(u '["source"]')" = mmcli ] &&
+  [ "$(u '["signal_pct"]')" = 18 ] && [ "$(u '["technology"]')" = lte ] &&
+  [ "$(u '["operator"]')" = "CHINA MOBILE" ] && [ "$(u '["operator_code"]')" = 46000 ] &&
+  [ "$(u '["state"]')" = connected ] && [ "$(u '["registration"]')" = home ] &&
+  [ "$(u '["health"]')" = weak ] || fail "the uplink the server shows: $(cat "$T/gw.json")"
+api GET "/api/v1/stats/gateways?state=attention" "" "$OPER"
+[ "$(j '["uplink_weak"]')" = 1 ] && [ "$(j '["gateways"][0]["name"]')" = gw-4g ] &&
+  [ "$(j '["gateways"][0]["uplink"]["health"]')" = weak ] || fail "the wall's list: $(cat "$T/resp")"
+pass "the server shows the modem's uplink (lo, cellular, 18 %, lte, CHINA MOBILE 46000) and lists it as weak"
+
+# 2. one look for many uploads
+START=$SECONDS; uploads 3
+[ "$(calls)" = 2 ] && [ "$(head -1 "$T/mmcli.calls")" = "-L -J" ] && [ "$(tail -1 "$T/mmcli.calls")" = "-m 0 -J" ] ||
+  fail "mmcli runs for 4 uploads: $(cat "$T/mmcli.calls")"
+! grep -i "uplink" "$T/agent.log" | grep -qiv "^.*info" || fail "uplink complaints: $(grep -i uplink "$T/agent.log")"
+stop_agent
+pass "4 uploads, one look (mmcli -L -J, mmcli -m 0 -J)"
+
+# 3. a hanging tool: killed, the uploads go on without the signal
+fake_mmcli 'exec sleep 60'
+run_agent mmcli
+START=$SECONDS; uploads 2
+[ "$(up '["interface"]')" = lo ] && [ "$(up '["kind"]')" = loopback ] && [ "$(up '.get("signal_pct")')" = null ] ||
+  fail "the uplink after a hanging tool: $(cat "$T/resp")"
+grep -q "mmcli -L: no answer within 5000 ms: killed" "$T/agent.log" || fail "no timeout logged: $(cat "$T/agent.log")"
+[ "$(grep -c "no answer within" "$T/agent.log")" = 1 ] || fail "the timeout logged more than once"
+stop_agent
+pass "a hanging mmcli is killed at 5 s, logged once; the uploads go on with the interface"
+
+# 4. no tool
+run_agent none
+START=$SECONDS; uploads 2
+[ "$(calls)" = 0 ] || fail "mmcli ran with uplink = none: $(cat "$T/mmcli.calls")"
+[ "$(up '["interface"]')" = lo ] && [ "$(up '.get("source")')" = null ] || fail "uplink = none: $(cat "$T/resp")"
+stop_agent
+pass "uplink = none: no tool run, the interface reported"
+sed -i 's/uplink = "none"/uplink = "qmicli"/' "$T/agent.conf"
+out=$("$MB_AGENT" -t -c "$T/agent.conf" 2>&1) && fail "uplink = \"qmicli\" accepted"
+grep -q "agent.conf:[0-9]*:.*'uplink' must be \"auto\", \"mmcli\", \"uqmi\" or \"none\"" <<<"$out" ||
+  fail "a bad uplink value: $out"
+pass "a bad uplink value is refused by file, line and its choices"
+stop_server
