@@ -218,6 +218,23 @@ crash_kill_loop() {
 }
 
 # Wait until the agent has nothing unacknowledged and the feeder is done.
+# crash_relay_as_decided N: true when meter mN's relay (its sim state file)
+# is where the agent's last recorded decision for it left it; sets CRASH_N,
+# CRASH_DEC and CRASH_RELAY for the caller's message.
+crash_relay_as_decided() {
+  local want
+  CRASH_N=$1
+  CRASH_DEC=$(crash_adb "SELECT type FROM events WHERE meter_id = (SELECT id FROM meters WHERE name = 'm$1')
+                         AND type IN ('trip','close','arm') ORDER BY id DESC LIMIT 1")
+  CRASH_RELAY=$(sed -n 's/^relay //p' "$T/m$1.state")
+  case $CRASH_DEC in
+  trip) want=2 ;;
+  close | '') want=1 ;;
+  arm) want=3 ;;
+  esac
+  [ "$CRASH_RELAY" = "$want" ]
+}
+
 crash_drain() {
   drained() {
     [ "$(crash_adb 'SELECT count(*) FROM readings WHERE acked = 0')" = 0 ] &&
@@ -239,8 +256,11 @@ crash_drain() {
   start_agent "$T/agent-drain.conf" "$T/agent.log"
   wait_for 60 drained || fail "agent backlog not delivered: $(crash_adb 'SELECT count(*) FROM readings WHERE acked = 0') readings"
   # One more sync so the last snapshot is applied, then let queued relay
-  # operations finish.
+  # operations finish: a decision is recorded before its relay moves, and a
+  # loaded machine can take longer than the sync to move it.
   sleep 3
+  relays_as_decided() { crash_relay_as_decided 1 && crash_relay_as_decided 2 && crash_relay_as_decided 3; }
+  wait_for 30 relays_as_decided || fail "meter m$CRASH_N: last decision '${CRASH_DEC:-none}' but the relay is $CRASH_RELAY"
   kill -TERM "$AGENT_PID"; wait "$AGENT_PID" || fail "the agent did not stop cleanly"
 }
 
@@ -302,17 +322,9 @@ crash_check() {
   pass "balance == sum of ledger for every account; $(wc -l <"$T/topups.ok") acknowledged top-ups each posted once; one close per account-month"
 
   # 5. relays: where the last decision left them
-  local want state dec
+  local n
   for n in 1 2 3; do
-    dec=$(crash_adb "SELECT type FROM events WHERE meter_id = (SELECT id FROM meters WHERE name = 'm$n')
-                     AND type IN ('trip','close','arm') ORDER BY id DESC LIMIT 1")
-    state=$(sed -n 's/^relay //p' "$T/m$n.state")
-    case $dec in
-    trip) want=2 ;;
-    close | '') want=1 ;;
-    arm) want=3 ;;
-    esac
-    [ "$state" = "$want" ] || fail "meter m$n: last decision '${dec:-none}' but the relay is $state"
+    crash_relay_as_decided "$n" || fail "meter m$n: last decision '${CRASH_DEC:-none}' but the relay is $CRASH_RELAY"
   done
   pass "every relay is where the last recorded decision left it ($(crash_adb "SELECT count(*) FROM events WHERE type = 'trip'") trips, $(crash_adb "SELECT count(*) FROM events WHERE type = 'close'") closes)"
 }

@@ -105,11 +105,17 @@ mkfifo "$T/hold"
 psql -X -q -d "$(pg_dbname "$T")" <"$T/hold" >"$T/hold.out" 2>&1 &
 exec 4>"$T/hold"
 echo "BEGIN; SELECT id FROM accounts WHERE id = 300 FOR UPDATE;" >&4
+# the row is held before the close starts (psql may be slow to connect)
+held() {
+  [ "$(sqlv "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+             WHERE c.relname = 'accounts' AND l.mode = 'RowShareLock' AND l.granted")" -ge 1 ]
+}
+wait_for 30 held || fail "the session holding account 300 never got it: $(cat "$T/hold.out")"
 curl -s -o "$T/k.json" -w '%{http_code}' -H "Authorization: Bearer $ADMIN" -d '{"month":"2025-04"}' \
   "$URL_A/api/v1/settlements" >"$T/k.code" &
 p=$!
 killed=0
-for _ in $(seq 1 200); do
+for _ in $(seq 1 600); do
   killed=$(sqlv "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
                  WHERE application_name = 'meterbox-server' AND wait_event_type = 'Lock'")
   [ "$killed" -ge 1 ] && break
