@@ -37,8 +37,11 @@ else
   q() { sqlite3 -batch -noheader -cmd ".timeout 20000" "$DB" "$1"; }
 fi
 
-# start_server: a server on a free port; sets URL, ADMIN
+# start_server [LOG]: a server on a free port, logging to $T/LOG (default
+# server.log); sets URL, SERVER_PID, ADMIN.  Called again, another server on
+# the same store (PostgreSQL: several servers share one database).
 start_server() {
+  local log=$T/${1:-server.log}
   cat >"$T/server.conf" <<CONF
 listen = { address = "127.0.0.1"; port = 0; threads = ${THREADS:-4}; };
 $DBCONF
@@ -48,11 +51,11 @@ settlement = { enabled = false; };
 log = { level = "notice"; };
 CONF
   [ -n "${ADMIN:-}" ] || ADMIN=$("$B/server/meterbox-server" -c "$T/server.conf" --create-token root)
-  "$B/server/meterbox-server" -f -c "$T/server.conf" >>"$T/server.log" 2>&1 &
+  "$B/server/meterbox-server" -f -c "$T/server.conf" >>"$log" 2>&1 &
   SERVER_PID=$!
   PIDS+=("$SERVER_PID")
-  for _ in $(seq 1 300); do grep -q "listening on" "$T/server.log" && break; sleep 0.1; done
-  URL="http://127.0.0.1:$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$T/server.log" | tail -1 | sed 's/.*://')"
+  for _ in $(seq 1 300); do grep -qs "listening on" "$log" && break; sleep 0.1; done
+  URL="http://127.0.0.1:$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$log" | tail -1 | sed 's/.*://')"
 }
 
 api() { # METHOD PATH BODY: prints the response; fails on 4xx/5xx
