@@ -5,7 +5,8 @@
 // the sign-in gate; the wall's figures are the API's; at 1920x1080, split
 // 2x2 and 3x1 (a window per panel), and one 3840x2160 (2x2) and 5760x1080
 // (3x1) desktop with bezel compensation, in zh-CN and en, no two texts
-// overlap and none is clipped; it updates in place and says when it is
+// overlap and none is clipped; gateways with a weak or failing uplink
+// listed after the offline ones; it updates in place and says when it is
 // stale; a kiosk screen's display credential survives a browser restart
 // and its revocation stops the screen.  Screenshots go to $MB_ARTIFACTS.
 //
@@ -131,6 +132,31 @@ try {
     assert.equal(await v("monthend.total"), me.received + "/" + me.expected);
     const ev = await api("/api/v1/events?limit=40&type=trip,close,tamper,meter_fault,relay_fault,alarm1,alarm2");
     assert.equal(await page.locator('[data-k="event"]').first().getAttribute("data-type"), ev.events[0].type);
+  });
+
+  await step("after the offline gateways, those whose uplink is failing, then weak, with signal and operator", async () => {
+    await wall("grid=1x1&p1=offline&lang=zh-CN", { width: 1920, height: 1080 });
+    const a = await api("/api/v1/stats/gateways?state=attention&limit=100");
+    const up = a.gateways.filter((x) => x.online);
+    const weakApi = up.find((x) => x.uplink.health === "weak");
+    const failApi = up.find((x) => x.uplink.health === "failing");
+    assert.ok(weakApi && failApi, "the scenario has a weak and a failing uplink: " + JSON.stringify(a));
+    const rows = page.locator('#w-offline .row');
+    const kinds = await rows.evaluateAll((rs) => rs.map((r) => r.dataset.k + ":" + r.dataset.gateway));
+    assert.deepEqual(kinds, a.gateways.map((x) => (x.online ? "uplink:" : "offline:") + x.name),
+                     "every listed gateway, in the API's order: offline first");
+    const weak = page.locator(`#w-offline [data-k="uplink"][data-gateway="${weakApi.name}"]`);
+    assert.equal(await weak.getAttribute("data-health"), "weak");
+    assert.match(await weak.innerText(), new RegExp("信号弱 " + weakApi.uplink.signal_pct + "%"));
+    assert.match(await weak.innerText(), new RegExp(weakApi.uplink.operator + " · LTE"));
+    assert.ok(await weak.evaluate((e) => e.classList.contains("warn")), "a weak uplink is amber");
+    const failing = page.locator(`#w-offline [data-k="uplink"][data-gateway="${failApi.name}"]`);
+    assert.match(await failing.innerText(), new RegExp("上行故障 · 重试 " + failApi.uplink.retries + " 次"));
+    assert.ok(await failing.evaluate((e) => e.classList.contains("bad")), "a failing uplink is red");
+    const aside = await page.locator("#w-offline .aside").innerText();
+    assert.match(aside, new RegExp("上行故障 " + a.uplink_failing));
+    assert.match(aside, new RegExp("信号弱 " + a.uplink_weak));
+    await page.screenshot({ path: join(ART, "wall-gateways-uplink.png") });
   });
 
   // ---- every geometry, both languages: nothing overlaps, nothing is clipped ----

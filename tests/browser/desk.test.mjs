@@ -5,7 +5,7 @@
 // confirm a trip and watch it reach done while this test plays the gateway;
 // a bill's tier lines and comparison, printed on A5 and A4 (PDFs); the
 // account's events, daily use and statement; the language switch; the
-// wall's displays.  Screenshots and PDFs go to $MB_ARTIFACTS.
+// wall's displays; the gateways whose uplink is weak or failing.  Screenshots and PDFs go to $MB_ARTIFACTS.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -237,6 +237,23 @@ try {
     await page.waitForFunction(() => !document.querySelector('tr[data-k="display"][data-name="lobby"] button'));
     const r = await fetch(URL + "/api/v1/stats/overview", { headers: { Authorization: "Bearer " + token } });
     assert.equal(r.status, 401);
+  });
+
+  await step("the desk's gateways: offline, failing and weak uplinks, each with its link", async () => {
+    await page.goto(URL + "/operator.html");
+    await page.click('#tabs button[data-tab="gateways"]');
+    await page.waitForSelector('#gw-attention tr[data-k="gateway"]');
+    const a = await api("/api/v1/stats/gateways?state=attention&limit=1000");
+    const rows = page.locator('#gw-attention tr[data-k="gateway"]');
+    assert.deepEqual(await rows.evaluateAll((rs) => rs.map((r) => r.dataset.gateway)), a.gateways.map((x) => x.name));
+    const w = a.gateways.find((x) => x.online && x.uplink.health === "weak");
+    const weak = page.locator(`#gw-attention tr[data-gateway="${w.name}"]`);
+    assert.equal(await weak.getAttribute("data-health"), "weak");
+    assert.match(await weak.innerText(), new RegExp(w.uplink.signal_pct + "%"));
+    assert.match(await weak.innerText(), new RegExp(w.uplink.operator));
+    assert.equal(await page.locator('#gw-attention tr[data-health="weak"]').count(), a.uplink_weak);
+    assert.equal(await page.locator('#gw-attention tr[data-health="failing"]').count(), a.uplink_failing);
+    await page.screenshot({ path: join(ART, "desk-gateways.png") });
   });
 
   await step("no script errors", async () => {

@@ -158,8 +158,13 @@ api GET /api/v1/stats/gateways "" "$OPER"; expect 200
   [ "$(j '["gateways"][1]["name"]')" = gw-3 ] || fail "offline gateways worst first: $(cat "$T/resp")"
 api GET "/api/v1/stats/gateways?state=all&limit=3" "" "$OPER"; expect 200
 [ "$(j '["gateways"].__len__()')" = 3 ] && [ "$(j '["gateways"][2]["online"]')" = true ] || fail "state=all"
+# then the uplinks the gateways reported: gw-4's failing, gw-2's weak
+api GET "/api/v1/stats/gateways?state=attention" "" "$OPER"; expect 200
+names=$(j '["gateways"]' | /usr/bin/python3 -c 'import json,sys; print(",".join(x["name"] for x in json.load(sys.stdin)))')
+[ "$names" = "gw-5,gw-3,$EXPECT_UPLINK_FAILING,$EXPECT_UPLINK_WEAK" ] && [ "$(j '["uplink_failing"]')" = 1 ] &&
+  [ "$(j '["uplink_weak"]')" = 1 ] || fail "state=attention: $names: $(cat "$T/resp")"
 api GET "/api/v1/stats/gateways?state=nope" "" "$OPER"; expect 400
-pass "offline gateways named with how long, the most meters first"
+pass "offline gateways named with how long, the most meters first; then failing and weak uplinks"
 
 # ---- the language: the server's default, each user's own choice -------------
 api GET /api/v1/me "" "$OPER"; expect 200

@@ -4,7 +4,8 @@
 # accounts on the Beijing residential tariff in every state the wall shows,
 # March 2025 closed (a bill settled, one flagged zero_use, one held),
 # boundary readings for the month that just ended, readings and top-ups
-# today, agent events.  Everything goes through the API.
+# today, agent events, the gateways' uplinks (one weak, one failing).
+# Everything goes through the API.
 #
 # What it must produce is in the EXPECT_* variables set by fill_scenario,
 # each worked out in the comments (checked by dashboard_api.sh; the browser
@@ -25,6 +26,11 @@ account() {
   expect 201
   api PUT "/api/v1/accounts/$1/tariff" '{"tariff":"cn-bj-residential","effective":"2025-01-01"}'; expect 200
   api PUT "/api/v1/meters/$5" "{\"gateway\":\"$6\",\"account\":\"$1\"}"; expect 200
+}
+# uplink GATEWAY JSON: a poll (no readings) reporting the gateway's uplink
+uplink() {
+  api POST /api/v1/readings "{\"gateway\":\"$1\",\"readings\":[],\"events\":[],\"uplink\":$2}" "${GWTOK[$1]}"
+  expect 200
 }
 topup() { api POST "/api/v1/accounts/$1/topups" "{\"amount_fen\":$2,\"reference\":\"PAY-$1\"}"; expect 201; }
 
@@ -83,8 +89,14 @@ fill_scenario() {
     "$(ev 1 000000000004 "$T1" tamper "cover opened"),$(ev 2 000000000005 "$T2" trip "balance at or below credit limit"),$(ev 3 000000000004 "$T2" meter_fault "no answer")"
   post_batch gw-4 "$(rd 000000000009 1 "$MON0" 100000 boundary),$(rd 000000000010 1 "$MON0" 200000 boundary),$(rd 000000000009 2 "$T1" 100000),$(rd 000000000010 2 "$T1" 200000),$(rd 000000000009 3 "$T2" 112000),$(rd 000000000010 3 "$T2" 208000)"
 
+  # Uplinks (docs/wire.md): gw-2 on 4G with a weak signal (12 %), gw-4's
+  # last upload needed 4 tries (failing), gw-1 on Ethernet (ok).
+  uplink gw-2 '{"interface":"wwan0","kind":"cellular","source":"mmcli","signal_pct":12,"technology":"lte","operator":"中国移动","operator_code":"46000","state":"connected","registration":"home","retries":0}'
+  uplink gw-4 '{"interface":"wwan0","kind":"cellular","source":"uqmi","signal_pct":64,"rssi_dbm":-73,"technology":"lte","operator":"CHN-UNICOM","retries":4}'
+  uplink gw-1 '{"interface":"eth0","kind":"ethernet","retries":0}'
+
   # Gateways: gw-1, gw-2, gw-4 have posted; gw-3 never has (offline).
-  EXPECT_GW_ONLINE=3 EXPECT_GW_OFFLINE=1
+  EXPECT_GW_ONLINE=3 EXPECT_GW_OFFLINE=1 EXPECT_UPLINK_WEAK=gw-2 EXPECT_UPLINK_FAILING=gw-4
   # Meters: 3 is stale (last reading March 2025), 4 has a fault after its
   # last reading; the other eight read well.
   EXPECT_METERS_OK=8 EXPECT_METERS_FAULTY=2

@@ -4,7 +4,9 @@
 
 i18nAdd({
   "zh-CN": {
-    "d.accounts": "账户", "d.displays": "显示屏", "d.search": "户号、户名、表号或网关", "d.find": "查询",
+    "d.accounts": "账户", "d.displays": "显示屏", "d.gateways": "网关",
+    "gw.signal": "信号", "gw.network": "运营商·制式", "gw.interface": "接口", "gw.retries": "重试",
+    "gw.rule": "上行故障：一次上传重试 3 次及以上，或模块故障；信号弱：信号低于 {p}%。", "d.search": "户号、户名、表号或网关", "d.find": "查询",
     "d.all": "全部", "d.region": "区域", "d.tariff": "电价", "d.any": "（全部）",
     "d.count": "共 {n} 户", "d.page": "第 {a}–{b} 户", "d.prev": "上一页", "d.next": "下一页",
     "d.none": "没有符合条件的账户", "d.new": "新建账户", "d.loading": "加载中…",
@@ -71,7 +73,9 @@ i18nAdd({
     "c.overbalance": "退款超过余额（押金退还、多缴退还等）", "c.over.msg": "退款超过当前余额 {b}；确需退款请勾选下方选项",
   },
   en: {
-    "d.accounts": "Accounts", "d.displays": "Displays", "d.search": "account, holder, meter or gateway", "d.find": "Find",
+    "d.accounts": "Accounts", "d.displays": "Displays", "d.gateways": "Gateways",
+    "gw.signal": "Signal", "gw.network": "Operator · technology", "gw.interface": "Interface", "gw.retries": "Retries",
+    "gw.rule": "Failing: an upload needed 3 or more tries, or the modem failed; weak: signal below {p}%.", "d.search": "account, holder, meter or gateway", "d.find": "Find",
     "d.all": "all", "d.region": "Region", "d.tariff": "Tariff", "d.any": "(any)",
     "d.count": "{n} accounts", "d.page": "{a}–{b}", "d.prev": "Previous", "d.next": "Next",
     "d.none": "no account matches", "d.new": "New account", "d.loading": "loading…",

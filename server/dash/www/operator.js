@@ -29,6 +29,8 @@
     if (name === "displays") DeskDisplays.show($("displays"), admin);
     $("areas").hidden = name !== "areas";
     if (name === "areas") DeskAreas.show($("areas"), admin);
+    $("gateways").hidden = name !== "gateways";
+    if (name === "gateways") DeskGateways.show($("gateways"));
   }
   for (const b of document.querySelectorAll("#tabs button")) b.addEventListener("click", () => tab(b.dataset.tab));
 

@@ -18,7 +18,7 @@
   const SOURCES = {
     overview: "/api/v1/stats/overview",
     regions: "/api/v1/stats/regions",
-    offline: "/api/v1/stats/gateways?limit=100",
+    offline: "/api/v1/stats/gateways?state=attention&limit=100",
     c24: "/api/v1/stats/consumption?range=24h",
     c30: "/api/v1/stats/consumption?range=30d",
     monthend: "/api/v1/stats/month-end",
@@ -268,21 +268,44 @@
     return hidden;
   }
 
+  // offline gateways first, then those whose uplink is failing, then weak
+  // (docs/api.md, GET /stats/gateways?state=attention)
   R.offline = (d, c) => {
     const g = d.offline;
-    c.aside.textContent = g.offline ? t("offline.n", { n: MB.int(g.offline), total: MB.int(g.total) }) : "";
+    const asides = [];
+    if (g.offline) asides.push(t("offline.n", { n: MB.int(g.offline), total: MB.int(g.total) }));
+    if (g.uplink_failing) asides.push(t("uplink.failing.n", { n: MB.int(g.uplink_failing) }));
+    if (g.uplink_weak) asides.push(t("uplink.weak.n", { n: MB.int(g.uplink_weak) }));
+    c.aside.textContent = asides.join(" · ");
     const box = el("div", { class: "rows" });
-    for (const x of g.gateways) {
-      box.append(el("div", { class: "row bad", "data-k": "offline", "data-gateway": x.name },
-        el("span", { class: "big", text: x.name }),
-        el("span", { text: MB.region(x.region) }),
-        el("span", { text: x.silent_s === null ? t("offline.never") : t("offline.for", { d: MB.dur(x.silent_s) }) }),
-        el("span", { class: "dim", text: t("offline.meters", { n: MB.int(x.meters) }) })));
-    }
-    if (!g.gateways.length) box.append(el("div", { class: "empty", text: t("offline.none") }));
+    for (const x of g.gateways) box.append(x.online ? uplinkRow(x) : offlineRow(x));
+    if (!g.gateways.length) box.append(el("div", { class: "empty", text: t("attention.none") }));
     c.body.replaceChildren(box);
-    fitRows(box, (n) => t("more", { n: MB.int(n + Math.max(0, g.offline - g.gateways.length)) }));
+    const listed = g.offline + g.uplink_failing + g.uplink_weak;
+    fitRows(box, (n) => t("more", { n: MB.int(n + Math.max(0, listed - g.gateways.length)) }));
   };
+  function offlineRow(x) {
+    return el("div", { class: "row bad", "data-k": "offline", "data-gateway": x.name },
+      el("span", { class: "big", text: x.name }),
+      el("span", { text: MB.region(x.region) }),
+      el("span", { text: x.silent_s === null ? t("offline.never") : t("offline.for", { d: MB.dur(x.silent_s) }) }),
+      el("span", { class: "dim", text: t("offline.meters", { n: MB.int(x.meters) }) }));
+  }
+  function uplinkRow(x) {
+    const u = x.uplink;
+    const failing = u.health === "failing";
+    const what = failing
+      ? (u.state === "failed" ? t("uplink.state.failed") : t("uplink.failing")) +
+        (u.retries ? " · " + t("uplink.retries", { n: MB.int(u.retries) }) : "")
+      : t("uplink.weak", { p: u.signal_pct });
+    const link = [u.operator, u.technology && u.technology.toUpperCase(), u.interface].filter(Boolean).join(" · ");
+    return el("div", { class: "row " + (failing ? "bad" : "warn"), "data-k": "uplink", "data-gateway": x.name,
+                       "data-health": u.health },
+      el("span", { class: "big", text: x.name }),
+      el("span", { text: MB.region(x.region) }),
+      el("span", { text: what }),
+      el("span", { class: "dim", text: link }));
+  }
 
   const charts = {};
   function chart(id, d, c, days) {
