@@ -70,6 +70,10 @@ function(mb_add_system_pg_test name script)
 endfunction()
 mb_add_system_test(system_e2e e2e.sh)
 mb_add_system_pg_test(system_e2e_pg e2e.sh)
+# a snapshot with a null ref: the agent charges from where the server
+# begins, whatever it stored before it came (issues 15, 16)
+mb_add_system_test(system_nullref_balance nullref_balance.sh)
+mb_add_system_pg_test(system_nullref_balance_pg nullref_balance.sh)
 mb_add_system_test(system_demo demo.sh)
 # the maximum demand from the sim plugin through agent.db to the server
 mb_add_system_test(system_demand demand_sim.sh)
