@@ -97,7 +97,7 @@ static void note(agent_uplink *u, const char *msg)
                 return;
         snprintf(u->last_err, sizeof(u->last_err), "%s", msg);
         if (msg[0])
-                mb_warn("uplink: %s", msg);
+                mb_warn("%s", msg);
 }
 
 /* Run a tool; its output in u->out.  MB_OK, or an error noted. */

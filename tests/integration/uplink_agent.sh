@@ -13,7 +13,11 @@
 #   3. a tool that hangs is killed at its timeout and the uploads go on,
 #      with the interface but no signal;
 #   4. uplink = "none": no tool run, the interface still reported; a value
-#      not among the choices is refused by file and line.
+#      not among the choices is refused by file and line;
+#   5. a server that refuses the uplink (400 naming uplink.signal_pct, as
+#      meterbox-server words it; played by a proxy in front of the real
+#      server, since the real one takes what this agent sends): the agent
+#      stops reporting it, says so once, and its readings go on.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/server_lib.sh"
 DATA=$MB_SRC/tests/data/uplink
@@ -113,4 +117,48 @@ out=$("$MB_AGENT" -t -c "$T/agent.conf" 2>&1) && fail "uplink = \"qmicli\" accep
 grep -q "agent.conf:[0-9]*:.*'uplink' must be \"auto\", \"mmcli\", \"uqmi\" or \"none\"" <<<"$out" ||
   fail "a bad uplink value: $out"
 pass "a bad uplink value is refused by file, line and its choices"
+
+# 5. the uplink refused (the modem answering again)
+fake_mmcli "case \"\$*\" in
+'-L -J') cat '$DATA/mmcli-L.json' ;;
+*) sed 's/\"wwan0 (net)\"/\"lo (net)\"/' '$DATA/mmcli-m0.json' ;;
+esac"
+cat >"$T/refuser.py" <<'PY'
+import http.server, sys, urllib.request, urllib.error
+UP = sys.argv[1]
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        if b'"uplink"' in body:
+            out, code = b'{"error":{"code":"bad_request","field":"uplink.signal_pct","message":"not this"}}', 400
+        else:
+            req = urllib.request.Request(UP + self.path, body, {k: v for k, v in self.headers.items() if k.lower() in ("authorization", "content-type")})
+            try:
+                r = urllib.request.urlopen(req); out, code = r.read(), r.status
+            except urllib.error.HTTPError as e:
+                out, code = e.read(), e.code
+        self.send_response(code); self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(out))); self.end_headers(); self.wfile.write(out)
+    def log_message(self, *a): print(self.requestline, flush=True)
+s = http.server.HTTPServer(("127.0.0.1", 0), H)
+open(sys.argv[2], "w").write(str(s.server_port))
+s.serve_forever()
+PY
+/usr/bin/python3 "$T/refuser.py" "$URL" "$T/refuser.port" >"$T/refuser.log" 2>&1 &
+PIDS+=("$!")
+wait_for 10 test -s "$T/refuser.port" || fail "the refusing proxy did not start"
+api GET /api/v1/gateways/gw-4g "" "$OPER"; high=$(j '["meter_list"][0]["high_seq"]')
+SERVER_URL=$URL; URL="http://127.0.0.1:$(cat "$T/refuser.port")"
+run_agent auto
+URL=$SERVER_URL
+posts() { [ "$(grep -c "^POST" "$T/refuser.log")" -ge 4 ]; }
+wait_for 60 posts || fail "uploads stopped behind a server refusing the uplink: $(tail -5 "$T/agent.log")"
+api GET /api/v1/gateways/gw-4g "" "$OPER"
+[ "$(j '["meter_list"][0]["high_seq"]')" -gt "$high" ] || fail "no readings arrived: $(cat "$T/resp")"
+[ "$(grep -c "refused the uplink report" "$T/agent.log")" = 1 ] || fail "the refusal logged: $(grep -i refused "$T/agent.log")"
+grep -q "uplink.signal_pct" "$T/agent.log" || fail "the refused field is not named: $(cat "$T/agent.log")"
+! sql "$T/agent.db" "SELECT count(*) FROM events WHERE type = 'upload_refused'" | grep -qv '^0$' ||
+  fail "a reading or event was set aside for the uplink"
+stop_agent
+pass "a server refusing the uplink: logged once with its field, no longer sent, readings go on"
 stop_server
