@@ -465,6 +465,9 @@ static const char *const migrations[] = {
     " state TEXT, registration TEXT,"
     " retries INTEGER NOT NULL DEFAULT 0,"
     " health TEXT NOT NULL CHECK (health IN ('ok','weak','failing')));",
+    /* 13 -> 14: PostgreSQL leaves room in the accounts table's pages for
+     * balance updates (srv_schema_pg.c); SQLite updates rows in place */
+    "SELECT 1;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
