@@ -126,6 +126,7 @@ try {
     await step("the desk's areas tab: the ranking, an area's members and days, collection", async () => {
       await signInPage(page, ADMIN);
       await page.goto(URL + "/operator.html");
+      await page.waitForSelector("body[data-listed]"); // its tabs answer clicks from then on
       await page.locator('#tabs button[data-tab="areas"]').click();
       await page.locator("#area-day").fill(DAY);
       await page.locator("#area-ranking form button[type=submit]").click();

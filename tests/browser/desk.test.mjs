@@ -224,6 +224,7 @@ try {
 
   await step("the wall's displays at the desk: enrol one (token shown once), see it, revoke it", async () => {
     await page.goto(URL + "/operator.html");
+    await page.waitForSelector("body[data-listed]"); // its tabs answer clicks from then on
     await page.click('#tabs button[data-tab="displays"]');
     await page.fill("#disp-name", "lobby");
     await page.fill("#disp-layout", "grid=1x1");
@@ -241,6 +242,7 @@ try {
 
   await step("the desk's gateways: offline, failing and weak uplinks, each with its link", async () => {
     await page.goto(URL + "/operator.html");
+    await page.waitForSelector("body[data-listed]"); // its tabs answer clicks from then on
     await page.click('#tabs button[data-tab="gateways"]');
     await page.waitForSelector('#gw-attention tr[data-k="gateway"]');
     const a = await api("/api/v1/stats/gateways?state=attention&limit=1000");
