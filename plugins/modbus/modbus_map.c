@@ -529,7 +529,9 @@ static void where_of(const struct mbm_entry *e, int q, char *buf, size_t len)
                  mbd_type_name(e->type), mbd_order_name(e->order));
 }
 
-/* The value of q in the reading's unit, or why there is none. */
+/* The value of q in the reading's unit, or why there is none.  The message
+ * parts are formatted only on failure: this runs for every quantity of
+ * every reading, and a float's %g is most of its cost. */
 static int value_of(const struct mbm_map *m, int q, const uint8_t *buf, size_t len, int64_t *v,
                     char *why, size_t whylen)
 {
@@ -538,14 +540,15 @@ static int value_of(const struct mbm_map *m, int q, const uint8_t *buf, size_t l
         mbd_raw raw;
         int rc;
 
-        where_of(e, q, where, sizeof(where));
         if ((size_t)e->off + 2u * (size_t)mbd_type_regs(e->type) > len ||
             mbd_decode(buf + e->off, len - e->off, e->type, e->order, &raw) < 0) {
+                where_of(e, q, where, sizeof(where));
                 snprintf(why, whylen, "%s is not in the data read", where);
                 return MB_EINVAL;
         }
-        mbd_raw_format(&raw, rtext, sizeof(rtext));
         if (not_available(m, e, &raw)) {
+                where_of(e, q, where, sizeof(where));
+                mbd_raw_format(&raw, rtext, sizeof(rtext));
                 snprintf(why, whylen, "%s holds %s: not available", where, rtext);
                 return MB_ENOENT;
         }
@@ -555,6 +558,8 @@ static int value_of(const struct mbm_map *m, int q, const uint8_t *buf, size_t l
         if (rc == MB_OK && q == MBM_DEMAND && *v < 0) /* a maximum is never negative */
                 rc = MB_ERANGE;
         if (rc < 0) {
+                where_of(e, q, where, sizeof(where));
+                mbd_raw_format(&raw, rtext, sizeof(rtext));
                 mbd_scale_format(&e->scale, stext, sizeof(stext));
                 snprintf(why, whylen, "%s holds %s, which times %s is not a usable value", where,
                          rtext, stext);
