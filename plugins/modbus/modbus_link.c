@@ -301,7 +301,11 @@ static int transact_once(struct mbp_meter *m, const uint8_t *raw, const char *wh
         if (l->transport == MBF_RTU)
                 modbus_set_slave(l->mb, m->unit); /* libmodbus filters RTU answers by it */
         set_timeout(l, to);
-        modbus_flush(l->mb);
+        /* Stale bytes on a serial line: a late or foreign answer.  A TCP
+         * connection that may hold one is dropped where it arises (timeout,
+         * garbled answer), so there a flush is one wasted recv a request. */
+        if (l->transport == MBF_RTU)
+                modbus_flush(l->mb);
         l->host->log_frame(m->ctx, "tx", tx, mbf_adu(l->transport, raw, MBF_RAW_REQ_LEN, tx));
         if (modbus_send_raw_request(l->mb, raw, MBF_RAW_REQ_LEN) < 0) {
                 e = errno;
