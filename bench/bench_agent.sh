@@ -9,10 +9,22 @@
 # meter once per INTERVAL (1 s) for DURATION (20) seconds; CPU is user +
 # system from /proc/PID/stat, memory the peak RSS (VmHWM) and the private
 # anonymous memory (smaps_rollup; RSS also counts shared library pages).
-# Two jobs, each run by both:
-#   local   store only: the agent commits every reading to SQLite (with no
-#           server configured it never starts libcurl, though it links it);
-#           collectd writes CSV.
+# First the CPU target of issue 16, job "one": one DDSU666 (the ddsu666
+# profile, 2 requests a reading) read every 0.1 s, the agent with its
+# shipped defaults untouched (no store settings: routine readings committed
+# every 100 or 5 s), collectd with one read and one write thread
+# (ReadThreads 1, WriteThreads 1; its modbus plugin reads the six
+# quantities in six requests, written to CSV), no server.  Both are measured
+# the same way: process CPU time (utime + stime of all threads, in ns from
+# the process's CPU-time clock) over a window of ONE_N (1200) readings
+# counted by the simulator (reads of the energy register, modbus_sim.py
+# --count), after 30 readings of warm-up.  The two run side by side, each
+# with a simulator of its own, so that the load of a shared machine weighs
+# on both alike.  Target: the agent's CPU per reading <= 0.5 x collectd's.
+# Then two jobs with METERS meters, each run by both:
+#   local   store only: the agent stores every reading in SQLite with its
+#           defaults (with no server configured it never starts libcurl,
+#           though it links it); collectd writes CSV.
 #   upload  store and send, a gateway's whole job: the agent also uploads
 #           every UPLOAD_S (10) seconds to a meterbox-server on loopback
 #           (its meters bound to its gateway); collectd also posts its values
@@ -27,6 +39,7 @@
 #                                       build/'s (SERVER_B)
 #   SMAPS=DIR ...                       also keep each process's /proc/PID/smaps,
 #                                       taken just before it is stopped, in DIR
+#   ONLY_ONE=1 ...                      job "one" only
 set -euo pipefail
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 LIBC=${LIBC:-glibc}
@@ -85,7 +98,7 @@ stop() {
 agent_run() {
   {
     echo 'gateway = { id = "gw-bench"; };'
-    echo "store = { path = \"$T/agent-$1.db\"; synchronous = \"normal\"; };"
+    echo "store = { path = \"$T/agent-$1.db\"; };"
     echo "plugin_dir = \"$B/plugins\";"
     echo 'log = { level = "warning"; };'
     echo "${2:-}"
@@ -109,6 +122,22 @@ agent_run() {
   an=$((n1 - n0)) ac=$((c1 - c0))
 }
 
+# collectd_data CMD NAME:REGISTER...: collectd modbus <Data> blocks, float32
+# values read with CMD (ReadInput, ReadHolding)
+collectd_data() {
+  local cmd=$1 q
+  shift
+  for q in "$@"; do
+    echo "  <Data \"${q%%:*}\">"
+    echo "    RegisterBase ${q##*:}"
+    echo "    RegisterType Float"
+    echo "    RegisterCmd $cmd"
+    echo "    Type gauge"
+    echo "    Instance \"${q%%:*}\""
+    echo "  </Data>"
+  done
+}
+
 # --- collectd, same meters, same quantities: collectd_run JOB [EXTRA-CONF]; sets cn cc cm ca
 collectd_run() {
   {
@@ -120,15 +149,7 @@ collectd_run() {
     echo "</Plugin>"
     echo "${2:-}"
     echo "<Plugin modbus>"
-    for q in voltage:0 current:6 power:12 pf:30 freq:70 import:72 export:74; do
-      echo "  <Data \"${q%%:*}\">"
-      echo "    RegisterBase ${q##*:}"
-      echo "    RegisterType Float"
-      echo "    RegisterCmd ReadInput"
-      echo "    Type gauge"
-      echo "    Instance \"${q%%:*}\""
-      echo "  </Data>"
-    done
+    collectd_data ReadInput voltage:0 current:6 power:12 pf:30 freq:70 import:72 export:74
     echo "  <Host \"sim\">"
     echo "    Address \"127.0.0.1\""
     echo "    Port \"$PORT\""
@@ -167,6 +188,106 @@ report() {
 }
 
 [ "$LIBC" = glibc ] || echo "libc=$LIBC: agent $B, collectd $COLLECTD"
+
+# --- job "one": one DDSU666 every 0.1 s, readings counted by the simulator.
+# Agent and collectd run side by side, each with a simulator of its own, so
+# that a shared machine's load weighs on both alike.
+ONE_N=${ONE_N:-1200}
+# one_sim NAME: a simulator of one DDSU666 counting its readings in
+# NAME.count, its port in NAME.port
+one_sim() {
+  "$PY" "$SRC/tests/integration/modbus_sim.py" serve --tcp 127.0.0.1:0 --port-file "$T/$1.port" \
+    --count "$T/$1.count" --meter "name=m1,unit=1,profile=ddsu666" >"$T/$1-sim.log" 2>&1 &
+  PIDS+=($!)
+  for _ in $(seq 1 100); do [ -s "$T/$1.port" ] && break; sleep 0.1; done
+  [ -s "$T/$1.port" ] || fail "simulator $1 did not start: $(cat "$T/$1-sim.log")"
+}
+one_sim one-agent
+one_sim one-collectd
+APORT=$(cat "$T/one-agent.port") CPORT=$(cat "$T/one-collectd.port")
+cat >"$T/one-agent.conf" <<CONF
+gateway = { id = "gw-one"; };
+store = { path = "$T/one.db"; };
+plugin_dir = "$B/plugins";
+buses = ( { name = "tcp"; type = "tcp"; host = "127.0.0.1"; port = $APORT; timeout_ms = 1000; } );
+meters = ( { name = "m1"; plugin = "modbus"; bus = "tcp"; address = "1"; poll_interval = 0.1;
+             options = { profile = "ddsu666"; }; } );
+CONF
+{
+  echo "Interval 0.1"
+  echo "ReadThreads 1"
+  echo "WriteThreads 1"
+  echo "LoadPlugin modbus"
+  echo "LoadPlugin csv"
+  echo "<Plugin csv>"
+  echo "  DataDir \"$T/csv-one\""
+  echo "</Plugin>"
+  echo "<Plugin modbus>"
+  # the ddsu666 profile: holding registers, float32 ABCD
+  collectd_data ReadHolding voltage:8192 current:8194 power:8196 pf:8202 freq:8206 import:16384
+  echo "  <Host \"sim\">"
+  echo "    Address \"127.0.0.1\""
+  echo "    Port \"$CPORT\""
+  echo "    Interval 0.1"
+  echo "    <Slave 1>"
+  echo "      Instance \"m1\""
+  for q in voltage current power pf freq import; do echo "      Collect \"$q\""; done
+  echo "    </Slave>"
+  echo "  </Host>"
+  echo "</Plugin>"
+} >"$T/collectd-one.conf"
+"$B/agent/meterbox-agent" -t -c "$T/one-agent.conf" >/dev/null || fail "agent config (one)"
+"$COLLECTD" -t -C "$T/collectd-one.conf" || fail "collectd config (one)"
+"$B/agent/meterbox-agent" -f -c "$T/one-agent.conf" >"$T/one-agent.log" 2>&1 &
+A=$!
+PIDS+=("$A")
+"$COLLECTD" -f -C "$T/collectd-one.conf" >"$T/collectd-one.log" 2>&1 &
+C=$!
+PIDS+=("$C")
+# Each process's CPU time in ns (its CPU-time clock, as clock_getcpuclockid
+# gives it: utime + stime of all its threads, without the 10 ms ticks of
+# /proc/PID/stat) over its window of ONE_N readings after 30 of warm-up;
+# prints "readings ns" for each.
+"$PY" - "$ONE_N" "$A" "$T/one-agent.count" "$C" "$T/one-collectd.count" >"$T/one.out" <<'PY' ||
+import sys, time
+n = int(sys.argv[1])
+procs = [(int(sys.argv[i]), sys.argv[i + 1]) for i in (2, 4)]
+def reads(path):
+    try:
+        return int(open(path).read().split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0
+def cpu(pid):  # Linux's CPU-time clock of process pid (CPUCLOCK_SCHED)
+    return time.clock_gettime_ns(((~pid) << 3) | 2)
+start, end = {}, {}
+deadline = time.monotonic() + 60 + n  # 0.1 s a reading, with ten times the room
+while len(end) < len(procs):
+    if time.monotonic() > deadline:
+        sys.exit("no %d readings in time: %s" % (n, [reads(p) for _, p in procs]))
+    for pid, path in procs:
+        r = reads(path)
+        if pid not in start and r >= 30:
+            start[pid] = (r, cpu(pid))
+        elif pid in start and pid not in end and r >= start[pid][0] + n:
+            end[pid] = (r, cpu(pid))
+    time.sleep(0.02)
+for pid, _ in procs:
+    print(end[pid][0] - start[pid][0], end[pid][1] - start[pid][1])
+PY
+  fail "window (one): $(cat "$T/one.out")"
+stop $A agent-one
+stop $C collectd-one
+read -r oan oans < <(sed -n 1p "$T/one.out")
+read -r ocn ocns < <(sed -n 2p "$T/one.out")
+oapr=$(/usr/bin/python3 -c "print('%.1f' % ($oans / 1e3 / $oan))")
+ocpr=$(/usr/bin/python3 -c "print('%.1f' % ($ocns / 1e3 / $ocn))")
+echo "[one] 1 DDSU666 every 0.1 s, each reader with its own simulator, side by side;" \
+  "$ONE_N readings counted by the simulators; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "[one] meterbox-agent (defaults): readings $oan cpu_ms $((oans / 1000000)) cpu_per_reading_us $oapr"
+echo "[one] collectd (1 read, 1 write thread): readings $ocn cpu_ms $((ocns / 1000000)) cpu_per_reading_us $ocpr"
+echo "[one] ratio agent/collectd: cpu per reading $(r "$oapr" "$ocpr")   (target <= 0.5)"
+[ -z "${ONLY_ONE:-}" ] || exit 0
+
 echo "meters=$METERS interval=${INTERVAL}s window=${SECONDS_RUN}s upload every ${UPLOAD_S}s"
 agent_run local
 collectd_run local

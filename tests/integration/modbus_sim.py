@@ -7,6 +7,7 @@ Runs with Debian's python3-pymodbus (3.0.x): call it with /usr/bin/python3.
   modbus_sim.py serve (--tcp HOST:PORT | --rtu DEVICE [--baud N])
                 --meter SPEC [--meter SPEC ...]
                 [--port-file F] [--ready-file F] [--expect F] [--log F] [--state F]
+                [--count F]
   modbus_sim.py check --expect F [--meters NAME,...] [--requests]  < meterbox-agent --once output
   modbus_sim.py plan --meter SPEC     (print the map the simulator uses, for debugging)
 
@@ -305,6 +306,8 @@ def serve(args):
         slaves[spec["unit"]] = ModbusSlaveContext(
             di=ModbusSparseDataBlock({}), co=ModbusSparseDataBlock(co),
             hr=ModbusSparseDataBlock(hr), ir=ModbusSparseDataBlock(ir), zero_mode=True)
+        if args.count and "import_wh" in entries:
+            count_reads(slaves[spec["unit"]], spec["unit"], entries["import_wh"], args.count)
         faults[spec["unit"]] = spec.get("fault", "none")
         expect[spec["name"]] = {
             "unit": spec["unit"], "values": exp,
@@ -341,6 +344,22 @@ def serve(args):
 
     dump_state()
     asyncio.run(run_server(args, context, manipulate, ModbusRtuFramer, ModbusSocketFramer))
+
+
+READS = {}
+
+
+def count_reads(slave, unit, e, path):
+    """Count the reads of the meter's energy register: one per reading,
+    whoever reads and in however many requests (bench/bench_agent.sh)."""
+    get = slave.getValues
+
+    def counted(fc, address, count=1):
+        if fc == e["fc"] and address <= e["reg"] < address + count:
+            READS[unit] = READS.get(unit, 0) + 1
+            write_atomic(path, "".join(f"{u} {n}\n" for u, n in sorted(READS.items())))
+        return get(fc, address, count)
+    slave.getValues = counted
 
 
 def write_atomic(path, text):
@@ -458,6 +477,8 @@ def main():
     s.add_argument("--log", help="append one line 'unit fc' per answered request")
     s.add_argument("--state", help="JSON of the relay coils and registers, rewritten on each "
                    "request: {unit: {\"coil 16\": 1}}")
+    s.add_argument("--count", help="lines 'unit reads' of each meter's energy register, "
+                   "rewritten on each such read: readings taken, by any reader")
     c = sub.add_parser("check")
     c.add_argument("--expect", required=True)
     c.add_argument("--meters")
