@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # The agent's footprint: stripped size of meterbox-agent and of each plugin,
-# and its resident memory with 32 simulated meters over an hour of simulated
-# time (sim option speed, 60 by default: one minute of real time), each meter
-# read once a simulated minute and every reading committed to agent.db.
+# and its resident memory with 32 simulated meters over five hours of
+# simulated time (sim option speed, 60 by default: 300 s of real time), each
+# meter read once a simulated minute: with the built-in store settings, with
+# the OpenWrt package's (its hour of grouping scaled to a minute), and with
+# the package's settings uploading over HTTPS to a real meterbox-server
+# (SERVER_B's, default build/; without one, to a closed port) every 10 s.
+# Store writes: bench/footprint_writes.sh.
 #
 #   bench/footprint.sh                 MinSizeRel build in build-footprint/
-#   SECONDS_RUN=60 SPEED=60 METERS=32 bench/footprint.sh
+#   SECONDS_RUN=300 SPEED=60 METERS=32 bench/footprint.sh
 #   LIBC=musl bench/footprint.sh       the gateway build of bench/musl/build.sh
 #                                      in build-musl/: musl and OpenWrt-like
 #                                      libraries (agent and plugins; about
@@ -27,7 +31,7 @@ glibc) B=${B:-$top/build-footprint} ;;
 musl) B=${B:-$top/build-musl} ;;
 *) echo "LIBC must be glibc or musl" >&2 && exit 2 ;;
 esac
-RUN=${SECONDS_RUN:-60}
+RUN=${SECONDS_RUN:-300}
 SPEED=${SPEED:-60}
 METERS=${METERS:-32}
 jobs=${MB_JOBS:-$(nproc)}
@@ -114,9 +118,6 @@ conf() {
 
 # status PID KEY: a /proc/PID/status value in kB.
 status() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
-# io PID KEY: a /proc/PID/io counter in bytes (wchar: what write() was given;
-# write_bytes: what reached the block device).
-io() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/io"; }
 # start NAME CONF: run an agent in the foreground mode, in the background.
 declare -A pid
 start() {
@@ -125,25 +126,74 @@ start() {
   PIDS+=("${pid[$1]}")
 }
 
+# https_server: a meterbox-server with TLS on loopback that knows the
+# gateway and its meters (a test CA made here); sets UP_SERVER (the server
+# group of the agent's config), or leaves it empty without a server build.
+UP_SERVER=
+https_server() {
+  local sb=${SERVER_B:-$top/build} admin url gw i
+  [ -x "$sb/server/meterbox-server" ] || return 0
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=bench-ca" \
+    -keyout "$W/ca.key" -out "$W/ca.pem" 2>/dev/null
+  # Named "localhost" in a DNS entry: mbedTLS 2.28 (OpenWrt's, and the
+  # musl build's) matches no IP address entry, so a certificate for
+  # 127.0.0.1 fails verification there ("SSL peer certificate ... not OK").
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout "$W/server.key" \
+    -out "$W/server.csr" 2>/dev/null
+  printf 'subjectAltName = DNS:localhost, IP:127.0.0.1\n' >"$W/san.ext"
+  openssl x509 -req -in "$W/server.csr" -CA "$W/ca.pem" -CAkey "$W/ca.key" -CAcreateserial \
+    -days 2 -extfile "$W/san.ext" -out "$W/server.pem" 2>/dev/null
+  cat >"$W/server.conf" <<CONF
+listen = { address = "127.0.0.1"; port = 0; threads = 2; };
+database = { path = "$W/server.db"; };
+tls = { certificate = "$W/server.pem"; key = "$W/server.key"; };
+limits = { max_body_bytes = 4194304; max_readings = 10000; };
+settlement = { enabled = false; };
+log = { level = "notice"; };
+CONF
+  admin=$("$sb/server/meterbox-server" -c "$W/server.conf" --create-token root)
+  "$sb/server/meterbox-server" -f -c "$W/server.conf" >"$W/server.log" 2>&1 &
+  PIDS+=($!)
+  for _ in $(seq 1 100); do grep -q "listening on" "$W/server.log" && break; sleep 0.1; done
+  url=$(grep -o 'listening on https://127.0.0.1:[0-9]*' "$W/server.log" | sed 's/listening on //')
+  api_url=$url url=${url/127.0.0.1/localhost}
+  api() { curl -sf --cacert "$W/ca.pem" -X "$1" -H "Authorization: Bearer $admin" --data-binary "$3" "$api_url$2"; }
+  gw=$(api POST /api/v1/gateways '{"name":"gw-footprint"}' |
+    /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+  for i in $(seq 1 "$METERS"); do
+    api PUT "/api/v1/meters/$(printf %012d "$i")" '{"gateway":"gw-footprint"}' >/dev/null
+  done
+  UP_SERVER="server = { url = \"$url\"; token = \"$gw\"; ca_file = \"$W/ca.pem\"; interval = 10; };"
+}
+
 echo
 echo "== resident memory: $METERS meters vs 1 meter vs baseline, ${RUN} s at speed $SPEED" \
   "($(awk -v s="$RUN" -v x="$SPEED" 'BEGIN { printf "%.1f", s * x / 3600 }') h simulated)"
+# The OpenWrt package's store settings (openwrt/files/meterbox.config), its
+# hour of grouping scaled to the simulated time.
+OW="commit_every = 2048; commit_interval_ms = $((3600000 / SPEED)); keep_acked_days = 0;"
 conf "$METERS" "$W/n.conf" "$W/n"
 conf 1 "$W/one.conf" "$W/one"
-# The same meters with the flash-wear settings of docs/operations-install.md.
-conf "$METERS" "$W/batch.conf" "$W/batch" 'commit_every = 10; commit_interval_ms = 60000; synchronous = "normal";'
-# And with an uploader: libcurl initialised (OpenSSL), uploads every 10 s to a
-# closed local port, so every one fails and backs off (no TLS session).
-conf "$METERS" "$W/up.conf" "$W/up" '' 'server = { url = "http://127.0.0.1:9/"; token = "x"; interval = 10; };'
+conf "$METERS" "$W/ow.conf" "$W/ow" "$OW"
+https_server
+if [ -n "$UP_SERVER" ]; then
+  up_label="agent, $METERS meters, OpenWrt, HTTPS"
+  conf "$METERS" "$W/up.conf" "$W/up" "$OW" "$UP_SERVER"
+else
+  # no server build: uploads every 10 s to a closed local port, so every
+  # one fails and backs off (no TLS session)
+  up_label="agent, $METERS meters, closed port"
+  conf "$METERS" "$W/up.conf" "$W/up" "$OW" 'server = { url = "http://127.0.0.1:9/"; token = "x"; interval = 10; };'
+fi
 start n "$W/n.conf"
 start one "$W/one.conf"
-start batch "$W/batch.conf"
+start ow "$W/ow.conf"
 start up "$W/up.conf"
 "$W/baseline" "$W/baseline.db" >"$W/baseline.out" &
 pid[base]=$!
 PIDS+=("${pid[base]}")
 sleep "$RUN"
-for k in n one batch up base; do
+for k in n one ow up base; do
   kill -0 "${pid[$k]}" 2>/dev/null || { echo "$k died early:"; cat "$W/$k.log" 2>/dev/null; exit 1; }
 done
 
@@ -157,37 +207,43 @@ smaps() {
     sort -rn
 }
 smaps "${pid[n]}" >"$W/smaps-n"
+smaps "${pid[up]}" >"$W/smaps-up"
 smaps "${pid[base]}" >"$W/smaps-base"
-declare -A hwm rss anon file wchar wbytes readings
-for k in n one batch up base; do
+declare -A hwm rss anon file
+for k in n one ow up base; do
   hwm[$k]=$(status "${pid[$k]}" VmHWM)
   rss[$k]=$(status "${pid[$k]}" VmRSS)
   anon[$k]=$(status "${pid[$k]}" RssAnon)
   file[$k]=$(status "${pid[$k]}" RssFile)
-  wchar[$k]=$(io "${pid[$k]}" wchar)
-  wbytes[$k]=$(io "${pid[$k]}" write_bytes)
 done
 kill -TERM "${pid[@]}"
 for i in $(seq 1 100); do
   alive=0
-  for k in n one batch up base; do kill -0 "${pid[$k]}" 2>/dev/null && alive=1; done
+  for k in n one ow up base; do kill -0 "${pid[$k]}" 2>/dev/null && alive=1; done
   [ $alive = 1 ] || break
   sleep 0.1
 done
 [ $alive = 0 ] || echo "WARNING: a process did not stop within 10 s of SIGTERM (killed)"
 PIDS=("${pid[@]}")
-for k in n batch; do
-  readings[$k]=$(sqlite3 "$W/$k.db" 'SELECT count(*) FROM readings')
-done
+# What the uploading agent delivered: readings the server stored.
+stored=0
+[ -z "$UP_SERVER" ] ||
+  stored=$(sqlite3 -cmd ".timeout 10000" "$W/server.db" 'SELECT count(*) FROM readings' 2>/dev/null || echo 0)
+if [ -n "$UP_SERVER" ] && [ "${stored:-0}" = 0 ]; then
+  echo "WARNING: the server stored no reading of the uploading agent; its log:"
+  tail -5 "$W/up.log"
+  echo "the server's:"
+  tail -5 "$W/server.log"
+fi
 
 echo "($LIBC)"
 row() { printf '%-38s %10s %10s %10s %10s\n' "$@"; }
 row process "VmHWM kB" "VmRSS kB" "RssAnon kB" "RssFile kB"
-for k in n batch up one base; do
+for k in n ow up one base; do
   case $k in
   n) label="agent, $METERS meters" ;;
-  batch) label="agent, $METERS meters, batched commits" ;;
-  up) label="agent, $METERS meters, uploader" ;;
+  ow) label="agent, $METERS meters, OpenWrt store" ;;
+  up) label=$up_label ;;
   one) label="agent, 1 meter" ;;
   base) label="baseline program" ;;
   esac
@@ -198,18 +254,13 @@ echo "ratio VmHWM $METERS meters / 1 meter:  $(ratio "${hwm[n]}" "${hwm[one]}")"
 echo "ratio VmHWM $METERS meters / baseline: $(ratio "${hwm[n]}" "${hwm[base]}")" \
   "(the agent's own share: $((hwm[n] - hwm[base])) kB)"
 echo "target VmHWM < 4096 kB with $METERS meters: $([ "${hwm[n]}" -lt 4096 ] && echo met || echo MISSED)"
-echo
-echo "== writes to the store ($METERS meters, ${RUN} s)"
-printf '%-34s %9s %12s %12s %14s\n' store readings "wchar B" "to disk B" "disk B/reading"
-for k in n batch; do
-  case $k in n) label="commit_every 1, full (default)" ;; batch) label="commit_every 10, 60 s, normal" ;; esac
-  printf '%-34s %9s %12s %12s %14s\n' "$label" "${readings[$k]}" "${wchar[$k]}" "${wbytes[$k]}" \
-    "$((wbytes[$k] / (readings[$k] > 0 ? readings[$k] : 1)))"
-done
-echo "ratio disk bytes default / batched: $(ratio "${wbytes[n]}" "$((wbytes[batch] > 0 ? wbytes[batch] : 1))")"
+echo "target VmHWM <= 4096 kB with $METERS meters uploading ($up_label): $([ "${hwm[up]}" -le 4096 ] && echo met || echo MISSED)" \
+  "(readings the server stored: $stored)"
 echo
 echo "where the $METERS-meter agent's resident memory is (kB, top 20; private = written by it):"
 printf '  %7s %8s  %s\n' resident private mapping
 head -20 "$W/smaps-n" | awk '{ printf "  %7d %8d  %s\n", $1, $2, $3 }'
+echo "the uploading agent's (top 20):"
+head -20 "$W/smaps-up" | awk '{ printf "  %7d %8d  %s\n", $1, $2, $3 }'
 echo "the baseline program's (top 6):"
 head -6 "$W/smaps-base" | awk '{ printf "  %7d %8d  %s\n", $1, $2, $3 }'
