@@ -40,6 +40,13 @@ mkfifo "$T/hold"
 psql -X -q -d "$(pg_dbname "$T")" <"$T/hold" >"$T/hold.out" 2>&1 &
 exec 4>"$T/hold"
 echo "BEGIN; SELECT id FROM accounts WHERE id = $locked FOR UPDATE;" >&4
+# held before the servers start: psql may be slower to connect than the
+# scheduled close is to pass that account
+held() {
+  [ "$(sqlv "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+             WHERE c.relname = 'accounts' AND l.mode = 'RowShareLock' AND l.granted")" -ge 1 ]
+}
+wait_for 30 held || fail "the session holding account $locked never got it: $(cat "$T/hold.out")"
 
 sed -i 's/^settlement = { enabled = false; };/settlement = { enabled = true; day = 1; time = "00:00"; };/' "$T/server.conf"
 start_server "$T/server.conf" "$T/a.log"
