@@ -163,15 +163,16 @@ CONF
   for i in $(seq 1 "$METERS"); do
     api PUT "/api/v1/meters/$(printf %012d "$i")" '{"gateway":"gw-footprint"}' >/dev/null
   done
-  UP_SERVER="server = { url = \"$url\"; token = \"$gw\"; ca_file = \"$W/ca.pem\"; interval = 10; };"
+  UP_SERVER="server = { url = \"$url\"; token = \"$gw\"; ca_file = \"$W/ca.pem\"; interval = 10; $OW_UP };"
 }
 
 echo
 echo "== resident memory: $METERS meters vs 1 meter vs baseline, ${RUN} s at speed $SPEED" \
   "($(awk -v s="$RUN" -v x="$SPEED" 'BEGIN { printf "%.1f", s * x / 3600 }') h simulated)"
 # The OpenWrt package's store settings (openwrt/files/meterbox.config), its
-# hour of grouping scaled to the simulated time.
+# hour of grouping scaled to the simulated time, and its request size.
 OW="commit_every = 2048; commit_interval_ms = $((3600000 / SPEED)); keep_acked_days = 0;"
+OW_UP="batch_bytes = 32768;"
 conf "$METERS" "$W/n.conf" "$W/n"
 conf 1 "$W/one.conf" "$W/one"
 conf "$METERS" "$W/ow.conf" "$W/ow" "$OW"
