@@ -66,6 +66,12 @@ static int spawn(char *const argv[], int out, int err, pid_t *pid, char *msg, si
         sigset_t none, all;
         int rc;
 
+        /* posix_spawn reports a failed exec only where the C library can
+         * (glibc under qemu-user lets the child exit 127): ask first */
+        if (access(argv[0], X_OK) != 0) {
+                snprintf(msg, len, "cannot run %s: %s", argv[0], strerror(errno));
+                return MB_EIO;
+        }
         sigemptyset(&none);
         sigfillset(&all);
         posix_spawn_file_actions_init(&fa);
