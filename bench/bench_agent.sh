@@ -6,9 +6,11 @@
 # (Debian collectd-core) reading the same quantities (voltage, current,
 # power, pf, frequency, import and export energy: 7 float input registers
 # per meter) from the same simulator, in the same run.  Each reads every
-# meter once per INTERVAL (1 s) for DURATION (20) seconds; CPU is user +
-# system from /proc/PID/stat, memory the peak RSS (VmHWM) and the private
-# anonymous memory (smaps_rollup; RSS also counts shared library pages).
+# meter once per INTERVAL (1 s) for DURATION (20) seconds; readings are
+# those the simulator answered (reads of each meter's energy register), CPU
+# is user + system of all threads in ns (the process's CPU-time clock),
+# memory the peak RSS (VmHWM) and the private anonymous memory
+# (smaps_rollup; RSS also counts shared library pages).
 # First the CPU target of issue 16, job "one": one DDSU666 (the ddsu666
 # profile, 2 requests a reading) read every 0.1 s, the agent with its
 # shipped defaults untouched (no store settings: routine readings committed
@@ -76,16 +78,21 @@ esac
 [ -x "$SERVER_B/server/meterbox-server" ] ||
   fail "no $SERVER_B/server/meterbox-server: build the server (cmake --build ${SERVER_B#"$SRC/"} --target meterbox-server)"
 "$PY" -c 'import pymodbus' 2>/dev/null || fail "/usr/bin/python3 cannot import pymodbus"
-HZ=$(getconf CLK_TCK)
 
 args=()
 for u in $(seq 1 "$METERS"); do args+=(--meter "name=m$u,unit=$u,profile=sdm120,import_wh=$((1000000 + u))"); done
-"$PY" "$SRC/tests/integration/modbus_sim.py" serve --tcp 127.0.0.1:0 --port-file "$T/port" "${args[@]}" >"$T/sim.log" 2>&1 &
+"$PY" "$SRC/tests/integration/modbus_sim.py" serve --tcp 127.0.0.1:0 --port-file "$T/port" \
+  --count "$T/count" "${args[@]}" >"$T/sim.log" 2>&1 &
 PIDS+=($!)
 for _ in $(seq 1 100); do [ -s "$T/port" ] && break; sleep 0.1; done
 PORT=$(cat "$T/port")
 
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# readings taken of all meters so far, whoever read them (the simulator's
+# count: agent.db holds a reading only once its group is committed)
+reads_all() { awk '{ s += $2 } END { print s + 0 }' "$T/count" 2>/dev/null || echo 0; }
+# cpu_ns PID: the process's CPU time (user + system, all threads) in ns, by
+# its CPU-time clock (CPUCLOCK_SCHED of clock_getcpuclockid)
+cpu_ns() { "$PY" -c 'import sys, time; p = int(sys.argv[1]); print(time.clock_gettime_ns(((~p) << 3) | 2))' "$1"; }
 hwm_kb() { awk '/VmHWM/ {print $2}' "/proc/$1/status"; }
 anon_kb() { awk '/^Anonymous/ {print $2}' "/proc/$1/smaps_rollup"; } # private, not shared libraries
 # stop PID NAME: keep its smaps (with SMAPS=DIR), then end it
@@ -115,9 +122,9 @@ agent_run() {
   local A=$! c0 n0 c1 n1
   PIDS+=($A)
   sleep 2
-  c0=$(cpu_ticks $A); n0=$(sqlite3 "$T/agent-$1.db" "SELECT count(*) FROM readings")
+  c0=$(cpu_ns $A); n0=$(reads_all)
   sleep "$SECONDS_RUN"
-  c1=$(cpu_ticks $A); n1=$(sqlite3 "$T/agent-$1.db" "SELECT count(*) FROM readings"); am=$(hwm_kb $A); aa=$(anon_kb $A)
+  c1=$(cpu_ns $A); n1=$(reads_all); am=$(hwm_kb $A); aa=$(anon_kb $A)
   stop $A "agent-$1"
   an=$((n1 - n0)) ac=$((c1 - c0))
 }
@@ -168,10 +175,9 @@ collectd_run() {
   local C=$! c0 n0 c1 n1
   PIDS+=($C)
   sleep 2
-  count_csv() { cat "$T/csv-$1"/*/modbus-m*/gauge-import* 2>/dev/null | grep -c '^[0-9]' || true; }
-  c0=$(cpu_ticks $C); n0=$(count_csv "$1")
+  c0=$(cpu_ns $C); n0=$(reads_all)
   sleep "$SECONDS_RUN"
-  c1=$(cpu_ticks $C); n1=$(count_csv "$1"); cm=$(hwm_kb $C); ca=$(anon_kb $C)
+  c1=$(cpu_ns $C); n1=$(reads_all); cm=$(hwm_kb $C); ca=$(anon_kb $C)
   stop $C "collectd-$1"
   cn=$((n1 - n0)) cc=$((c1 - c0))
 }
@@ -180,10 +186,10 @@ r() { /usr/bin/python3 -c "import sys; a=[float(x) for x in sys.argv[1:]]; print
 # report JOB: one line per process and their ratios
 report() {
   local apr cpr
-  apr=$(/usr/bin/python3 -c "print('%.1f' % ($ac / $HZ / max($an,1) * 1e6))")
-  cpr=$(/usr/bin/python3 -c "print('%.1f' % ($cc / $HZ / max($cn,1) * 1e6))")
-  echo "[$1] meterbox-agent: readings $an cpu_ticks $ac cpu_per_reading_us $apr peak_rss_kb $am anon_kb $aa"
-  echo "[$1] collectd:       readings $cn cpu_ticks $cc cpu_per_reading_us $cpr peak_rss_kb $cm anon_kb $ca"
+  apr=$(/usr/bin/python3 -c "print('%.1f' % ($ac / 1e3 / max($an,1)))")
+  cpr=$(/usr/bin/python3 -c "print('%.1f' % ($cc / 1e3 / max($cn,1)))")
+  echo "[$1] meterbox-agent: readings $an cpu_ms $((ac / 1000000)) cpu_per_reading_us $apr peak_rss_kb $am anon_kb $aa"
+  echo "[$1] collectd:       readings $cn cpu_ms $((cc / 1000000)) cpu_per_reading_us $cpr peak_rss_kb $cm anon_kb $ca"
   echo "[$1] ratio agent/collectd: cpu per reading $(r "$apr" "$cpr"), peak rss $(r "$am" "$cm"), private anon $(r "$aa" "$ca")   (targets <= 1)"
 }
 
