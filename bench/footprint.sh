@@ -129,7 +129,7 @@ start() {
 # https_server: a meterbox-server with TLS on loopback that knows the
 # gateway and its meters (a test CA made here); sets UP_SERVER (the server
 # group of the agent's config), or leaves it empty without a server build.
-UP_SERVER=
+UP_SERVER='' SERVER_PID=''
 https_server() {
   local sb=${SERVER_B:-$top/build} admin url gw i
   [ -x "$sb/server/meterbox-server" ] || return 0
@@ -153,7 +153,8 @@ log = { level = "notice"; };
 CONF
   admin=$("$sb/server/meterbox-server" -c "$W/server.conf" --create-token root)
   "$sb/server/meterbox-server" -f -c "$W/server.conf" >"$W/server.log" 2>&1 &
-  PIDS+=($!)
+  SERVER_PID=$!
+  PIDS+=("$SERVER_PID")
   for _ in $(seq 1 100); do grep -q "listening on" "$W/server.log" && break; sleep 0.1; done
   url=$(grep -o 'listening on https://127.0.0.1:[0-9]*' "$W/server.log" | sed 's/listening on //')
   api_url=$url url=${url/127.0.0.1/localhost}
@@ -224,8 +225,9 @@ for i in $(seq 1 100); do
   [ $alive = 1 ] || break
   sleep 0.1
 done
-[ $alive = 0 ] || echo "WARNING: a process did not stop within 10 s of SIGTERM (killed)"
-PIDS=("${pid[@]}")
+[ "$alive" = 0 ] || echo "WARNING: a process did not stop within 10 s of SIGTERM (killed)"
+# the agents (all but the server, which cleanup still has to end)
+PIDS=("${pid[@]}" ${SERVER_PID:+"$SERVER_PID"})
 # What the uploading agent delivered: readings the server stored.
 stored=0
 [ -z "$UP_SERVER" ] ||
