@@ -468,6 +468,8 @@ static const char *const migrations[] = {
     /* 13 -> 14: PostgreSQL leaves room in the accounts table's pages for
      * balance updates (srv_schema_pg.c); SQLite updates rows in place */
     "SELECT 1;",
+    /* 14 -> 15: the same for charge_state on PostgreSQL */
+    "SELECT 1;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -87,6 +87,10 @@ pass "two servers closing $N accounts at once shared them ($sa and $sb settled);
 [ "$(versions)" != "$versions0" ] || fail "no account row written"
 [ "$(pages)" = "$pages0" ] || fail "balance updates moved account rows to other pages (not heap-only updates)"
 pass "every balance update stayed on its account's page: no index entries for them"
+for t in accounts charge_state; do # migrations 14 and 15
+  [ "$(sqlv "SELECT array_to_string(reloptions, ',') FROM pg_class WHERE relname = '$t'")" = fillfactor=50 ] ||
+    fail "$t keeps no room for heap-only updates"
+done
 ! grep -q "ERROR\|error\|one by one" "$T/a.log" "$T/b.log" ||
   fail "errors logged: $(grep -h "ERROR\|error\|one by one" "$T/a.log" "$T/b.log" | head -3)"
 pass "nothing logged as an error, no chunk fell back to one account at a time"
