@@ -184,6 +184,29 @@ static json_object *meter_status(sqlite3 *db, const struct agent_meter_cfg *mc)
         return m;
 }
 
+/* What the uploader last saw of the uplink: its object (agent_uplink_status)
+ * with "looked_at", or NULL before the first look. */
+static json_object *uplink_status(sqlite3 *db)
+{
+        json_object *o = NULL;
+        sqlite3_stmt *s;
+
+        if (sqlite3_prepare_v2(db, "SELECT looked_at, json FROM uplink_state WHERE id = 1", -1, &s,
+                               NULL) != SQLITE_OK)
+                return NULL; /* an agent.db from before the uplink was kept */
+        if (sqlite3_step(s) == SQLITE_ROW) {
+                o = json_tokener_parse((const char *)sqlite3_column_text(s, 1));
+                if (o && json_object_is_type(o, json_type_object))
+                        add(o, "looked_at", json_object_new_int64(sqlite3_column_int64(s, 0)));
+                else {
+                        json_object_put(o);
+                        o = NULL;
+                }
+        }
+        sqlite3_finalize(s);
+        return o;
+}
+
 static json_object *gateway_status(sqlite3 *db, const struct agent_config *c)
 {
         json_object *g = json_object_new_object(), *b, *meters = json_object_new_array();
@@ -195,6 +218,7 @@ static json_object *gateway_status(sqlite3 *db, const struct agent_config *c)
         add(g, "now", json_object_new_int64(mb_realtime_s()));
         add(g, "server", j_str(c->server.url));
         add(g, "last_sync", j_int(db, "SELECT ok_at FROM sync_state WHERE id = 1", 0));
+        add(g, "uplink", uplink_status(db));
         b = json_object_new_object();
         add(b, "readings",
             json_object_new_int64(count(db, "SELECT count(*) FROM readings WHERE acked = 0", 0)));

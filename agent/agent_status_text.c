@@ -76,6 +76,52 @@ static int64_t num(json_object *o, const char *k)
         return v ? json_object_get_int64(v) : 0;
 }
 
+/* "mmcli and uqmi" of the tools found, into buf ("" for none). */
+static const char *tools(json_object *u, char *buf, size_t len)
+{
+        json_object *t = get(u, "tools");
+        size_t n = t ? json_object_array_length(t) : 0;
+
+        buf[0] = '\0';
+        for (size_t i = 0; i < n; i++)
+                snprintf(buf + strlen(buf), len - strlen(buf), "%s%s", i ? " and " : "",
+                         json_object_get_string(json_object_array_get_idx(t, i)));
+        return buf;
+}
+
+/* The uplink as the uploader last saw it: the interface and its kind, the
+ * modem's signal, technology, operator, state and registration, or why
+ * there is none, and when. */
+static void print_uplink(json_object *s, int64_t now, FILE *f)
+{
+        json_object *u = get(s, "uplink");
+        char t[64], tl[48];
+
+        if (!u) {
+                fprintf(f, "uplink    %s\n",
+                        get(s, "server") ? "not looked at yet (the uploader looks before its "
+                                           "first upload)"
+                                         : "not looked at: an offline gateway");
+                return;
+        }
+        if (!get(u, "interface") || !get(u, "kind"))
+                fprintf(f, "uplink    no route to the server found");
+        else
+                fprintf(f, "uplink    %s, %s", str(u, "interface", "?"), str(u, "kind", "?"));
+        if (get(u, "source"))
+                fprintf(f, ": signal %s %%, %s, operator %s, %s, %s (by %s)",
+                        str(u, "signal_pct", "-"), str(u, "technology", "-"),
+                        str(u, "operator", "-"), str(u, "state", "-"), str(u, "registration", "-"),
+                        str(u, "source", "?"));
+        else if (!tools(u, tl, sizeof(tl))[0])
+                fprintf(f, "; no modem tool (mmcli, uqmi) installed or chosen");
+        else if (!get(u, "error"))
+                fprintf(f, "; %s: no modem on this interface", tl);
+        if (get(u, "error"))
+                fprintf(f, "; %s", str(u, "error", ""));
+        fprintf(f, "\n          looked at %s\n", when(get(u, "looked_at"), now, t, sizeof(t)));
+}
+
 static void print_gateway(json_object *s, FILE *f)
 {
         json_object *up = get(s, "upload");
@@ -91,6 +137,7 @@ static void print_gateway(json_object *s, FILE *f)
         else
                 fprintf(f, "server    none: an offline gateway (last sync %s)\n",
                         when(get(s, "last_sync"), now, t, sizeof(t)));
+        print_uplink(s, now, f);
         fprintf(f,
                 "upload    %" PRId64 " readings (%" PRId64 " boundary) and %" PRId64
                 " events waiting\n",

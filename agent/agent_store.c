@@ -131,6 +131,7 @@ void agent_store_close(agent_store *st)
         }
         pthread_mutex_destroy(&st->lock);
         free(st->seqs);
+        free(st->uplink_json);
         free(st->path);
         free(st);
 }

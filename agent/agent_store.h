@@ -209,6 +209,10 @@ int agent_store_refused_event(agent_store *st, int64_t id);
  * status` shows as the last successful sync (agent_store_status.c).  It
  * reaches agent.db with the next commit. */
 int agent_store_note_sync(agent_store *st, int64_t now);
+/* The uploader looked at the uplink at `at` (UTC s) and found json (an
+ * object's text, copied): what `meterbox-agent status` shows as the uplink.
+ * It reaches agent.db with the next commit.  MB_OK or MB_ENOMEM. */
+int agent_store_note_uplink(agent_store *st, int64_t at, const char *json);
 /* Call fn for every stored reading of meter_id with seq > after, in order
  * (fields as stored).  Returns how many, or a negative MB_ code. */
 int agent_store_readings_after(agent_store *st, int64_t meter_id, int64_t after,

@@ -37,6 +37,8 @@ struct agent_store {
         int64_t acked, acked_saved, ev_acked, ev_acked_saved;
         int64_t last_prune;   /* wall s */
         int64_t sync_ok_at;   /* the server's last answer, not yet in agent.db; 0: none */
+        int64_t uplink_at;    /* wall s of the uplink look not yet in agent.db */
+        char *uplink_json;    /* what that look found; NULL: none waiting */
         int64_t data_version; /* PRAGMA data_version last seen */
         struct seq_cache *seqs;
         int n_seqs, cap_seqs;
@@ -102,6 +104,8 @@ void agent_store_prune_now(agent_store *st, int64_t now);
 void agent_store_rescan(agent_store *st);
 /* Inside the open transaction: the time of the server's last answer. */
 int agent_store_save_sync(agent_store *st);
+/* The uplink look waiting in memory into uplink_state: MB_OK or an error. */
+int agent_store_save_uplink(agent_store *st);
 /* In this group's transaction (opened if need be): run sql with ?1 text (or
  * unbound when NULL), ?2 a and ?3 b.  MB_OK, or a store error (the group is
  * marked failed). */

@@ -122,6 +122,13 @@ static const char *const migrations[] = {
     /* where a new store's meter continues: the server's high-water seq
      * (agent_store_resume.c) */
     "ALTER TABLE meters ADD COLUMN seq_floor INTEGER NOT NULL DEFAULT 0;",
+    /* 6 -> 7: what the uploader last saw of the uplink (agent_uplink.h),
+     * for `meterbox-agent status` on site; written with the commit after a
+     * look, at most every server.uplink_every seconds */
+    "CREATE TABLE uplink_state ("
+    " id INTEGER PRIMARY KEY CHECK (id = 1),"
+    " looked_at INTEGER NOT NULL,"
+    " json TEXT NOT NULL);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* agent.db: what the running agent records for `meterbox-agent status`. */
 #define MB_LOG_MODULE "store"
+#include <stdlib.h>
+#include <string.h>
+
 #include <meterbox/errors.h>
 
 #include "agent_store_priv.h"
@@ -37,4 +40,32 @@ int agent_store_save_sync(agent_store *st)
                 return agent_store_rc(st, rc, "sync state");
         }
         return MB_OK;
+}
+
+int agent_store_note_uplink(agent_store *st, int64_t at, const char *json)
+{
+        char *copy = strdup(json);
+
+        if (copy == NULL)
+                return MB_ENOMEM;
+        /* Like the sync time: for people, so it waits for the next commit
+         * rather than costing a write of its own. */
+        pthread_mutex_lock(&st->lock);
+        free(st->uplink_json);
+        st->uplink_json = copy;
+        st->uplink_at = at;
+        agent_store_defer(st);
+        pthread_mutex_unlock(&st->lock);
+        return MB_OK;
+}
+
+int agent_store_save_uplink(agent_store *st)
+{
+        if (!st->uplink_json)
+                return MB_OK;
+        return agent_store_exec_bound(st,
+                                      "INSERT INTO uplink_state(id, looked_at, json)"
+                                      " VALUES (1, ?2, ?1) ON CONFLICT(id) DO UPDATE SET"
+                                      " looked_at = excluded.looked_at, json = excluded.json",
+                                      st->uplink_json, st->uplink_at, 0);
 }

@@ -2,6 +2,8 @@
 /* agent.db: groups of writes, and when what waits in memory goes to flash
  * (docs/durability.md). */
 #define MB_LOG_MODULE "store"
+#include <stdlib.h>
+
 #include <meterbox/errors.h>
 
 #include "agent_store_priv.h"
@@ -114,6 +116,8 @@ int agent_store_flush(agent_store *st)
                 rc = exec(st, "DELETE FROM temp.refused", "acknowledgements");
         if (rc == MB_OK)
                 rc = agent_store_save_sync(st);
+        if (rc == MB_OK)
+                rc = agent_store_save_uplink(st);
         /* keep_acked_days 0: what the server has goes with this commit, its
          * pages freed before they are ever written again. */
         if (rc == MB_OK && st->opts.prune &&
@@ -146,6 +150,8 @@ int agent_store_commit(agent_store *st)
                 st->acked_saved = st->acked;
                 st->ev_acked_saved = st->ev_acked;
                 st->sync_ok_at = 0;
+                free(st->uplink_json);
+                st->uplink_json = NULL;
                 return MB_OK;
         }
         sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);

@@ -195,17 +195,12 @@ static void put_str(json_object *o, const char *key, const char *v)
                 json_object_object_add(o, key, json_object_new_string(v));
 }
 
-json_object *agent_uplink_json(agent_uplink *u, int64_t now_ms, int retries)
+/* The look's findings (no retries). */
+static json_object *describe(const agent_uplink *u)
 {
-        int64_t period =
-            retries > 0 && u->period_ms > RETRY_PERIOD_MS ? RETRY_PERIOD_MS : u->period_ms;
-        json_object *o;
+        json_object *o = json_object_new_object();
 
-        if (u->looked_ms == INT64_MIN || now_ms - u->looked_ms >= period) {
-                look(u);
-                u->looked_ms = now_ms;
-        }
-        if ((o = json_object_new_object()) == NULL)
+        if (o == NULL)
                 return NULL;
         put_str(o, "interface", u->iface);
         put_str(o, "kind", u->kind);
@@ -223,6 +218,43 @@ json_object *agent_uplink_json(agent_uplink *u, int64_t now_ms, int retries)
                 put_str(o, "state", m->state);
                 put_str(o, "registration", m->registration);
         }
-        json_object_object_add(o, "retries", json_object_new_int(retries));
+        return o;
+}
+
+json_object *agent_uplink_json(agent_uplink *u, int64_t now_ms, int retries)
+{
+        int64_t period =
+            retries > 0 && u->period_ms > RETRY_PERIOD_MS ? RETRY_PERIOD_MS : u->period_ms;
+        json_object *o;
+
+        if (u->looked_ms == INT64_MIN || now_ms - u->looked_ms >= period) {
+                look(u);
+                u->looked_ms = now_ms;
+        }
+        if ((o = describe(u)) != NULL)
+                json_object_object_add(o, "retries", json_object_new_int(retries));
+        return o;
+}
+
+int64_t agent_uplink_looked_ms(const agent_uplink *u)
+{
+        return u->looked_ms;
+}
+
+json_object *agent_uplink_status(agent_uplink *u)
+{
+        json_object *o = describe(u), *tools = json_object_new_array();
+
+        if (o == NULL || tools == NULL) {
+                json_object_put(o);
+                json_object_put(tools);
+                return NULL;
+        }
+        if (u->mmcli[0])
+                json_object_array_add(tools, json_object_new_string("mmcli"));
+        if (u->uqmi[0])
+                json_object_array_add(tools, json_object_new_string("uqmi"));
+        json_object_object_add(o, "tools", tools);
+        put_str(o, "error", u->last_err);
         return o;
 }

@@ -41,6 +41,16 @@ void agent_uplink_free(agent_uplink *u);
  * is too old.  A new object the caller owns; NULL when out of memory. */
 json_object *agent_uplink_json(agent_uplink *u, int64_t now_ms, int retries);
 
+/* When the last look was (monotonic ms; INT64_MIN before the first): the
+ * caller sees a new look by its change. */
+int64_t agent_uplink_looked_ms(const agent_uplink *u);
+/* What the last look found, for `meterbox-agent status`: the "uplink"
+ * object without "retries", with "tools" (the modem tools found on PATH, an
+ * array, empty when there is none or server.uplink is "none") and, when the
+ * look went wrong, "error" (the message logged).  A new object the caller
+ * owns; NULL when out of memory. */
+json_object *agent_uplink_status(agent_uplink *u);
+
 /* ---- the parts, for the unit tests and the fuzz target ---- */
 
 /* What a modem tool said about the modem behind the uplink. */

@@ -34,6 +34,7 @@ struct agent_upload {
         int max_readings; /* per request: the config's, halved after a 413 */
         int max_bytes;
         agent_uplink *uplink; /* NULL: not reported (the server refused it) */
+        int64_t uplink_seen;  /* agent_uplink_looked_ms when last put in agent.db */
         uint32_t rnd;
         struct agent_upload_stats stats;
 };
@@ -90,6 +91,19 @@ static void batch_free(struct batch *b)
         memset(b, 0, sizeof(*b));
 }
 
+/* A new look for `meterbox-agent status`: it goes to agent.db with the next
+ * commit, so at most once a look (server.uplink_every). */
+static void note_uplink(struct agent_upload *u)
+{
+        json_object *o = agent_uplink_status(u->uplink);
+
+        u->uplink_seen = agent_uplink_looked_ms(u->uplink);
+        if (o)
+                agent_store_note_uplink(u->a->store, wall(),
+                                        json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+        json_object_put(o);
+}
+
 /* "uplink":{...}, as the watcher last saw it (docs/wire.md). */
 static void put_uplink(struct agent_upload *u, FILE *f)
 {
@@ -99,6 +113,8 @@ static void put_uplink(struct agent_upload *u, FILE *f)
         if (o)
                 fprintf(f, "\"uplink\":%s,",
                         json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+        if (o && agent_uplink_looked_ms(u->uplink) != u->uplink_seen)
+                note_uplink(u);
         json_object_put(o);
 }
 
@@ -452,6 +468,7 @@ struct agent_upload *agent_upload_start(struct agent *a)
         u->max_readings = sc->batch_readings;
         u->max_bytes = sc->batch_bytes;
         u->uplink = start_uplink(sc);
+        u->uplink_seen = INT64_MIN;
         pthread_mutex_init(&u->lock, NULL);
         {
                 pthread_condattr_t attr;

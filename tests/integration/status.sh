@@ -105,6 +105,7 @@ b=$(sj 'm["m1"]["balance_fen"]')
   fail "m2 got m1's snapshot"
 status >"$T/status.txt" || fail "status (text) failed"
 grep -q 'offline gateway' "$T/status.txt" || fail "text: not an offline gateway: $(cat "$T/status.txt")"
+grep -Eq '^uplink +not looked at: an offline gateway$' "$T/status.txt" || fail "text: the uplink of an offline gateway: $(cat "$T/status.txt")"
 grep -E '^m1 +000000000001 .* open \(trip\) +cut ' "$T/status.txt" >/dev/null ||
   fail "text: m1 is not shown open (trip), cut: $(cat "$T/status.txt")"
 y=$($PY -c "b = $b; print(('-' if b < 0 else '') + '%d.%02d' % (abs(b) // 100, abs(b) % 100))")

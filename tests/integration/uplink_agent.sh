@@ -8,11 +8,15 @@
 # net port (the recording says wwan0).
 #   1. the server shows the gateway's uplink as the modem reported it
 #      (18 %, LTE, CHINA MOBILE) and lists it as weak on the wall's list;
+#   1b. `meterbox-agent status` shows the look as agent.db keeps it (text
+#      and --json): lo, cellular, 18 %, lte, CHINA MOBILE, and when;
 #   2. looked at once, not for every upload: several uploads, one look
 #      (mmcli -L and mmcli -m 0);
 #   3. a tool that hangs is killed at its timeout and the uploads go on,
 #      with the interface but no signal;
-#   4. uplink = "none": no tool run, the interface still reported; a value
+#      (status says what was logged);
+#   4. uplink = "none": no tool run, the interface still reported (status:
+#      the interface and "no modem tool", no signal); a value
 #      not among the choices is refused by file and line;
 #   5. a server that refuses the uplink (400 naming uplink.signal_pct, as
 #      meterbox-server words it; played by a proxy in front of the real
@@ -59,6 +63,8 @@ CONF
 stop_agent() { kill -TERM "$AGENT_PID"; wait "$AGENT_PID" || true; }
 up() { api GET /api/v1/gateways/gw-4g "" "$OPER"; j "[\"uplink\"]$1"; }
 calls() { wc -l <"$T/mmcli.calls"; }
+# status_has PATTERN: meterbox-agent status (text, into status.txt) matches
+status_has() { "$MB_AGENT" -c "$T/agent.conf" status >"$T/status.txt" 2>&1 && grep -Eq "$1" "$T/status.txt"; }
 # uploads N: wait until the server has had N more uploads with an uplink
 # (reported_at moves at most once a second, so N + 1 distinct values)
 uploads() {
@@ -86,6 +92,22 @@ api GET "/api/v1/stats/gateways?state=attention" "" "$OPER"
   [ "$(j '["gateways"][0]["uplink"]["health"]')" = weak ] || fail "the wall's list: $(cat "$T/resp")"
 pass "the server shows the modem's uplink (lo, cellular, 18 %, lte, CHINA MOBILE 46000) and lists it as weak"
 
+# 1b. on site: the look reaches agent.db with the store's next commit
+wait_for 60 status_has "CHINA MOBILE" || fail "status never showed the modem: $(cat "$T/status.txt")"
+grep -Eq '^uplink +lo, cellular: signal 18 %, lte, operator CHINA MOBILE, connected, home \(by mmcli\)$' "$T/status.txt" &&
+  grep -Eq '^ +looked at 20[0-9-]+ [0-9:]+ \([0-9]+ s ago\)$' "$T/status.txt" ||
+  fail "status's uplink: $(cat "$T/status.txt")"
+"$MB_AGENT" -c "$T/agent.conf" status --json >"$T/status.json" || fail "status --json failed"
+python3 - "$T/status.json" <<'PY' || fail "status --json's uplink: $(cat "$T/status.json")"
+import json, sys, time
+u = json.load(open(sys.argv[1]))["uplink"]
+assert (u["interface"], u["kind"], u["source"], u["signal_pct"], u["technology"], u["operator"],
+        u["operator_code"], u["state"], u["registration"], u["tools"]) == (
+        "lo", "cellular", "mmcli", 18, "lte", "CHINA MOBILE", "46000", "connected", "home", ["mmcli"]), u
+assert abs(u["looked_at"] - time.time()) < 600 and "error" not in u and "retries" not in u, u
+PY
+pass "status shows the uplink the agent last saw (lo, cellular, 18 %, lte, CHINA MOBILE) and when"
+
 # 2. one look for many uploads
 START=$SECONDS; uploads 3
 [ "$(calls)" = 2 ] && [ "$(head -1 "$T/mmcli.calls")" = "-L -J" ] && [ "$(tail -1 "$T/mmcli.calls")" = "-m 0 -J" ] ||
@@ -102,6 +124,9 @@ START=$SECONDS; uploads 2
   fail "the uplink after a hanging tool: $(cat "$T/resp")"
 grep -q "mmcli -L: no answer within 5000 ms: killed" "$T/agent.log" || fail "no timeout logged: $(cat "$T/agent.log")"
 [ "$(grep -c "no answer within" "$T/agent.log")" = 1 ] || fail "the timeout logged more than once"
+wait_for 60 status_has "mmcli -L: no answer within 5000 ms" || fail "status after a hanging mmcli: $(cat "$T/status.txt")"
+grep -Eq '^uplink +lo, loopback; /.*/mmcli -L: no answer within 5000 ms: killed$' "$T/status.txt" ||
+  fail "status after a hanging mmcli: $(cat "$T/status.txt")"
 stop_agent
 pass "a hanging mmcli is killed at 5 s, logged once; the uploads go on with the interface"
 
@@ -110,8 +135,11 @@ run_agent none
 START=$SECONDS; uploads 2
 [ "$(calls)" = 0 ] || fail "mmcli ran with uplink = none: $(cat "$T/mmcli.calls")"
 [ "$(up '["interface"]')" = lo ] && [ "$(up '.get("source")')" = null ] || fail "uplink = none: $(cat "$T/resp")"
+wait_for 60 status_has "no modem tool" || fail "status with uplink = none: $(cat "$T/status.txt")"
+grep -Eq '^uplink +lo, loopback; no modem tool \(mmcli, uqmi\) installed or chosen$' "$T/status.txt" &&
+  ! grep -Eq 'signal|CHINA' "$T/status.txt" || fail "status with uplink = none: $(cat "$T/status.txt")"
 stop_agent
-pass "uplink = none: no tool run, the interface reported"
+pass "uplink = none: no tool run, the interface reported (and shown by status, with no modem tool)"
 sed -i 's/uplink = "none"/uplink = "qmicli"/' "$T/agent.conf"
 out=$("$MB_AGENT" -t -c "$T/agent.conf" 2>&1) && fail "uplink = \"qmicli\" accepted"
 grep -q "agent.conf:[0-9]*:.*'uplink' must be \"auto\", \"mmcli\", \"uqmi\" or \"none\"" <<<"$out" ||
@@ -153,8 +181,10 @@ run_agent auto
 URL=$SERVER_URL
 posts() { [ "$(grep -c "^POST" "$T/refuser.log")" -ge 4 ]; }
 wait_for 60 posts || fail "uploads stopped behind a server refusing the uplink: $(tail -5 "$T/agent.log")"
-api GET /api/v1/gateways/gw-4g "" "$OPER"
-[ "$(j '["meter_list"][0]["high_seq"]')" -gt "$high" ] || fail "no readings arrived: $(cat "$T/resp")"
+# readings reach agent.db, and so the uploads, a commit (5 s) after they are
+# read: the first posts may carry none
+higher() { api GET /api/v1/gateways/gw-4g "" "$OPER"; [ "$(j '["meter_list"][0]["high_seq"]')" -gt "$high" ]; }
+wait_for 60 higher || fail "no readings arrived: $(cat "$T/resp")"
 [ "$(grep -c "refused the uplink report" "$T/agent.log")" = 1 ] || fail "the refusal logged: $(grep -i refused "$T/agent.log")"
 grep -q "uplink.signal_pct" "$T/agent.log" || fail "the refused field is not named: $(cat "$T/agent.log")"
 ! sql "$T/agent.db" "SELECT count(*) FROM events WHERE type = 'upload_refused'" | grep -qv '^0$' ||
