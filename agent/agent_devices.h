@@ -42,11 +42,11 @@ struct agent_meter {
         /* Identity (agent_identity.h): set at creation or, when it comes from
          * the readings, by the bus thread (and from agent.db at start). */
         char ident[MB_ADDR_LEN];
-        int ident_known;        /* ident holds the identity */
-        int ident_from_reading; /* "auto", none or a pattern configured */
-        int ident_warned;       /* a reading reported another address: logged */
+        int ident_known;                    /* ident holds the identity */
+        int ident_from_reading;             /* "auto", none or a pattern configured */
+        int ident_warned;                   /* a reading reported another address: logged */
         char meter_account[MB_ACCOUNT_LEN]; /* the customer number last reported (bus thread) */
-        uint32_t missing;       /* fields left out of the last reading (bus thread) */
+        uint32_t missing;                   /* fields left out of the last reading (bus thread) */
         /* Scheduling, owned by the meter's bus thread. */
         int64_t next_due_ms;
         int failures;     /* consecutive failed polls */

@@ -69,8 +69,7 @@ int mb_conf_check_keys(const config_setting_t *group, const char *const *allowed
  * string such as "CST-8".  glibc and musl silently use UTC for a name they
  * cannot load, which would move every month boundary, so that is an error.
  * Returns like mb_conf_string. */
-int mb_conf_timezone(const config_setting_t *group, const char *key, const char **out,
-                     mb_diag *d);
+int mb_conf_timezone(const config_setting_t *group, const char *key, const char **out, mb_diag *d);
 
 /* The type of a setting as a word for messages ("integer", "string", ...). */
 const char *mb_conf_type_name(int type);

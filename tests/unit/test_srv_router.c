@@ -118,8 +118,7 @@ static void roles(void **state)
                                     strcmp(pat, "/api/v1/regions") == 0 ||
                                     strcmp(pat, "/api/v1/me") == 0 ||
                                     strcmp(pat, "/api/v1/session") == 0);
-                if (strcmp(srv_routes[i].method, "GET") != 0 &&
-                    strcmp(pat, "/api/v1/session") != 0)
+                if (strcmp(srv_routes[i].method, "GET") != 0 && strcmp(pat, "/api/v1/session") != 0)
                         assert_false(srv_routes[i].roles & SRV_ROLE_DISPLAY);
                 assert_true(srv_routes[i].roles != 0);
         }
