@@ -20,8 +20,10 @@
 # lets it run past midnight.  A day's energy is what the meters counted in
 # the real seconds between its two midnights' readings (the sims count real
 # time, sped up), the same span for every meter, so the rate is the loads'.
-# The boundary readings of different meters are up to a poll apart, so
-# normal days are checked to be near 6.25 % and in the band, not equal to it.
+# The boundary readings of different meters are up to a poll apart, and two
+# agents cross the same midnight up to a second or so apart on a loaded
+# machine, so normal days are checked to be near 6.25 % (1.5 to 11 %) and
+# in the band, not equal to it.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/server_lib.sh"
 . "$(dirname "$0")/areas_lib.sh"
@@ -134,7 +136,10 @@ check "$T/resp" '
 d = {r["date"]: r for r in x["days"]}
 for k in ("2026-11-10", "2026-11-11", "2026-11-15"):
     r = d[k]
-    assert r["state"] == "ok" and 400 <= r["rate_bp"] <= 850 and r["meters"] == 4 and r["collected"] == 4, r
+    # 6.25 % give or take the real time between two agents crossing the
+    # same midnight: under ASan on a loaded machine that moved one day to
+    # 3.06 %; areas_loss.sh checks the exact arithmetic by hand
+    assert r["state"] == "ok" and 150 <= r["rate_bp"] <= 1100 and r["meters"] == 4 and r["collected"] == 4, r
     assert r["supply_wh"] > 1000 and r["loss_wh"] == r["supply_wh"] - r["sales_wh"], r
 r = d["2026-11-12"]
 assert r["state"] == "out_of_band" and 4800 <= r["rate_bp"] <= 5800, r
