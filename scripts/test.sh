@@ -55,13 +55,16 @@ echo "== ThreadSanitizer build: the agent's real-process tests"
 # never sees the wait release and take back the mutex: it reports a double
 # lock of every bus's mutex and data races on everything those mutexes
 # guard, none of them real (the same tests are race-free here without
-# libfaketime's clock).  A report from any process fails the stage, also
+# libfaketime's clock).  One test per core: an agent under TSan runs many
+# times slower (powercut's agent once failed to stop cleanly with four on
+# two cores).
+# A report from any process fails the stage, also
 # one whose exit status the test does not look at: each is written to
 # build-tsan/tsan-reports/.
 "$top/scripts/build.sh" tsan -DMB_WERROR=ON
 rm -rf "$top/build-tsan/tsan-reports" && mkdir -p "$top/build-tsan/tsan-reports"
 TSAN_OPTIONS="log_path=$top/build-tsan/tsan-reports/report:second_deadlock_stack=1" \
-  ctest_all "$top/build-tsan" -L agent -LE faketime -E '_pg$' -j "$test_jobs"
+  ctest_all "$top/build-tsan" -L agent -LE faketime -E '_pg$' -j "$jobs"
 if ls "$top/build-tsan/tsan-reports"/report.* >/dev/null 2>&1; then
   echo "test.sh: ThreadSanitizer reports:" >&2
   cat "$top/build-tsan/tsan-reports"/report.* >&2

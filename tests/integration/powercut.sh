@@ -88,7 +88,8 @@ drained() {
   done
 }
 wait_for 60 drained || fail "the agent's readings did not all reach the server"
-kill -TERM "$AGENT_PID"; wait "$AGENT_PID" || fail "the agent did not stop cleanly"
+kill -TERM "$AGENT_PID"; rc=0; wait "$AGENT_PID" || rc=$?
+[ "$rc" = 0 ] || fail "the agent did not stop cleanly (exit $rc): $(tail -5 "$T/log.drain")"
 
 ! grep -l "conflict\|already stored with other values" "$T"/log.* ||
   fail "the server refused a reading as conflicting: a sequence number was reused"
