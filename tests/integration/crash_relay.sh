@@ -12,20 +12,8 @@ PY=/usr/bin/python3
 export TZ=Asia/Shanghai
 TARIFF="$MB_SRC/etc/tariffs/beijing-residential.conf"
 
-cat >"$T/agent.conf" <<CONF
-gateway = { id = "gw-relay"; };
-timezone = "Asia/Shanghai";
-store = { path = "$T/agent.db"; };
-policy = { alarm2_delay = 0; };
-buses = ( { name = "b"; type = "none"; } );
-meters = (
-  { name = "m1"; plugin = "sim"; bus = "b"; address = "000000000001"; account = "1100000001";
-    poll_interval = 0.2;
-    options = { profile = "flat"; base_w = 2000; peak_w = 2000; noise_pct = 0; speed = 600;
-                start_wh = 1000000; seed = 7; state_file = "$T/m1.state"; }; }
-);
-CONF
-"$MB_AGENT" -t -c "$T/agent.conf" >/dev/null || fail "config rejected"
+sim_agent_conf "$T/agent.conf" gw-relay 2000 600 policy="alarm2_delay = 0;" \
+  options="state_file = \"$T/m1.state\";"
 
 db() { sql "$T/agent.db" "$1" 2>/dev/null; }
 relay() { sed -n 's/^relay //p' "$T/m1.state"; }

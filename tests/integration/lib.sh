@@ -36,3 +36,38 @@ start_agent() {
   AGENT_PID=$!
   PIDS+=("$AGENT_PID")
 }
+
+# sim_agent_conf FILE GATEWAY WATTS SPEED [KEY=VALUE...]: write to FILE an
+# agent config with no server and one simulated meter m1 on a bus of type
+# none, polled every 0.2 s, drawing a flat WATTS with no noise at SPEED times
+# real time, so a test can work out each reading's charge; the store is FILE
+# with .db for .conf.  The config must pass `meterbox-agent -t`.  KEYs, with
+# their defaults: address (000000000001), account (1100000001), start_wh
+# (1000000), seed (7), policy (the body of a policy group; none) and options
+# (more sim options, e.g. `state_file = "..";`).
+sim_agent_conf() {
+  local file=$1 gw=$2 w=$3 speed=$4 kv
+  local address=000000000001 account=1100000001 start_wh=1000000 seed=7 policy= options=
+  shift 4
+  for kv; do
+    case ${kv%%=*} in
+      address | account | start_wh | seed | policy | options) printf -v "${kv%%=*}" %s "${kv#*=}" ;;
+      *) fail "sim_agent_conf: unknown key in '$kv'" ;;
+    esac
+  done
+  [ -z "$policy" ] || policy="policy = { $policy };"
+  cat >"$file" <<CONF
+gateway = { id = "$gw"; };
+timezone = "Asia/Shanghai";
+store = { path = "${file%.conf}.db"; };
+$policy
+buses = ( { name = "b"; type = "none"; } );
+meters = (
+  { name = "m1"; plugin = "sim"; bus = "b"; address = "$address"; account = "$account";
+    poll_interval = 0.2;
+    options = { profile = "flat"; base_w = $w; peak_w = $w; noise_pct = 0; speed = $speed;
+                start_wh = $start_wh; seed = $seed;${options:+ $options} }; }
+);
+CONF
+  "$MB_AGENT" -t -c "$file" >/dev/null || fail "agent config $file rejected"
+}

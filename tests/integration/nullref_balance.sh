@@ -34,18 +34,7 @@ expect 201
 api PUT "/api/v1/meters/$M" "{\"gateway\":\"gw-null\",\"account\":\"$ACCT\"}"; expect 200
 
 # About 100 Wh a reading; no server in the agent's config.
-cat >"$T/agent.conf" <<CONF
-gateway = { id = "gw-null"; };
-timezone = "Asia/Shanghai";
-store = { path = "$T/agent.db"; };
-buses = ( { name = "b"; type = "none"; } );
-meters = (
-  { name = "m1"; plugin = "sim"; bus = "b"; address = "$M"; account = "$ACCT";
-    poll_interval = 0.2;
-    options = { profile = "flat"; base_w = 3000; peak_w = 3000; noise_pct = 0; speed = 600;
-                start_wh = $START_WH; seed = 3; }; }
-);
-CONF
+sim_agent_conf "$T/agent.conf" gw-null 3000 600 address="$M" account="$ACCT" start_wh="$START_WH" seed=3
 start_agent "$T/agent.conf" "$T/agent.log"
 adb() { sql "$T/agent.db" "$1" 2>/dev/null; }
 readings() { [ "$(adb 'SELECT coalesce(max(seq), 0) FROM readings')" -ge "$1" ] 2>/dev/null; }

@@ -33,18 +33,7 @@ BALANCE=1000
 # run CASE CLOCK-OFFSET: an agent with its own store under that clock.
 run() {
   local c=$1
-  cat >"$T/$c.conf" <<CONF
-gateway = { id = "gw-offline"; };
-timezone = "Asia/Shanghai";
-store = { path = "$T/$c.db"; };
-buses = ( { name = "b"; type = "none"; } );
-meters = (
-  { name = "m1"; plugin = "sim"; bus = "b"; address = "000000000001"; account = "1100000001";
-    poll_interval = 0.2;
-    options = { profile = "flat"; base_w = 6000; peak_w = 6000; noise_pct = 0; speed = 3000;
-                start_wh = 1000000; seed = 7; }; }
-);
-CONF
+  sim_agent_conf "$T/$c.conf" gw-offline 6000 3000
   echo "$2" >"$T/$c.clock"
   FAKETIME_TIMESTAMP_FILE=$T/$c.clock FAKETIME_NO_CACHE=1 FAKETIME_DONT_FAKE_MONOTONIC=1 \
     FAKETIME_FORCE_MONOTONIC_FIX=0 LD_PRELOAD=$FT \

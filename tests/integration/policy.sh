@@ -15,20 +15,7 @@ PY=/usr/bin/python3
 export TZ=Asia/Shanghai
 TARIFF="$MB_SRC/etc/tariffs/beijing-residential.conf"
 
-cat >"$T/agent.conf" <<CONF
-gateway = { id = "gw-policy"; };
-timezone = "Asia/Shanghai";
-store = { path = "$T/agent.db"; };
-policy = { no_cut_hours = [ "18:00-22:00" ]; };
-buses = ( { name = "b"; type = "none"; } );
-meters = (
-  { name = "m1"; plugin = "sim"; bus = "b"; address = "000000000001"; account = "1100000001";
-    poll_interval = 0.2;
-    options = { profile = "flat"; base_w = 6000; peak_w = 6000; noise_pct = 0; speed = 3000;
-                start_wh = 1000000; seed = 7; }; }
-);
-CONF
-"$MB_AGENT" -t -c "$T/agent.conf" >/dev/null || fail "config rejected"
+sim_agent_conf "$T/agent.conf" gw-policy 6000 3000 policy='no_cut_hours = [ "18:00-22:00" ];'
 
 export FAKETIME="@2026-11-25 21:59:35" FAKETIME_DONT_FAKE_MONOTONIC=1 FAKETIME_NO_CACHE=1
 # A preloaded library must be built for the agent's C library: the musl
