@@ -37,6 +37,18 @@ static int bill(const mb_tariff *t, int64_t from, int64_t to, mb_tariff_acc *acc
         return mb_tariff_bill_fixed(t, from, to, acc, err, sizeof(err));
 }
 
+/* Bills from..to into acc emptied first: exactly one line, fixed of version
+ * v, days of `of`, fen; or, when days is 0, none. */
+static void bills(const mb_tariff *t, int64_t from, int64_t to, mb_tariff_acc *acc, int32_t v,
+                  int64_t days, int of, int64_t fen)
+{
+        mb_tariff_acc_reset(acc);
+        assert_int_equal(bill(t, from, to, acc), MB_OK);
+        assert_int_equal(mb_tariff_acc_count(acc), days ? 1 : 0);
+        if (days)
+                fixed(acc, 0, v, days, of, fen);
+}
+
 /* A whole month, whatever the times inside the first and last day: March
  * 2025 has 31 days, 5.00 x 31/31 = 5.00 exactly. */
 static void whole_month(void **state)
@@ -46,15 +58,11 @@ static void whole_month(void **state)
         mb_tariff_line l;
 
         (void)state;
-        assert_int_equal(bill(t, tt_lt(2025, 3, 1, 0, 0), tt_lt(2025, 4, 1, 0, 0), acc), MB_OK);
-        assert_int_equal(mb_tariff_acc_count(acc), 1);
-        fixed(acc, 0, 20240701, 31, 31, 500);
+        bills(t, tt_lt(2025, 3, 1, 0, 0), tt_lt(2025, 4, 1, 0, 0), acc, 20240701, 31, 31, 500);
         assert_int_equal(mb_tariff_acc_line(acc, 0, &l), MB_OK);
         assert_int_equal(l.exact, 50000000); /* 5.00 in e7 */
         /* a later end is the month's end: the supply goes on */
-        mb_tariff_acc_reset(acc);
-        assert_int_equal(bill(t, tt_lt(2025, 3, 1, 0, 0), tt_lt(2025, 6, 9, 0, 0), acc), MB_OK);
-        fixed(acc, 0, 20240701, 31, 31, 500);
+        bills(t, tt_lt(2025, 3, 1, 0, 0), tt_lt(2025, 6, 9, 0, 0), acc, 20240701, 31, 31, 500);
         mb_tariff_acc_free(acc);
         mb_tariff_free(t);
 }
@@ -70,16 +78,11 @@ static void partial(void **state)
         mb_tariff_acc *acc = mb_tariff_acc_new();
 
         (void)state;
-        assert_int_equal(bill(t, tt_lt(2025, 3, 10, 14, 0), tt_lt(2025, 4, 1, 0, 0), acc), MB_OK);
-        fixed(acc, 0, 20240701, 22, 31, 355);
-        mb_tariff_acc_reset(acc);
-        assert_int_equal(bill(t, tt_lt(2025, 3, 1, 0, 0), tt_lt(2025, 3, 20, 15, 0), acc), MB_OK);
-        fixed(acc, 0, 20240701, 19, 31, 306);
-        mb_tariff_acc_reset(acc);
-        assert_int_equal(bill(t, tt_lt(2025, 3, 5, 8, 0), tt_lt(2025, 3, 5, 18, 0), acc), MB_OK);
-        assert_int_equal(mb_tariff_acc_count(acc), 0);
-        assert_int_equal(bill(t, tt_lt(2025, 2, 28, 23, 0), tt_lt(2025, 3, 1, 0, 0), acc), MB_OK);
-        fixed(acc, 0, 20240701, 1, 28, 18);
+        bills(t, tt_lt(2025, 3, 10, 14, 0), tt_lt(2025, 4, 1, 0, 0), acc, 20240701, 22, 31, 355);
+        bills(t, tt_lt(2025, 3, 1, 0, 0), tt_lt(2025, 3, 20, 15, 0), acc, 20240701, 19, 31, 306);
+        bills(t, tt_lt(2025, 3, 5, 8, 0), tt_lt(2025, 3, 5, 18, 0), acc, 0, 0, 0, 0);
+        bills(t, tt_lt(2025, 2, 28, 23, 0), tt_lt(2025, 3, 1, 0, 0), acc, 20240701, 1, 28, 18);
+        /* a supply that ends before it starts is refused and adds nothing */
         assert_int_equal(bill(t, tt_lt(2025, 3, 5, 0, 0), tt_lt(2025, 3, 4, 0, 0), acc), MB_EINVAL);
         assert_int_equal(mb_tariff_acc_count(acc), 1);
         mb_tariff_acc_free(acc);
@@ -103,8 +106,7 @@ static void versions(void **state)
         char err[256];
 
         (void)state;
-        assert_int_equal(bill(a, tt_lt(2024, 6, 20, 0, 0), tt_lt(2024, 7, 1, 0, 0), acc), MB_OK);
-        assert_int_equal(mb_tariff_acc_count(acc), 0);
+        bills(a, tt_lt(2024, 6, 20, 0, 0), tt_lt(2024, 7, 1, 0, 0), acc, 0, 0, 0, 0);
         assert_int_equal(mb_tariff_splice(parts, 3, "plan", NULL, &plan, err, sizeof(err)), MB_OK);
         assert_int_equal(bill(plan, tt_lt(2025, 3, 1, 0, 0), tt_lt(2025, 4, 1, 0, 0), acc), MB_OK);
         assert_int_equal(mb_tariff_acc_count(acc), 2);
@@ -126,11 +128,8 @@ static void half_away(void **state)
         mb_tariff_acc *acc = mb_tariff_acc_new();
 
         (void)state;
-        assert_int_equal(bill(t, tt_lt(2025, 4, 30, 8, 0), tt_lt(2025, 5, 3, 0, 0), acc), MB_OK);
-        fixed(acc, 0, 20250101, 1, 30, 3);
-        mb_tariff_acc_reset(acc);
-        assert_int_equal(bill(t, tt_lt(2025, 4, 29, 8, 0), tt_lt(2025, 5, 1, 0, 0), acc), MB_OK);
-        fixed(acc, 0, 20250101, 2, 30, 5);
+        bills(t, tt_lt(2025, 4, 30, 8, 0), tt_lt(2025, 5, 3, 0, 0), acc, 20250101, 1, 30, 3);
+        bills(t, tt_lt(2025, 4, 29, 8, 0), tt_lt(2025, 5, 1, 0, 0), acc, 20250101, 2, 30, 5);
         mb_tariff_acc_free(acc);
         mb_tariff_free(t);
 }
