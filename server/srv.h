@@ -89,6 +89,12 @@ void srv_reply_list(struct srv_req *rq, struct srv_resp *rs, int rc, const char 
 
 const char *srv_req_query(struct srv_req *rq, const char *key);
 
+/* The start of a handler that takes a JSON body: the body as one object
+ * (srv_json_parse_object) with no member outside keys (NULL-terminated,
+ * srv_json_known_keys).  0 with *b, which the caller frees with
+ * json_object_put; -1 after answering the error (400 or 422), *b NULL. */
+int srv_req_body(struct srv_req *rq, struct srv_resp *rs, const char *const *keys, json_object **b);
+
 /* Small JSON builders. */
 void srv_jadd_str(json_object *o, const char *k, const char *v); /* NULL -> null */
 void srv_jadd_i64(json_object *o, const char *k, int64_t v);

@@ -234,12 +234,9 @@ void srv_h_account_create(struct srv_req *rq, struct srv_resp *rs)
         int64_t id = 0;
         int rc, created;
 
-        if (srv_json_parse_object(rq->body, rq->body_len, &b, &e) < 0) {
-                srv_reply_error(rs, &e);
+        if (srv_req_body(rq, rs, account_keys, &b) < 0)
                 return;
-        }
-        if (srv_json_known_keys(b, account_keys, "", &e) < 0 ||
-            srv_json_string(b, "number", "", 1, 64, &number, &e) < 0 ||
+        if (srv_json_string(b, "number", "", 1, 64, &number, &e) < 0 ||
             read_fields(b, &f, &e) < 0) {
                 srv_reply_error(rs, &e);
                 goto out;
@@ -340,11 +337,9 @@ void srv_h_account_update(struct srv_req *rq, struct srv_resp *rs)
         int64_t id;
         int rc;
 
-        if (srv_json_parse_object(rq->body, rq->body_len, &b, &e) < 0) {
-                srv_reply_error(rs, &e);
+        if (srv_req_body(rq, rs, keys, &b) < 0)
                 return;
-        }
-        if (srv_json_known_keys(b, keys, "", &e) < 0 || read_fields(b, &f, &e) < 0) {
+        if (read_fields(b, &f, &e) < 0) {
                 srv_reply_error(rs, &e);
                 goto out;
         }

@@ -545,12 +545,9 @@ void srv_h_close_start(struct srv_req *rq, struct srv_resp *rs)
         int64_t id = 0, now = mb_realtime_s();
         int rc;
 
-        if (srv_json_parse_object(rq->body, rq->body_len, &b, &e) < 0) {
-                srv_reply_error(rs, &e);
+        if (srv_req_body(rq, rs, keys, &b) < 0)
                 return;
-        }
-        if (srv_json_known_keys(b, keys, "", &e) < 0 ||
-            srv_json_string(b, "month", "", 1, 7, &month, &e) < 0) {
+        if (srv_json_string(b, "month", "", 1, 7, &month, &e) < 0) {
                 srv_reply_error(rs, &e);
         } else if (!mb_tariff_wire_month_ok(month)) {
                 srv_reply_errorf(rs, 400, "bad_field", "month", "'month' must be \"YYYY-MM\"");

@@ -174,12 +174,9 @@ void srv_h_command_issue(struct srv_req *rq, struct srv_resp *rs)
         int64_t meter_id, id = 0;
         int op, rc;
 
-        if (srv_json_parse_object(rq->body, rq->body_len, &b, &e) < 0) {
-                srv_reply_error(rs, &e);
+        if (srv_req_body(rq, rs, keys, &b) < 0)
                 return;
-        }
-        if (srv_json_known_keys(b, keys, "", &e) < 0 ||
-            srv_json_enum(b, "op", "", 1, ops, &op, &e) < 0 ||
+        if (srv_json_enum(b, "op", "", 1, ops, &op, &e) < 0 ||
             srv_json_string(b, "reason", "", 1, 512, &reason, &e) < 0) {
                 srv_reply_error(rs, &e);
                 goto out;

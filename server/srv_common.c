@@ -81,6 +81,19 @@ const char *srv_req_query(struct srv_req *rq, const char *key)
         return rq->query ? rq->query(rq->query_ctx, key) : NULL;
 }
 
+int srv_req_body(struct srv_req *rq, struct srv_resp *rs, const char *const *keys, json_object **b)
+{
+        struct srv_err e = {0};
+
+        if (srv_json_parse_object(rq->body, rq->body_len, b, &e) == 0 &&
+            srv_json_known_keys(*b, keys, "", &e) == 0)
+                return 0;
+        srv_reply_error(rs, &e);
+        json_object_put(*b);
+        *b = NULL;
+        return -1;
+}
+
 void srv_jadd_str(json_object *o, const char *k, const char *v)
 {
         json_object_object_add(o, k, v ? json_object_new_string(v) : NULL);

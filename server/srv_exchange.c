@@ -90,12 +90,9 @@ void srv_h_meter_exchange(struct srv_req *rq, struct srv_resp *rs)
         json_object *b, *o;
         int rc;
 
-        if (srv_json_parse_object(rq->body, rq->body_len, &b, &e) < 0) {
-                srv_reply_error(rs, &e);
+        if (srv_req_body(rq, rs, keys, &b) < 0)
                 return;
-        }
-        if (srv_json_known_keys(b, keys, "", &e) < 0 ||
-            srv_json_string(b, "new_meter", "", 1, 64, &newaddr, &e) < 0 ||
+        if (srv_json_string(b, "new_meter", "", 1, 64, &newaddr, &e) < 0 ||
             srv_json_string(b, "gateway", "", 0, 64, &gateway, &e) < 0 ||
             srv_register_field(b, "final_wh", &fin, &e) < 0 ||
             srv_register_field(b, "initial_wh", &init, &e) < 0) {
@@ -217,12 +214,9 @@ void srv_h_meter_fix(struct srv_req *rq, struct srv_resp *rs)
         json_object *b, *o;
         int as, rc;
 
-        if (srv_json_parse_object(rq->body, rq->body_len, &b, &e) < 0) {
-                srv_reply_error(rs, &e);
+        if (srv_req_body(rq, rs, keys, &b) < 0)
                 return;
-        }
-        if (srv_json_known_keys(b, keys, "", &e) < 0 ||
-            srv_json_int(b, "seq", "", 1, 1, INT64_MAX / 2, &seq, &e) < 0 ||
+        if (srv_json_int(b, "seq", "", 1, 1, INT64_MAX / 2, &seq, &e) < 0 ||
             srv_json_enum(b, "as", "", 1, kinds, &as, &e) < 0 ||
             srv_json_string(b, "reason", "", 1, 512, &reason, &e) < 0) {
                 srv_reply_error(rs, &e);

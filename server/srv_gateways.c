@@ -43,12 +43,9 @@ void srv_h_gateway_register(struct srv_req *rq, struct srv_resp *rs)
         int64_t id = 0;
         int rc;
 
-        if (srv_json_parse_object(rq->body, rq->body_len, &b, &e) < 0) {
-                srv_reply_error(rs, &e);
+        if (srv_req_body(rq, rs, keys, &b) < 0)
                 return;
-        }
-        if (srv_json_known_keys(b, keys, "", &e) < 0 ||
-            srv_json_string(b, "name", "", 1, 64, &name, &e) < 0 ||
+        if (srv_json_string(b, "name", "", 1, 64, &name, &e) < 0 ||
             srv_json_string(b, "region", "", 0, 32, &region, &e) < 0) {
                 srv_reply_error(rs, &e);
                 goto out;
@@ -241,12 +238,9 @@ void srv_h_meter_bind(struct srv_req *rq, struct srv_resp *rs)
         json_object *b;
         int rc;
 
-        if (srv_json_parse_object(rq->body, rq->body_len, &b, &e) < 0) {
-                srv_reply_error(rs, &e);
+        if (srv_req_body(rq, rs, keys, &b) < 0)
                 return;
-        }
-        if (srv_json_known_keys(b, keys, "", &e) < 0 ||
-            srv_json_string(b, "gateway", "", 0, 64, &gateway, &e) < 0 ||
+        if (srv_json_string(b, "gateway", "", 0, 64, &gateway, &e) < 0 ||
             srv_json_string(b, "account", "", 0, 64, &number, &e) < 0 ||
             srv_json_string(b, "holder", "", 0, 256, &holder, &e) < 0 ||
             srv_json_string(b, "address", "", 0, 512, &addr, &e) < 0 ||

@@ -119,16 +119,11 @@ static int finish(struct srv_req *rq, struct srv_resp *rs, int rc, const struct 
 static int event_of(struct srv_req *rq, struct srv_resp *rs, const char *const *keys,
                     json_object **b, int64_t *id, char state[16])
 {
-        struct srv_err e = {0};
         int rc;
 
-        if (srv_json_parse_object(rq->body, rq->body_len, b, &e) < 0) {
-                srv_reply_error(rs, &e);
+        if (srv_req_body(rq, rs, keys, b) < 0)
                 return -1;
-        }
-        if (srv_json_known_keys(*b, keys, "", &e) < 0) {
-                srv_reply_error(rs, &e);
-        } else if ((rc = account_of(rq->db, rq->params.v[0], id, state)) == 0) {
+        if ((rc = account_of(rq->db, rq->params.v[0], id, state)) == 0) {
                 srv_reply_errorf(rs, 404, "not_found", "", "no account '%s'", rq->params.v[0]);
         } else if (rc < 0) {
                 srv_reply_db_error(rs, rq, rc);

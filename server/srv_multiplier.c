@@ -38,13 +38,11 @@ static int ratio(json_object *b, const char *key, int required, const char **tex
         return 0;
 }
 
+/* The members of a body whose keys are known: 0, or -1 with *e. */
 static int read_body(json_object *b, struct change *c, struct srv_err *e)
 {
-        static const char *const keys[] = {"ct", "pt", "register_wh", "at", NULL};
-
         memset(c, 0, sizeof(*c));
-        if (srv_json_known_keys(b, keys, "", e) < 0 ||
-            ratio(b, "ct", 1, &c->ct, &c->ct_ratio, e) < 0 ||
+        if (ratio(b, "ct", 1, &c->ct, &c->ct_ratio, e) < 0 ||
             ratio(b, "pt", 0, &c->pt, &c->pt_ratio, e) < 0 ||
             srv_register_field(b, "register_wh", &c->at, e) < 0)
                 return -1;
@@ -212,16 +210,15 @@ static void reply_show(struct srv_req *rq, struct srv_resp *rs, int64_t meter_id
 
 void srv_h_meter_multiplier_set(struct srv_req *rq, struct srv_resp *rs)
 {
+        static const char *const keys[] = {"ct", "pt", "register_wh", "at", NULL};
         struct change c;
         struct srv_err e = {0};
         int64_t meter_id = 0, account = 0;
         json_object *b;
         int rc = 0;
 
-        if (srv_json_parse_object(rq->body, rq->body_len, &b, &e) < 0) {
-                srv_reply_error(rs, &e);
+        if (srv_req_body(rq, rs, keys, &b) < 0)
                 return;
-        }
         if (read_body(b, &c, &e) < 0 || (rc = path_meter(rq, rs, &meter_id, &account)) == 0) {
                 if (e.status)
                         srv_reply_error(rs, &e);

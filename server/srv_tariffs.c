@@ -407,12 +407,9 @@ void srv_h_tariff_assign(struct srv_req *rq, struct srv_resp *rs)
         json_object *body, *o;
         int rc;
 
-        if (srv_json_parse_object(rq->body, rq->body_len, &body, &e) < 0) {
-                srv_reply_error(rs, &e);
+        if (srv_req_body(rq, rs, keys, &body) < 0)
                 return;
-        }
-        if (srv_json_known_keys(body, keys, "", &e) < 0 ||
-            srv_json_string(body, "tariff", "", 1, 64, &tariff, &e) < 0 ||
+        if (srv_json_string(body, "tariff", "", 1, 64, &tariff, &e) < 0 ||
             srv_json_string(body, "effective", "", 1, 10, &date, &e) < 0) {
                 srv_reply_error(rs, &e);
                 goto out;

@@ -128,12 +128,9 @@ static void money(struct srv_req *rq, struct srv_resp *rs, const struct money_re
         json_object *b, *o;
         int rc, dup, over = 0;
 
-        if (srv_json_parse_object(rq->body, rq->body_len, &b, &e) < 0) {
-                srv_reply_error(rs, &e);
+        if (srv_req_body(rq, rs, m->capped ? capped_keys : keys, &b) < 0)
                 return;
-        }
-        if (srv_json_known_keys(b, m->capped ? capped_keys : keys, "", &e) < 0 ||
-            srv_json_bool(b, "over_balance", "", 0, &over, &e) < 0 ||
+        if (srv_json_bool(b, "over_balance", "", 0, &over, &e) < 0 ||
             srv_json_int(b, "amount_fen", "", 1, m->sign ? 0 : -MAX_AMOUNT, MAX_AMOUNT, &amount,
                          &e) < 0 ||
             srv_json_string(b, "reference", "", m->need_reference, 128, &reference, &e) < 0 ||

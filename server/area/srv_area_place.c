@@ -20,12 +20,10 @@ struct placement {
 
 static int read_placement(json_object *b, struct placement *p, struct srv_err *e)
 {
-        static const char *const keys[] = {"area", "role", "effective", NULL};
         int64_t end;
 
         memset(p, 0, sizeof(*p));
-        if (srv_json_known_keys(b, keys, "", e) < 0 ||
-            srv_json_string(b, "area", "", 0, 64, &p->area, e) < 0 ||
+        if (srv_json_string(b, "area", "", 0, 64, &p->area, e) < 0 ||
             srv_json_enum(b, "role", "", 0, roles, &p->role, e) < 0 ||
             srv_json_string(b, "effective", "", 1, 10, &p->date, e) < 0)
                 return -1;
@@ -128,15 +126,14 @@ static int path_meter(struct srv_req *rq, struct srv_resp *rs, int64_t *id)
 
 void srv_h_meter_area_set(struct srv_req *rq, struct srv_resp *rs)
 {
+        static const char *const keys[] = {"area", "role", "effective", NULL};
         struct placement p;
         struct srv_err e;
         json_object *b, *o;
         int rc;
 
-        if (srv_json_parse_object(rq->body, rq->body_len, &b, &e) < 0) {
-                srv_reply_error(rs, &e);
+        if (srv_req_body(rq, rs, keys, &b) < 0)
                 return;
-        }
         if (read_placement(b, &p, &e) < 0) {
                 srv_reply_error(rs, &e);
                 goto out;

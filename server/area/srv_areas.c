@@ -54,14 +54,15 @@ int srv_area_date_param(struct srv_req *rq, struct srv_resp *rs, const char *nam
         return 0;
 }
 
+/* The members of a body: every one of area_keys, or (an update) all but
+ * the code. */
+static const char *const area_keys[] = {"code",        "name",        "region",
+                                        "loss_min_bp", "loss_max_bp", NULL};
+
 static int read_fields(json_object *b, int create, struct area_fields *f, struct srv_err *e)
 {
-        static const char *const keys[] = {"code",        "name",        "region",
-                                           "loss_min_bp", "loss_max_bp", NULL};
-
         memset(f, 0, sizeof(*f));
-        if (srv_json_known_keys(b, create ? keys : keys + 1, "", e) < 0 ||
-            (create && srv_json_string(b, "code", "", 1, 64, &f->code, e) < 0) ||
+        if ((create && srv_json_string(b, "code", "", 1, 64, &f->code, e) < 0) ||
             srv_json_string(b, "name", "", 0, 128, &f->name, e) < 0 ||
             srv_json_string(b, "region", "", 0, 32, &f->region, e) < 0 ||
             (f->has_min =
@@ -162,10 +163,8 @@ void srv_h_area_create(struct srv_req *rq, struct srv_resp *rs)
         json_object *b;
         int rc;
 
-        if (srv_json_parse_object(rq->body, rq->body_len, &b, &e) < 0) {
-                srv_reply_error(rs, &e);
+        if (srv_req_body(rq, rs, area_keys, &b) < 0)
                 return;
-        }
         if (read_fields(b, 1, &f, &e) < 0 || band_ok(&f, BAND_MIN_BP, BAND_MAX_BP, &e) < 0) {
                 srv_reply_error(rs, &e);
                 json_object_put(b);
@@ -307,10 +306,8 @@ void srv_h_area_update(struct srv_req *rq, struct srv_resp *rs)
         json_object *b;
         int rc;
 
-        if (srv_json_parse_object(rq->body, rq->body_len, &b, &e) < 0) {
-                srv_reply_error(rs, &e);
+        if (srv_req_body(rq, rs, area_keys + 1, &b) < 0)
                 return;
-        }
         if (read_fields(b, 0, &f, &e) < 0) {
                 srv_reply_error(rs, &e);
                 goto out;

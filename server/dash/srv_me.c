@@ -74,12 +74,9 @@ void srv_h_me_update(struct srv_req *rq, struct srv_resp *rs)
         json_object *b, *o;
         int idx = -1, rc;
 
-        if (srv_json_parse_object(rq->body, rq->body_len, &b, &e) < 0) {
-                srv_reply_error(rs, &e);
+        if (srv_req_body(rq, rs, keys, &b) < 0)
                 return;
-        }
-        if (srv_json_known_keys(b, keys, "", &e) < 0 ||
-            srv_json_enum(b, "lang", "", 0, srv_languages, &idx, &e) < 0) {
+        if (srv_json_enum(b, "lang", "", 0, srv_languages, &idx, &e) < 0) {
                 srv_reply_error(rs, &e);
                 json_object_put(b);
                 return;
