@@ -301,18 +301,8 @@ report local
 
 # The upload job: a server that knows the gateway and its meters, and a sink
 # that answers collectd's posts.
-cat >"$T/server.conf" <<CONF
-listen = { address = "127.0.0.1"; port = 0; threads = 2; };
-database = { path = "$T/server.db"; };
-settlement = { enabled = false; };
-log = { level = "notice"; };
-CONF
-ADMIN=$("$SERVER_B/server/meterbox-server" -c "$T/server.conf" --create-token root)
-"$SERVER_B/server/meterbox-server" -f -c "$T/server.conf" >"$T/server.log" 2>&1 &
-PIDS+=($!)
-for _ in $(seq 1 100); do grep -q "listening on" "$T/server.log" && break; sleep 0.1; done
-URL="http://127.0.0.1:$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$T/server.log" | sed 's/.*://')"
-api() { curl -sf -X "$1" -H "Authorization: Bearer $ADMIN" --data-binary "$3" "$URL$2"; }
+. "$SRC/bench/bench_server.sh"
+bench_server "$SERVER_B/server/meterbox-server" "$T"
 GW=$(api POST /api/v1/gateways '{"name":"gw-bench"}' | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["token"])')
 for u in $(seq 1 "$METERS"); do api PUT "/api/v1/meters/$u" '{"gateway":"gw-bench"}' >/dev/null; done
 "$PY" - "$T/sink.port" >"$T/sink.log" 2>&1 <<'PYEOF' &

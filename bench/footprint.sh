@@ -131,7 +131,7 @@ start() {
 # group of the agent's config), or leaves it empty without a server build.
 UP_SERVER='' SERVER_PID=''
 https_server() {
-  local sb=${SERVER_B:-$top/build} admin url gw i
+  local sb=${SERVER_B:-$top/build} url gw i
   [ -x "$sb/server/meterbox-server" ] || return 0
   openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=bench-ca" \
     -keyout "$W/ca.key" -out "$W/ca.pem" 2>/dev/null
@@ -143,22 +143,12 @@ https_server() {
   printf 'subjectAltName = DNS:localhost, IP:127.0.0.1\n' >"$W/san.ext"
   openssl x509 -req -in "$W/server.csr" -CA "$W/ca.pem" -CAkey "$W/ca.key" -CAcreateserial \
     -days 2 -extfile "$W/san.ext" -out "$W/server.pem" 2>/dev/null
-  cat >"$W/server.conf" <<CONF
-listen = { address = "127.0.0.1"; port = 0; threads = 2; };
-database = { path = "$W/server.db"; };
-tls = { certificate = "$W/server.pem"; key = "$W/server.key"; };
-limits = { max_body_bytes = 4194304; max_readings = 10000; };
-settlement = { enabled = false; };
-log = { level = "notice"; };
-CONF
-  admin=$("$sb/server/meterbox-server" -c "$W/server.conf" --create-token root)
-  "$sb/server/meterbox-server" -f -c "$W/server.conf" >"$W/server.log" 2>&1 &
-  SERVER_PID=$!
-  PIDS+=("$SERVER_PID")
-  for _ in $(seq 1 100); do grep -q "listening on" "$W/server.log" && break; sleep 0.1; done
-  url=$(grep -o 'listening on https://127.0.0.1:[0-9]*' "$W/server.log" | sed 's/listening on //')
-  api_url=$url url=${url/127.0.0.1/localhost}
-  api() { curl -sf --cacert "$W/ca.pem" -X "$1" -H "Authorization: Bearer $admin" --data-binary "$3" "$api_url$2"; }
+  . "$top/bench/bench_server.sh"
+  SERVER_CA=$W/ca.pem
+  bench_server "$sb/server/meterbox-server" "$W" \
+    "tls = { certificate = \"$W/server.pem\"; key = \"$W/server.key\"; };
+limits = { max_body_bytes = 4194304; max_readings = 10000; };"
+  url=${URL/127.0.0.1/localhost}
   gw=$(api POST /api/v1/gateways '{"name":"gw-footprint"}' |
     /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
   for i in $(seq 1 "$METERS"); do

@@ -67,19 +67,9 @@ conf openwrt "commit_every = 2048; commit_interval_ms = $(scaled 3600000); keep_
 names=(synced default openwrt)
 SERVER_B=${SERVER_B:-$top/build}
 if [ -x "$SERVER_B/server/meterbox-server" ]; then
-  cat >"$W/server.conf" <<CONF
-listen = { address = "127.0.0.1"; port = 0; threads = 2; };
-database = { path = "$W/server.db"; };
-limits = { max_body_bytes = 4194304; max_readings = 10000; };
-settlement = { enabled = false; };
-log = { level = "notice"; };
-CONF
-  ADMIN=$("$SERVER_B/server/meterbox-server" -c "$W/server.conf" --create-token root)
-  "$SERVER_B/server/meterbox-server" -f -c "$W/server.conf" >"$W/server.log" 2>&1 &
-  PIDS+=($!)
-  for _ in $(seq 1 100); do grep -q "listening on" "$W/server.log" && break; sleep 0.1; done
-  URL="http://127.0.0.1:$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$W/server.log" | sed 's/.*://')"
-  api() { curl -sf -X "$1" -H "Authorization: Bearer $ADMIN" --data-binary "$3" "$URL$2"; }
+  . "$top/bench/bench_server.sh"
+  bench_server "$SERVER_B/server/meterbox-server" "$W" \
+    'limits = { max_body_bytes = 4194304; max_readings = 10000; };'
   for g in default openwrt; do
     tok=$(api POST /api/v1/gateways "{\"name\":\"gw-$g\"}" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
     for i in $(seq 1 "$METERS"); do api PUT "/api/v1/meters/$g$(printf %06d "$i")" "{\"gateway\":\"gw-$g\"}" >/dev/null; done
