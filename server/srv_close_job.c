@@ -25,7 +25,9 @@
 #include "srv_settle_impl.h"
 #include "srv_tariffs.h"
 
-#define SLICE 2000          /* accounts between two progress records */
+/* accounts between two progress records; servers sharing a close meet at
+ * the end of each (the chunks another held are checked), so not too few */
+#define SLICE 10000
 #define STALE_S 60          /* PostgreSQL: a job silent this long is taken over */
 #define RETRY_FIRST_S 60    /* a failed scheduled close waits 1 min, 2, 4, ... */
 #define RETRY_MAX_S 3600    /* ... up to an hour */

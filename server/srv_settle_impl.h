@@ -103,9 +103,13 @@ int srv_settle_one(struct srv *s, srv_db *db, int64_t account_id, const char *mo
 
 /* Accounts per transaction: fewer commits on SQLite; on PostgreSQL each
  * holds an advisory lock until commit, so fewer there (lock table room for
- * several servers closing at once). */
+ * several servers closing at once: the default 64 x max_connections slots
+ * hold five servers' chunks beside the ingest).  1,000 rather than 500:
+ * a chunk's fixed cost (its reads planned for its bounds, the locks, the
+ * commit's wait for the WAL flush) halves per account; 26,000 -> 31,000
+ * accounts/s at 1M on two servers (bench/RESULTS.md). */
 #define SRV_SETTLE_CHUNK 2000
-#define SRV_SETTLE_CHUNK_PG 500
+#define SRV_SETTLE_CHUNK_PG 1000
 #define SRV_SETTLE_REPORT_MAX 1000
 /* The chunk's readings start this long before the month: a month's start
  * point (the last bill's end, the reading nearest the boundary) is near it. */

@@ -80,7 +80,7 @@ while :; do
   api GET "/api/v1/events?limit=5"; expect 200
   progress
   if [ "$STATE" = running ] && [ "$DONE" -gt "$before" ] 2>/dev/null; then answered=$((answered + 1)); fi
-  # killed with ten slices (of 2,000) or more to go, so that it cannot end
+  # killed with two slices (of 10,000) or more to go, so that it cannot end
   # on its own meanwhile
   [ "$answered" -ge 1 ] && [ "$DONE" -gt 0 ] && [ "$DONE" -le $((N - 20000)) ] && break
 done

@@ -98,7 +98,7 @@ adb() { sql "$T/agent.db" "$1" 2>/dev/null; }
 agent_acked() { [ "$(adb "SELECT count(*) FROM readings WHERE acked = 1")" -ge "$1" ]; }
 wait_for 60 agent_acked 4 || fail "the agent's readings were never acknowledged: $(tail -5 "$T/agent.log")"
 if [ "$MODE" = close ]; then # a close long enough to fail under (seeded as close_job.sh does)
-  NX=3000 now=$(date +%s)
+  NX=12000 now=$(date +%s)
   ha_sql "INSERT INTO accounts (number, mode, state, alarm1_fen, alarm2_fen, credit_limit_fen, reconnect_fen, created_at, updated_at)
           SELECT 'X' || lpad(i::text, 5, '0'), 'monthly', 'active', 2000, 500, -100000000, 100, $now, $now FROM generate_series(1, $NX) i;
           INSERT INTO meters (address, gateway_id, account_id, bound_at)
@@ -149,13 +149,14 @@ victim=1 t_promoted=
 [ "$MODE" = standby ] && victim=2
 if [ "$MODE" = close ]; then
   # A session on the primary holds the row of an account of the job's
-  # second slice (2,000 accounts a slice, 500 a chunk): the first slice is
-  # recorded, a chunk of the second commits, and the next one waits on that
-  # row (well within lock_timeout, busy_timeout_ms) when the primary dies.
+  # second slice (10,000 accounts a slice, 1,000 a chunk): the first slice
+  # is recorded, a chunk of the second commits, and the next one waits on
+  # that row (well within lock_timeout, busy_timeout_ms) when the primary
+  # dies.
   mkfifo "$T/hold"
   ha_as psql -X -q -d "$HA_URI" <"$T/hold" >"$T/hold.out" 2>&1 &
   exec 4>"$T/hold"
-  echo "SET application_name = 'ha-hold'; BEGIN; SELECT id FROM accounts WHERE number = 'X02700' FOR UPDATE;" >&4
+  echo "SET application_name = 'ha-hold'; BEGIN; SELECT id FROM accounts WHERE number = 'X11700' FOR UPDATE;" >&4
   close_month "$T/close1.json" &
   CLOSE=$!
   waiting() {
@@ -165,7 +166,7 @@ if [ "$MODE" = close ]; then
   wait_for 120 waiting || fail "the close never waited on the held account: $(grep close "$T/a.log")"
   billed=$(ha_sql "SELECT count(*) FROM bills WHERE month = '2025-03'")
   # (the agent's two accounts, opened after March, are among them, not billed)
-  [ "$billed" -ge 2490 ] || fail "only $billed accounts billed when the close waited"
+  [ "$billed" -ge 10990 ] || fail "only $billed accounts billed when the close waited"
   pass "the close is under way: $billed of $N accounts billed, the next chunk waits on a held row"
 else
   sleep 3
@@ -233,7 +234,7 @@ job=$(j '["job"]' "$T/close1.json")
   [ $(($(j '["settled"]' "$T/close1.json") + $(j '["already_settled"]' "$T/close1.json") + $(j '["held"]' "$T/close1.json"))) = "$N" ] ||
   fail "job $job's counts: $(cat "$T/close1.json")"
 # in close mode, a chunk committed on node1 before it died is found settled
-[ "$MODE" != close ] || [ "$(j '["already_settled"]' "$T/close1.json")" -ge 500 ] ||
+[ "$MODE" != close ] || [ "$(j '["already_settled"]' "$T/close1.json")" -ge 990 ] ||
   fail "nothing found already settled after the failover: $(cat "$T/close1.json")"
 [ "$(ha_sql "SELECT count(*) FROM close_jobs WHERE month = '2025-03'")" -le $jobs ] &&
   [ -z "$(ha_sql "SELECT id FROM close_jobs WHERE state <> 'done'")" ] ||

@@ -1,20 +1,20 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # Two meterbox-servers on one PostgreSQL closing the same month at once
-# share the work (srv_settle_chunk.c): 5,000 accounts in chunks of 500, each
+# share the work (srv_settle_chunk.c): 10,000 accounts in chunks of 1,000, each
 # server settles some of them, together every one exactly once, with one
 # bill and one ledger entry each, and every chunk the other held is found
 # settled afterwards ("already_settled"); and the chunk queries stay on
 # plans for their own bounds (no walk of the month's readings per chunk).
 # A close is faster than two servers start theirs, so a session holds the
-# lock of account 2501 (the sixth chunk's first) until a chunk after it is
+# lock of account 5001 (the sixth chunk's first) until a chunk after it is
 # settled: the server that reaches the sixth chunk first waits there (and
 # settles it once the lock goes), so a chunk after it can only be the other
 # server's, whichever starts first.
 MB_DB_BACKEND=pg
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/server_lib.sh"
-N=5000
+N=10000
 M0=$(at "2025-03-01 00:00"); M1=$(at "2025-04-01 00:00"); EFF=$(at "2020-01-01 00:00")
 
 server_conf "$T/server.conf"
@@ -58,15 +58,15 @@ pages0=$(pages) versions0=$(versions)
 mkfifo "$T/hold1"
 psql -X -q -d "$(pg_dbname "$T")" <"$T/hold1" >"$T/hold1.out" 2>&1 &
 exec 4>"$T/hold1"
-echo "BEGIN; SELECT pg_advisory_xact_lock((2::bigint << 56) | 2501);" >&4 # SRV_LOCK_ACCOUNT
+echo "BEGIN; SELECT pg_advisory_xact_lock((2::bigint << 56) | 5001);" >&4 # SRV_LOCK_ACCOUNT
 held() { [ "$(sqlv "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")" -ge 1 ]; }
-wait_for 30 held || fail "the session did not take account 2501's lock: $(cat "$T/hold1.out")"
+wait_for 30 held || fail "the session did not take account 5001's lock: $(cat "$T/hold1.out")"
 curl -s -o "$T/a.json" -H "Authorization: Bearer $ADMIN" -d '{"month":"2025-03"}' "$URL_A/api/v1/settlements" &
 p=$!
 curl -s -o "$T/b.json" -H "Authorization: Bearer $ADMIN" -d '{"month":"2025-03"}' "$URL_B/api/v1/settlements"
 wait $p
 bills() { sqlv "SELECT count(*) FROM bills WHERE month = '2025-03'"; }
-wait_for 60 eval '[ "$(bills)" -ge 3000 ]' || fail "$(bills) bills while a chunk waits, expected 3000 or more"
+wait_for 60 eval '[ "$(bills)" -ge 6000 ]' || fail "$(bills) bills while a chunk waits, expected 6000 or more"
 echo "ROLLBACK;" >&4
 exec 4>&-
 field() { /usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"; }
