@@ -82,6 +82,13 @@ struct rd {
         int64_t rate_wh[4];
 };
 
+/* An import-only reading (designated, so that no compiler asks for the
+ * rate fields it leaves zero). */
+#define REG(y_, mo_, d_, wh_)                                                                      \
+        {                                                                                          \
+                .y = (y_), .mo = (mo_), .d = (d_), .wh = (wh_)                                     \
+        }
+
 /* An energy line of acc as tt_energy checks it (fen worked out by hand). */
 struct line_case {
         int32_t version;
@@ -108,8 +115,8 @@ struct charge_case {
  * 2.5 kWh in March, the customer used 100 kWh = 55.00. */
 static const struct charge_case flat = {
     .tariff = "flat.conf",
-    .ref = {2025, 3, 1, 10000},
-    .steps = {{{2025, 4, 1, 12500}, 40, 100000}},
+    .ref = REG(2025, 3, 1, 10000),
+    .steps = {{REG(2025, 4, 1, 12500), 40, 100000}},
     .lines = {{20240701, 1, MB_RATE_NONE, 100000, 5500, 550000000, 5500}},
     .total = 5500,
 };
@@ -119,8 +126,8 @@ static const struct charge_case flat = {
  * 63.064 -> 63.06; 266.38.  Without the multiplier it would bill 3.91. */
 static const struct charge_case tiered = {
     .tariff = "beijing-residential.conf",
-    .ref = {2025, 3, 1, 0},
-    .steps = {{{2025, 4, 1, 8000}, 60, 480000}},
+    .ref = REG(2025, 3, 1, 0),
+    .steps = {{REG(2025, 4, 1, 8000), 60, 480000}},
     .lines = {{20120701, 1, MB_RATE_NONE, 240000, 4883, 1171920000, 11719},
               {20120701, 2, MB_RATE_NONE, 160000, 5383, 861280000, 8613},
               {20120701, 3, MB_RATE_NONE, 80000, 7883, 630640000, 6306}},
@@ -134,9 +141,9 @@ static const struct charge_case tiered = {
  * the new CT started a new allowance: 400 kWh in tier 1 = 195.32. */
 static const struct charge_case ct_replaced = {
     .tariff = "beijing-residential.conf",
-    .ref = {2025, 3, 1, 1000},
-    .steps = {{{2025, 3, 16, 5000}, 40, 160000}, /* the old CT's piece */
-              {{2025, 4, 1, 9000}, 60, 400000}}, /* the new one's */
+    .ref = REG(2025, 3, 1, 1000),
+    .steps = {{REG(2025, 3, 16, 5000), 40, 160000}, /* the old CT's piece */
+              {REG(2025, 4, 1, 9000), 60, 400000}}, /* the new one's */
     .lines = {{20120701, 1, MB_RATE_NONE, 240000, 4883, 1171920000, 11719},
               {20120701, 2, MB_RATE_NONE, 160000, 5383, 861280000, 8613}},
     .total = 20332,
