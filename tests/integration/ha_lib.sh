@@ -32,6 +32,7 @@ if [ -z "${MB_HA_INNER:-}" ]; then
     env MB_HA_INNER=1 bash "$0" "$@"
 fi
 
+. "$(dirname "${BASH_SOURCE[0]}")/pg_lib.sh" # pg_tmp_base
 HA_PG_BIN=${MB_PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)}
 HA_MON="postgres://autoctl_node@10.200.0.1:5431/pg_auto_failover?sslmode=disable"
 HA_DIR=
@@ -40,9 +41,10 @@ declare -A HA_HOLD # node -> pid of the process holding its network namespace
 
 # ha_as CMD...: run as the PostgreSQL owner with pg_autoctl's state in HA_DIR
 # (a connect timeout: psql would wait forever on a frozen node of the URI)
+# (from HA_DIR: the caller's directory may be out of nobody's reach)
 ha_as() {
-  runuser -u nobody -- env HOME="$HA_DIR" XDG_CONFIG_HOME="$HA_DIR/cfg" XDG_DATA_HOME="$HA_DIR/data" \
-    XDG_RUNTIME_DIR="$HA_DIR/rt" PGHOST="$HA_DIR/sock" PGCONNECT_TIMEOUT=3 PATH="$HA_PG_BIN:$PATH" "$@"
+  (cd "$HA_DIR" && runuser -u nobody -- env HOME="$HA_DIR" XDG_CONFIG_HOME="$HA_DIR/cfg" XDG_DATA_HOME="$HA_DIR/data" \
+    XDG_RUNTIME_DIR="$HA_DIR/rt" PGHOST="$HA_DIR/sock" PGCONNECT_TIMEOUT=3 PATH="$HA_PG_BIN:$PATH" "$@")
 }
 
 # ha_in N CMD...: run CMD in node N's network namespace
@@ -101,7 +103,7 @@ ha_primary() {
 
 ha_start_node() { # N
   local n=$1 port=$((5431 + $1))
-  ha_in "$n" runuser -u nobody -- env HOME="$HA_DIR" XDG_CONFIG_HOME="$HA_DIR/cfg" XDG_DATA_HOME="$HA_DIR/data" \
+  cd "$HA_DIR" && ha_in "$n" runuser -u nobody -- env HOME="$HA_DIR" XDG_CONFIG_HOME="$HA_DIR/cfg" XDG_DATA_HOME="$HA_DIR/data" \
     XDG_RUNTIME_DIR="$HA_DIR/rt" PGHOST="$HA_DIR/sock" \
     pg_autoctl create postgres --pgdata "$HA_DIR/n$n" --pgport "$port" --hostname "10.200.$n.2" \
     --name "node$n" --monitor "$HA_MON" --skip-pg-hba --no-ssl --pgctl "$HA_PG_BIN/pg_ctl" \
@@ -116,10 +118,8 @@ ha_start_node() { # N
 # longer than the keepers' partition timeout, ha_keeper_timeouts);
 # docs/operations-install.md has the defaults.
 ha_start() {
-  local tmp=${TMPDIR:-/tmp}
   [ -n "$HA_PG_BIN" ] && [ -x "$HA_PG_BIN/initdb" ] || { echo "SKIP: no PostgreSQL server"; exit 77; }
-  [ ${#tmp} -le 60 ] || tmp=/tmp # unix socket paths are short
-  HA_DIR=$(mktemp -d "$tmp/mbha.XXXXXX")
+  HA_DIR=$(mktemp -d "$(pg_tmp_base)/mbha.XXXXXX")
   mkdir -p "$HA_DIR/sock" "$HA_DIR/rt"
   chown -R nobody "$HA_DIR"
   chmod 755 "$HA_DIR"

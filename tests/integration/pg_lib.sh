@@ -12,13 +12,21 @@ pg_as() { # run a PostgreSQL server binary as its owner
   if [ "$(id -u)" = 0 ]; then (cd "$PGDIR" && runuser -u nobody -- "$@"); else (cd "$PGDIR" && "$@"); fi
 }
 
-pg_start() {
-  [ -n "$PG_BIN" ] && [ -x "$PG_BIN/initdb" ] || { echo "SKIP: no PostgreSQL server (postgresql-15)"; exit 77; }
-  # The server's socket lives in PGDIR, and a Unix socket path has a
-  # 107-byte limit: a deep build tree falls back to /tmp.
+# pg_tmp_base: where a throwaway cluster's directory goes.  TMPDIR (the
+# build tree's tmp under ctest) unless its path is too long for the unix
+# socket in it (107 bytes), or, as root, nobody cannot reach it: a clone
+# inside a private directory (mktemp -d makes it 0700) hides the whole
+# tree from the server's user.  Then /tmp.
+pg_tmp_base() {
   local tmp=${TMPDIR:-/tmp}
   [ ${#tmp} -le 60 ] || tmp=/tmp
-  PGDIR=$(mktemp -d "$tmp/mbpg.XXXXXX")
+  [ "$(id -u)" != 0 ] || runuser -u nobody -- test -x "$tmp" 2>/dev/null || tmp=/tmp
+  echo "$tmp"
+}
+
+pg_start() {
+  [ -n "$PG_BIN" ] && [ -x "$PG_BIN/initdb" ] || { echo "SKIP: no PostgreSQL server (postgresql-15)"; exit 77; }
+  PGDIR=$(mktemp -d "$(pg_tmp_base)/mbpg.XXXXXX")
   chmod 755 "$PGDIR"
   [ "$(id -u)" = 0 ] && chown nobody "$PGDIR"
   pg_as "$PG_BIN/initdb" -D "$PGDIR/data" -U meterbox -A trust -E UTF8 --locale=C -N >"$PGDIR/initdb.log" 2>&1 \
