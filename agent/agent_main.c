@@ -138,6 +138,9 @@ static int run(const struct options *o)
         struct agent a;
         int rc;
 
+        /* before the store and plugins open: a stop asked for while they
+         * do is a clean stop once they have, not death by SIGTERM */
+        mb_signals_install();
         if (agent_prepare(&a, o->config, o->plugin_dir) < 0)
                 return 2;
         apply_logging(a.cfg, o->verbose);
@@ -146,7 +149,6 @@ static int run(const struct options *o)
                 agent_stop(&a);
                 return 2;
         }
-        mb_signals_install();
         mb_signals_block(1);
         rc = agent_start(&a);
         mb_signals_block(0);
