@@ -426,8 +426,7 @@ static int check_reading(struct srv_jw *w, struct srv_reading *r)
         if (!r->has_import && r->kind == SRV_KIND_BOUNDARY && !r->has_frozen)
                 return missing(w, "import_wh",
                                "a boundary reading needs 'import_wh' or 'frozen_import_wh'");
-        srv_jw_path(w, msg, sizeof(msg)); /* values no bill can hold: 422 (money's rule) */
-        return srv_reading_check(r, msg, srv_jw_err(w));
+        return srv_reading_check(r, srv_jw_err(w)); /* no bill can hold: 422 */
 }
 
 static int on_reading(struct parse *p, struct srv_jw *w, const struct srv_jw_value *v)

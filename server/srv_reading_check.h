@@ -19,8 +19,9 @@
  * a multiplier and a price) holds its month as unbillable at the close. */
 #define SRV_BILLABLE_MAX_MW INT64_C(1000000000000)
 
-/* 0 when reading r (at JSON path, "readings[3]") can be billed; else -1
- * with e set to 422 "unbillable" naming the field ("readings[3].import_wh"). */
-int srv_reading_check(const struct srv_reading *r, const char *path, struct srv_err *e);
+/* 0 when reading r can be billed; else -1 with e set to 422 "unbillable"
+ * naming the field by the reading's index in the batch
+ * ("readings[3].import_wh"). */
+int srv_reading_check(const struct srv_reading *r, struct srv_err *e);
 
 #endif
