@@ -21,6 +21,7 @@
 #include "srv_jwalk.h"
 #include "srv_session.h"
 #include "srv_metrics.h"
+#include "srv_workers.h"
 #include "srv_www.h"
 
 #ifndef JSON_C_TO_STRING_NOSLASHESCAPE
@@ -31,14 +32,22 @@ struct srv_http {
         struct MHD_Daemon *d;
         struct srv *srv;
         srv_deadline *deadline;   /* limits.request_deadline_s */
+        srv_workers *workers;     /* run the API's handlers (srv_workers.h) */
         char *cert, *key, *trust; /* trust: CA of client certificates, or NULL */
 };
 
-/* Per-connection request state: the body gathered so far. */
+/* Per-connection request state: the body gathered so far, then the
+ * request handed to a worker while the connection is suspended, and its
+ * answer once done. */
 struct body {
         char *buf;
         size_t len, cap;
-        int too_big;
+        int too_big, done;
+        struct srv_http *h;
+        struct MHD_Connection *c;
+        const char *authorization;
+        struct srv_req rq;
+        struct srv_resp rs;
 };
 
 static const char *query_value(void *ctx, const char *key)
@@ -381,6 +390,18 @@ static int over_https(struct srv_http *h, struct MHD_Connection *c)
         return 0;
 }
 
+/* On a worker (srv_workers.h): run the API request of suspended
+ * connection b->c, then resume it for on_request to send the answer. */
+static void run_request(void *arg)
+{
+        struct body *b = arg;
+
+        srv_http_dispatch(b->h->srv, &b->rq, b->authorization, &b->rs);
+        srv_deadline_restart(b->h->deadline, conn_fd(b->c), mb_monotonic_ms());
+        b->done = 1;
+        MHD_resume_connection(b->c);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **con_cls)
@@ -388,8 +409,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         struct srv_http *h = cls;
         size_t limit = (size_t)h->srv->cfg->max_body_bytes;
         struct body *b = *con_cls;
-        struct srv_req rq;
-        struct srv_resp rs;
         enum MHD_Result ret;
         const char *bad;
 
@@ -413,6 +432,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                 }
                 return MHD_YES;
         }
+        if (b->done) { /* resumed: the worker's answer */
+                b->done = 0;
+                ret = send_resp(c, &b->rs);
+                resp_free(&b->rs);
+                memset(&b->rs, 0, sizeof(b->rs));
+                return ret;
+        }
         if (*upload_data_size) {
                 if (append(b, upload_data, *upload_data_size, limit) < 0)
                         return MHD_NO;
@@ -432,28 +458,30 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         }
         if ((bad = bad_utf8(c, url)) != NULL)
                 return reply_now(c, 422, "bad_utf8", bad, "the request must be valid UTF-8");
-        memset(&rq, 0, sizeof(rq));
-        memset(&rs, 0, sizeof(rs));
-        rq.session_cookie = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, SRV_SESSION_COOKIE);
-        rq.https = over_https(h, c);
-        rq.method = method;
-        rq.path = url;
-        rq.body = b->buf ? b->buf : "";
-        rq.body_len = b->len;
-        rq.query = query_value;
-        rq.query_ctx = c;
+        memset(&b->rq, 0, sizeof(b->rq));
+        memset(&b->rs, 0, sizeof(b->rs));
+        b->rq.session_cookie = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, SRV_SESSION_COOKIE);
+        b->rq.https = over_https(h, c);
+        b->rq.method = method;
+        b->rq.path = url;
+        b->rq.body = b->buf ? b->buf : "";
+        b->rq.body_len = b->len;
+        b->rq.query = query_value;
+        b->rq.query_ctx = c;
         if (h->trust)
-                srv_client_cert_cn(c, rq.client_cn, sizeof(rq.client_cn));
+                srv_client_cert_cn(c, b->rq.client_cn, sizeof(b->rq.client_cn));
+        b->authorization =
+            MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+        b->h = h;
+        b->c = c;
         /* the server's own time (a month close of a million accounts) is
          * not the client's: only receiving and sending are timed */
         srv_deadline_pause(h->deadline, conn_fd(c));
-        srv_http_dispatch(
-            h->srv, &rq,
-            MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION), &rs);
-        srv_deadline_restart(h->deadline, conn_fd(c), mb_monotonic_ms());
-        ret = send_resp(c, &rs);
-        resp_free(&rs);
-        return ret;
+        /* suspended before it is posted: the worker may resume it at once */
+        MHD_suspend_connection(c);
+        if (srv_workers_post(h->workers, run_request, b) < 0)
+                run_request(b); /* stopping: run here */
+        return MHD_YES;
 }
 
 /* Time each connection for limits.request_deadline_s (srv_deadline.h). */
@@ -529,7 +557,8 @@ struct srv_http *srv_http_start(struct srv *s)
         const struct srv_config *cfg = s->cfg;
         struct srv_http *h = calloc(1, sizeof(*h));
         struct sockaddr_storage ss;
-        unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+        unsigned flags =
+            MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
         const union MHD_DaemonInfo *info;
 
         if (h == NULL)
@@ -539,10 +568,15 @@ struct srv_http *srv_http_start(struct srv *s)
                 free(h);
                 return NULL;
         }
+        if ((h->workers = srv_workers_start(cfg->threads)) == NULL) {
+                mb_err_log("cannot start %d request threads", cfg->threads);
+                srv_http_stop(h);
+                return NULL;
+        }
         if (resolve(cfg->listen_address, cfg->port, &ss) < 0) {
                 mb_err_log("listen address '%s' is not a numeric IPv4 or IPv6 address",
                            cfg->listen_address);
-                free(h);
+                srv_http_stop(h);
                 return NULL;
         }
         if (ss.ss_family == AF_INET6)
@@ -600,6 +634,10 @@ void srv_http_stop(struct srv_http *h)
 {
         if (h == NULL)
                 return;
+        /* every suspended connection is resumed before the daemon stops
+         * (libmicrohttpd requires it): the queue runs out first, and a
+         * request that comes meanwhile runs on its polling thread */
+        srv_workers_stop(h->workers);
         if (h->d)
                 MHD_stop_daemon(h->d);
         srv_deadline_free(h->deadline);
