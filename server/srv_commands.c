@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "srv_commands.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "mb_time.h"
@@ -34,40 +35,49 @@ int srv_command_queue(srv_db *db, int64_t meter_id, const char *op, const char *
         return MB_OK;
 }
 
-int srv_commands_for_meter(srv_db *db, int64_t meter_id, json_object **out)
+int srv_commands_for_gateway(srv_db *db, int64_t gateway_id, json_object **out)
 {
         int64_t now = mb_realtime_s();
-        json_object *a = json_object_new_array();
+        json_object *map = json_object_new_object();
         srv_stmt *st = NULL;
         int rc = srv_db_query(db, &st,
-                              "SELECT id, op, reason, by_name, issued_at, expires_at FROM commands"
-                              " WHERE meter_id = $1 AND state IN ('pending', 'delivered')"
-                              " AND expires_at > $2 ORDER BY id",
-                              "ii", meter_id, now);
+                              "SELECT c.meter_id, c.id, c.op, c.reason, c.by_name, c.issued_at,"
+                              " c.expires_at FROM meters m JOIN commands c ON c.meter_id = m.id"
+                              " WHERE m.gateway_id = $1 AND c.state IN ('pending', 'delivered')"
+                              " AND c.expires_at > $2 ORDER BY c.meter_id, c.id",
+                              "ii", gateway_id, now);
 
         while (rc >= 0 && (rc = srv_stmt_step(st)) == SRV_DB_ROW) {
-                json_object *c = json_object_new_object();
+                json_object *c = json_object_new_object(), *a = NULL;
+                char key[24];
 
-                srv_jadd_i64(c, "id", srv_stmt_i64(st, 0));
-                srv_jadd_str(c, "op", srv_stmt_text(st, 1));
-                srv_jadd_str(c, "reason", srv_stmt_text(st, 2));
-                srv_jadd_str(c, "by", srv_stmt_text(st, 3));
-                srv_jadd_i64(c, "issued_at", srv_stmt_i64(st, 4));
-                srv_jadd_i64(c, "expires_at", srv_stmt_i64(st, 5));
+                snprintf(key, sizeof(key), "%lld", (long long)srv_stmt_i64(st, 0));
+                if (!json_object_object_get_ex(map, key, &a)) {
+                        a = json_object_new_array();
+                        json_object_object_add(map, key, a);
+                }
+                srv_jadd_i64(c, "id", srv_stmt_i64(st, 1));
+                srv_jadd_str(c, "op", srv_stmt_text(st, 2));
+                srv_jadd_str(c, "reason", srv_stmt_text(st, 3));
+                srv_jadd_str(c, "by", srv_stmt_text(st, 4));
+                srv_jadd_i64(c, "issued_at", srv_stmt_i64(st, 5));
+                srv_jadd_i64(c, "expires_at", srv_stmt_i64(st, 6));
                 json_object_array_add(a, c);
         }
         srv_stmt_done(st);
-        if (rc >= 0)
+        /* a batch of a gateway without commands, the usual one, stops here */
+        if (rc >= 0 && json_object_object_length(map) > 0)
                 rc = srv_db_exec_args(
                     db,
                     "UPDATE commands SET state = 'delivered', updated_at = $2"
-                    " WHERE meter_id = $1 AND state = 'pending' AND expires_at > $2",
-                    "ii", meter_id, now);
+                    " WHERE state = 'pending' AND expires_at > $2"
+                    " AND meter_id IN (SELECT id FROM meters WHERE gateway_id = $1)",
+                    "ii", gateway_id, now);
         if (rc < 0) {
-                json_object_put(a);
+                json_object_put(map);
                 return rc;
         }
-        *out = a;
+        *out = map;
         return MB_OK;
 }
 

@@ -15,10 +15,13 @@
 int srv_command_queue(srv_db *db, int64_t meter_id, const char *op, const char *reason,
                       const char *by, int ttl_s, int64_t *id);
 
-/* The commands to send to meter_id now (pending or delivered, not expired)
- * as the wire's "commands" array; marks pending ones delivered.  The caller
- * holds the meter's gateway lock (SRV_LOCK_GATEWAY, taken by ingest). */
-int srv_commands_for_meter(srv_db *db, int64_t meter_id, json_object **out);
+/* The commands to send to gateway_id's meters now (pending or delivered,
+ * not expired), in one query for the whole gateway: *out is an object
+ * whose keys are meter ids in decimal, each with the wire's "commands"
+ * array (meters without commands are not in it); the caller frees it.
+ * Marks pending ones delivered.  The caller holds the gateway's lock
+ * (SRV_LOCK_GATEWAY, taken by ingest). */
+int srv_commands_for_gateway(srv_db *db, int64_t gateway_id, json_object **out);
 
 /* Apply a command_result from gateway_id: MB_OK (also when the command is
  * unknown or not the gateway's: it is ignored) or a database error. */

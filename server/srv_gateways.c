@@ -200,7 +200,7 @@ void srv_h_meter_show(struct srv_req *rq, struct srv_resp *rs)
                 return;
         }
         if (rc > 0)
-                rc = srv_snapshot_meter(rq->srv, rq->db, id, 0, &o);
+                rc = srv_snapshot_meter(rq->srv, rq->db, id, NULL, &o);
         if (rc < 0) {
                 srv_reply_db_error(rs, rq, rc);
                 return;

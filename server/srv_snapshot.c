@@ -134,14 +134,19 @@ static int add_charge(struct srv *s, srv_db *db, const struct meter_row *m, json
         return rc < 0 ? rc : MB_OK;
 }
 
-int srv_snapshot_meter(struct srv *s, srv_db *db, int64_t meter_id, int deliver, json_object **out)
+int srv_snapshot_meter(struct srv *s, srv_db *db, int64_t meter_id, json_object *cmds,
+                       json_object **out)
 {
         struct meter_row m;
-        json_object *o, *th, *cmds = NULL;
+        json_object *o, *th;
         int rc = load_meter(db, meter_id, &m);
 
-        if (rc < 0)
+        if (cmds == NULL) /* a look, not a sync: none */
+                cmds = json_object_new_array();
+        if (rc < 0) {
+                json_object_put(cmds);
                 return rc;
+        }
         o = json_object_new_object();
         srv_jadd_str(o, "meter", m.address);
         if (!m.has_account) {
@@ -161,14 +166,9 @@ int srv_snapshot_meter(struct srv *s, srv_db *db, int64_t meter_id, int deliver,
                 srv_jadd_i64(th, "reconnect_fen", m.reconnect);
                 json_object_object_add(o, "thresholds", th);
         }
-        if (rc >= 0)
-                rc = deliver ? srv_commands_for_meter(db, meter_id, &cmds) : MB_OK;
-        if (rc >= 0 && !deliver) {
-                /* a look, not a sync: list without marking delivered */
-                cmds = json_object_new_array();
-        }
         if (rc < 0) {
                 json_object_put(o);
+                json_object_put(cmds);
                 return rc;
         }
         sign_snapshot(s, &m, o);
@@ -225,14 +225,14 @@ static void sign_commands(struct srv *s, const struct meter_row *m, json_object 
 int srv_snapshot_gateway(struct srv *s, srv_db *db, int64_t gateway_id, int deliver,
                          json_object **out)
 {
-        json_object *a = json_object_new_array();
+        json_object *a = json_object_new_array(), *cmds = NULL;
         int64_t ids[512];
         size_t n = 0;
         int64_t after = 0;
-        int rc = MB_OK;
+        int rc = deliver ? srv_commands_for_gateway(db, gateway_id, &cmds) : MB_OK;
 
         /* in pages, so no statement stays open while the snapshots query */
-        do {
+        while (rc >= 0) {
                 srv_stmt *st = NULL;
 
                 n = 0;
@@ -244,14 +244,23 @@ int srv_snapshot_gateway(struct srv *s, srv_db *db, int64_t gateway_id, int deli
                         ids[n++] = srv_stmt_i64(st, 0);
                 srv_stmt_done(st);
                 for (size_t i = 0; rc >= 0 && i < n; i++) {
-                        json_object *m;
+                        json_object *m, *c = NULL;
+                        char key[24];
 
-                        rc = srv_snapshot_meter(s, db, ids[i], deliver, &m);
+                        snprintf(key, sizeof(key), "%lld", (long long)ids[i]);
+                        if (cmds && json_object_object_get_ex(cmds, key, &c))
+                                json_object_get(c);
+                        else if (deliver)
+                                c = json_object_new_array();
+                        rc = srv_snapshot_meter(s, db, ids[i], c, &m);
                         if (rc >= 0)
                                 json_object_array_add(a, m);
                         after = ids[i];
                 }
-        } while (rc >= 0 && n == 512);
+                if (n < 512)
+                        break;
+        }
+        json_object_put(cmds);
         if (rc < 0) {
                 json_object_put(a);
                 return rc;
