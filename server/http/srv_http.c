@@ -504,6 +504,9 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 
         srv_deadline_restart(h->deadline, conn_fd(c), mb_monotonic_ms());
         if (b) {
+                /* an answer never sent: the client left while its request ran */
+                if (b->done)
+                        resp_free(&b->rs);
                 free(b->buf);
                 free(b);
                 *con_cls = NULL;
