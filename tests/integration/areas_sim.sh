@@ -86,6 +86,7 @@ conf gw-b "$GWB" H3
 set_clock() { echo "$(( $(d "$2") - $(date +%s) ))" >"$T/$1.clock"; }
 run_agent() { # GW
   "$MB_AGENT" -t -c "$T/$1.conf" >/dev/null 2>"$T/err" || fail "$1 config: $(cat "$T/err")"
+  ft_clean_stale
   FAKETIME_TIMESTAMP_FILE=$T/$1.clock FAKETIME_NO_CACHE=1 FAKETIME_DONT_FAKE_MONOTONIC=1 \
     FAKETIME_FORCE_MONOTONIC_FIX=0 LD_PRELOAD=$FT \
     ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \

@@ -35,6 +35,7 @@ meters = ( $(meter 1), $(meter 2), $(meter 3), $(meter 4) );
 CONF
 export TZ=Asia/Shanghai
 export FAKETIME="@2026-10-31 23:59:52" FAKETIME_DONT_FAKE_MONOTONIC=1
+ft_clean_stale
 export LD_PRELOAD=/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
 start_agent "$T/agent.conf" "$T/agent.log"

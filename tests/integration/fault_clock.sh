@@ -29,6 +29,7 @@ wait_for 20 stored || fail "the agent stores nothing"
 kill -TERM "$AGENT_PID"; wait "$AGENT_PID" || fail "agent stop"
 
 echo "+0" >"$T/faketime"
+ft_clean_stale
 # FAKETIME_FORCE_MONOTONIC_FIX=0: libfaketime 0.9.10 otherwise shifts the
 # deadline of a CLOCK_MONOTONIC condition wait by the fake wall clock's
 # offset, so a jump to 1970 would hang every timed wait in the process, a

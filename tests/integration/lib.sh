@@ -15,6 +15,20 @@ cleanup() {
 trap cleanup EXIT
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# ft_clean_stale: remove libfaketime's per-process semaphore and shared
+# memory (/dev/shm, named by pid) left by processes that were killed.  A
+# later process given the same pid would find them and exit ("shm_open
+# failed: File exists"); pids wrap every 32,768 processes, many times in
+# one run of the suite.  Call before starting a process under libfaketime.
+ft_clean_stale() {
+  local f pid
+  for f in /dev/shm/faketime_shm_* /dev/shm/faketime_sem_* /dev/shm/sem.faketime_sem_*; do
+    [ -e "$f" ] || continue
+    pid=${f##*_}
+    [ -d "/proc/$pid" ] || rm -f "$f"
+  done
+}
 pass() { echo "ok - $*"; }
 
 # sql DB QUERY: one value per line.

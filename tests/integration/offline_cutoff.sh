@@ -35,6 +35,7 @@ run() {
   local c=$1
   sim_agent_conf "$T/$c.conf" gw-offline 6000 3000
   echo "$2" >"$T/$c.clock"
+  ft_clean_stale
   FAKETIME_TIMESTAMP_FILE=$T/$c.clock FAKETIME_NO_CACHE=1 FAKETIME_DONT_FAKE_MONOTONIC=1 \
     FAKETIME_FORCE_MONOTONIC_FIX=0 LD_PRELOAD=$FT \
     ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \

@@ -20,6 +20,7 @@ sim_agent_conf "$T/agent.conf" gw-policy 6000 3000 policy='no_cut_hours = [ "18:
 export FAKETIME="@2026-11-25 21:59:35" FAKETIME_DONT_FAKE_MONOTONIC=1 FAKETIME_NO_CACHE=1
 # A preloaded library must be built for the agent's C library: the musl
 # stage (scripts/musl/build.sh) points MB_FAKETIME_LIB at its musl build.
+ft_clean_stale
 export LD_PRELOAD=${MB_FAKETIME_LIB:-/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1}
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
 start_agent "$T/agent.conf" "$T/log"
