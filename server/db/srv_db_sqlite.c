@@ -20,7 +20,8 @@
  * writer (the month close, chunk after chunk on a connection of its own)
  * would starve the requests.  Within the process, every connection to the
  * same file queues for the write lock in arrival order instead (a ticket
- * gate, taken by BEGIN IMMEDIATE and given back when the transaction ends).
+ * gate, taken by BEGIN IMMEDIATE or by a write outside a transaction, and
+ * given back when the transaction ends).
  */
 #define MB_LOG_MODULE "db"
 #include "srv_db_impl.h"
@@ -45,6 +46,7 @@ struct lite_stmt {
         const char *sql; /* the caller's constant: the cache key */
         struct lite_db *db;
         int busy;
+        int gated;        /* a write outside a transaction holds the gate */
         int returning_id; /* " RETURNING id" dropped: 1, then 2 once answered */
         int64_t rowid;
         int nmap;                    /* placeholders; -1: more than MAP_SIZE */
@@ -330,10 +332,14 @@ static int exec_sql(srv_db *base, const char *sql)
 /* Outside a transaction, a script commits what it wrote. */
 static int lite_exec_script(srv_db *base, const char *sql)
 {
-        int rc = exec_sql(base, sql);
+        struct lite_db *db = (struct lite_db *)base;
+        int rc;
 
-        if (rc == MB_OK && sqlite3_get_autocommit(((struct lite_db *)base)->h))
-                note_commit((struct lite_db *)base);
+        gate_enter(db); /* as a write outside a transaction does (gate_write) */
+        rc = exec_sql(base, sql);
+        if (rc == MB_OK && sqlite3_get_autocommit(db->h))
+                note_commit(db);
+        gate_leave(db); /* unless the script left a transaction open */
         return rc;
 }
 
@@ -542,6 +548,30 @@ static int lite_vquery(srv_db *base, srv_stmt **out, const char *sql, int replan
         return rc;
 }
 
+/*
+ * A write outside a transaction takes the write lock by itself, and would
+ * take it by polling, as the gate's comment says: behind a steady writer
+ * (the month close, chunk after chunk) every poll comes too late and the
+ * write fails busy after busy_timeout_ms.  It queues at the gate instead,
+ * until the statement ends and its transaction with it.
+ */
+static void gate_write(struct lite_stmt *s)
+{
+        if (s->gated || s->db->in_gate || !sqlite3_get_autocommit(s->db->h) ||
+            sqlite3_stmt_readonly(s->st))
+                return;
+        gate_enter(s->db);
+        s->gated = 1;
+}
+
+static void ungate(struct lite_stmt *s)
+{
+        if (s->gated) {
+                s->gated = 0;
+                gate_leave(s->db);
+        }
+}
+
 static int lite_step(srv_stmt *st)
 {
         struct lite_stmt *s = (struct lite_stmt *)st;
@@ -549,10 +579,13 @@ static int lite_step(srv_stmt *st)
 
         if (s->returning_id == 2)
                 return SRV_DB_DONE;
+        gate_write(s);
         rc = sqlite3_step(s->st);
         /* a write outside a transaction committed by itself */
         if (rc == SQLITE_DONE && !sqlite3_stmt_readonly(s->st) && sqlite3_get_autocommit(s->db->h))
                 note_commit(s->db);
+        if (rc == SQLITE_DONE)
+                ungate(s);
         if (s->returning_id && rc == SQLITE_DONE) {
                 s->returning_id = 2; /* ON CONFLICT DO NOTHING that did nothing: no row */
                 if (sqlite3_changes(s->db->h) == 0)
@@ -592,10 +625,12 @@ static void lite_done(srv_stmt *st)
 
         if (s->busy < 0) {
                 sqlite3_finalize(s->st);
+                ungate(s);
                 free(s);
                 return;
         }
         sqlite3_reset(s->st); /* bindings stay: the next use rebinds every one */
+        ungate(s);
         if (s->returning_id)
                 s->returning_id = 1;
         s->busy = 0;

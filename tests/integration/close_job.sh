@@ -48,6 +48,22 @@ sqlv "INSERT INTO accounts (number, mode, state, alarm1_fen, alarm2_fen, credit_
       UPDATE meters SET high_seq = 2;" >/dev/null || fail "populate"
 stop_server
 
+# Part 1 must kill a close that is still running. A close of 100,000 accounts
+# takes about a second on SQLite, less than a few rounds of requests on a busy
+# machine, so each bill is given a fixed cost until the kill: about 0.2 ms of
+# hashing on SQLite, a 0.2 ms sleep on PostgreSQL. A slice of 10,000 then
+# takes seconds on any machine. The trigger is dropped before the restart.
+if [ -n "${PGDIR:-}" ]; then
+  sqlv "CREATE FUNCTION slow() RETURNS trigger LANGUAGE plpgsql AS
+          \$\$ BEGIN PERFORM pg_sleep(0.0002); RETURN NEW; END \$\$;
+        CREATE TRIGGER slow_bill BEFORE INSERT ON bills FOR EACH ROW EXECUTE FUNCTION slow();" >/dev/null
+  unslow="DROP TRIGGER slow_bill ON bills"
+else
+  sqlv "CREATE TRIGGER slow_bill BEFORE INSERT ON bills
+          BEGIN SELECT length(hex(randomblob(100000))); END;" >/dev/null
+  unslow="DROP TRIGGER slow_bill"
+fi
+
 # 1. A close that answers at once, and a server that goes on answering.
 /usr/bin/python3 - "$T/notify" "$T/pings" <<'PY' &
 import socket, sys, time
@@ -94,6 +110,7 @@ pass "202 at once; readings, an account and the events answered while the close 
 # 2. Killed at $DONE of $N: the next start resumes the job (on PostgreSQL,
 # once the killed server's claim is a minute old).
 killed_at=$DONE
+sqlv "$unslow" >/dev/null
 start_server "$T/server.conf" "$T/server.log"
 wait_job "$JOB" || fail "the job did not end after the restart: $(cat "$T/resp")"
 [ "$(j '["state"]')" = done ] || fail "job: $(cat "$T/resp")"

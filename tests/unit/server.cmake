@@ -6,6 +6,8 @@ mb_add_unit_test(test_srv_batch unit/test_srv_batch.c LIBS server_core)
 mb_add_unit_test(test_srv_settle unit/test_srv_settle.c LIBS server_core)
 mb_add_unit_test(test_srv_deadline unit/test_srv_deadline.c LIBS server_core)
 mb_add_unit_test(test_srv_workers unit/test_srv_workers.c LIBS server_core)
+# writers to one SQLite file take turns, those outside a transaction too
+mb_add_unit_test(test_srv_db_gate unit/test_srv_db_gate.c LIBS server_core)
 # the monitoring wall's pure parts: /metrics text, CSV, HMAC and webhook
 # backoff, session cookie, static paths
 mb_add_unit_test(test_srv_metrics unit/test_srv_metrics.c LIBS server_core)
