@@ -72,6 +72,12 @@ void agent_policy_on_reading(struct agent *a, struct agent_meter *m, const mb_re
                              int64_t ts, int kind, int64_t seq, int *controls, int *n_controls);
 void agent_policy_after_commit(struct agent *a, struct agent_meter *m, const int *controls,
                                int n_controls);
+/* The transaction failed instead (a full disk): forget what the reading
+ * decided and charged, as agent.db did, so that the policy decides again on
+ * the first reading stored (docs/faults.md).  before: m->pst as it was when
+ * the transaction began. */
+void agent_policy_after_failure(struct agent *a, struct agent_meter *m,
+                                const struct agent_policy_state *before);
 /* Once a second, main thread: queue again the policy relay operations whose
  * backoff has passed (agent_control.c). */
 void agent_control_tick(struct agent *a);

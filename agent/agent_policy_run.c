@@ -147,3 +147,12 @@ void agent_policy_after_commit(struct agent *a, struct agent_meter *m, const int
                 agent_policy_queue(a, m, controls[i], "policy", 0);
         }
 }
+
+void agent_policy_after_failure(struct agent *a, struct agent_meter *m,
+                                const struct agent_policy_state *before)
+{
+        /* Kept, a trip decided in the lost transaction would count as done
+         * while the relay never moved, and would never be decided again. */
+        m->pst = *before;
+        agent_policy_restart_charge(a, m);
+}

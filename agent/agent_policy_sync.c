@@ -69,13 +69,21 @@ static int take_snapshot(struct agent *a, struct agent_meter *m)
 static void decide_snapshot(struct agent *a, struct agent_meter *m)
 {
         int controls[AGENT_POLICY_MAX_DECISIONS], n = 0;
+        struct agent_policy_state before;
 
         load_tariff(a, m);
         agent_policy_restart_charge(a, m);
+        before = m->pst;
         if (agent_store_begin(a->store) != MB_OK)
                 return;
         agent_policy_decide_now(a, m, mb_realtime_s(), 1, 0, controls, &n);
-        agent_store_end(a->store);
+        /* A decision is recorded before its relay moves: one that could not
+         * be (a full disk) is neither acted on nor remembered, and is taken
+         * again once agent.db has room (docs/faults.md, Disk full). */
+        if (agent_store_end(a->store) != MB_OK) {
+                m->pst = before;
+                return;
+        }
         agent_policy_after_commit(a, m, controls, n);
 }
 

@@ -72,11 +72,13 @@ static void on_reading(void *arg, struct agent_meter *m, const mb_reading *r, in
 {
         struct agent *a = arg;
         int controls[AGENT_POLICY_MAX_DECISIONS], n_controls = 0;
+        struct agent_policy_state before;
         int64_t seq = 0;
-        int stored = 0;
+        int stored = 0, decided = 0;
 
         /* Lock order everywhere: policy, then store. */
         pthread_mutex_lock(&a->policy_lock);
+        before = m->pst;
         if (agent_store_begin(a->store) == MB_OK) {
                 if (agent_identity_on_reading(a, m, r, ts) != MB_OK ||
                     agent_store_add_reading(a->store, m->store_id, ts, kind, r, &seq) != MB_OK) {
@@ -86,12 +88,15 @@ static void on_reading(void *arg, struct agent_meter *m, const mb_reading *r, in
                         agent_fields_on_reading(a, m, r, ts);
                         /* Decisions commit with the reading that caused them. */
                         agent_policy_on_reading(a, m, r, ts, kind, seq, controls, &n_controls);
+                        decided = 1;
                         stored = agent_store_end(a->store) == MB_OK;
                 }
         }
         if (stored) {
                 m->last_seq = seq;
                 agent_policy_after_commit(a, m, controls, n_controls);
+        } else if (decided) {
+                agent_policy_after_failure(a, m, &before);
         }
         pthread_mutex_unlock(&a->policy_lock);
         if (!stored)

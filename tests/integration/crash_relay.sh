@@ -8,9 +8,7 @@
 # before it: what the meter holds after such a kill.  After the
 # restart the relay must end where the last recorded decision put it.
 . "$(dirname "$0")/lib.sh"
-PY=/usr/bin/python3
 export TZ=Asia/Shanghai
-TARIFF="$MB_SRC/etc/tariffs/beijing-residential.conf"
 
 sim_agent_conf "$T/agent.conf" gw-relay 2000 600 policy="alarm2_delay = 0;" \
   options="state_file = \"$T/m1.state\";"
@@ -22,29 +20,8 @@ has_ev() { [ "$(ev "$1")" -ge "${2:-1}" ]; }
 relay_is() { [ "$(relay)" = "$1" ]; }
 has_reading() { [ "$(db 'SELECT count(*) FROM readings')" -ge 1 ] 2>/dev/null; }
 
-# snapshot BALANCE: a server answer with the newest stored reading as its
-# reference, applied with meterbox-agent --apply (as policy.sh does).
-snapshot() {
-  local row
-  row=$(db "SELECT seq, ts, import_wh FROM readings ORDER BY seq DESC LIMIT 1")
-  IFS='|' read -r seq ts wh <<<"$row"
-  $PY - "$TARIFF" "$seq" "$ts" "$wh" "$1" >"$T/answer.json" <<'PY'
-import json, sys, time
-tariff, seq, ts, wh, bal = sys.argv[1:]
-lt = time.localtime(int(ts))
-print(json.dumps({"server_time": int(ts), "meters": [{
-  "meter": "000000000001", "account": "1100000001", "mode": "prepaid",
-  "protected": False, "balance_fen": int(bal),
-  "ref": {"seq": int(seq), "t": int(ts), "import_wh": int(wh)},
-  "tier": {"period_start": 0, "used_wh": 0},
-  "acc": {"month": "%04d-%02d" % (lt.tm_year, lt.tm_mon), "lines": []},
-  "tariff": {"id": "cn-bj-residential", "hash": "h1", "text": open(tariff).read()},
-  "thresholds": {"alarm1_fen": 700, "alarm2_fen": 400, "credit_limit_fen": 0,
-                 "reconnect_fen": 200},
-  "commands": []}]}))
-PY
-  "$MB_AGENT" -c "$T/agent.conf" --apply "$T/answer.json" >/dev/null || fail "--apply failed"
-}
+# snapshot BALANCE [PROTECTED] [COMMANDS]: lib.sh's sim_snapshot for this agent.
+snapshot() { sim_snapshot "$T/agent.conf" "$@"; }
 
 # crash_after DECISION RELAY_BEFORE: stop the agent once DECISION is
 # recorded and carried out, and put the meter's relay back to RELAY_BEFORE

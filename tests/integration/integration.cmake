@@ -39,6 +39,8 @@ mb_add_script_test(plugins_lifecycle plugins_lifecycle.sh)
 mb_add_script_test(agent_offline_cutoff offline_cutoff.sh)
 mb_add_script_test(agent_fields agent_fields.sh)
 mb_add_script_test(agent_relay_retry relay_retry.sh)
+# the money runs out while agent.db is full (a tmpfs mount: root, else 77)
+mb_add_script_test(agent_disk_full_trip disk_full_trip.sh SKIP_RETURN_CODE 77)
 # modbus plugin against a pymodbus simulator (TCP, RTU over a socat pty pair);
 # exit 77 (skipped) without /usr/bin/python3's pymodbus or socat.
 if(TARGET modbus)

@@ -85,3 +85,30 @@ meters = (
 CONF
   "$MB_AGENT" -t -c "$file" >/dev/null || fail "agent config $file rejected"
 }
+
+# sim_snapshot CONF BALANCE [PROTECTED] [COMMANDS]: a server answer for the
+# sim_agent_conf meter whose reference is the newest reading in CONF's
+# store (prepaid, Beijing residential tariff, alarms at 700 and 400 fen,
+# trip at 0, reconnect at 200), applied with meterbox-agent --apply.
+sim_snapshot() {
+  local conf=$1 row seq ts wh
+  row=$(sql "${conf%.conf}.db" "SELECT seq, ts, import_wh FROM readings ORDER BY seq DESC LIMIT 1")
+  IFS='|' read -r seq ts wh <<<"$row"
+  TZ=Asia/Shanghai /usr/bin/python3 - "$MB_SRC/etc/tariffs/beijing-residential.conf" "$seq" "$ts" \
+    "$wh" "$2" "${3:-false}" "${4:-[]}" >"$T/answer.json" <<'PY'
+import json, sys, time
+tariff, seq, ts, wh, bal, prot, cmds = sys.argv[1:]
+lt = time.localtime(int(ts))
+print(json.dumps({"server_time": int(ts), "meters": [{
+  "meter": "000000000001", "account": "1100000001", "mode": "prepaid",
+  "protected": prot == "true", "balance_fen": int(bal),
+  "ref": {"seq": int(seq), "t": int(ts), "import_wh": int(wh)},
+  "tier": {"period_start": 0, "used_wh": 0},
+  "acc": {"month": "%04d-%02d" % (lt.tm_year, lt.tm_mon), "lines": []},
+  "tariff": {"id": "cn-bj-residential", "hash": "h1", "text": open(tariff).read()},
+  "thresholds": {"alarm1_fen": 700, "alarm2_fen": 400, "credit_limit_fen": 0,
+                 "reconnect_fen": 200},
+  "commands": json.loads(cmds)}]}))
+PY
+  "$MB_AGENT" -c "$conf" --apply "$T/answer.json" >/dev/null || fail "--apply failed"
+}

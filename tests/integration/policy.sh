@@ -11,9 +11,7 @@
 # The clock starts (libfaketime) at 21:59:35 Asia/Shanghai, 25 s before the
 # no-cut window 18:00-22:00 ends; the monotonic clock stays real.
 . "$(dirname "$0")/lib.sh"
-PY=/usr/bin/python3
 export TZ=Asia/Shanghai
-TARIFF="$MB_SRC/etc/tariffs/beijing-residential.conf"
 
 sim_agent_conf "$T/agent.conf" gw-policy 6000 3000 policy='no_cut_hours = [ "18:00-22:00" ];'
 
@@ -30,29 +28,8 @@ db() { sql "$T/agent.db" "$1" 2>/dev/null; }
 has_reading() { [ "$(db 'SELECT count(*) FROM readings')" -ge 1 ] 2>/dev/null; }
 wait_for 20 has_reading || fail "no reading: $(cat "$T/log")"
 
-# snapshot BALANCE [protected] [hold]: a server answer whose reference is the
-# newest stored reading, applied with meterbox-agent --apply.
-snapshot() {
-  local row
-  row=$(db "SELECT seq, ts, import_wh FROM readings ORDER BY seq DESC LIMIT 1")
-  IFS='|' read -r seq ts wh <<<"$row"
-  $PY - "$TARIFF" "$seq" "$ts" "$wh" "$1" "${2:-false}" "${3:-[]}" >"$T/answer.json" <<'PY'
-import json, sys, time
-tariff, seq, ts, wh, bal, prot, cmds = sys.argv[1:]
-lt = time.localtime(int(ts))
-print(json.dumps({"server_time": int(ts), "meters": [{
-  "meter": "000000000001", "account": "1100000001", "mode": "prepaid",
-  "protected": prot == "true", "balance_fen": int(bal),
-  "ref": {"seq": int(seq), "t": int(ts), "import_wh": int(wh)},
-  "tier": {"period_start": 0, "used_wh": 0},
-  "acc": {"month": "%04d-%02d" % (lt.tm_year, lt.tm_mon), "lines": []},
-  "tariff": {"id": "cn-bj-residential", "hash": "h1", "text": open(tariff).read()},
-  "thresholds": {"alarm1_fen": 700, "alarm2_fen": 400, "credit_limit_fen": 0,
-                 "reconnect_fen": 200},
-  "commands": json.loads(cmds)}]}))
-PY
-  "$MB_AGENT" -c "$T/agent.conf" --apply "$T/answer.json" >/dev/null || fail "--apply failed"
-}
+# snapshot BALANCE [PROTECTED] [COMMANDS]: lib.sh's sim_snapshot for this agent.
+snapshot() { sim_snapshot "$T/agent.conf" "$@"; }
 ev() { db "SELECT count(*) FROM events WHERE type = '$1'"; }
 has_ev() { [ "$(ev "$1")" -ge "${2:-1}" ]; }
 
