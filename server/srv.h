@@ -82,6 +82,11 @@ void srv_reply_errorf(struct srv_resp *rs, int status, const char *code, const c
                       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 /* 500 with the database's message logged (never sent). */
 void srv_reply_db_error(struct srv_resp *rs, struct srv_req *rq, int rc);
+/* The end of a handler's transaction: commit it when its work went well
+ * (rc >= 0).  Returns 0 once committed, with nothing answered yet; else,
+ * after rolling back and answering the database error for rc (or the
+ * commit's), that negative code. */
+int srv_req_commit(struct srv_req *rq, struct srv_resp *rs, int rc);
 /* The end of a list handler: 200 with {name: a} when the query ended well
  * (rc >= 0), else the database error for rc.  Takes a (freed on error). */
 void srv_reply_list(struct srv_req *rq, struct srv_resp *rs, int rc, const char *name,

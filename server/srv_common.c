@@ -61,6 +61,15 @@ void srv_reply_db_error(struct srv_resp *rs, struct srv_req *rq, int rc)
         snprintf(rs->header_value, sizeof(rs->header_value), "1");
 }
 
+int srv_req_commit(struct srv_req *rq, struct srv_resp *rs, int rc)
+{
+        if (rc >= 0 && (rc = srv_db_commit(rq->db)) >= 0)
+                return 0;
+        srv_db_rollback(rq->db);
+        srv_reply_db_error(rs, rq, rc);
+        return rc;
+}
+
 void srv_reply_list(struct srv_req *rq, struct srv_resp *rs, int rc, const char *name,
                     json_object *a)
 {

@@ -253,11 +253,8 @@ void srv_h_meter_fix(struct srv_req *rq, struct srv_resp *rs)
                     mb_realtime_s());
         if (rc >= 0 && account) /* the current month, charged again with the fix */
                 rc = srv_charge_recompute(rq->srv, rq->db, account);
-        if (rc < 0 || (rc = srv_db_commit(rq->db)) < 0) {
-                srv_db_rollback(rq->db);
-                srv_reply_db_error(rs, rq, rc);
+        if (srv_req_commit(rq, rs, rc) < 0)
                 goto out;
-        }
         mb_notice("meter %s seq %lld: %s (%lld Wh) by %s: %s", rq->params.v[0], (long long)seq,
                   kinds[as], (long long)shift, rq->auth.name, reason);
         settle_meter_accounts(rq, meter); /* months held for it may settle now */

@@ -71,13 +71,8 @@ void srv_h_gateway_register(struct srv_req *rq, struct srv_resp *rs)
         }
         if (rc >= 0)
                 rc = srv_auth_create_token(rq->db, tname, SRV_ROLE_GATEWAY, id, token);
-        if (rc >= 0)
-                rc = srv_db_commit(rq->db);
-        if (rc < 0) {
-                srv_db_rollback(rq->db);
-                srv_reply_db_error(rs, rq, rc);
+        if (srv_req_commit(rq, rs, rc) < 0)
                 goto out;
-        }
         o = json_object_new_object();
         srv_jadd_str(o, "name", name);
         srv_jadd_str(o, "region", region);
@@ -338,13 +333,8 @@ void srv_h_meter_bind(struct srv_req *rq, struct srv_resp *rs)
         if (rc >= 0 && account && addr)
                 rc = srv_db_exec_args(rq->db, "UPDATE accounts SET address = $1 WHERE id = $2",
                                       "ti", addr, account);
-        if (rc >= 0)
-                rc = srv_db_commit(rq->db);
-        if (rc < 0) {
-                srv_db_rollback(rq->db);
-                srv_reply_db_error(rs, rq, rc);
+        if (srv_req_commit(rq, rs, rc) < 0)
                 goto out;
-        }
         show_meter(rq, rs, mid);
         goto out;
 fail:
@@ -384,13 +374,8 @@ void srv_h_gateway_rotate(struct srv_req *rq, struct srv_resp *rs)
                     "i", id);
         if (rc >= 0)
                 rc = srv_auth_create_token(rq->db, tname, SRV_ROLE_GATEWAY, id, token);
-        if (rc >= 0)
-                rc = srv_db_commit(rq->db);
-        if (rc < 0) {
-                srv_db_rollback(rq->db);
-                srv_reply_db_error(rs, rq, rc);
+        if (srv_req_commit(rq, rs, rc) < 0)
                 return;
-        }
         o = json_object_new_object();
         srv_jadd_str(o, "name", name);
         srv_jadd_str(o, "token", token);

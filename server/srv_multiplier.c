@@ -244,13 +244,8 @@ void srv_h_meter_multiplier_set(struct srv_req *rq, struct srv_resp *rs)
                     mb_realtime_s(), rq->auth.name);
         if (rc >= 0 && account)
                 rc = apply_to_account(rq, account, meter_id, &c);
-        if (rc >= 0)
-                rc = srv_db_commit(rq->db);
-        if (rc < 0) {
-                srv_db_rollback(rq->db);
-                srv_reply_db_error(rs, rq, rc);
+        if (srv_req_commit(rq, rs, rc) < 0)
                 goto out;
-        }
         reply_show(rq, rs, meter_id, 201);
 out:
         json_object_put(b);

@@ -453,13 +453,8 @@ void srv_h_tariff_assign(struct srv_req *rq, struct srv_resp *rs)
         /* a date in the past reprices what the month has charged so far */
         if (rc >= 0)
                 rc = srv_charge_recompute(rq->srv, rq->db, account_id);
-        if (rc >= 0)
-                rc = srv_db_commit(rq->db);
-        if (rc < 0) {
-                srv_db_rollback(rq->db);
-                srv_reply_db_error(rs, rq, rc);
+        if (srv_req_commit(rq, rs, rc) < 0)
                 goto out;
-        }
         o = json_object_new_object();
         srv_jadd_str(o, "account", rq->params.v[0]);
         srv_jadd_str(o, "tariff", tariff);

@@ -338,14 +338,8 @@ void srv_h_area_update(struct srv_req *rq, struct srv_resp *rs)
                     " loss_min_bp = $4, loss_max_bp = $5, updated_at = $6 WHERE id = $1",
                     "ittiii", id, f.name, f.region, f.has_min ? f.min_bp : min_bp,
                     f.has_max ? f.max_bp : max_bp, mb_realtime_s());
-        if (rc >= 0)
-                rc = srv_db_commit(rq->db);
-        if (rc < 0) {
-                srv_db_rollback(rq->db);
-                srv_reply_db_error(rs, rq, rc);
-        } else {
+        if (srv_req_commit(rq, rs, rc) >= 0)
                 reply_area(rq, rs, id, 200);
-        }
 out:
         json_object_put(b);
 }

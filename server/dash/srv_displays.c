@@ -130,14 +130,8 @@ void srv_h_display_create(struct srv_req *rq, struct srv_resp *rs)
                                       "INSERT INTO dash_prefs (token_id, lang, layout, updated_at)"
                                       " VALUES ($1, $2, $3, $4)",
                                       "itti", id, f.lang, f.layout, mb_realtime_s());
-        if (rc >= 0)
-                rc = srv_db_commit(rq->db);
-        if (rc < 0) {
-                srv_db_rollback(rq->db);
-                srv_reply_db_error(rs, rq, rc);
-        } else {
+        if (srv_req_commit(rq, rs, rc) >= 0)
                 reply_display(rq, rs, id, 201, token);
-        }
         memset(token, 0, sizeof(token));
         json_object_put(b);
 }
