@@ -360,6 +360,23 @@ void srv_h_tariff_show(struct srv_req *rq, struct srv_resp *rs)
         srv_reply_json(rs, 200, o);
 }
 
+/*
+ * An account's plan not in tariff_plans: the transaction that built it was
+ * rolled back (a batch refused after charging), while the plan stayed in
+ * the cache that every snapshot since names it from (srv_plan.c).  Its text
+ * is the cached tariff's, the same that was to be stored.  1 with *text
+ * (the caller's), 0 when the cache does not have it either, or an error.
+ */
+static int cached_plan_text(struct srv *s, const char *id, char **text, char *hash)
+{
+        const mb_tariff *t = srv_tariff_cached_plan(s, id, hash);
+
+        if (t == NULL)
+                return 0;
+        *text = mb_tariff_to_text(t);
+        return *text ? 1 : MB_ENOMEM;
+}
+
 void srv_h_tariff_text(struct srv_req *rq, struct srv_resp *rs)
 {
         char hash[SRV_TOKEN_HASH_HEX + 1], *text = NULL;
@@ -368,6 +385,8 @@ void srv_h_tariff_text(struct srv_req *rq, struct srv_resp *rs)
 
         if (rc == 0 && strncmp(rq->params.v[0], "plan-", 5) == 0) /* an account's plan */
                 rc = srv_plan_text(rq->db, rq->params.v[0], &text, hash);
+        if (rc == 0 && strncmp(rq->params.v[0], "plan-", 5) == 0)
+                rc = cached_plan_text(rq->srv, rq->params.v[0], &text, hash);
         if (rc < 0) {
                 srv_reply_db_error(rs, rq, rc);
                 return;

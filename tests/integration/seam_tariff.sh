@@ -110,3 +110,27 @@ close_month 2025-03
 bad=$(sqlv "SELECT a.number FROM accounts a WHERE a.balance_fen != (SELECT coalesce(sum(amount_fen),0) FROM ledger l WHERE l.account_id = a.id)")
 [ -z "$bad" ] || fail "ledger sum != balance for $bad"
 pass "the close equals the continuous deductions (284.78, posted 0); closing again changes nothing"
+
+# bj-2025 gets a new version: A1's plan is a new one.  Built first by a
+# batch that is then refused whole (an event naming another gateway's
+# meter: 403), the plan stays in the server's memory, which the snapshots
+# name it from, but its text was rolled back out of tariff_plans.  The
+# agent must still be able to fetch it, with the hash the snapshot names.
+api POST /api/v1/gateways '{"name":"gw-2"}'; expect 201
+api PUT /api/v1/meters/M9 '{"gateway":"gw-2"}'; expect 200
+sed 's/ } );$/ },\n  { from = "2025-07-01"; tiers = ( { price = "0.6000"; } ); } );/' "$T/bj2025.conf" \
+  >"$T/bj2025b.conf"
+api POST /api/v1/tariffs "@$T/bj2025b.conf"; expect 201
+api POST /api/v1/readings "{\"gateway\":\"gw-1\",\"readings\":[$(rd 1 5 2025-04-10 1600000)],
+  \"events\":[{\"id\":1,\"meter\":\"M9\",\"ts\":$(d 2025-04-10),\"type\":\"tamper\"}]}" "$GW"
+expect 403
+api GET /api/v1/meters/M1
+PLAN2=$(j '["tariff"]["id"]') HASH2=$(j '["tariff"]["hash"]')
+[ "$PLAN2" != "$PLAN" ] || fail "the new version did not make a new plan: $PLAN"
+code=$(curl -s -D "$T/h" -o "$T/plan2.txt" -w '%{http_code}' -H "Authorization: Bearer $GW" \
+  "$URL/api/v1/tariffs/$PLAN2/text")
+[ "$code" = 200 ] || fail "plan $PLAN2 built in a refused batch: HTTP $code $(cat "$T/plan2.txt")"
+grep -qi "^x-tariff-hash: $HASH2" "$T/h" || fail "plan text hash header: $(cat "$T/h")"
+[ "$(sha256sum <"$T/plan2.txt" | cut -d' ' -f1)" = "$HASH2" ] || fail "plan text is not its hash"
+grep -q '"2025-07-01"' "$T/plan2.txt" || fail "the new version is not in the plan: $(cat "$T/plan2.txt")"
+pass "a plan first built in a refused batch is still served, with the hash the snapshot names"
