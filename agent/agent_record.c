@@ -68,35 +68,63 @@ static void check_register(struct agent *a, struct agent_meter *m, const mb_read
         }
 }
 
+/* What a reading changes in memory before its transaction commits: given
+ * back when it does not (agent.db first: a reading that is not stored is
+ * not used, nor what it taught the agent). */
+struct undo {
+        struct agent_policy_state pst;
+        char ident[MB_ADDR_LEN], account[MB_ACCOUNT_LEN];
+        int ident_known;
+};
+
+static void undo_save(const struct agent_meter *m, struct undo *u)
+{
+        u->pst = m->pst;
+        memcpy(u->ident, m->ident, sizeof(u->ident));
+        memcpy(u->account, m->meter_account, sizeof(u->account));
+        u->ident_known = m->ident_known;
+}
+
+static void undo(struct agent *a, struct agent_meter *m, const struct undo *u, int decided)
+{
+        memcpy(m->ident, u->ident, sizeof(m->ident));
+        memcpy(m->meter_account, u->account, sizeof(m->meter_account));
+        m->ident_known = u->ident_known;
+        if (decided)
+                agent_policy_after_failure(a, m, &u->pst);
+}
+
 static void on_reading(void *arg, struct agent_meter *m, const mb_reading *r, int64_t ts, int kind)
 {
         struct agent *a = arg;
         int controls[AGENT_POLICY_MAX_DECISIONS], n_controls = 0;
-        struct agent_policy_state before;
+        struct undo u;
         int64_t seq = 0;
         int stored = 0, decided = 0;
 
         /* Lock order everywhere: policy, then store. */
         pthread_mutex_lock(&a->policy_lock);
-        before = m->pst;
-        if (agent_store_begin(a->store) == MB_OK) {
-                if (agent_identity_on_reading(a, m, r, ts) != MB_OK ||
-                    agent_store_add_reading(a->store, m->store_id, ts, kind, r, &seq) != MB_OK) {
-                        agent_store_abort(a->store);
-                } else {
-                        check_register(a, m, r, ts);
-                        agent_fields_on_reading(a, m, r, ts);
-                        /* Decisions commit with the reading that caused them. */
-                        agent_policy_on_reading(a, m, r, ts, kind, seq, controls, &n_controls);
-                        decided = 1;
-                        stored = agent_store_end(a->store) == MB_OK;
-                }
+        undo_save(m, &u);
+        if (agent_store_begin(a->store) != MB_OK) {
+                pthread_mutex_unlock(&a->policy_lock);
+                return;
+        }
+        if (agent_identity_on_reading(a, m, r, ts) != MB_OK ||
+            agent_store_add_reading(a->store, m->store_id, ts, kind, r, &seq) != MB_OK) {
+                agent_store_abort(a->store);
+        } else {
+                check_register(a, m, r, ts);
+                agent_fields_on_reading(a, m, r, ts);
+                /* Decisions commit with the reading that caused them. */
+                agent_policy_on_reading(a, m, r, ts, kind, seq, controls, &n_controls);
+                decided = 1;
+                stored = agent_store_end(a->store) == MB_OK;
         }
         if (stored) {
                 m->last_seq = seq;
                 agent_policy_after_commit(a, m, controls, n_controls);
-        } else if (decided) {
-                agent_policy_after_failure(a, m, &before);
+        } else {
+                undo(a, m, &u, decided);
         }
         pthread_mutex_unlock(&a->policy_lock);
         if (!stored)
