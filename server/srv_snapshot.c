@@ -21,6 +21,9 @@ struct meter_row {
         char address[64], number[72], mode[16], gateway[80];
         int64_t account_id, balance, alarm1, alarm2, credit, reconnect, rollover;
         int has_account, protect;
+        /* the account's open supply: where it began, its CT x PT */
+        int has_after;
+        int64_t after_seq, multiplier;
 };
 
 static int load_meter(srv_db *db, int64_t meter_id, struct meter_row *m)
@@ -29,9 +32,12 @@ static int load_meter(srv_db *db, int64_t meter_id, struct meter_row *m)
         int rc = srv_db_query(db, &st,
                               "SELECT m.address, a.id, a.number, a.mode, a.protected,"
                               " a.balance_fen, a.alarm1_fen, a.alarm2_fen, a.credit_limit_fen,"
-                              " a.reconnect_fen, g.name, m.rollover_wh FROM meters m"
-                              " LEFT JOIN accounts a ON a.id = m.account_id"
-                              " LEFT JOIN gateways g ON g.id = m.gateway_id WHERE m.id = $1",
+                              " a.reconnect_fen, g.name, m.rollover_wh, s.from_seq, s.multiplier"
+                              " FROM meters m LEFT JOIN accounts a ON a.id = m.account_id"
+                              " LEFT JOIN gateways g ON g.id = m.gateway_id"
+                              " LEFT JOIN supplies s ON s.id = (SELECT id FROM supplies"
+                              "  WHERE account_id = a.id AND to_seq IS NULL ORDER BY id DESC"
+                              "  LIMIT 1) WHERE m.id = $1",
                               "i", meter_id);
 
         memset(m, 0, sizeof(*m));
@@ -51,6 +57,9 @@ static int load_meter(srv_db *db, int64_t meter_id, struct meter_row *m)
                         m->alarm2 = srv_stmt_i64(st, 7);
                         m->credit = srv_stmt_i64(st, 8);
                         m->reconnect = srv_stmt_i64(st, 9);
+                        m->has_after = !srv_stmt_is_null(st, 12);
+                        m->after_seq = m->has_after ? srv_stmt_i64(st, 12) : 0;
+                        m->multiplier = srv_stmt_is_null(st, 13) ? 1 : srv_stmt_i64(st, 13);
                 }
         }
         srv_stmt_done(st);
@@ -88,19 +97,12 @@ static int add_charge(struct srv *s, srv_db *db, const struct meter_row *m, json
                 json_object_object_add(o, "tier", tier);
                 json_object_object_add(o, "acc", mb_tariff_wire_acc(cs.acc, cs.month));
         } else if (rc == MB_OK) {
-                int64_t after = 0;
-
                 json_object_object_add(o, "ref", NULL);
                 json_object_object_add(o, "tier", NULL);
                 /* the account begins at the meter's first reading after this
                  * one: the agent takes the same reference (docs/wire.md) */
-                rc = srv_db_query_i64(db, &after,
-                                      "SELECT from_seq FROM supplies WHERE account_id = $1"
-                                      " AND to_seq IS NULL ORDER BY id DESC LIMIT 1",
-                                      "i", m->account_id);
-                if (rc > 0)
-                        srv_jadd_i64(o, "ref_after_seq", after);
-                rc = rc < 0 ? rc : MB_OK;
+                if (m->has_after)
+                        srv_jadd_i64(o, "ref_after_seq", m->after_seq);
                 srv_month_of(mb_realtime_s(), month);
                 json_object_object_add(o, "acc", mb_tariff_wire_acc(cs.acc, month));
         }
@@ -109,17 +111,7 @@ static int add_charge(struct srv *s, srv_db *db, const struct meter_row *m, json
                 return rc;
         /* behind CT and PT: the agent scales its pieces by the open supply's
          * multiplier (docs/wire.md), as the server's walk does */
-        {
-                int64_t k = 1;
-
-                rc = srv_db_query_i64(db, &k,
-                                      "SELECT multiplier FROM supplies WHERE account_id = $1"
-                                      " AND to_seq IS NULL ORDER BY id DESC LIMIT 1",
-                                      "i", m->account_id);
-                if (rc < 0)
-                        return rc;
-                srv_jadd_i64(o, "multiplier", k > 0 ? k : 1);
-        }
+        srv_jadd_i64(o, "multiplier", m->multiplier > 0 ? m->multiplier : 1);
         /* the account's plan: every tariff it has, from its dates on */
         rc = srv_plan_for_account(s, db, m->account_id, &plan);
         if (rc > 0) {
