@@ -60,6 +60,9 @@ struct agent_meter {
         mb_tariff *tariff;          /* parsed tariff of snap, NULL until known */
         char tariff_hash[72];
         struct agent_policy_state pst;
+        /* a new snapshot whose decisions could not be stored yet (a full
+         * disk): the next reading decides as on a new snapshot */
+        int snap_undecided;
         mb_tariff_reading last_tr; /* the last stored reading */
         int have_last_tr;
         struct agent_charge charge; /* charged from the snapshot, reading by reading */

@@ -134,12 +134,13 @@ void agent_policy_on_reading(struct agent *a, struct agent_meter *m, const mb_re
         charge(m, seq, &p);
         if (m->have_balance)
                 agent_store_set_balance(a->store, m->store_id, seq, m->balance_fen);
-        agent_policy_decide_now(a, m, ts, 0, seq, controls, n_controls);
+        agent_policy_decide_now(a, m, ts, m->snap_undecided, seq, controls, n_controls);
 }
 
 void agent_policy_after_commit(struct agent *a, struct agent_meter *m, const int *controls,
                                int n_controls)
 {
+        m->snap_undecided = 0; /* what the snapshot decided is stored */
         for (int i = 0; i < n_controls; i++) {
                 /* A new decision replaces a retry still waiting. */
                 m->relay_attempts = 0;

@@ -79,9 +79,11 @@ static void decide_snapshot(struct agent *a, struct agent_meter *m)
         agent_policy_decide_now(a, m, mb_realtime_s(), 1, 0, controls, &n);
         /* A decision is recorded before its relay moves: one that could not
          * be (a full disk) is neither acted on nor remembered, and is taken
-         * again once agent.db has room (docs/faults.md, Disk full). */
+         * again with the first reading stored, as on this snapshot: a close
+         * after a top-up is decided only on a new one (docs/faults.md). */
         if (agent_store_end(a->store) != MB_OK) {
                 m->pst = before;
+                m->snap_undecided = 1;
                 return;
         }
         agent_policy_after_commit(a, m, controls, n);

@@ -7,7 +7,8 @@
 # the first stored reading carries the energy, the trip is recorded with it
 # and the relay opens, and a restart leaves it open.  (Before the fix the
 # policy kept the lost trip in memory and never decided it again: the
-# customer went on drawing power with no money.)
+# customer went on drawing power with no money.)  Then the same for a
+# top-up's close, which only a new snapshot decides.
 # agent.db lives on a tmpfs mount of its own (root only: skipped, 77).
 . "$(dirname "$0")/lib.sh"
 export TZ=Asia/Shanghai
@@ -61,6 +62,31 @@ start_agent "$C" "$T/log.2"
 sleep 2
 relay_is 2 || fail "after a restart the relay is $(relay)"
 [ "$(ev trip)" = 1 ] || fail "the restart recorded another trip"
+pass "a restart keeps the relay open on the one recorded trip"
+
+# A top-up's snapshot arrives and agent.db fills before the agent decides
+# on it: the agent is stopped, the snapshot written into agent.db, the disk
+# filled, the agent let go.  The close it decides cannot be recorded, so
+# the relay stays open; a close is decided only on a new snapshot, so the
+# agent must keep this one as undecided until its decision is stored.  (An
+# apply that meets the stopped agent inside a commit is tried again.)
+for i in 1 2 3 4 5; do
+  kill -STOP "$AGENT_PID"
+  (sim_snapshot "$C" 5000) 2>/dev/null && break
+  kill -CONT "$AGENT_PID"
+  [ "$i" = 5 ] && fail "the snapshot could not be applied"
+  sleep 0.5
+done
+dd if=/dev/zero of="$T/adisk/filler" bs=16k 2>/dev/null || true
+kill -CONT "$AGENT_PID"
+closes() { [ "$(grep -c "meter m1: close:" "$T/log.2")" -ge 1 ]; }
+wait_for 30 closes || fail "no close decided on the top-up: $(tail -5 "$T/log.2")"
+sleep 2
+relay_is 2 || fail "the relay moved to $(relay) on a close that was never recorded"
+[ "$(ev close)" = 0 ] || fail "a close was recorded on a full disk"
+rm -f "$T/adisk/filler"
+closed() { [ "$(ev close)" -ge 1 ] && relay_is 1; }
+wait_for 30 closed || fail "with room again: $(ev close) close recorded, relay $(relay): $(tail -5 "$T/log.2")"
 kill -TERM "$AGENT_PID"; wait "$AGENT_PID" || fail "unclean stop"
 [ "$(db 'PRAGMA integrity_check')" = ok ] || fail "agent.db damaged"
-pass "a restart keeps the relay open on the one recorded trip"
+pass "a top-up decided on a full disk: relay kept open, closed once the close is recorded"
