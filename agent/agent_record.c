@@ -75,6 +75,7 @@ struct undo {
         struct agent_policy_state pst;
         char ident[MB_ADDR_LEN], account[MB_ACCOUNT_LEN];
         int ident_known;
+        uint32_t missing;
 };
 
 static void undo_save(const struct agent_meter *m, struct undo *u)
@@ -83,6 +84,7 @@ static void undo_save(const struct agent_meter *m, struct undo *u)
         memcpy(u->ident, m->ident, sizeof(u->ident));
         memcpy(u->account, m->meter_account, sizeof(u->account));
         u->ident_known = m->ident_known;
+        u->missing = m->missing;
 }
 
 static void undo(struct agent *a, struct agent_meter *m, const struct undo *u, int decided)
@@ -90,6 +92,7 @@ static void undo(struct agent *a, struct agent_meter *m, const struct undo *u, i
         memcpy(m->ident, u->ident, sizeof(m->ident));
         memcpy(m->meter_account, u->account, sizeof(m->meter_account));
         m->ident_known = u->ident_known;
+        m->missing = u->missing; /* its reading_partial event went with it */
         if (decided)
                 agent_policy_after_failure(a, m, &u->pst);
 }
