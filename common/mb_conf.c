@@ -68,7 +68,11 @@ void mb_diag_at(mb_diag *d, const config_setting_t *s, const char *fmt, ...)
         va_list ap;
 
         va_start(ap, fmt);
-        diag_push(d, config_setting_source_file(s), (int)config_setting_source_line(s), fmt, ap);
+        if (s)
+                diag_push(d, config_setting_source_file(s), (int)config_setting_source_line(s), fmt,
+                          ap);
+        else /* a key left out: no line to name */
+                diag_push(d, NULL, 0, fmt, ap);
         va_end(ap);
 }
 

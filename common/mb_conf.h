@@ -21,7 +21,8 @@ void mb_diag_free(mb_diag *d);
 /* Append "file:line: message"; file may be NULL (then no location is shown). */
 void mb_diag_add(mb_diag *d, const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-/* Append a message located at setting s (its file and line). */
+/* Append a message located at setting s (its file and line); s NULL: no
+ * location (a key left out has none). */
 void mb_diag_at(mb_diag *d, const config_setting_t *s, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 int mb_diag_count(const mb_diag *d);

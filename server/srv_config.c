@@ -152,10 +152,14 @@ static void parse_db(struct srv_config *c, const config_setting_t *root, mb_diag
         c->db_deadline_ms = (int)mb_conf_int_or(g, "deadline_ms", 0, 3600000, 15000, d);
         c->db_connect_timeout_s = (int)mb_conf_int_or(g, "connect_timeout_s", 2, 600, 3, d);
         c->db_failover_wait_ms = (int)mb_conf_int_or(g, "failover_wait_ms", 0, 600000, 10000, d);
-        if (c->db_deadline_ms && c->db_deadline_ms <= c->busy_timeout_ms)
-                mb_diag_at(d, config_setting_get_member(g, "deadline_ms"),
+        if (c->db_deadline_ms && c->db_deadline_ms <= c->busy_timeout_ms) {
+                /* deadline_ms may be the default: then point at the wait */
+                const config_setting_t *at = config_setting_get_member(g, "deadline_ms");
+
+                mb_diag_at(d, at ? at : config_setting_get_member(g, "busy_timeout_ms"),
                            "'deadline_ms' (%d) must be longer than 'busy_timeout_ms' (%d), or 0",
                            c->db_deadline_ms, c->busy_timeout_ms);
+        }
 }
 
 static void parse_limits(struct srv_config *c, const config_setting_t *root, mb_diag *d)

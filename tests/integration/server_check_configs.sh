@@ -22,6 +22,10 @@ check_bad bad-backend 'database = { backend = "mysql"; };' "'backend' must be"
 check_bad pg-no-conninfo 'database = { backend = "postgresql"; };' "needs 'conninfo'"
 check_bad pg-with-path 'database = { backend = "postgresql"; conninfo = "dbname=x"; path = "/x.db"; };' "'path' is for backend"
 check_bad sqlite-conninfo 'database = { conninfo = "dbname=x"; };' "'conninfo' is for backend"
+# busy_timeout_ms past the default deadline_ms, deadline_ms not given: the
+# message points at busy_timeout_ms (this crashed the check: fuzz_srv_config)
+check_bad busy-past-deadline 'database = { busy_timeout_ms = 50002; };' "'deadline_ms' (15000) must be longer"
+check_bad deadline-short 'database = { busy_timeout_ms = 100; deadline_ms = 50; };' "'deadline_ms' (50) must be longer"
 if [ -n "${PGDIR:-}" ]; then
   # the real server: a good conninfo starts and migrates; a bad one fails clearly
   server_conf "$T/pg.conf"
